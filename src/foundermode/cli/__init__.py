@@ -1,0 +1,19 @@
+"""The command line: thin wrappers over the library, one module per principle."""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from .common import app
+
+# Every module in this package registers its commands on import.
+for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
+    if _module != "common":
+        importlib.import_module(f"{__name__}.{_module}")
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

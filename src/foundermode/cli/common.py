@@ -1,0 +1,121 @@
+"""The typer apps and what every command shares: the store, the config, output."""
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from ..config import Config, ConfigError, load_config
+from ..reports import Format, render
+
+app = typer.Typer(
+    name="foundermode",
+    help="Engineering leadership from the code: who builds what, meetings, the weekly brief, bottlenecks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+ingest_app = typer.Typer(help="Read sources into the store: git, org chart, calendars, transcripts.", no_args_is_help=True)
+app.add_typer(ingest_app, name="ingest")
+
+console = Console(stderr=False)
+err_console = Console(stderr=True)
+
+FormatOption = typer.Option(Format.table, "--format", "-f", help="table, json, csv or markdown")
+JsonOption = typer.Option(False, "--json", help="Print JSON (same as --format json).")
+
+
+class State:
+    db: str | None = None
+    config_path: Path | None = None
+    _config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+
+state = State()
+
+
+@app.callback()
+def _global(
+    db: Optional[str] = typer.Option(None, "--db", help="Store URL (sqlite:///path or postgresql://...). Default: FOUNDERMODE_DB, then foundermode.toml, then .foundermode/foundermode.db", envvar=None),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="Path to foundermode.toml (default: searched upwards from here)."),
+):
+    state.db = db
+    state.config_path = config
+    state._config = None
+
+
+def fail(message: str, code: int = 1):
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+def get_config() -> Config:
+    try:
+        return state.config
+    except ConfigError as error:
+        fail(str(error))
+
+
+@contextmanager
+def opened_store():
+    from ..store import open_store
+
+    config = get_config()
+    store = open_store(config.database_url(state.db))
+    try:
+        yield store
+    finally:
+        store.dispose()
+
+
+def output(rows, fmt: Format = Format.table, json_flag: bool = False, columns=None, title: str | None = None):
+    render(rows, "json" if json_flag else fmt, columns=columns, title=title, console=console)
+
+
+def progress_bar(transient: bool = False) -> Progress:
+    """Every long job shows its rate and ETA."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=transient,
+    )
+
+
+class TaskProgress:
+    """Adapts a rich Progress task to the library's start/advance protocol, with a rate field."""
+
+    def __init__(self, progress: Progress, description: str, unit: str = "commits"):
+        import time
+
+        self.progress = progress
+        self.unit = unit
+        self.task = progress.add_task(description, total=None, rate="")
+        self.started = time.monotonic()
+        self.done = 0
+
+    def start(self, total: int) -> None:
+        self.progress.update(self.task, total=total)
+
+    def advance(self, count: int) -> None:
+        import time
+
+        self.done += count
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        self.progress.update(self.task, advance=count, rate=f"{self.done / elapsed:,.0f} {self.unit}/s")

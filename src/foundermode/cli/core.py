@@ -1,0 +1,151 @@
+"""Foundation commands: init, ingest git / org, people, repos, rules."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from ..config import CONFIG_NAME, INIT_TEMPLATE, STATE_DIR
+from ..reports import Format
+from .common import FormatOption, JsonOption, TaskProgress, app, console, err_console, fail, get_config, ingest_app, opened_store, output, progress_bar
+
+people_app = typer.Typer(help="People and their identities.", invoke_without_command=True)
+app.add_typer(people_app, name="people")
+
+
+@app.command()
+def init(folder: Path = typer.Argument(Path("."), help="Where to write foundermode.toml and .foundermode/")):
+    """Write a commented foundermode.toml and create .foundermode/ (the SQLite store lives there)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config_file = folder / CONFIG_NAME
+    if config_file.exists():
+        console.print(f"{config_file} already exists; left as it is.")
+    else:
+        config_file.write_text(INIT_TEMPLATE, encoding="utf-8")
+        console.print(f"wrote {config_file}")
+    (folder / STATE_DIR).mkdir(exist_ok=True)
+    console.print(f"store folder {folder / STATE_DIR} ready")
+
+
+@ingest_app.command("git")
+def ingest_git(
+    paths: List[Path] = typer.Argument(..., help="Repositories (working trees or bare)."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Parallel git processes per repository (default: one per core)."),
+    ownership: bool = typer.Option(False, "--ownership", help="Also compute surviving lines per person at HEAD (git blame)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, or 'local', to spread repositories over workers."),
+    as_json: bool = JsonOption,
+):
+    """Read git history into the store: incremental, one transaction per repository."""
+    from ..ingest import GitError, ingest_repository
+    from ..sources.ownership import compute_ownership
+
+    config = get_config()
+    jobs = jobs or config.ingest_jobs
+    if scheduler:
+        from ..scale.distributed import ingest_distributed
+
+        results = ingest_distributed(config.database_url(_db()), [str(p) for p in paths], scheduler=scheduler, jobs=jobs, config=config)
+        output(results, json_flag=as_json)
+        return
+    summary = []
+    failed = False
+    with opened_store() as store, progress_bar() as bar:
+        for path in paths:
+            try:
+                result = ingest_repository(store, path, config, jobs=jobs, progress=TaskProgress(bar, f"{path.name or path}"))
+                row = {"repository": result.name, "new_commits": result.new_commits, "commits": result.total_commits, "rewritten": result.rewritten}
+                if ownership:
+                    own = compute_ownership(store, result.repo_id, config, jobs=jobs, progress=TaskProgress(bar, f"{result.name} blame", unit="files"))
+                    row.update({"files_blamed": own.blamed, "files_reused": own.reused})
+                row["warnings"] = result.warnings
+                summary.append(row)
+                for warning in result.warnings:
+                    err_console.print(f"[yellow]warning[/] {result.name}: {warning}", highlight=False)
+            except GitError as error:
+                failed = True
+                err_console.print(f"[red]error[/] {path}: {error}", highlight=False)
+                summary.append({"repository": str(path), "error": str(error)})
+    output(summary, json_flag=as_json, title="Ingested")
+    if failed:
+        raise typer.Exit(1)
+
+
+def _db():
+    from .common import state
+
+    return state.db
+
+
+@ingest_app.command("org")
+def ingest_org(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV: email,name,title,team,manager_email,role")):
+    """Import the org chart. Every bad row is reported with its line; nothing is imported if any is bad."""
+    from ..sources.org import OrgChartError, import_org_chart, read_org_chart
+
+    try:
+        rows = read_org_chart(file)
+    except OrgChartError as error:
+        fail(str(error))
+    with opened_store() as store:
+        result = import_org_chart(store, rows, get_config())
+    console.print(f"org chart: {result['people']} people, {result['managers']} managers, {result['teams']} teams")
+
+
+@people_app.callback()
+def people_list(
+    ctx: typer.Context,
+    fmt: Format = FormatOption,
+    as_json: bool = JsonOption,
+    bots: bool = typer.Option(False, "--bots", help="Include bots."),
+):
+    """List people with their identities and first/last activity."""
+    if ctx.invoked_subcommand:
+        return
+    from ..store.queries import list_people
+
+    with opened_store() as store, store.read() as conn:
+        rows = list_people(conn, include_bots=bots)
+    if not (as_json or fmt != Format.table):
+        for row in rows:
+            row["identities"] = "\n".join(row["identities"])
+    output(rows, fmt, as_json, columns=["id", "name", "team", "role", "commits", "first_activity", "last_activity", "identities"] if not as_json and fmt == Format.table else None, title="People")
+
+
+@people_app.command("merge")
+def people_merge(keep: str = typer.Argument(..., help="Person to keep (id, email or name)"), other: str = typer.Argument(..., help="Person folded into the first")):
+    """Merge two people: the second's identities and work move to the first, and stay there on later ingests."""
+    from ..sources.identities import find_person, merge_people
+
+    with opened_store() as store:
+        try:
+            with store.write() as conn:
+                keep_id = find_person(conn, keep)
+                other_id = find_person(conn, other)
+                merge_people(conn, keep_id, other_id)
+        except (LookupError, ValueError) as error:
+            fail(str(error))
+    console.print(f"merged person {other_id} into {keep_id}")
+
+
+@app.command("repos")
+def repos(fmt: Format = FormatOption, as_json: bool = JsonOption):
+    """Repositories in the store, with what their last ingest could not see."""
+    from ..store.queries import list_repositories
+
+    with opened_store() as store, store.read() as conn:
+        rows = list_repositories(conn)
+    output(rows, fmt, as_json, title="Repositories")
+
+
+@app.command("rules")
+def rules(apply: bool = typer.Option(True, "--apply/--show", help="Re-flag bots and excluded paths under the rules in force.")):
+    """Re-apply bot and vendored-path rules to stored data (no git re-read)."""
+    from ..ingest import apply_rules
+
+    config = get_config()
+    if not apply:
+        console.print({"bot_authors": config.bot_authors, "excluded_paths": config.excluded_paths})
+        return
+    with opened_store() as store:
+        counts = apply_rules(store, config)
+    console.print(f"{counts['bots']} bots, {counts['excluded_paths']} excluded paths flagged")

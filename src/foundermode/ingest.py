@@ -1,0 +1,282 @@
+"""Git history into the store: one transaction per repository, incremental.
+
+``ingest_repository`` is the library call behind ``foundermode ingest git``.
+A second run reads only commits that are new since the last one; a history
+that no longer contains the last ingested tip (a force-push) is re-read whole.
+Whatever happens inside, the repository's rows change all at once or not at all.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import delete, func, insert, select, update
+
+from .config import Config
+from .sources import codeowners as codeowners_source
+from .sources.git import (
+    CommitRecord,
+    GitError,
+    generated_paths,
+    inspect_repo,
+    is_ancestor,
+    map_coauthors_through_mailmap,
+    read_commits,
+    rev_list,
+)
+from .sources.identities import IdentityResolver
+from .sources.patterns import PathRules
+from .store import Store, now
+from .store.schema import coauthors, codeowners, commits, file_changes, repositories
+
+WRITE_BATCH = 5000
+
+
+class Progress(Protocol):
+    def start(self, total: int) -> None: ...
+    def advance(self, count: int) -> None: ...
+
+
+class NoProgress:
+    def start(self, total: int) -> None:
+        pass
+
+    def advance(self, count: int) -> None:
+        pass
+
+
+@dataclass
+class IngestResult:
+    repo_id: int
+    name: str
+    path: str
+    new_commits: int = 0
+    total_commits: int = 0
+    rewritten: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+
+def ingest_repository(
+    store: Store,
+    path: Path | str,
+    config: Config | None = None,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+) -> IngestResult:
+    config = config or Config()
+    progress = progress or NoProgress()
+    info = inspect_repo(path)
+    warnings: list[str] = []
+    with store.write() as conn:
+        repo = conn.execute(select(repositories).where(repositories.c.path == str(info.path))).mappings().first()
+        if repo is None:
+            repo_id = conn.execute(
+                insert(repositories).values(name=info.name, path=str(info.path), commit_count=0, is_shallow=False).returning(repositories.c.id)
+            ).scalar_one()
+            last_sha = None
+        else:
+            repo_id, last_sha = repo["id"], repo["last_sha"]
+        result = IngestResult(repo_id=repo_id, name=info.name, path=str(info.path), warnings=warnings)
+
+        if info.head is None:
+            warnings.append("empty repository: no commits yet")
+            if last_sha:
+                _forget_commits(conn, repo_id)
+            _finish(conn, repo_id, info, None, warnings)
+            progress.start(0)
+            return result
+
+        exclude = None
+        if last_sha == info.head:
+            shas: list[str] = []
+        elif last_sha and is_ancestor(info.path, last_sha, info.head):
+            exclude = last_sha
+            shas = rev_list(info.path, info.head, exclude)
+        else:
+            if last_sha:
+                result.rewritten = True
+                warnings.append(f"history rewritten since {last_sha[:12]} (force-push?): re-read from scratch")
+                _forget_commits(conn, repo_id)
+            shas = rev_list(info.path, info.head)
+        if info.is_shallow:
+            warnings.append(
+                f"shallow clone: history before {len(info.shallow_boundaries)} boundary commit(s) is missing; "
+                "their diffs are not counted as anyone's work (git fetch --unshallow for the full history)"
+            )
+
+        progress.start(len(shas))
+        writer = _CommitWriter(conn, repo_id, info, config)
+        for batch in read_commits(info.path, shas, jobs=jobs, warnings=warnings):
+            writer.write(batch)
+            progress.advance(len(batch))
+        writer.flag_generated()
+        result.new_commits = writer.written
+        _finish(conn, repo_id, info, info.head, warnings)
+        codeowners_source.refresh(conn, repo_id, info.path)
+        result.total_commits = conn.execute(select(repositories.c.commit_count).where(repositories.c.id == repo_id)).scalar_one()
+    return result
+
+
+def _forget_commits(conn, repo_id: int) -> None:
+    repo_commits = select(commits.c.id).where(commits.c.repo_id == repo_id).scalar_subquery()
+    conn.execute(delete(file_changes).where(file_changes.c.commit_id.in_(repo_commits)))
+    conn.execute(delete(coauthors).where(coauthors.c.commit_id.in_(repo_commits)))
+    conn.execute(delete(commits).where(commits.c.repo_id == repo_id))
+
+
+def _finish(conn, repo_id: int, info, head: str | None, warnings: list[str]) -> None:
+    count = conn.execute(select(func.count()).select_from(commits).where(commits.c.repo_id == repo_id)).scalar_one()
+    conn.execute(
+        update(repositories)
+        .where(repositories.c.id == repo_id)
+        .values(
+            name=info.name,
+            head_ref=info.head_ref,
+            last_sha=head,
+            last_ingested_at=now(),
+            commit_count=count,
+            is_shallow=info.is_shallow,
+            warnings="\n".join(warnings) or None,
+        )
+    )
+
+
+class _CommitWriter:
+    """Bulk-writes parsed commits: people first, then commits (ids back), then their files."""
+
+    def __init__(self, conn, repo_id: int, info, config: Config):
+        self.conn = conn
+        self.repo_id = repo_id
+        self.info = info
+        self.resolver = IdentityResolver.from_config(conn, config)
+        self.rules = PathRules(config.excluded_paths)
+        self._excluded: dict[str, bool] = {}
+        self._coauthor_map: dict[tuple[str, str], tuple[str, str]] = {}
+        self.new_paths: set[str] = set()
+        self.written = 0
+
+    def excluded(self, path: str) -> bool:
+        value = self._excluded.get(path)
+        if value is None:
+            value = self._excluded[path] = self.rules.excluded(path)
+            self.new_paths.add(path)
+        return value
+
+    def write(self, batch: list[CommitRecord]) -> None:
+        for start in range(0, len(batch), WRITE_BATCH):
+            self._write(batch[start : start + WRITE_BATCH])
+
+    def _write(self, batch: list[CommitRecord]) -> None:
+        unseen = {c for record in batch for c in record.coauthors if c not in self._coauthor_map}
+        if unseen:
+            self._coauthor_map.update(map_coauthors_through_mailmap(self.info.path, unseen))
+        person = self.resolver.person_for
+        rows = []
+        for record in batch:
+            boundary = record.sha in self.info.shallow_boundaries
+            counted = [] if (boundary or record.is_merge) else [c for c in record.changes if not self.excluded(c.path)]
+            rows.append(
+                {
+                    "repo_id": self.repo_id,
+                    "sha": record.sha,
+                    "parents": " ".join(record.parents),
+                    "author_id": person(record.author_name, record.author_email),
+                    "committer_id": person(record.committer_name, record.committer_email),
+                    "authored_at": record.authored_at,
+                    "author_tz": record.author_tz,
+                    "committed_at": record.committed_at,
+                    "subject": record.subject,
+                    "is_merge": record.is_merge,
+                    "is_boundary": boundary,
+                    "additions": sum(c.additions or 0 for c in counted),
+                    "deletions": sum(c.deletions or 0 for c in counted),
+                    "files_changed": len(record.changes) if not boundary else 0,
+                }
+            )
+        returned = self.conn.execute(
+            insert(commits).returning(commits.c.id, commits.c.sha, sort_by_parameter_order=True), rows
+        ).all()
+        ids = {sha: commit_id for commit_id, sha in returned}
+        change_rows = []
+        coauthor_rows = []
+        for record in batch:
+            commit_id = ids[record.sha]
+            if record.sha not in self.info.shallow_boundaries:
+                for change in record.changes:
+                    change_rows.append(
+                        {
+                            "commit_id": commit_id,
+                            "path": change.path,
+                            "old_path": change.old_path,
+                            "status": change.status,
+                            "additions": change.additions,
+                            "deletions": change.deletions,
+                            "is_binary": change.is_binary,
+                            "is_submodule": change.is_submodule,
+                            "is_excluded": self.excluded(change.path),
+                        }
+                    )
+            seen = set()
+            for coauthor in record.coauthors:
+                name, email = self._coauthor_map.get(coauthor, coauthor)
+                person_id = person(name, email)
+                if person_id not in seen:
+                    seen.add(person_id)
+                    coauthor_rows.append({"commit_id": commit_id, "person_id": person_id})
+        if change_rows:
+            self.conn.execute(insert(file_changes), change_rows)
+        if coauthor_rows:
+            self.conn.execute(insert(coauthors), coauthor_rows)
+        self.written += len(batch)
+
+    def flag_generated(self) -> None:
+        """Paths that .gitattributes marks generated or vendored join the excluded set."""
+        marked = [p for p in generated_paths(self.info.path, sorted(self.new_paths)) if not self._excluded.get(p)]
+        if not marked:
+            return
+        repo_commits = select(commits.c.id).where(commits.c.repo_id == self.repo_id).scalar_subquery()
+        for start in range(0, len(marked), 500):
+            chunk = marked[start : start + 500]
+            self.conn.execute(
+                update(file_changes).where(file_changes.c.commit_id.in_(repo_commits), file_changes.c.path.in_(chunk)).values(is_excluded=True)
+            )
+        recount_commit_totals(self.conn, self.repo_id)
+
+
+def recount_commit_totals(conn, repo_id: int | None = None) -> None:
+    """Commit additions/deletions count only files that are neither excluded nor binary."""
+    counted = (file_changes.c.commit_id == commits.c.id) & (file_changes.c.is_excluded == False)  # noqa: E712
+    adds = select(func.coalesce(func.sum(file_changes.c.additions), 0)).where(counted).scalar_subquery()
+    dels = select(func.coalesce(func.sum(file_changes.c.deletions), 0)).where(counted).scalar_subquery()
+    stmt = update(commits).where(commits.c.is_merge == False, commits.c.is_boundary == False)  # noqa: E712
+    if repo_id is not None:
+        stmt = stmt.where(commits.c.repo_id == repo_id)
+    conn.execute(stmt.values(additions=adds, deletions=dels))
+
+
+def apply_rules(store: Store, config: Config) -> dict[str, int]:
+    """Re-flag bots and excluded paths under the rules in force; no git re-read needed."""
+    from .sources.patterns import AuthorRules
+    from .store.schema import identities, people
+
+    bot_rules = AuthorRules(config.bot_authors)
+    path_rules = PathRules(config.excluded_paths)
+    with store.write() as conn:
+        bots = set()
+        for person_id, name, email in conn.execute(select(identities.c.person_id, identities.c.name, identities.c.email)):
+            if bot_rules.is_bot(name, email):
+                bots.add(person_id)
+        conn.execute(update(people).values(is_bot=False))
+        for start in range(0, len(bots), 500):
+            conn.execute(update(people).where(people.c.id.in_(sorted(bots)[start : start + 500])).values(is_bot=True))
+        paths = [row[0] for row in conn.execute(select(file_changes.c.path).distinct())]
+        excluded = [p for p in paths if path_rules.excluded(p)]
+        conn.execute(update(file_changes).values(is_excluded=False))
+        for start in range(0, len(excluded), 500):
+            conn.execute(update(file_changes).where(file_changes.c.path.in_(excluded[start : start + 500])).values(is_excluded=True))
+        recount_commit_totals(conn)
+    return {"bots": len(bots), "excluded_paths": len(excluded)}
+
+
+__all__ = ["ingest_repository", "apply_rules", "IngestResult", "GitError", "codeowners"]

@@ -1,0 +1,122 @@
+"""Formatting plain rows (lists of dicts) as terminal tables, JSON, CSV or Markdown.
+
+Surfaces call ``render``; analyses never format.
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import io
+import json
+from enum import Enum
+from typing import Any, Iterable
+
+FORMATS = ("table", "json", "csv", "markdown")
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+def to_plain(value: Any) -> Any:
+    """Dataclasses, dates and sets into JSON-ready values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {k: to_plain(v) for k, v in dataclasses.asdict(value).items()}
+    if isinstance(value, dict):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_plain(v) for v in value]
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(cell(v) for v in value)
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat(sep=" ", timespec="minutes") if isinstance(value, dt.datetime) else value.isoformat()
+    return str(value)
+
+
+def columns_of(rows: list[dict], columns: Iterable[str] | None) -> list[str]:
+    if columns:
+        return list(columns)
+    seen: dict[str, None] = {}
+    for row in rows:
+        for key in row:
+            seen.setdefault(key, None)
+    return list(seen)
+
+
+def as_json(data: Any) -> str:
+    return json.dumps(to_plain(data), indent=2, ensure_ascii=False, default=str)
+
+
+def as_csv(rows: list[dict], columns: Iterable[str] | None = None) -> str:
+    rows = [to_plain(r) for r in rows]
+    cols = columns_of(rows, columns)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(cols)
+    for row in rows:
+        writer.writerow([cell(row.get(c)) for c in cols])
+    return out.getvalue()
+
+
+def markdown_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def as_markdown(rows: list[dict], columns: Iterable[str] | None = None, title: str | None = None) -> str:
+    rows = [to_plain(r) for r in rows]
+    cols = columns_of(rows, columns)
+    lines = [f"## {title}", ""] if title else []
+    if not rows:
+        return "\n".join(lines + ["_No rows._", ""])
+    lines.append("| " + " | ".join(cols) + " |")
+    lines.append("|" + "|".join("---" for _ in cols) + "|")
+    for row in rows:
+        lines.append("| " + " | ".join(markdown_escape(cell(row.get(c))) for c in cols) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def rich_table(rows: list[dict], columns: Iterable[str] | None = None, title: str | None = None):
+    from rich.table import Table
+
+    cols = columns_of(rows, columns)
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for col in cols:
+        numeric = any(isinstance(r.get(col), (int, float)) and not isinstance(r.get(col), bool) for r in rows)
+        table.add_column(col.replace("_", " "), justify="right" if numeric else "left", overflow="fold")
+    for row in rows:
+        table.add_row(*[cell(row.get(c)) for c in cols])
+    return table
+
+
+def render(rows: list[dict], fmt: str = "table", columns: Iterable[str] | None = None, title: str | None = None, console=None) -> str | None:
+    """Print rows in the chosen format; returns the text for non-table formats."""
+    fmt = fmt.value if isinstance(fmt, Enum) else fmt
+    if fmt == "json":
+        text = as_json(rows)
+    elif fmt == "csv":
+        text = as_csv(rows, columns)
+    elif fmt == "markdown":
+        text = as_markdown(rows, columns, title)
+    else:
+        from rich.console import Console
+
+        (console or Console()).print(rich_table([to_plain(r) for r in rows], columns, title))
+        return None
+    print(text, end="" if text.endswith("\n") else "\n")
+    return text

@@ -1,0 +1,375 @@
+"""Reading git history with the git binary, streamed.
+
+``read_commits`` splits the commits to read into slices and runs one
+``git log --no-walk --stdin`` per slice, ``jobs`` at a time: a single
+``git log --numstat`` is serial, and computing diffs is where its time goes.
+Output is NUL-separated (``-z``) and parsed as it streams, so neither paths nor
+messages in any encoding can break the parser.
+"""
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from .identities import parse_name_email
+
+HEADER = b"\x1e\x1e"
+FIELD = "\x1f"
+LOG_FORMAT = (
+    "--format=%x1e%x1e%H%x1f%P%x1f%aN%x1f%aE%x1f%at%x1f%ai%x1f%cN%x1f%cE%x1f%ct"
+    "%x1f%(trailers:key=Co-authored-by,valueonly,separator=%x1d)%x1f%s"
+)
+SUBMODULE_MODE = "160000"
+
+
+class GitError(RuntimeError):
+    pass
+
+
+@dataclass(slots=True)
+class FileChange:
+    path: str
+    old_path: str | None
+    status: str
+    additions: int | None
+    deletions: int | None
+    is_binary: bool
+    is_submodule: bool
+
+
+@dataclass(slots=True)
+class CommitRecord:
+    sha: str
+    parents: list[str]
+    author_name: str
+    author_email: str
+    authored_at: int
+    author_tz: int
+    committer_name: str
+    committer_email: str
+    committed_at: int
+    coauthors: list[tuple[str, str]]
+    subject: str
+    changes: list[FileChange] = field(default_factory=list)
+    diff_missing: bool = False
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+
+def decode(raw: bytes) -> str:
+    """Text for the store: UTF-8 when it is, else Latin-1 (never fails, never loses a byte's place)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def git(repo: Path | str, *args: str, check: bool = True, input: bytes | None = None) -> bytes:
+    result = subprocess.run(["git", "-C", str(repo), *args], input=input, capture_output=True)
+    if check and result.returncode != 0:
+        raise GitError(f"git {' '.join(args[:3])} failed in {repo}: {decode(result.stderr).strip()}")
+    return result.stdout
+
+
+def tz_minutes(iso: str) -> int:
+    offset = iso.strip()[-5:]
+    try:
+        sign = -1 if offset[0] == "-" else 1
+        return sign * (int(offset[1:3]) * 60 + int(offset[3:5]))
+    except (ValueError, IndexError):
+        return 0
+
+
+def parse_header(token: bytes) -> CommitRecord:
+    fields = decode(token[len(HEADER):]).split(FIELD, 10)
+    if len(fields) < 11:
+        raise GitError(f"unexpected git log header: {fields[:1]}")
+    sha, parents, aname, aemail, at, ai, cname, cemail, ct, trailers, subject = fields
+    coauthors = []
+    for value in trailers.split("\x1d"):
+        value = value.strip()
+        if value:
+            name, email = parse_name_email(value)
+            if name or email:
+                coauthors.append((name, email))
+    return CommitRecord(
+        sha=sha,
+        parents=parents.split(),
+        author_name=aname,
+        author_email=aemail,
+        authored_at=int(at or 0),
+        author_tz=tz_minutes(ai),
+        committer_name=cname,
+        committer_email=cemail,
+        committed_at=int(ct or 0),
+        coauthors=coauthors,
+        subject=subject,
+    )
+
+
+def nul_tokens(stream, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+    """Split a byte stream on NUL as it arrives."""
+    pending = b""
+    while True:
+        chunk = stream.read(chunk_size)
+        if not chunk:
+            break
+        parts = (pending + chunk).split(b"\0")
+        pending = parts.pop()
+        yield from parts
+    if pending:
+        yield pending
+
+
+def parse_log(tokens: Iterator[bytes]) -> Iterator[CommitRecord]:
+    """Parse ``git log -z --raw --numstat`` output, one commit at a time.
+
+    Per commit: a header token, then one raw entry per file (``:modes shas
+    STATUS`` then one path, or two for renames and copies), then the same number
+    of numstat entries (``adds\\tdels\\tpath``, or ``adds\\tdels\\t`` then two paths).
+    """
+    tokens = iter(tokens)
+    token = next(tokens, None)
+    while token is not None:
+        if not token.startswith(HEADER):
+            raise GitError(f"expected a commit header, got {token[:40]!r}")
+        record = parse_header(token)
+        raw_entries: list[tuple[str, str, str | None, bool]] = []
+        token = next(tokens, None)
+        while token is not None and token.lstrip(b"\n").startswith(b":"):
+            meta = token.lstrip(b"\n")[1:].split(b" ")
+            status = decode(meta[4][:1]) if len(meta) > 4 else "M"
+            is_submodule = SUBMODULE_MODE in (decode(meta[0]), decode(meta[1]))
+            first = decode(next(tokens))
+            if status in ("R", "C"):
+                second = decode(next(tokens))
+                raw_entries.append((status, second, first, is_submodule))
+            else:
+                raw_entries.append((status, first, None, is_submodule))
+            token = next(tokens, None)
+        for status, path, old_path, is_submodule in raw_entries:
+            if token is None:
+                raise GitError(f"git log output ended inside commit {record.sha}")
+            adds, dels, rest = token.lstrip(b"\n").split(b"\t", 2)
+            if not rest:  # rename or copy: two more path tokens follow
+                next(tokens)
+                next(tokens)
+            binary = adds == b"-"
+            record.changes.append(
+                FileChange(
+                    path=path,
+                    old_path=old_path,
+                    status=status,
+                    additions=None if binary else int(adds),
+                    deletions=None if binary else int(dels),
+                    is_binary=binary and not is_submodule,
+                    is_submodule=is_submodule,
+                )
+            )
+            token = next(tokens, None)
+        yield record
+
+
+# -- repository facts ---------------------------------------------------------------
+
+@dataclass
+class RepoInfo:
+    path: Path
+    name: str
+    head: str | None
+    head_ref: str | None
+    is_shallow: bool
+    shallow_boundaries: set[str]
+
+
+def inspect_repo(path: Path | str) -> RepoInfo:
+    path = Path(path)
+    if not path.exists():
+        raise GitError(f"{path}: no such folder")
+    result = subprocess.run(["git", "-C", str(path), "rev-parse", "--absolute-git-dir"], capture_output=True)
+    if result.returncode != 0:
+        raise GitError(f"{path}: not a git repository ({decode(result.stderr).strip()})")
+    git_dir = Path(decode(result.stdout).strip())
+    is_bare = decode(git(path, "rev-parse", "--is-bare-repository")).strip() == "true"
+    top = git_dir if is_bare else Path(decode(git(path, "rev-parse", "--show-toplevel")).strip())
+    name = top.name[:-4] if top.name.endswith(".git") else top.name
+    head_result = subprocess.run(["git", "-C", str(path), "rev-parse", "--verify", "-q", "HEAD^{commit}"], capture_output=True)
+    head = decode(head_result.stdout).strip() or None
+    head_ref = decode(git(path, "symbolic-ref", "-q", "HEAD", check=False)).strip() or None
+    shallow_file = git_dir / "shallow"
+    boundaries = set(shallow_file.read_text().split()) if shallow_file.exists() else set()
+    return RepoInfo(path=top.resolve(), name=name, head=head, head_ref=head_ref, is_shallow=bool(boundaries), shallow_boundaries=boundaries)
+
+
+def is_ancestor(repo: Path, old: str, new: str) -> bool:
+    result = subprocess.run(["git", "-C", str(repo), "merge-base", "--is-ancestor", old, new], capture_output=True)
+    return result.returncode == 0
+
+
+def rev_list(repo: Path, head: str, exclude: str | None = None) -> list[str]:
+    args = ["rev-list", head] + ([f"^{exclude}"] if exclude else [])
+    return decode(git(repo, *args)).split()
+
+
+# -- parallel reading -----------------------------------------------------------------
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def read_slice(repo: Path, shas: list[str], warnings: list[str]) -> list[CommitRecord]:
+    """Read the given commits, in order, with their diffs.
+
+    When git stops part-way (a snapshot missing some objects), the commits it
+    finished are kept, the commit it failed on is read without its diff and
+    flagged, and reading resumes after it.
+    """
+    records: list[CommitRecord] = []
+    remaining = shas
+    while remaining:
+        done, ok, error = _run_log(repo, remaining, with_diff=True)
+        if ok:
+            records.extend(done)
+            break
+        # The last commit parsed before a failure may be missing files: discard it.
+        if done:
+            done.pop()
+        records.extend(done)
+        failing = remaining[len(done)]
+        header_only, header_ok, _ = _run_log(repo, [failing], with_diff=False)
+        if header_ok and header_only:
+            header_only[0].diff_missing = True
+            records.append(header_only[0])
+            warnings.append(f"commit {failing[:12]}: diff unavailable ({error.strip().splitlines()[-1] if error.strip() else 'git failed'})")
+        else:
+            warnings.append(f"commit {failing[:12]}: unreadable, skipped ({error.strip()[:200]})")
+        remaining = remaining[len(done) + 1:]
+    return records
+
+
+def _run_log(repo: Path, shas: list[str], with_diff: bool) -> tuple[list[CommitRecord], bool, str]:
+    args = ["git", "-C", str(repo), "-c", "core.quotepath=off", "-c", "diff.renameLimit=2000", "log", "--no-walk=unsorted", "--stdin", LOG_FORMAT, "-z"]
+    if with_diff:
+        args += ["--raw", "--numstat", "-M", "--no-abbrev"]
+    proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stderr_chunks: list[bytes] = []
+
+    def feed():
+        try:
+            proc.stdin.write(("\n".join(shas) + "\n").encode())
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+
+    def drain():
+        stderr_chunks.append(proc.stderr.read())
+
+    threads = [threading.Thread(target=feed, daemon=True), threading.Thread(target=drain, daemon=True)]
+    for thread in threads:
+        thread.start()
+    records: list[CommitRecord] = []
+    parse_error = None
+    try:
+        for record in parse_log(nul_tokens(proc.stdout)):
+            records.append(record)
+    except (GitError, StopIteration, ValueError, RuntimeError) as error:
+        parse_error = str(error)
+    proc.stdout.close()
+    returncode = proc.wait()
+    for thread in threads:
+        thread.join()
+    error = decode(b"".join(stderr_chunks)) + (parse_error or "")
+    return records, returncode == 0 and parse_error is None, error
+
+
+def read_commits(
+    repo: Path,
+    shas: list[str],
+    jobs: int | None = None,
+    slice_size: int | None = None,
+    warnings: list[str] | None = None,
+) -> Iterator[list[CommitRecord]]:
+    """Yield batches of parsed commits (in no particular order) read by ``jobs`` git processes."""
+    warnings = warnings if warnings is not None else []
+    if not shas:
+        return
+    jobs = max(1, jobs or default_jobs())
+    if slice_size is None:
+        # Several slices per job keeps every core busy to the end.
+        slice_size = max(200, min(5000, len(shas) // (jobs * 4) + 1))
+    slices = [shas[i : i + slice_size] for i in range(0, len(shas), slice_size)]
+    if jobs == 1 or len(slices) == 1:
+        for piece in slices:
+            yield read_slice(repo, piece, warnings)
+        return
+    results: queue.Queue = queue.Queue()
+    work: queue.Queue = queue.Queue()
+    for piece in slices:
+        work.put(piece)
+
+    def worker():
+        while True:
+            try:
+                piece = work.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                results.put(read_slice(repo, piece, warnings))
+            except BaseException as error:  # surfaced to the caller below
+                results.put(error)
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(min(jobs, len(slices)))]
+    for thread in threads:
+        thread.start()
+    for _ in slices:
+        item = results.get()
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+    for thread in threads:
+        thread.join()
+
+
+def map_coauthors_through_mailmap(repo: Path, people: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str]]:
+    """Co-authored-by trailers bypass .mailmap in git log; apply it with check-mailmap."""
+    people = sorted(set(people))
+    mapped: dict[tuple[str, str], tuple[str, str]] = {}
+    for start in range(0, len(people), 200):
+        batch = people[start : start + 200]
+        contacts = [f"{name} <{email}>" for name, email in batch]
+        result = subprocess.run(["git", "-C", str(repo), "check-mailmap", *contacts], capture_output=True)
+        lines = decode(result.stdout).splitlines() if result.returncode == 0 else []
+        for original, line in zip(batch, lines if len(lines) == len(batch) else contacts):
+            mapped[original] = parse_name_email(line)
+    return mapped
+
+
+def generated_paths(repo: Path, paths: list[str]) -> set[str]:
+    """Paths marked generated or vendored in .gitattributes (GitHub linguist's attributes)."""
+    if not paths:
+        return set()
+    attrs = ["linguist-generated", "linguist-vendored", "generated"]
+    result = subprocess.run(
+        ["git", "-C", str(repo), "check-attr", "-z", "--stdin", *attrs],
+        input=b"\0".join(p.encode("utf-8", "surrogateescape") for p in paths) + b"\0",
+        capture_output=True,
+    )
+    if result.returncode != 0:
+        return set()
+    parts = result.stdout.split(b"\0")
+    marked = set()
+    for i in range(0, len(parts) - 2, 3):
+        path, _attr, value = parts[i], parts[i + 1], parts[i + 2]
+        if value in (b"set", b"true"):
+            marked.add(decode(path))
+    return marked
+
+
+ProgressCallback = Callable[[int], None]

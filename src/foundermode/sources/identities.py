@@ -1,0 +1,186 @@
+"""Identities are people, not emails.
+
+Order of resolution (DESIGN.md): .mailmap (git applies it before we see a
+name), then normalisation (case, GitHub noreply addresses), then the org chart,
+then explicit aliases in foundermode.toml. Every other module turns a name and
+an email into a person through ``IdentityResolver.person_for``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from ..store import now
+from ..store.schema import identities, metadata, people
+from .patterns import AuthorRules
+
+NOREPLY = re.compile(r"^(?:\d+\+)?(?P<login>[^@]+)@users\.noreply\.github\.com$", re.IGNORECASE)
+GITHUB_KEY = re.compile(r"^github:(?P<login>.+)$", re.IGNORECASE)
+
+
+def identity_key(name: str | None, email: str | None) -> str:
+    """The normalised key under which an identity is stored."""
+    email = (email or "").strip().strip("<>").strip()
+    if email:
+        github = NOREPLY.match(email) or GITHUB_KEY.match(email)
+        if github:
+            return "github:" + github.group("login").lower()
+        return email.casefold()
+    return "name:" + " ".join((name or "").split()).casefold()
+
+
+def parse_name_email(value: str) -> tuple[str, str]:
+    """'Ada Lovelace <ada@example.com>' -> ('Ada Lovelace', 'ada@example.com')."""
+    match = re.match(r"^\s*(.*?)\s*<([^>]*)>\s*$", value)
+    if match:
+        return match.group(1), match.group(2)
+    value = value.strip()
+    return ("", value) if "@" in value else (value, "")
+
+
+@dataclass
+class IdentityResolver:
+    """Maps (name, email) to a person id, creating people and identities as needed.
+
+    Holds a cache for one transaction; everything it writes goes through ``conn``.
+    """
+
+    conn: Connection
+    aliases: dict[str, list[str]] = field(default_factory=dict)
+    bot_rules: AuthorRules | None = None
+    _by_key: dict[str, int] = field(default_factory=dict)
+    _alias_to_canonical: dict[str, str] = field(default_factory=dict)
+    _name_index: dict[str, list[int]] | None = None
+
+    def __post_init__(self) -> None:
+        self._by_key = dict(self.conn.execute(select(identities.c.key, identities.c.person_id)).all())
+        for canonical, others in self.aliases.items():
+            canonical_key = identity_key("", canonical)
+            for other in others:
+                self._alias_to_canonical[identity_key("", other) if ("@" in other or ":" in other) else identity_key(other, "")] = canonical
+
+    @classmethod
+    def from_config(cls, conn: Connection, config) -> "IdentityResolver":
+        return cls(conn, aliases=config.aliases, bot_rules=AuthorRules(config.bot_authors))
+
+    def person_for(self, name: str | None, email: str | None, source: str = "git") -> int:
+        key = identity_key(name, email)
+        person_id = self._by_key.get(key)
+        if person_id is not None:
+            return person_id
+        person_id = self._find_related_person(key, name)
+        if person_id is None:
+            person_id = self._create_person(name, email, key)
+        self._add_identity(person_id, key, name, email, source)
+        return person_id
+
+    def _find_related_person(self, key: str, name: str | None) -> int | None:
+        canonical = self._alias_to_canonical.get(key)
+        if canonical is not None:
+            canonical_key = identity_key("", canonical)
+            if canonical_key != key:
+                return self.person_for("", canonical, source="alias")
+        if key.startswith("github:") and name:
+            # A noreply address belongs to whoever commits under the same name,
+            # but only when exactly one person carries that name.
+            candidates = self._people_named(name)
+            if len(candidates) == 1:
+                return candidates[0]
+        return None
+
+    def _people_named(self, name: str) -> list[int]:
+        if self._name_index is None:
+            self._name_index = {}
+            for person_id, person_name in self.conn.execute(select(people.c.id, people.c.name)):
+                self._name_index.setdefault(person_name.casefold(), []).append(person_id)
+        return self._name_index.get(name.casefold(), [])
+
+    def _create_person(self, name: str | None, email: str | None, key: str) -> int:
+        display = (name or "").strip() or (email or "").split("@")[0] or key
+        is_bot = bool(self.bot_rules and self.bot_rules.is_bot(name, email))
+        person_id = self.conn.execute(
+            insert(people).values(name=display, email=(email or None), is_bot=is_bot, in_org_chart=False, created_at=now()).returning(people.c.id)
+        ).scalar_one()
+        if self._name_index is not None:
+            self._name_index.setdefault(display.casefold(), []).append(person_id)
+        return person_id
+
+    def _add_identity(self, person_id: int, key: str, name: str | None, email: str | None, source: str) -> None:
+        self.conn.execute(insert(identities).values(person_id=person_id, key=key, name=name or None, email=email or None, source=source))
+        self._by_key[key] = person_id
+
+
+def person_references(exclude: tuple[str, ...] = ("identities",)) -> list[tuple]:
+    """Every (table, column) holding a people.id, across all principles' tables."""
+    refs = []
+    for table in metadata.sorted_tables:
+        for column in table.columns:
+            for fk in column.foreign_keys:
+                if fk.column.table.name == "people" and table.name not in exclude:
+                    refs.append((table, column))
+    return refs
+
+
+def merge_people(conn: Connection, keep_id: int, merge_id: int) -> None:
+    """Fold person ``merge_id`` into ``keep_id``: identities, commits and every other reference."""
+    if keep_id == merge_id:
+        raise ValueError("cannot merge a person with themself")
+    for pid in (keep_id, merge_id):
+        if conn.execute(select(people.c.id).where(people.c.id == pid)).first() is None:
+            raise LookupError(f"no person with id {pid}")
+    conn.execute(update(identities).where(identities.c.person_id == merge_id).values(person_id=keep_id))
+    for table, column in person_references():
+        if table.name == "people":
+            conn.execute(update(table).where(column == merge_id).values({column.name: keep_id}))
+            continue
+        primary = [c.name for c in table.primary_key.columns]
+        if column.name in primary and len(primary) > 1:
+            # Composite keys (co-authors, ownership): rows present for both people would collide.
+            _merge_keyed_rows(conn, table, column, keep_id, merge_id, primary)
+        else:
+            conn.execute(update(table).where(column == merge_id).values({column.name: keep_id}))
+    kept = conn.execute(select(people).where(people.c.id == keep_id)).mappings().one()
+    merged = conn.execute(select(people).where(people.c.id == merge_id)).mappings().one()
+    fill = {col: merged[col] for col in ("email", "title", "team", "role", "manager_id") if kept[col] is None and merged[col] is not None}
+    if merged["in_org_chart"]:
+        fill["in_org_chart"] = True
+    if fill:
+        conn.execute(update(people).where(people.c.id == keep_id).values(**fill))
+    conn.execute(people.delete().where(people.c.id == merge_id))
+
+
+def _merge_keyed_rows(conn, table, column, keep_id, merge_id, primary):
+    others = [table.c[name] for name in primary if name != column.name]
+    value_columns = [c for c in table.columns if c.name not in primary]
+    rows = conn.execute(select(table).where(column == merge_id)).mappings().all()
+    for row in rows:
+        match = [other == row[other.name] for other in others]
+        existing = conn.execute(select(table).where(column == keep_id, *match)).mappings().first()
+        if existing is None:
+            conn.execute(update(table).where(column == merge_id, *match).values({column.name: keep_id}))
+            continue
+        summed = {c.name: (existing[c.name] or 0) + (row[c.name] or 0) for c in value_columns if isinstance(row[c.name], int) and not isinstance(row[c.name], bool)}
+        if summed:
+            conn.execute(update(table).where(column == keep_id, *match).values(**summed))
+        conn.execute(table.delete().where(column == merge_id, *match))
+
+
+def find_person(conn: Connection, query: str) -> int:
+    """A person by id, identity (email or github:login) or exact name; raises LookupError."""
+    if query.isdigit():
+        row = conn.execute(select(people.c.id).where(people.c.id == int(query))).first()
+        if row:
+            return row[0]
+    key = identity_key("", query) if ("@" in query or query.startswith("github:")) else None
+    if key:
+        row = conn.execute(select(identities.c.person_id).where(identities.c.key == key)).first()
+        if row:
+            return row[0]
+    rows = conn.execute(select(people.c.id).where(func.lower(people.c.name) == query.casefold())).all()
+    if len(rows) == 1:
+        return rows[0][0]
+    if len(rows) > 1:
+        raise LookupError(f"'{query}' names {len(rows)} people; use an email or id")
+    raise LookupError(f"no person matches '{query}'")

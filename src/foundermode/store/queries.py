@@ -1,0 +1,78 @@
+"""Queries shared by analyses and surfaces."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Connection, func, select
+
+from .schema import commits, identities, people, repositories
+
+
+def iso(epoch: int | None) -> str | None:
+    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).isoformat(timespec="seconds") if epoch else None
+
+
+def list_people(conn: Connection, include_bots: bool = True) -> list[dict]:
+    """People with their identities, commit counts and first/last activity (authored time)."""
+    activity = (
+        select(
+            commits.c.author_id.label("person_id"),
+            func.count().label("commits"),
+            func.min(commits.c.authored_at).label("first"),
+            func.max(commits.c.authored_at).label("last"),
+        )
+        .group_by(commits.c.author_id)
+        .subquery()
+    )
+    query = (
+        select(people, activity.c.commits, activity.c.first, activity.c.last)
+        .outerjoin(activity, activity.c.person_id == people.c.id)
+        .order_by(func.coalesce(activity.c.commits, 0).desc(), people.c.name)
+    )
+    if not include_bots:
+        query = query.where(people.c.is_bot == False)  # noqa: E712
+    idents: dict[int, list[str]] = {}
+    for person_id, key, name, email in conn.execute(select(identities.c.person_id, identities.c.key, identities.c.name, identities.c.email).order_by(identities.c.id)):
+        label = f"{name} <{email}>" if name and email else (email or name or key)
+        idents.setdefault(person_id, []).append(label)
+    out = []
+    for row in conn.execute(query).mappings():
+        out.append(
+            {
+                "id": row["id"],
+                "name": row["name"],
+                "email": row["email"],
+                "team": row["team"],
+                "title": row["title"],
+                "role": row["role"],
+                "bot": bool(row["is_bot"]),
+                "commits": row["commits"] or 0,
+                "first_activity": iso(row["first"]),
+                "last_activity": iso(row["last"]),
+                "identities": idents.get(row["id"], []),
+            }
+        )
+    return out
+
+
+def list_repositories(conn: Connection) -> list[dict]:
+    return [
+        {
+            "id": r["id"],
+            "name": r["name"],
+            "path": r["path"],
+            "commits": r["commit_count"],
+            "head": (r["last_sha"] or "")[:12],
+            "shallow": bool(r["is_shallow"]),
+            "last_ingested": iso(r["last_ingested_at"]),
+            "warnings": r["warnings"] or "",
+        }
+        for r in conn.execute(select(repositories).order_by(repositories.c.name)).mappings()
+    ]
+
+
+def commit_counts_by_identity(conn: Connection, repo_id: int | None = None) -> dict[int, int]:
+    query = select(commits.c.author_id, func.count()).group_by(commits.c.author_id)
+    if repo_id is not None:
+        query = query.where(commits.c.repo_id == repo_id)
+    return dict(conn.execute(query).all())

@@ -1,0 +1,175 @@
+"""Shared fixtures: real git repositories made with the git binary, and real stores.
+
+``store`` runs each test on a fresh SQLite file and, when FOUNDERMODE_TEST_PG
+names a PostgreSQL server (``.ci/run`` starts one), on a fresh database there.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+PG_ENV = "FOUNDERMODE_TEST_PG"
+BASE_TIME = 1_700_000_000  # 2023-11-14, a fixed clock for reproducible histories
+
+
+def git(cwd: Path, *args: str, env: dict | None = None, input: bytes | None = None) -> str:
+    full_env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(cwd), **(env or {})}
+    result = subprocess.run(["git", *args], cwd=cwd, env=full_env, capture_output=True, input=input)
+    if result.returncode != 0:
+        raise RuntimeError(f"git {' '.join(args)} failed: {result.stderr.decode(errors='replace')}")
+    return result.stdout.decode("utf-8", errors="replace")
+
+
+@dataclass
+class Repo:
+    """A git repository built by a test, with a deterministic clock."""
+
+    path: Path
+    clock: int = BASE_TIME
+    branch: str = "main"
+    authors: list = field(default_factory=list)
+
+    def git(self, *args: str, env: dict | None = None, input: bytes | None = None) -> str:
+        return git(self.path, *args, env=env, input=input)
+
+    def write(self, files: dict) -> None:
+        for name, content in files.items():
+            target = self.path / name
+            if content is None:
+                target.unlink()
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(content, encoding="utf-8")
+
+    def commit(
+        self,
+        files: dict | None = None,
+        message: str = "change",
+        author: tuple[str, str] = ("Ada Lovelace", "ada@example.com"),
+        committer: tuple[str, str] | None = None,
+        when: int | None = None,
+        allow_empty: bool = False,
+    ) -> str:
+        if files:
+            self.write(files)
+        self.git("add", "-A")
+        self.clock = when if when is not None else self.clock + 3600
+        committer = committer or author
+        env = {
+            "GIT_AUTHOR_NAME": author[0],
+            "GIT_AUTHOR_EMAIL": author[1],
+            "GIT_AUTHOR_DATE": f"@{self.clock} +0000",
+            "GIT_COMMITTER_NAME": committer[0],
+            "GIT_COMMITTER_EMAIL": committer[1],
+            "GIT_COMMITTER_DATE": f"@{self.clock} +0000",
+        }
+        args = ["commit", "-q", "-m", message] + (["--allow-empty"] if allow_empty or not files else [])
+        self.git(*args, env=env)
+        return self.head()
+
+    def head(self) -> str:
+        return self.git("rev-parse", "HEAD").strip()
+
+    def merge(self, branch: str, author=("Ada Lovelace", "ada@example.com"), message: str | None = None) -> str:
+        self.clock += 3600
+        env = {
+            "GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1], "GIT_AUTHOR_DATE": f"@{self.clock} +0000",
+            "GIT_COMMITTER_NAME": author[0], "GIT_COMMITTER_EMAIL": author[1], "GIT_COMMITTER_DATE": f"@{self.clock} +0000",
+        }
+        self.git("merge", "--no-ff", "-q", "-m", message or f"Merge {branch}", branch, env=env)
+        return self.head()
+
+
+def init_repo(path: Path, branch: str = "main") -> Repo:
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "-b", branch)
+    git(path, "config", "user.name", "Fixture")
+    git(path, "config", "user.email", "fixture@example.com")
+    git(path, "config", "commit.gpgsign", "false")
+    return Repo(path=path, branch=branch)
+
+
+@pytest.fixture
+def make_repo(tmp_path):
+    counter = iter(range(10_000))
+
+    def factory(name: str | None = None, branch: str = "main") -> Repo:
+        return init_repo(tmp_path / (name or f"repo{next(counter)}"), branch=branch)
+
+    return factory
+
+
+@pytest.fixture
+def repo(make_repo) -> Repo:
+    return make_repo("project")
+
+
+def pg_admin_url() -> str | None:
+    return os.environ.get(PG_ENV)
+
+
+def _backend_params():
+    return [
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+    ]
+
+
+@pytest.fixture
+def fresh_pg_url():
+    """A new, empty PostgreSQL database; dropped afterwards."""
+    admin = pg_admin_url()
+    if not admin:
+        pytest.skip(f"PostgreSQL not configured: set {PG_ENV} (bash .ci/start-postgres prints a URL)")
+    import psycopg
+
+    name = f"fm_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = admin.rsplit("/", 1)[0]
+    yield f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=_backend_params())
+def store_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store' / 'foundermode.db'}"
+    return request.getfixturevalue("fresh_pg_url")
+
+
+@pytest.fixture
+def store(store_url):
+    from foundermode.store import open_store
+
+    opened = open_store(store_url)
+    yield opened
+    opened.dispose()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
+    from foundermode.store import open_store
+
+    opened = open_store(f"sqlite:///{tmp_path / 'solo' / 'foundermode.db'}")
+    yield opened
+    opened.dispose()
+
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.exists():
+        pytest.skip(f"shared data folder not found at {SHARED_DATA}")
+    return SHARED_DATA
