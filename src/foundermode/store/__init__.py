@@ -17,6 +17,19 @@ from sqlalchemy.engine import make_url
 from . import schema  # noqa: F401  (registers tables on the shared metadata)
 from .schema import metadata
 
+
+def _import_principle_schemas() -> None:
+    """Each principle's tables live in store/schema_<principle>.py; all share ``metadata``."""
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.iter_modules(__path__):
+        if module.name.startswith("schema_"):
+            importlib.import_module(f"{__name__}.{module.name}")
+
+
+_import_principle_schemas()
+
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
 
