@@ -1,0 +1,167 @@
+"""Writing to the outbox, and reading it back.
+
+``enqueue`` runs inside the caller's transaction: the message exists exactly
+when the decision that produced it was committed. The idempotency key makes
+enqueueing idempotent: a second enqueue with the same key (a second tick, or
+two ticks at once) inserts nothing and returns None.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, select, update
+
+from ..store import now as clock_now
+from ..store.schema_notify import outbox
+
+CHANNELS = ("email", "slack", "webhook")
+STATES = ("pending", "sending", "retrying", "sent", "dead")
+DUE_STATES = ("pending", "retrying")
+
+
+@dataclass
+class Message:
+    """One outbox row, decoded."""
+
+    id: int
+    channel: str
+    recipient: str
+    subject: str
+    body: str
+    payload: dict
+    idempotency_key: str
+    attachments: list[dict] = field(default_factory=list)
+    escalation_id: int | None = None
+    attempts: int = 0
+
+
+def _insert(conn: Connection):
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported stores
+        raise RuntimeError(f"unsupported store dialect: {conn.dialect.name}")
+    return insert(outbox)
+
+
+def validate_attachments(attachments: list[dict] | None) -> list[dict]:
+    out = []
+    for number, item in enumerate(attachments or [], start=1):
+        missing = [k for k in ("filename", "content_type", "content") if not isinstance(item.get(k), str)]
+        if missing:
+            raise ValueError(f"attachment {number} needs string fields {', '.join(missing)}")
+        out.append({"filename": item["filename"], "content_type": item["content_type"], "content": item["content"]})
+    return out
+
+
+def enqueue(
+    conn: Connection,
+    *,
+    channel: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    payload: dict,
+    idempotency_key: str,
+    attachments: list[dict] | None = None,
+    escalation_id: int | None = None,
+    now: int | None = None,
+) -> int | None:
+    """Add one message to the outbox in ``conn``'s transaction; None if the key is already there."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}: expected one of {', '.join(CHANNELS)}")
+    if not idempotency_key:
+        raise ValueError("an idempotency key is required")
+    at = clock_now() if now is None else int(now)
+    # ON CONFLICT DO NOTHING, not check-then-insert: two concurrent writers
+    # racing on the same key both succeed, and exactly one row exists.
+    statement = (
+        _insert(conn)
+        .values(
+            channel=channel,
+            recipient=recipient or "",
+            subject=subject or "",
+            body=body or "",
+            payload=json.dumps(payload or {}, sort_keys=True, default=str),
+            attachments=json.dumps(validate_attachments(attachments)),
+            idempotency_key=idempotency_key,
+            escalation_id=escalation_id,
+            state="pending",
+            attempts=0,
+            next_attempt_at=at,
+            created_at=at,
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(outbox.c.id)
+    )
+    row = conn.execute(statement).first()
+    return row[0] if row else None
+
+
+def decode(row) -> Message:
+    return Message(
+        id=row.id,
+        channel=row.channel,
+        recipient=row.recipient,
+        subject=row.subject,
+        body=row.body,
+        payload=json.loads(row.payload or "{}"),
+        idempotency_key=row.idempotency_key,
+        attachments=json.loads(row.attachments or "[]"),
+        escalation_id=row.escalation_id,
+        attempts=row.attempts,
+    )
+
+
+LIST_COLUMNS = ["id", "channel", "recipient", "subject", "state", "attempts", "next_attempt_at", "last_error", "created_at", "sent_at", "escalation_id", "idempotency_key"]
+
+
+def list_messages(conn: Connection, *, state: str | None = None, escalation_id: int | None = None, limit: int | None = None) -> list[dict]:
+    """Newest first. ``next_attempt_at`` is None once a message is sent or dead: there is no next try."""
+    query = select(*(outbox.c[name] for name in LIST_COLUMNS)).order_by(outbox.c.id.desc())
+    if state:
+        query = query.where(outbox.c.state == state)
+    if escalation_id is not None:
+        query = query.where(outbox.c.escalation_id == escalation_id)
+    if limit:
+        query = query.limit(limit)
+    rows = []
+    for row in conn.execute(query).mappings():
+        item = dict(row)
+        if item["state"] in ("sent", "dead"):
+            item["next_attempt_at"] = None
+        rows.append(item)
+    return rows
+
+
+def get_message(conn: Connection, message_id: int) -> Message | None:
+    row = conn.execute(select(outbox).where(outbox.c.id == message_id)).first()
+    return decode(row) if row else None
+
+
+class RetryError(ValueError):
+    pass
+
+
+def requeue(conn: Connection, message_id: int, now: int | None = None) -> None:
+    """Give a dead letter a fresh set of tries, due now. A sent message is never resent."""
+    at = clock_now() if now is None else int(now)
+    row = conn.execute(select(outbox.c.state).where(outbox.c.id == message_id)).first()
+    if row is None:
+        raise RetryError(f"no outbox message {message_id}")
+    if row.state != "dead":
+        raise RetryError(f"message {message_id} is {row.state}, not dead: only dead letters are requeued")
+    conn.execute(
+        update(outbox)
+        .where(outbox.c.id == message_id, outbox.c.state == "dead")
+        .values(state="pending", attempts=0, next_attempt_at=at, claim_token=None, lease_until=None)
+    )
+
+
+def counts_by_state(conn: Connection) -> dict[str, int]:
+    from sqlalchemy import func
+
+    rows = conn.execute(select(outbox.c.state, func.count()).group_by(outbox.c.state)).all()
+    return {state: count for state, count in rows}
