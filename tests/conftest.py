@@ -173,3 +173,28 @@ def shared_data() -> Path:
     if not SHARED_DATA.exists():
         pytest.skip(f"shared data folder not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+def fast_history(path: Path, commits: int, authors: int = 5, files: int = 50, start: int = BASE_TIME, branch: str = "main") -> Path:
+    """A repository with many commits, written in one go by git fast-import (seconds, not minutes)."""
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "-b", branch)
+    lines: list[bytes] = []
+    contents = [0] * files
+    for i in range(commits):
+        author = i % authors
+        stamp = start + i * 600
+        message = f"commit {i}\n".encode()
+        lines.append(f"commit refs/heads/{branch}\n".encode())
+        lines.append(f"author Dev {author} <dev{author}@example.com> {stamp} +0000\n".encode())
+        lines.append(f"committer Dev {author} <dev{author}@example.com> {stamp} +0000\n".encode())
+        lines.append(b"data %d\n" % len(message) + message)
+        for j in ((i * 7) % files, (i * 13 + 1) % files):
+            contents[j] += 1
+            body = "".join(f"line {k} of file {j}\n" for k in range(contents[j])).encode()
+            lines.append(f"M 100644 inline src/mod{j % 5}/file{j}.py\n".encode())
+            lines.append(b"data %d\n" % len(body) + body)
+        lines.append(b"\n")
+    git(path, "fast-import", "--quiet", input=b"".join(lines))
+    git(path, "checkout", "-q", "-f", branch)
+    return path

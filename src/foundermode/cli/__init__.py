@@ -8,7 +8,7 @@ from .common import app
 
 # Every module in this package registers its commands on import.
 for _module in sorted(m.name for m in pkgutil.iter_modules(__path__)):
-    if _module != "common":
+    if _module not in ("common", "__main__"):
         importlib.import_module(f"{__name__}.{_module}")
 
 

@@ -234,27 +234,31 @@ def read_slice(repo: Path, shas: list[str], warnings: list[str]) -> list[CommitR
     records: list[CommitRecord] = []
     remaining = shas
     while remaining:
-        done, ok, error = _run_log(repo, remaining, with_diff=True)
+        done, ok, error, cut_mid_commit = _run_log(repo, remaining, with_diff=True)
         if ok:
             records.extend(done)
             break
-        # The last commit parsed before a failure may be missing files: discard it.
-        if done:
-            done.pop()
-        records.extend(done)
-        failing = remaining[len(done)]
-        header_only, header_ok, _ = _run_log(repo, [failing], with_diff=False)
+        # Output cut inside a commit: everything parsed is whole. Otherwise the
+        # last commit parsed may have lost its diff to the failure: read it again.
+        complete = done if cut_mid_commit else done[:-1]
+        records.extend(complete)
+        remaining = remaining[len(complete):]
+        if complete:
+            continue
+        # git fails on the very first commit of what is left: that commit is the culprit.
+        failing, remaining = remaining[0], remaining[1:]
+        header_only, header_ok, _, _ = _run_log(repo, [failing], with_diff=False)
+        reason = error.strip().splitlines()[-1] if error.strip() else "git failed"
         if header_ok and header_only:
             header_only[0].diff_missing = True
             records.append(header_only[0])
-            warnings.append(f"commit {failing[:12]}: diff unavailable ({error.strip().splitlines()[-1] if error.strip() else 'git failed'})")
+            warnings.append(f"commit {failing[:12]}: diff unavailable ({reason})")
         else:
-            warnings.append(f"commit {failing[:12]}: unreadable, skipped ({error.strip()[:200]})")
-        remaining = remaining[len(done) + 1:]
+            warnings.append(f"commit {failing[:12]}: unreadable, skipped ({reason})")
     return records
 
 
-def _run_log(repo: Path, shas: list[str], with_diff: bool) -> tuple[list[CommitRecord], bool, str]:
+def _run_log(repo: Path, shas: list[str], with_diff: bool) -> tuple[list[CommitRecord], bool, str, bool]:
     args = ["git", "-C", str(repo), "-c", "core.quotepath=off", "-c", "diff.renameLimit=2000", "log", "--no-walk=unsorted", "--stdin", LOG_FORMAT, "-z"]
     if with_diff:
         args += ["--raw", "--numstat", "-M", "--no-abbrev"]
@@ -286,7 +290,7 @@ def _run_log(repo: Path, shas: list[str], with_diff: bool) -> tuple[list[CommitR
     for thread in threads:
         thread.join()
     error = decode(b"".join(stderr_chunks)) + (parse_error or "")
-    return records, returncode == 0 and parse_error is None, error
+    return records, returncode == 0 and parse_error is None, error, parse_error is not None
 
 
 def read_commits(
