@@ -1,0 +1,403 @@
+"""Does this blocker report talk about the same thing as one we already have?
+
+Two matchers share one interface (``build_index``, ``similarity``,
+``threshold_for``):
+
+* ``lexical`` (the default, pure Python): TF-IDF cosine over stemmed words,
+  blended with TF-IDF cosine over character n-grams taken inside words. Words
+  carry the meaning; the n-grams forgive typos, inflections and compounds that
+  the light stemmer misses ("deploy"/"deployment", "k8s-node"/"node").
+* ``semantic`` (``foundermode[semantic]``): sentence embeddings, see
+  ``semantic.py``.
+
+IDF comes from the documents at hand, never from a shipped third-party corpus:
+an index uses its own reports, and ``foundermode eval grouping`` uses every text
+of the pairs file (labels unused). ``similarity(a, b)`` with nothing else to go
+on uses a flat IDF (plain TF cosine after stop words are dropped): two texts
+alone say nothing about which words are rare.
+
+Scores are in [0, 1]; ``threshold_for(kind)`` is the score at or above which two
+reports are taken to be about the same thing.
+"""
+from __future__ import annotations
+
+import heapq
+import math
+import re
+from array import array
+from collections import Counter
+from typing import Hashable, Iterable, Protocol
+
+# Chosen by `foundermode eval grouping dev.jsonl` (max F1 over the 840 labelled
+# pairs; 5-fold cross-validated figures in docs/benchmarks.md). Re-run it when
+# the features below change: the scale of the scores moves with them.
+DEFAULT_THRESHOLD = 0.25
+SEMANTIC_THRESHOLD = 0.60
+_THRESHOLDS = {"lexical": DEFAULT_THRESHOLD, "semantic": SEMANTIC_THRESHOLD}
+KINDS = tuple(_THRESHOLDS)
+
+# Share of the word cosine in the lexical score (the rest is the n-gram cosine).
+WORD_WEIGHT = 0.5
+NGRAM_SIZES = (3, 4, 5)
+
+STOP_WORDS = frozenset(
+    """a about above after again against all am an and any are aren as at be because been before being below
+    between both but by can cannot could couldn did didn do does doesn doing don down during each else etc even
+    ever every few for from further get gets got had hadn has hasn have haven having he her here hers herself him
+    himself his how however i if in into is isn it its itself just let lets like ll me might more most much must
+    mustn my myself need no nor not now of off on once only or other ought our ours ourselves out over own please
+    re same shall shan she should shouldn so some still such than that the their theirs them themselves then there
+    these they this those though through thus to too under until up upon us ve very via was wasn we were weren what
+    when where whether which while who whom why will with within without won would wouldn yet you your yours
+    yourself yourselves hi hello thanks thank also one two s t d m""".split()
+)
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased runs of letters and digits; punctuation, ``_`` and ``-`` split words."""
+    return _TOKEN.findall(text.lower())
+
+
+def stem(word: str) -> str:
+    """A deliberately light suffix stripper: consistent rather than linguistic.
+
+    It only needs to map the forms people actually alternate between in a
+    report ("jobs"/"job", "failing"/"failed"/"fails") onto one key; the n-gram
+    features catch what it misses.
+    """
+    if len(word) <= 3 or word.isdigit():
+        return word
+    for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
+        if word.endswith(suffix):
+            base = word[: -len(suffix)] + keep
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                return word
+            if suffix == "es" and not base.endswith(("ch", "sh", "x", "z", "ss")):
+                base = word[:-1]  # "releases" -> "release", "crashes" -> "crash"
+            if len(base) < 3:
+                return word
+            if suffix in ("ing", "ed") and len(base) > 3 and base[-1] == base[-2] and base[-1] not in "lsz":
+                base = base[:-1]  # "running" -> "run", "stopped" -> "stop"
+            return base
+    return word
+
+
+def word_terms(text: str) -> list[str]:
+    return [stem(t) for t in tokens(text) if t not in STOP_WORDS and (len(t) > 1 or t.isdigit())]
+
+
+def char_ngrams(text: str, sizes: Iterable[int] = NGRAM_SIZES) -> list[str]:
+    """n-grams inside each (non stop) word, padded so prefixes and suffixes are features of their own."""
+    grams: list[str] = []
+    for word in tokens(text):
+        if word in STOP_WORDS:
+            continue
+        padded = f"<{word}>"
+        for n in sizes:
+            grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
+    return grams
+
+
+def _sublinear(counts: Counter) -> dict[str, float]:
+    # A word repeated five times in one report is not five times the evidence.
+    return {term: 1.0 + math.log(count) for term, count in counts.items()}
+
+
+def featurize(text: str) -> tuple[dict[str, float], dict[str, float]]:
+    """(word weights, n-gram weights) before IDF."""
+    return _sublinear(Counter(word_terms(text))), _sublinear(Counter(char_ngrams(text)))
+
+
+def _cosine(a: dict[str, float], b: dict[str, float], idf=None) -> float:
+    if not a or not b:
+        return 0.0
+    if idf is not None:
+        a = {t: w * idf(t) for t, w in a.items()}
+        b = {t: w * idf(t) for t, w in b.items()}
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    dot = sum(w * large.get(t, 0.0) for t, w in small.items())
+    if dot <= 0.0:
+        return 0.0
+    norm = math.sqrt(sum(w * w for w in a.values())) * math.sqrt(sum(w * w for w in b.values()))
+    return min(1.0, dot / norm)
+
+
+def blend(word_cosine: float, ngram_cosine: float) -> float:
+    return WORD_WEIGHT * word_cosine + (1.0 - WORD_WEIGHT) * ngram_cosine
+
+
+class MatchIndex(Protocol):
+    """What the bottleneck engine needs: keep open reports, find the nearest ones."""
+
+    kind: str
+
+    def add(self, key: Hashable, text: str) -> None: ...
+    def remove(self, key: Hashable) -> None: ...
+    def __len__(self) -> int: ...
+    def __contains__(self, key: Hashable) -> bool: ...
+    def query(self, text: str, k: int = 5) -> list[tuple[Hashable, float]]: ...
+    def similarity(self, a: str, b: str) -> float: ...
+
+
+class _Space:
+    """An inverted index over one family of features (words, or n-grams).
+
+    Postings hold bare document numbers and documents hold compact arrays, so
+    10,000 reports cost tens of MB rather than a dict per posting.
+    """
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.df: list[int] = []
+        self.postings: list[list[int]] = []
+        self.docs: dict[int, tuple[array, array]] = {}
+        # doc -> (collection size when computed, norm): norms move with IDF, so
+        # they are recomputed once the collection has drifted (see _norm).
+        self.norms: dict[int, tuple[int, float]] = {}
+
+    def idf_of(self, fid: int | None) -> float:
+        # Smoothed IDF, as scikit-learn's TfidfVectorizer(smooth_idf=True): never
+        # zero, and defined for a query term no document has.
+        df = self.df[fid] if fid is not None else 0
+        return math.log((1 + len(self.docs)) / (1 + df)) + 1.0
+
+    def add(self, doc: int, weights: dict[str, float]) -> None:
+        fids = array("l")
+        values = array("d")
+        for term, weight in weights.items():
+            fid = self.ids.get(term)
+            if fid is None:
+                fid = self.ids[term] = len(self.df)
+                self.df.append(0)
+                self.postings.append([])
+            self.df[fid] += 1
+            self.postings[fid].append(doc)
+            fids.append(fid)
+            values.append(weight)
+        self.docs[doc] = (fids, values)
+        self.norms.pop(doc, None)
+        self._norm(doc)
+
+    def remove(self, doc: int) -> None:
+        fids, _ = self.docs.pop(doc)
+        for fid in fids:
+            self.df[fid] -= 1
+            self.postings[fid].remove(doc)
+        self.norms.pop(doc, None)
+
+    def _norm(self, doc: int) -> float:
+        size = len(self.docs)
+        cached = self.norms.get(doc)
+        # IDF changes a little with every report added; a norm within 10% of
+        # the current collection size is close enough to rank by, and keeps a
+        # query from recomputing 10,000 norms after every add.
+        if cached is not None and abs(cached[0] - size) * 10 <= size:
+            return cached[1]
+        fids, values = self.docs[doc]
+        idf = self.idf_of
+        norm = math.sqrt(sum((w * idf(f)) ** 2 for f, w in zip(fids, values))) or 1.0
+        self.norms[doc] = (size, norm)
+        return norm
+
+    def cached_norm(self, doc: int) -> float:
+        """The norm as last computed, however stale: good enough to pick candidates."""
+        return self.norms[doc][1]
+
+    def query_vector(self, weights: dict[str, float]) -> tuple[dict[int, float], float]:
+        """IDF-weighted query over known features, and the norm over all of them."""
+        vector: dict[int, float] = {}
+        squares = 0.0
+        for term, weight in weights.items():
+            fid = self.ids.get(term)
+            if fid is not None and self.df[fid] == 0:
+                fid = None
+            value = weight * self.idf_of(fid)
+            squares += value * value
+            if fid is not None:
+                vector[fid] = value
+        return vector, math.sqrt(squares)
+
+    def accumulate(self, vector: dict[int, float], qnorm: float, cap: int, keep: int = 8) -> dict[int, float]:
+        """Approximate cosines through the postings of the query's rarer features.
+
+        Features in more than ``cap`` documents add little to a TF-IDF score but
+        most of the work; they are skipped here and counted exactly when the
+        candidates are rescored. The ``keep`` rarest features always count, so a
+        query made only of common words still finds candidates.
+        """
+        scores: dict[int, float] = {}
+        if not vector or not qnorm:
+            return scores
+        by_rarity = sorted(vector, key=self.df.__getitem__)
+        for rank, fid in enumerate(by_rarity):
+            if rank >= keep and self.df[fid] > cap:
+                break
+            contribution = vector[fid] * self.idf_of(fid) / qnorm
+            get = scores.get
+            for doc in self.postings[fid]:
+                scores[doc] = get(doc, 0.0) + contribution
+        return scores
+
+    def cosine(self, doc: int, vector: dict[int, float], qnorm: float) -> float:
+        if not qnorm:
+            return 0.0
+        fids, values = self.docs[doc]
+        idf = self.idf_of
+        get = vector.get
+        dot = 0.0
+        for fid, weight in zip(fids, values):
+            q = get(fid)
+            if q is not None:
+                dot += q * weight * idf(fid)
+        return min(1.0, dot / (qnorm * self._norm(doc)))
+
+
+class LexicalIndex:
+    """TF-IDF (words + character n-grams) over the reports it holds, incrementally kept."""
+
+    kind = "lexical"
+
+    def __init__(self) -> None:
+        self._words = _Space()
+        self._grams = _Space()
+        self._doc_of: dict[Hashable, int] = {}
+        self._key_of: dict[int, Hashable] = {}
+        self._next = 0
+
+    def __len__(self) -> int:
+        return len(self._doc_of)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._doc_of
+
+    def add(self, key: Hashable, text: str) -> None:
+        """Index ``text`` under ``key``; adding a key again replaces its text."""
+        if key in self._doc_of:
+            self.remove(key)
+        doc = self._next
+        self._next += 1
+        words, grams = featurize(text)
+        self._words.add(doc, words)
+        self._grams.add(doc, grams)
+        self._doc_of[key] = doc
+        self._key_of[doc] = key
+
+    def remove(self, key: Hashable) -> None:
+        doc = self._doc_of.pop(key)
+        del self._key_of[doc]
+        self._words.remove(doc)
+        self._grams.remove(doc)
+
+    def discard(self, key: Hashable) -> None:
+        if key in self._doc_of:
+            self.remove(key)
+
+    def query(self, text: str, k: int = 5) -> list[tuple[Hashable, float]]:
+        """The ``k`` indexed reports most similar to ``text``, best first, scores in [0, 1]."""
+        if k <= 0 or not self._doc_of:
+            return []
+        words, grams = featurize(text)
+        wvec, wnorm = self._words.query_vector(words)
+        gvec, gnorm = self._grams.query_vector(grams)
+        size = len(self._doc_of)
+        cap = max(64, size // 20)
+        wscores = self._words.accumulate(wvec, wnorm, cap)
+        gscores = self._grams.accumulate(gvec, gnorm, cap)
+        # Rank candidates by the approximate blend (norms from the cache), then
+        # rescore the best of them exactly, with every feature and current IDF.
+        wnorm_of, gnorm_of = self._words.cached_norm, self._grams.cached_norm
+        approx = {
+            doc: blend(wscores.get(doc, 0.0) / wnorm_of(doc), gscores.get(doc, 0.0) / gnorm_of(doc))
+            for doc in wscores.keys() | gscores.keys()
+        }
+        candidates = heapq.nlargest(max(4 * k, 40), approx, key=approx.__getitem__)
+        exact = [
+            (blend(self._words.cosine(doc, wvec, wnorm), self._grams.cosine(doc, gvec, gnorm)), doc)
+            for doc in candidates
+        ]
+        best = heapq.nlargest(k, exact, key=lambda pair: (pair[0], -pair[1]))
+        return [(self._key_of[doc], score) for score, doc in best if score > 0.0]
+
+    def similarity(self, a: str, b: str) -> float:
+        """Pairwise score with this index's IDF (what a query would see)."""
+        wa, ga = featurize(a)
+        wb, gb = featurize(b)
+        return blend(_cosine(wa, wb, self._idf(self._words)), _cosine(ga, gb, self._idf(self._grams)))
+
+    @staticmethod
+    def _idf(space: _Space):
+        def idf(term: str) -> float:
+            return space.idf_of(space.ids.get(term))
+
+        return idf
+
+
+def lexical_similarity(a: str, b: str) -> float:
+    """Flat-IDF lexical score: for two texts with no collection around them."""
+    wa, ga = featurize(a)
+    wb, gb = featurize(b)
+    return blend(_cosine(wa, wb), _cosine(ga, gb))
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in _THRESHOLDS:
+        raise ValueError(f"unknown matcher {kind!r}; choose one of {', '.join(KINDS)}")
+
+
+def build_index(kind: str = "lexical") -> MatchIndex:
+    _check_kind(kind)
+    if kind == "semantic":
+        from .semantic import SemanticIndex
+
+        return SemanticIndex()
+    return LexicalIndex()
+
+
+def similarity(a: str, b: str, kind: str = "lexical") -> float:
+    """How alike two reports are, in [0, 1], with no collection for context."""
+    _check_kind(kind)
+    if kind == "semantic":
+        from .semantic import similarity as semantic_similarity
+
+        return semantic_similarity(a, b)
+    return lexical_similarity(a, b)
+
+
+def threshold_for(kind: str) -> float:
+    _check_kind(kind)
+    return _THRESHOLDS[kind]
+
+
+# -- resources ------------------------------------------------------------------
+
+
+def _phrase(text: str) -> tuple[str, ...]:
+    return tuple(stem(t) for t in tokens(text))
+
+
+def detect_resource(text: str, resources: dict[str, list[str]]) -> str | None:
+    """The resource whose name, an alias or a keyword appears in ``text``.
+
+    Matching is on whole words, case-insensitive, with the stemmer's plural and
+    tense tolerance ("GPUs" finds "gpu"); multi-word phrases must appear in
+    order. When several match, the longest phrase wins ("staging database"
+    beats "database"), then the earliest resource in the mapping.
+    """
+    words = _phrase(text)
+    if not words:
+        return None
+    # Every contiguous run of up to the longest phrase's length, once.
+    phrases = {name: [p for p in (_phrase(s) for s in [name, *(aliases or [])]) if p] for name, aliases in resources.items()}
+    longest = max((len(p) for ps in phrases.values() for p in ps), default=0)
+    present = {words[i : i + n] for n in range(1, longest + 1) for i in range(len(words) - n + 1)}
+    best: tuple[int, int, int] | None = None
+    winner = None
+    for order, (name, candidates) in enumerate(phrases.items()):
+        for phrase in candidates:
+            if phrase in present:
+                rank = (len(phrase), sum(map(len, phrase)), -order)
+                if best is None or rank > best:
+                    best, winner = rank, name
+    return winner
