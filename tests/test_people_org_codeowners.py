@@ -1,0 +1,256 @@
+"""People and identities, the org chart, CODEOWNERS, ownership at HEAD."""
+from __future__ import annotations
+
+import collections
+import re
+import subprocess
+
+import pytest
+from sqlalchemy import func, select
+
+from foundermode.config import Config, ConfigError, load_config
+from foundermode.ingest import ingest_repository
+from foundermode.sources import codeowners
+from foundermode.sources.identities import IdentityResolver, find_person, identity_key, merge_people
+from foundermode.sources.org import OrgChartError, import_org_chart, parse_org_chart
+from foundermode.sources.ownership import compute_ownership
+from foundermode.store.schema import commits, identities, ownership, ownership_files, people
+
+ADA = ("Ada Lovelace", "ada@example.com")
+BOB = ("Bob Builder", "bob@example.com")
+
+
+# -- identities -------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "name,email,key",
+    [
+        ("Ada", "Ada@Example.COM", "ada@example.com"),
+        ("Ada", "12345+ada-l@users.noreply.github.com", "github:ada-l"),
+        ("Ada", "ada-l@users.noreply.github.com", "github:ada-l"),
+        ("Ada", "github:Ada-L", "github:ada-l"),
+        ("Ada  Lovelace", "", "name:ada lovelace"),
+    ],
+)
+def test_identity_keys(name, email, key):
+    assert identity_key(name, email) == key
+
+
+def test_noreply_aliases_and_case_fold_into_one_person(store):
+    config = Config(raw={"identities": {"aliases": {"ada@example.com": ["ada@old-job.com", "github:countess"]}}})
+    with store.write() as conn:
+        resolver = IdentityResolver.from_config(conn, config)
+        ada = resolver.person_for("Ada Lovelace", "ada@example.com")
+        assert resolver.person_for("ada lovelace", "ADA@example.com") == ada  # case
+        assert resolver.person_for("Ada Lovelace", "999+lovelace@users.noreply.github.com") == ada  # noreply, same name
+        assert resolver.person_for("A. L.", "ada@old-job.com") == ada  # alias
+        assert resolver.person_for("whoever", "77+countess@users.noreply.github.com") == ada  # alias by login
+        bob = resolver.person_for("Bob", "bob@example.com")
+        assert bob != ada
+    with store.read() as conn:
+        keys = set(conn.execute(select(identities.c.key).where(identities.c.person_id == ada)).scalars())
+    assert keys == {"ada@example.com", "github:lovelace", "ada@old-job.com", "github:countess"}
+
+
+def test_merge_people_moves_work_and_survives_reingest(store, repo):
+    repo.commit({"a.txt": "a\n"}, "one", author=ADA)
+    repo.commit({"b.txt": "b\n"}, "two", author=("Ada at home", "ada@home.example.com"))
+    repo.commit({"c.txt": "c\n"}, "three\n\nCo-authored-by: Ada at home <ada@home.example.com>", author=BOB)
+    ingest_repository(store, repo.path)
+    compute_ownership(store, 1)
+    with store.write() as conn:
+        keep, other = find_person(conn, "ada@example.com"), find_person(conn, "ada@home.example.com")
+        merge_people(conn, keep, other)
+    repo.commit({"d.txt": "d\n"}, "four", author=("Ada at home", "ada@home.example.com"))
+    ingest_repository(store, repo.path)
+    with store.read() as conn:
+        counts = dict(conn.execute(select(commits.c.author_id, func.count()).group_by(commits.c.author_id)).all())
+        owned = dict(conn.execute(select(ownership.c.person_id, func.sum(ownership.c.lines)).group_by(ownership.c.person_id)).all())
+        assert conn.execute(select(people.c.id).where(people.c.id == other)).first() is None
+    assert counts[keep] == 3
+    assert owned[keep] == 2  # a.txt and b.txt
+
+
+def test_find_person_errors(store):
+    with store.write() as conn:
+        resolver = IdentityResolver(conn)
+        resolver.person_for("Sam", "sam1@example.com")
+        resolver.person_for("Sam", "sam2@example.com")
+        with pytest.raises(LookupError, match="2 people"):
+            find_person(conn, "Sam")
+        with pytest.raises(LookupError, match="no person"):
+            find_person(conn, "nobody@example.com")
+
+
+# -- org chart ------------------------------------------------------------------------
+
+ORG = """email,name,title,team,manager_email,role
+lead@example.com,Lea Lead,VP Engineering,,,executive
+mgr@example.com,Max Manager,Engineering Manager,Platform,lead@example.com,manager
+ada@example.com,Ada Lovelace,Staff Engineer,Platform,mgr@example.com,engineer
+bob@example.com,Bob Builder,Engineer,Platform,mgr@example.com,engineer
+"""
+
+
+def test_org_chart_import_links_people_and_managers(store, repo):
+    repo.commit({"a.txt": "a\n"}, "one", author=("ada", "ADA@example.com"))
+    ingest_repository(store, repo.path)
+    result = import_org_chart(store, parse_org_chart(ORG))
+    assert result == {"people": 4, "managers": 2, "teams": 1}
+    with store.read() as conn:
+        ada = find_person(conn, "ada@example.com")
+        row = conn.execute(select(people).where(people.c.id == ada)).mappings().one()
+        manager = conn.execute(select(people.c.name).where(people.c.id == row["manager_id"])).scalar()
+        author = conn.execute(select(commits.c.author_id)).scalar()
+    assert (row["name"], row["team"], row["role"], manager) == ("Ada Lovelace", "Platform", "engineer", "Max Manager")
+    assert author == ada  # the git identity and the org chart entry are one person
+
+
+def test_org_chart_reports_every_bad_row_and_imports_nothing(store):
+    bad = ORG + "not-an-email,X,,,,engineer\nzed@example.com,,,,ghost@example.com,wizard\nbob@example.com,Bob Again,,,,engineer\n"
+    with pytest.raises(OrgChartError) as error:
+        parse_org_chart(bad, "org.csv")
+    message = str(error.value)
+    assert "org.csv:6: email 'not-an-email' is not an address" in message
+    assert "org.csv:7:" in message and "name is empty" in message and "role 'wizard'" in message
+    assert "org.csv:8: email 'bob@example.com' already on line 5" in message
+    assert "3 bad row(s), nothing imported" in message
+    with pytest.raises(OrgChartError, match="missing column"):
+        parse_org_chart("email,name\na@b.c,A\n")
+    cycle = "email,name,title,team,manager_email,role\na@x.com,A,,,b@x.com,manager\nb@x.com,B,,,a@x.com,manager\n"
+    with pytest.raises(OrgChartError, match="loops"):
+        parse_org_chart(cycle)
+    with pytest.raises(OrgChartError, match="not in the org chart"):
+        parse_org_chart("email,name,title,team,manager_email,role\na@x.com,A,,,ghost@x.com,engineer\n")
+    with store.read() as conn:
+        assert conn.execute(select(func.count()).select_from(people)).scalar() == 0
+
+
+def test_org_chart_cli_rejects_bad_file(tmp_path):
+    from typer.testing import CliRunner
+
+    from foundermode.cli import app
+
+    bad = tmp_path / "org.csv"
+    bad.write_text("email,name,title,team,manager_email,role\nx,,,,,boss\n")
+    result = CliRunner().invoke(app, ["--db", f"sqlite:///{tmp_path / 'o.db'}", "ingest", "org", str(bad)])
+    assert result.exit_code == 1
+    assert "org.csv:2" in result.output
+
+
+# -- CODEOWNERS ----------------------------------------------------------------------
+
+CODEOWNERS = r"""
+# Lines starting with '#' are comments.
+*       @org/everyone
+*.js    @org/js-owners  # inline comment
+**/logs @org/loggers
+/build/logs/ @org/build
+docs/*  docs@example.com
+apps/   @org/apps
+/scripts/ @org/scripts @org/ops
+/scripts/generated.sh
+"""
+
+
+@pytest.mark.parametrize(
+    "path,owners",
+    [
+        ("README.md", ("@org/everyone",)),
+        ("src/app.js", ("@org/js-owners",)),
+        ("build/logs/out.txt", ("@org/build",)),
+        ("build/logs/deep/x.log", ("@org/build",)),
+        ("docs/getting-started.md", ("docs@example.com",)),
+        ("docs/build-app/troubleshooting.md", ("@org/everyone",)),  # docs/* does not descend
+        ("apps/web/index.js", ("@org/apps",)),  # later rule wins over *.js
+        ("nested/apps/x.py", ("@org/apps",)),
+        ("deep/inside/logs/a.txt", ("@org/loggers",)),
+        ("scripts/deploy.sh", ("@org/scripts", "@org/ops")),
+        ("scripts/generated.sh", ()),  # a pattern with no owners un-owns
+    ],
+)
+def test_codeowners_semantics(path, owners):
+    assert codeowners.CodeOwners(codeowners.parse(CODEOWNERS)).owners_for(path) == owners
+
+
+def test_codeowners_read_from_github_folder_first(store, repo):
+    repo.commit({"CODEOWNERS": "* @root\n", ".github/CODEOWNERS": "* @github\n/src/ @src-team\n", "src/a.py": "a\n"}, "owners")
+    result = ingest_repository(store, repo.path)
+    with store.read() as conn:
+        rules = codeowners.load(conn, result.repo_id)
+    assert rules.owners_for("src/a.py") == ("@src-team",)
+    assert rules.owners_for("x.txt") == ("@github",)
+
+
+# -- ownership at HEAD ----------------------------------------------------------------
+
+def serial_blame_totals(path):
+    """The plain reference: git blame --line-porcelain, one file after another."""
+    totals = collections.Counter()
+    files = subprocess.run(["git", "-C", str(path), "ls-files", "-z"], capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, files):
+        out = subprocess.run(["git", "-C", str(path), "blame", "--line-porcelain", "-w", "-M", "HEAD", "--", name], capture_output=True)
+        if out.returncode != 0 or b"\0" in (path / name).read_bytes()[:8000]:
+            continue
+        for line in out.stdout.decode(errors="replace").splitlines():
+            if line.startswith("author-mail "):
+                totals[line[len("author-mail ") :].strip("<>").lower()] += 1
+    return totals
+
+
+def test_surviving_lines_equal_serial_git_blame_and_update_incrementally(store, repo):
+    repo.commit({"a.py": "".join(f"a{i}\n" for i in range(30)), "b.py": "b\n" * 10}, "one", author=ADA)
+    repo.commit({"a.py": "".join(f"a{i}\n" if i % 3 else f"B{i}\n" for i in range(30)), "c.py": "c\n" * 7}, "two", author=BOB)
+    repo.commit({"b.py": "b\n" * 10 + "more\n" * 4, "logo.bin": bytes(range(256))}, "three", author=BOB)
+    repo.commit({"a.py": "  " + "".join(f"a{i}\n" if i % 3 else f"B{i}\n" for i in range(30))}, "whitespace only", author=("Cy", "cy@example.com"))
+    result = ingest_repository(store, repo.path)
+    first = compute_ownership(store, result.repo_id, jobs=2)
+    assert first.blamed == 3 and first.reused == 0  # the binary file is not blamed
+
+    def ours():
+        with store.read() as conn:
+            rows = conn.execute(
+                select(people.c.email, func.sum(ownership.c.lines)).join(people, people.c.id == ownership.c.person_id).group_by(people.c.email)
+            ).all()
+        return {email: lines for email, lines in rows}
+
+    expected = serial_blame_totals(repo.path)
+    assert ours() == dict(expected)
+    assert "cy@example.com" not in ours()  # whitespace-only change owns nothing
+    repo.commit({"c.py": "c\n" * 7 + "new\n"}, "four", author=ADA)
+    repo.git("rm", "-q", "b.py")
+    repo.commit(None, "drop b", author=ADA)
+    ingest_repository(store, repo.path)
+    second = compute_ownership(store, result.repo_id)
+    assert (second.blamed, second.reused, second.removed) == (1, 1, 1)
+    assert ours() == dict(serial_blame_totals(repo.path))
+    with store.read() as conn:
+        assert set(conn.execute(select(ownership_files.c.path)).scalars()) == {"a.py", "c.py"}
+
+
+# -- config -------------------------------------------------------------------------------
+
+def test_config_errors_name_key_and_line(tmp_path):
+    path = tmp_path / "foundermode.toml"
+    path.write_text('[store]\nurl = "postgres://u@h/db"\n\n[identities]\naliases = "oops"\n')
+    config = load_config(path)
+    assert config.database_url() == "postgresql+psycopg://u@h/db"
+    with pytest.raises(ConfigError, match=r"key 'aliases', line 5"):
+        config.aliases
+    path.write_text("[store\n")
+    with pytest.raises(ConfigError, match="foundermode.toml"):
+        load_config(path)
+
+
+def test_init_writes_commented_config(tmp_path):
+    from typer.testing import CliRunner
+
+    from foundermode.cli import app
+
+    result = CliRunner().invoke(app, ["init", str(tmp_path / "org")])
+    assert result.exit_code == 0
+    text = (tmp_path / "org" / "foundermode.toml").read_text()
+    assert text.count("#") > 5 and "[rules]" in text
+    assert (tmp_path / "org" / ".foundermode").is_dir()
+    assert load_config(tmp_path / "org" / "foundermode.toml").database_url().endswith(".foundermode/foundermode.db")
+    assert re.search(r"_env", text)
