@@ -1,0 +1,560 @@
+"""iCalendar exports (.ics) into plain occurrence records over a time window.
+
+``read_calendar(path, start, end)`` parses one export with icalendar, expands
+recurrences with recurring-ical-events (RRULE, RDATE, EXDATE, moved instances,
+RANGE=THISANDFUTURE) and returns a ``CalendarExport``: every occurrence that
+overlaps the window, in UTC epoch seconds, with its attendees. It knows
+nothing of the store.
+
+Rules the records follow:
+
+- Cancelled occurrences (``STATUS:CANCELLED`` on the event or on one instance;
+  recurring-ical-events returns them) are left out and listed in
+  ``cancelled`` so a re-import can remove what an earlier import stored.
+- Each occurrence is keyed by its UID and its *original* start
+  (``recurrence_id``): the RECURRENCE-ID of a moved instance, the rule's own
+  start otherwise. Instances after a RANGE=THISANDFUTURE edit keep their own
+  original start, shifted back by the edit's offset, so they do not collide.
+- Times with a TZID use the VTIMEZONE in the file, else icalendar's names
+  (IANA and Windows, e.g. "W. Europe Standard Time"); a TZID that neither
+  knows is an error naming the file and line, unless ``tz_aliases`` maps it to
+  a known zone. Floating times use X-WR-TIMEZONE, else ``default_tz``.
+- All-day events start and end at midnight in the calendar's zone.
+- Rooms, resources and groups (CUTYPE=ROOM/RESOURCE/GROUP) are not attendees.
+
+Expanding a series is the slow part, and the same series appears in every
+attendee's export: ``expansion_cache`` (a dict shared across the files of one
+import) reuses an expansion when a series' timing properties and the file's
+time zone definitions are byte-for-byte the same.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import icalendar
+import recurring_ical_events
+from icalendar.timezone import tzp
+
+UTC = dt.timezone.utc
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+TIMING_PROPERTIES = ("DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "EXRULE", "RECURRENCE-ID", "SEQUENCE")
+TZ_PROPERTIES = ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE")
+NOT_PEOPLE = ("ROOM", "RESOURCE", "GROUP")  # a mailing list is not a person: its members' own exports count them
+
+
+class CalendarError(ValueError):
+    """Bad input: the message names the file and, when known, the line."""
+
+    def __init__(self, path: Path | str, message: str, line: int | None = None):
+        self.path = str(path)
+        self.line = line
+        self.reason = message
+        super().__init__(f"{path}:{line}: {message}" if line else f"{path}: {message}")
+
+
+@dataclass(frozen=True)
+class Attendee:
+    email: str  # lower-cased, without mailto:
+    name: str
+    response: str  # PARTSTAT: ACCEPTED, DECLINED, TENTATIVE, NEEDS-ACTION, DELEGATED
+    optional: bool = False
+
+
+@dataclass(slots=True)
+class EventOccurrence:
+    uid: str
+    recurrence_id: str  # '' for a one-off event
+    summary: str
+    start: int
+    end: int
+    all_day: bool
+    status: str | None
+    transparent: bool
+    is_moved: bool
+    organizer: Attendee | None
+    attendees: list[Attendee]
+    is_recurring: bool
+    series_summary: str
+    rrule: str | None
+    tzid: str | None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.uid, self.recurrence_id)
+
+
+@dataclass
+class CalendarExport:
+    path: Path
+    name: str | None  # X-WR-CALNAME
+    owner_email: str | None  # whose calendar this is, when the export says so
+    timezone: str | None  # X-WR-TIMEZONE
+    window: tuple[int, int]
+    occurrences: list[EventOccurrence] = field(default_factory=list)
+    cancelled: set[tuple[str, str]] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+
+
+def default_window(now: dt.datetime | None = None, weeks_back: int = 12, weeks_ahead: int = 4) -> tuple[int, int]:
+    """The last 12 weeks to 4 weeks ahead, from midnight UTC."""
+    now = now or dt.datetime.now(UTC)
+    today = dt.datetime(now.year, now.month, now.day, tzinfo=UTC)
+    return int((today - dt.timedelta(weeks=weeks_back)).timestamp()), int((today + dt.timedelta(weeks=weeks_ahead)).timestamp())
+
+
+def calendar_files(paths: list[Path | str]) -> list[Path]:
+    """Files as given, and the .ics files inside folders (sorted, not recursive into hidden folders)."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".ics", ".ical", ".ifb") and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise CalendarError(path, "no such file or folder")
+    return files
+
+
+def read_calendar(
+    path: Path | str,
+    start: int,
+    end: int,
+    default_tz: str = "UTC",
+    tz_aliases: dict[str, str] | None = None,
+    owner_email: str | None = None,
+    expansion_cache: dict | None = None,
+) -> CalendarExport:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise CalendarError(path, f"cannot read: {error.strerror or error}") from error
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise CalendarError(path, f"not UTF-8 text ({error.reason} at byte {error.start})", _line_of_offset(data, error.start)) from error
+    return parse_calendar(text, path, start, end, default_tz, tz_aliases, owner_email, expansion_cache)
+
+
+def parse_calendar(
+    text: str,
+    path: Path | str,
+    start: int,
+    end: int,
+    default_tz: str = "UTC",
+    tz_aliases: dict[str, str] | None = None,
+    owner_email: str | None = None,
+    expansion_cache: dict | None = None,
+) -> CalendarExport:
+    path = Path(path)
+    if not text.strip():
+        raise CalendarError(path, "empty file; expected an iCalendar export (BEGIN:VCALENDAR)")
+    if not text.lstrip().upper().startswith("BEGIN:VCALENDAR"):
+        raise CalendarError(path, "not an iCalendar file: it must start with BEGIN:VCALENDAR", 1)
+    for alias, zone in (tz_aliases or {}).items():
+        # Before parsing: icalendar silently reads an unknown TZID as floating time.
+        text = text.replace(f"TZID={alias}:", f"TZID={zone}:").replace(f'TZID="{alias}"', f'TZID="{zone}"').replace(f"TZID={alias};", f"TZID={zone};")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        export = _parse(text, path, start, end, default_tz, owner_email, expansion_cache)
+    for warning in caught:
+        message = f"{path}: {warning.message}"
+        if message not in export.warnings:
+            export.warnings.append(message)
+    return export
+
+
+def _parse(text, path, start, end, default_tz, owner_email, expansion_cache) -> CalendarExport:
+    try:
+        calendars = icalendar.Calendar.from_ical(text, multiple=True)
+    except ValueError as error:
+        raise CalendarError(path, f"not a valid iCalendar file: {error}", _line_of_error(text, str(error))) from error
+    calendars = [c for c in calendars if c.name == "VCALENDAR"]
+    if not calendars:
+        raise CalendarError(path, "no VCALENDAR in the file", 1)
+
+    cal = calendars[0]
+    name = _text(cal.get("X-WR-CALNAME")) or None
+    wr_tz = _text(cal.get("X-WR-TIMEZONE")) or None
+    if wr_tz and _zone(wr_tz) is None:
+        raise CalendarError(path, f"unknown time zone '{wr_tz}' in X-WR-TIMEZONE", _find_line(text, "X-WR-TIMEZONE"))
+    floating_zone = _zone(wr_tz) if wr_tz else _zone(default_tz)
+    if floating_zone is None:
+        raise CalendarError(path, f"unknown default time zone '{default_tz}' (meetings.timezone)")
+
+    events: dict[str, list] = {}
+    defined_tz: set[str] = set()
+    tz_blocks: list[bytes] = []
+    for calendar in calendars:
+        for component in calendar.walk():
+            if component.name == "VTIMEZONE":
+                defined_tz.add(_text(component.get("TZID")))
+                tz_blocks.append(component.to_ical())
+            elif component.name == "VEVENT":
+                _check_event(component, path, text, defined_tz)
+                uid = _text(component.get("UID")) or _synthetic_uid(component)
+                events.setdefault(uid, []).append(component)
+    # Zones may be defined after the events that use them; check names once all are known.
+    for components in events.values():
+        for component in components:
+            _check_zones(component, path, text, defined_tz)
+
+    export = CalendarExport(
+        path=path,
+        name=name,
+        owner_email=(owner_email or _owner_from(name, path)),
+        timezone=wr_tz,
+        window=(start, end),
+    )
+    tz_signature = hashlib.sha1(b"".join(sorted(tz_blocks)) + (wr_tz or "").encode() + str(default_tz).encode()).hexdigest()
+    cache = expansion_cache if expansion_cache is not None else {}
+    # Floating and all-day times may be up to 14 hours either side of UTC: pad the query, filter exactly after.
+    span_start = dt.datetime.fromtimestamp(start, UTC) - dt.timedelta(days=2)
+    span_end = dt.datetime.fromtimestamp(end, UTC) + dt.timedelta(days=2)
+    vtimezones = [c for calendar in calendars for c in calendar.walk("VTIMEZONE")]
+    for uid, components in events.items():
+        master = next((c for c in components if "RECURRENCE-ID" not in c), components[0])
+        is_recurring = any(("RRULE" in c or "RDATE" in c or "RECURRENCE-ID" in c) for c in components)
+        signature = (uid, tz_signature, tuple(_timing(c) for c in components), start, end)
+        expanded = cache.get(signature)
+        if expanded is None:
+            try:
+                expanded = _expand(uid, components, vtimezones, cal, span_start, span_end, floating_zone, is_recurring)
+            except Exception as error:  # recurring-ical-events raises many kinds on malformed rules
+                raise CalendarError(path, f"cannot expand event {uid!r}: {error}", _event_line(text, uid)) from error
+            cache[signature] = expanded
+        series_summary = _text(master.get("SUMMARY"))
+        rrule = master.get("RRULE")
+        rrule_text = (rrule[0] if isinstance(rrule, list) else rrule).to_ical().decode() if rrule is not None else None
+        tzid = _tzid_of(master.get("DTSTART"))
+        details: dict[int, tuple] = {}
+        for occ_start, occ_end, all_day, rid, source_index in expanded:
+            # An occurrence belongs to the window its start falls in: re-imports replace exactly that.
+            if not start <= occ_start < end:
+                continue
+            about = details.get(source_index)
+            if about is None:
+                # Shared by every occurrence of the same component: parse attendees once.
+                source = components[source_index]
+                about = details[source_index] = (
+                    _text(source.get("SUMMARY")),
+                    (_text(source.get("STATUS")) or "").upper() or None,
+                    (_text(source.get("TRANSP")) or "").upper() == "TRANSPARENT",
+                    _organizer(source),
+                    _attendees(source),
+                )
+            summary, status, transparent, organizer, attendees = about
+            if status == "CANCELLED":
+                export.cancelled.add((uid, rid))
+                continue
+            export.occurrences.append(
+                EventOccurrence(
+                    uid=uid,
+                    recurrence_id=rid,
+                    summary=summary,
+                    start=occ_start,
+                    end=occ_end,
+                    all_day=all_day,
+                    status=status,
+                    transparent=transparent,
+                    is_moved=bool(rid) and not all_day and occ_start != _rid_epoch(rid),
+                    organizer=organizer,
+                    attendees=attendees,
+                    is_recurring=is_recurring,
+                    series_summary=series_summary,
+                    rrule=rrule_text,
+                    tzid=tzid,
+                )
+            )
+    export.occurrences.sort(key=lambda o: (o.start, o.uid, o.recurrence_id))
+    return export
+
+
+# -- expansion ------------------------------------------------------------------
+
+def _expand(uid, components, vtimezones, cal, span_start, span_end, floating_zone, is_recurring):
+    """[(start, end, all_day, recurrence_id, index of the source component)] for one UID."""
+    mini = icalendar.Calendar()
+    for key in ("VERSION", "PRODID", "X-WR-TIMEZONE"):
+        if key in cal:
+            mini[key] = cal[key]
+    for tz in vtimezones:
+        mini.add_component(tz)
+    for component in components:
+        mini.add_component(component)
+    # A moved instance shares its RECURRENCE-ID object with its source component: map back by identity.
+    by_rid = {id(c.get("RECURRENCE-ID")): i for i, c in enumerate(components) if "RECURRENCE-ID" in c}
+    this_and_future = {
+        i: _delta(c) for i, c in enumerate(components) if "RECURRENCE-ID" in c and str(c["RECURRENCE-ID"].params.get("RANGE", "")).upper() == "THISANDFUTURE"
+    }
+    core_index = next((i for i, c in enumerate(components) if "RECURRENCE-ID" not in c), 0)
+    query = recurring_ical_events.of(mini, keep_recurrence_attributes=True)
+    out = []
+    seen = set()
+    for occurrence in query.between(span_start, span_end):
+        begin = occurrence["DTSTART"].dt
+        finish = occurrence["DTEND"].dt if "DTEND" in occurrence else begin
+        all_day = not isinstance(begin, dt.datetime)
+        start_epoch = _epoch(begin, floating_zone)
+        end_epoch = _epoch(finish, floating_zone)
+        index = by_rid.get(id(occurrence.get("RECURRENCE-ID")), core_index)
+        if not is_recurring:
+            rid = ""
+        else:
+            original = occurrence["RECURRENCE-ID"].dt
+            if index in this_and_future:
+                # Instances after a THISANDFUTURE edit carry the edit's RECURRENCE-ID: undo the shift.
+                original = begin - this_and_future[index]
+            rid = _rid_key(original, all_day, floating_zone)
+        if rid in seen and is_recurring:
+            continue
+        seen.add(rid)
+        out.append((start_epoch, max(end_epoch, start_epoch), all_day, rid, index))
+    return out
+
+
+def _delta(component) -> dt.timedelta:
+    begin = component["DTSTART"].dt
+    original = component["RECURRENCE-ID"].dt
+    if isinstance(begin, dt.datetime) != isinstance(original, dt.datetime):
+        begin = begin if isinstance(begin, dt.datetime) else dt.datetime(begin.year, begin.month, begin.day)
+        original = original if isinstance(original, dt.datetime) else dt.datetime(original.year, original.month, original.day)
+    if (getattr(begin, "tzinfo", None) is None) != (getattr(original, "tzinfo", None) is None):
+        begin, original = begin.replace(tzinfo=None), original.replace(tzinfo=None)
+    return begin - original
+
+
+def _epoch(value, zone) -> int:
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return int(value.timestamp())
+
+
+def _rid_key(value, all_day: bool, zone) -> str:
+    if all_day or not isinstance(value, dt.datetime):
+        day = value.date() if isinstance(value, dt.datetime) else value
+        return day.strftime("%Y%m%d")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _rid_epoch(rid: str) -> int | None:
+    if len(rid) != 16:
+        return None
+    return int(dt.datetime.strptime(rid, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).timestamp())
+
+
+def _timing(component) -> tuple:
+    parts = []
+    for name in TIMING_PROPERTIES:
+        value = component.get(name)
+        if value is None:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            parts.append((name, tuple(sorted((k, str(v)) for k, v in item.params.items())) if hasattr(item, "params") else (), item.to_ical() if hasattr(item, "to_ical") else str(item)))
+    return tuple(parts)
+
+
+# -- people -------------------------------------------------------------------
+
+def _address(value) -> tuple[str, str]:
+    raw = str(value).strip()
+    if raw.lower().startswith("mailto:"):
+        raw = raw[7:]
+    name = str(value.params.get("CN", "")).strip().strip('"') if hasattr(value, "params") else ""
+    return raw.strip().lower(), name
+
+
+def _organizer(component) -> Attendee | None:
+    value = component.get("ORGANIZER")
+    if value is None:
+        return None
+    email, name = _address(value)
+    if not email and not name:
+        return None
+    return Attendee(email=email, name=name, response="ACCEPTED")
+
+
+def _attendees(component) -> list[Attendee]:
+    values = component.get("ATTENDEE")
+    if values is None:
+        return []
+    if not isinstance(values, list):
+        values = [values]
+    out: dict[str, Attendee] = {}
+    for value in values:
+        params = getattr(value, "params", {})
+        if str(params.get("CUTYPE", "INDIVIDUAL")).upper() in NOT_PEOPLE:
+            continue
+        email, name = _address(value)
+        if not email and not name:
+            continue
+        out[email or name.casefold()] = Attendee(
+            email=email,
+            name=name,
+            response=str(params.get("PARTSTAT", "NEEDS-ACTION")).upper(),
+            optional=str(params.get("ROLE", "")).upper() == "OPT-PARTICIPANT",
+        )
+    return list(out.values())
+
+
+def _owner_from(name: str | None, path: Path) -> str | None:
+    """Google names an export after its owner's address; otherwise a file named after one."""
+    for candidate in (name, path.stem, path.name):
+        if candidate and EMAIL.match(candidate.strip()):
+            return candidate.strip().lower()
+    return None
+
+
+# -- validation and locating lines --------------------------------------------
+
+def _check_event(component, path, text, defined_tz) -> None:
+    uid = _text(component.get("UID"))
+    errors = getattr(component, "errors", None)
+    if errors:
+        prop, message = errors[0]
+        line = _find_line(text, prop, within_uid=uid) if prop else _line_of_error(text, message)
+        raise CalendarError(path, f"bad {prop or 'content line'} in event {uid or '(no UID)'}: {message}", line)
+    if "DTSTART" not in component:
+        raise CalendarError(path, f"event {uid or '(no UID)'} has no DTSTART", _event_line(text, uid))
+    for name in ("DTSTART", "DTEND", "RECURRENCE-ID", "DURATION"):
+        if isinstance(component.get(name), list):
+            raise CalendarError(path, f"{name} appears {len(component[name])} times in event {uid or '(no UID)'}", _find_line(text, name, within_uid=uid))
+        if name in component:
+            try:
+                component[name].dt
+            except Exception as error:
+                raise CalendarError(path, f"bad {name} in event {uid or '(no UID)'}: {error}", _find_line(text, name, within_uid=uid)) from error
+
+
+def _check_zones(component, path, text, defined_tz) -> None:
+    uid = _text(component.get("UID"))
+    for name in TZ_PROPERTIES:
+        value = component.get(name)
+        if value is None:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            tzid = getattr(item, "params", {}).get("TZID")
+            if tzid and tzid not in defined_tz and _zone(tzid) is None:
+                raise CalendarError(
+                    path,
+                    f"unknown time zone '{tzid}' in {name} of event {uid or '(no UID)'}: no VTIMEZONE in the file defines it and it is "
+                    f"neither an IANA nor a Windows zone name (map it in foundermode.toml: [meetings.tz_aliases] \"{tzid}\" = \"Europe/Berlin\")",
+                    _find_line(text, f"TZID={tzid}") or _find_line(text, f'TZID="{tzid}"') or _find_line(text, name, within_uid=uid),
+                )
+
+
+def _zone(name: str | None):
+    if not name:
+        return None
+    try:
+        zone = tzp.timezone(name)
+    except Exception:
+        zone = None
+    if zone is not None:
+        return zone
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def zone_for(name: str | None):
+    """A tzinfo for an IANA or Windows zone name, or None."""
+    return _zone(name)
+
+
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """Unfolded content lines with the physical line each starts on."""
+    out: list[tuple[int, str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line[:1] in (" ", "\t") and out:
+            out[-1] = (out[-1][0], out[-1][1] + line[1:])
+        else:
+            out.append((number, line))
+    return out
+
+
+def _find_line(text: str, needle: str, within_uid: str | None = None) -> int | None:
+    lines = _logical_lines(text)
+    if within_uid:
+        start = _event_line(text, within_uid)
+        if start:
+            for number, line in lines:
+                if number < start:
+                    continue
+                if line.upper().startswith("END:VEVENT"):
+                    break
+                if line.upper().startswith(needle.upper()) or needle in line:
+                    return number
+    for number, line in lines:
+        if line.upper().startswith(needle.upper()) or needle in line:
+            return number
+    return None
+
+
+def _event_line(text: str, uid: str | None) -> int | None:
+    """The BEGIN:VEVENT line of the (first) event with this UID."""
+    begin = None
+    for number, line in _logical_lines(text):
+        upper = line.upper()
+        if upper.startswith("BEGIN:VEVENT"):
+            begin = number
+        elif begin and uid and upper.startswith("UID") and line.split(":", 1)[-1].strip() == uid:
+            return begin
+        elif begin and not uid and upper.startswith("END:VEVENT"):
+            return begin
+    return None
+
+
+def _line_of_error(text: str, message: str) -> int | None:
+    """icalendar quotes the content line it could not parse; find it in the file."""
+    for quoted in re.findall(r"'([^']+)'", message):
+        for number, line in _logical_lines(text):
+            if line == quoted or (len(quoted) > 3 and quoted in line):
+                return number
+    return None
+
+
+def _line_of_offset(data: bytes, offset: int) -> int:
+    return data[:offset].count(b"\n") + 1
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return str(value).strip()
+
+
+def _tzid_of(prop) -> str | None:
+    if prop is None:
+        return None
+    tzid = prop.params.get("TZID") if hasattr(prop, "params") else None
+    if tzid:
+        return str(tzid)
+    value = getattr(prop, "dt", None)
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return str(value.tzinfo)
+    return None
+
+
+def _synthetic_uid(component) -> str:
+    """Some exports omit UID: one made from the event's content still dedupes identical copies."""
+    digest = hashlib.sha1(b"".join(component[name].to_ical() for name in ("DTSTART", "SUMMARY") if name in component)).hexdigest()[:16]
+    return f"no-uid-{digest}"
+
+
+__all__ = ["CalendarError", "CalendarExport", "EventOccurrence", "Attendee", "read_calendar", "parse_calendar", "calendar_files", "default_window", "zone_for"]
