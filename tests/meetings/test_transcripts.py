@@ -295,3 +295,116 @@ def test_speaker_maps_csv_and_toml(tmp_path):
     bad_toml.write_text("[speakers]\nSPEAKER_00 = 3\n")
     with pytest.raises(TranscriptError, match=r"bad\.toml:2: speaker 'SPEAKER_00' must map to a string"):
         read_speaker_map(bad_toml)
+
+
+# -- into the store, attached to occurrences ----------------------------------
+
+from sqlalchemy import func, select  # noqa: E402
+
+from foundermode.meetings.transcripts import AttachError, import_transcripts, transcript_summary  # noqa: E402
+from foundermode.store.schema_transcripts import transcript_participants, transcript_segments, transcripts  # noqa: E402
+
+try:
+    from .transcript_helpers import add_people, add_series, centisecond_totals, vtt_from_rttm
+except ImportError:
+    from transcript_helpers import add_people, add_series, centisecond_totals, vtt_from_rttm
+
+T0 = 1_710_147_600  # Monday 2024-03-11 09:00 UTC
+ES2011 = {"FEE041": "Ada Lovelace", "FEE042": "Grace Hopper", "FEE043": "Katherine Johnson", "FEE044": "Margaret Hamilton"}
+
+
+def es2011_labels(path: Path) -> set[str]:
+    return {l.split()[7] for l in path.read_text().splitlines() if l.strip()}
+
+
+def sync_series(store, count=3):
+    with store.write() as conn:
+        ids = add_people(conn, {name: f"{name.split()[0].lower()}@example.com" for name in [*ES2011.values(), "Radia Perlman"]})
+        occ = add_series(conn, "Design review", T0, count, {pid: "ACCEPTED" for pid in ids.values()}, organizer=ids["Ada Lovelace"])
+    return ids, occ
+
+
+def counts(store):
+    with store.read() as conn:
+        return tuple(conn.execute(select(func.count()).select_from(t)).scalar_one() for t in (transcripts, transcript_segments, transcript_participants))
+
+
+def test_rttm_with_speaker_map_attaches_by_id_and_reimport_replaces(store, shared_data, tmp_path):
+    rttm = ami(shared_data, "dev/ES2011a.rttm")
+    assert es2011_labels(rttm) == set(ES2011)
+    ids, occ = sync_series(store)
+    speakers = tmp_path / "speakers.csv"
+    speakers.write_text("label,person\n" + "".join(f"{label},{name.split()[0].lower()}@example.com\n" for label, name in ES2011.items()))
+    from foundermode.sources.transcripts import read_speaker_map
+
+    result = import_transcripts(store, [rttm], occurrence_ids=[occ[0]], speaker_map=read_speaker_map(speakers))
+    assert (result[0].occurrence_id, result[0].replaced, result[0].unmapped, result[0].format) == (occ[0], False, [], "rttm")
+    expected = centisecond_totals(rttm)
+    with store.read() as conn:
+        summary = {row["name"]: row for row in transcript_summary(conn, occ[0])}
+    assert set(summary) == {*ES2011.values(), "Radia Perlman"}
+    total = sum(expected.values()) / 100
+    for label, name in ES2011.items():
+        assert summary[name]["seconds"] == pytest.approx(expected[label] / 100, abs=0.03)
+        assert summary[name]["share"] == pytest.approx(expected[label] / 100 / total, abs=1e-3)
+        assert summary[name]["words"] is None and summary[name]["label"] == label
+    assert summary["Radia Perlman"]["seconds"] == 0 and summary["Radia Perlman"]["label"] is None
+    before = counts(store)
+    assert before == (1, len(rttm.read_text().splitlines()), 5)
+    again = import_transcripts(store, [rttm], occurrence_ids=[occ[0]], speaker_map=read_speaker_map(speakers))
+    assert again[0].replaced is True
+    assert counts(store) == before
+
+
+def test_vtt_attaches_by_title_and_nearest_start_and_maps_names_to_attendees(store, shared_data, tmp_path):
+    rttm = ami(shared_data, "dev/ES2011b.rttm")
+    ids, occ = sync_series(store)
+    names = dict(ES2011)
+    names["FEE044"] = "Margaret"  # Zoom shows a first name only: the one attendee called Margaret
+    vtt = vtt_from_rttm(rttm, tmp_path / "b.vtt", names, style="prefix", mention={5: "Radia", 9: "radia perlman"})
+    # Recording started 7 minutes late: the occurrence a week in is nearest.
+    result = import_transcripts(store, [vtt], title="design REVIEW", starts=["2024-03-18T09:07:00Z"])
+    assert result[0].occurrence_id == occ[1] and result[0].unmapped == []
+    with store.read() as conn:
+        summary = {row["name"]: row for row in transcript_summary(conn, occ[1])}
+    expected = centisecond_totals(rttm)
+    assert summary["Margaret Hamilton"]["seconds"] == pytest.approx(expected["FEE044"] / 100, abs=0.03)
+    assert summary["Radia Perlman"]["addressed"] == 2 and summary["Radia Perlman"]["seconds"] == 0
+    # Five words a cue; "radia perlman, what do you think?" has six.
+    assert sum(row["words"] for row in summary.values()) == 5 * len(rttm.read_text().splitlines()) + 1
+    with pytest.raises(AttachError, match=r"no occurrence of 'Design review' within 30 min of 2024-03-18T10:00:00Z; nearest: 2024-03-18T09:00:00Z"):
+        import_transcripts(store, [vtt], title="Design review", starts=["2024-03-18T10:00:00+00:00"])
+    with pytest.raises(AttachError, match="no meeting has that title"):
+        import_transcripts(store, [vtt], title="Standup", starts=["2024-03-18T09:00"])
+    with pytest.raises(AttachError, match="no meeting occurrence with id 999"):
+        import_transcripts(store, [vtt], occurrence_ids=[999])
+
+
+def test_unmapped_labels_are_kept_and_reported(store, shared_data):
+    rttm = ami(shared_data, "dev/ES2011c.rttm")
+    _ids, occ = sync_series(store)
+    result = import_transcripts(store, [rttm], occurrence_ids=[occ[2]])
+    assert sorted(result[0].unmapped) == sorted(es2011_labels(rttm))
+    with store.read() as conn:
+        rows = transcript_summary(conn, occ[2])
+    unmapped = [r for r in rows if r["person_id"] is None]
+    assert {r["label"] for r in unmapped} == es2011_labels(rttm)
+    assert sum(r["share"] for r in rows) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_nothing_is_imported_when_one_file_is_bad(store, shared_data, tmp_path):
+    rttm = ami(shared_data, "dev/ES2011a.rttm")
+    _ids, occ = sync_series(store)
+    bad = tmp_path / "bad.vtt"
+    bad.write_text("WEBVTT\n\n00:00:01.000 --> 00:00:00.500\n<v Ada Lovelace>hi</v>\n")
+    with pytest.raises(TranscriptError, match=r"bad\.vtt:3: cue ends at"):
+        import_transcripts(store, [rttm, bad], occurrence_ids=[occ[0], occ[1]])
+    assert counts(store) == (0, 0, 0)
+    with pytest.raises(AttachError, match="no meeting occurrence with id 12345"):
+        import_transcripts(store, [rttm, rttm], occurrence_ids=[occ[0], 12345])
+    assert counts(store) == (0, 0, 0)
+    with pytest.raises(AttachError, match="both attach to occurrence"):
+        import_transcripts(store, [rttm, rttm], occurrence_ids=[occ[0], occ[0]])
+    with pytest.raises(AttachError, match="2 transcript file"):
+        import_transcripts(store, [rttm, rttm], occurrence_ids=[occ[0]])
+    assert counts(store) == (0, 0, 0)
