@@ -1,0 +1,83 @@
+"""The clock: ``tick(store, config, now)`` moves every escalation that is due, then delivers the outbox.
+
+Idempotent by construction. The rule pass runs under the store's write lock
+and an escalation exists once per bottleneck and chain (a unique key); each due
+escalation is advanced in its own transaction that re-reads it under a row lock
+(FOR UPDATE SKIP LOCKED on PostgreSQL, BEGIN IMMEDIATE on SQLite) and checks it
+is still due; every message has an idempotency key. Two ticks at once, or the
+same tick twice, send nothing twice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from ..config import Config
+from ..store import Store
+from ..store import now as clock_now
+from ..store.schema_bottlenecks import blocker_reports, bottlenecks, escalations
+from . import escalation
+from .bottleneck import Bottleneck
+from .resources import load_catalog
+
+
+@dataclass
+class TickResult:
+    now: int
+    escalated: list[int] = field(default_factory=list)  # bottleneck ids the rule escalated on this tick
+    advanced: dict[int, str] = field(default_factory=dict)  # escalation id -> repeated, stepped, exhausted
+    delivery: dict = field(default_factory=dict)
+
+
+def escalate_due(store: Store, config: Config, now: int) -> list[int]:
+    """The rule over every open bottleneck (a threshold may have been lowered, reports merged)."""
+    catalog = load_catalog(config)
+    with store.write() as conn:
+        escalation.lock_rule(conn)
+        rows = conn.execute(
+            select(bottlenecks.c.id, func.count(func.distinct(blocker_reports.c.person_id)))
+            .join(blocker_reports, blocker_reports.c.bottleneck_id == bottlenecks.c.id)
+            .where(bottlenecks.c.status == "open")
+            .group_by(bottlenecks.c.id)
+        ).all()
+        out = []
+        for bottleneck_id, count in rows:
+            bottleneck = Bottleneck.load(conn, config, bottleneck_id, catalog)
+            if count >= bottleneck.threshold and bottleneck.evaluate(now) is not None:
+                out.append(bottleneck_id)
+        return out
+
+
+def advance_due(store: Store, config: Config, now: int) -> dict[int, str]:
+    with store.read() as conn:
+        due = [i for (i,) in conn.execute(
+            select(escalations.c.id).where(escalations.c.status == "active", escalations.c.next_at <= now).order_by(escalations.c.next_at, escalations.c.id)
+        )]
+    out: dict[int, str] = {}
+    for escalation_id in due:
+        with store.write() as conn:
+            locked = conn.execute(
+                select(escalations.c.id)
+                .where(escalations.c.id == escalation_id, escalations.c.status == "active", escalations.c.next_at <= now)
+                .with_for_update(skip_locked=True)
+            ).first()
+            if locked is None:
+                continue  # acknowledged meanwhile, or another tick holds it
+            outcome = escalation.advance(conn, config, escalation_id, now)
+            if outcome:
+                out[escalation_id] = outcome
+    return out
+
+
+def tick(store: Store, config: Config, now: int | None = None, *, deliver: bool = True) -> TickResult:
+    """Advance every escalation that is due, then send what the outbox holds."""
+    now = clock_now() if now is None else int(now)
+    result = TickResult(now=now)
+    result.escalated = escalate_due(store, config, now)
+    result.advanced = advance_due(store, config, now)
+    if deliver:
+        from ..notify.deliver import deliver_due
+
+        result.delivery = deliver_due(store, config, now=now)
+    return result

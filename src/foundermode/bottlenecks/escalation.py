@@ -1,0 +1,257 @@
+"""Escalations: a chain snapshotted when it starts, stepped by the clock.
+
+An escalation is one row per bottleneck and chain (the resource's, then a
+vendor's). Starting the first one schedules the call and sends the
+invite, and runs its first step; each later step runs when ``next_at`` comes
+and nobody has acknowledged. Every message goes through the outbox with an
+idempotency key built from the bottleneck, the chain, the step and the repeat,
+so a step run twice (two ticks at once) enqueues its messages once.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from email.utils import parseaddr
+
+from sqlalchemy import Connection, insert, select, text, update
+
+from ..config import Config
+from ..notify.invite import build_invite
+from ..notify.outbox import enqueue
+from ..sources.identities import identity_key
+from ..store.schema import identities, people
+from ..store.schema_bottlenecks import blocker_reports, bottleneck_events, bottlenecks, escalations
+from .resources import Catalog, Resource, Step, format_duration
+from .schedule import busy_intervals, candidate_slots, first_common_slot
+
+# One key for every write that can change which bottleneck a report is in or
+# whether the rule fires: on PostgreSQL those transactions queue on it the way
+# BEGIN IMMEDIATE makes them queue on SQLite.
+RULE_LOCK = 0x464D_4254  # "FMBT"
+
+
+def lock_rule(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RULE_LOCK})
+
+
+def record(conn: Connection, bottleneck_id: int, kind: str, at: int, *, person_id: int | None = None, escalation_id: int | None = None, report_id: int | None = None, **detail) -> None:
+    """Append one timed event to a bottleneck's timeline."""
+    conn.execute(
+        insert(bottleneck_events).values(
+            bottleneck_id=bottleneck_id, escalation_id=escalation_id, report_id=report_id, kind=kind, at=at,
+            person_id=person_id, detail=json.dumps(detail, sort_keys=True, default=str) if detail else None,
+        )
+    )
+
+
+def person_by_email(conn: Connection, email: str | None) -> int | None:
+    if not email:
+        return None
+    row = conn.execute(select(identities.c.person_id).where(identities.c.key == identity_key("", email))).first()
+    return row[0] if row else None
+
+
+def snapshot(resource: Resource, catalog: Catalog) -> dict:
+    """The chain as it stands now, recipients resolved: later config edits leave a running escalation alone."""
+    return {
+        "name": resource.name,
+        "kind": resource.kind,
+        "owner": resource.owner,
+        "contact": resource.contact,
+        "executive": resource.executive,
+        "leader": catalog.leader,
+        "depends_on": resource.depends_on,
+        "steps": [{**s.to_dict(), "to": resource.recipient(s.notify, catalog.leader)} for s in resource.chain],
+    }
+
+
+def leader_chain(catalog: Catalog) -> Resource:
+    """For a bottleneck no configured resource claims: the leader is its owner."""
+    return Resource(name="(unowned)", kind="leader", owner=catalog.leader, chain=(Step("leader", ("email",), 2 * 3600, 1),))
+
+
+@dataclass
+class Started:
+    escalation_id: int
+    holder: str | None
+    call_start: int | None = None
+    call_end: int | None = None
+    busy: tuple[int, ...] = ()
+
+
+def reporters(conn: Connection, bottleneck_id: int) -> list[dict]:
+    """Distinct people who reported it, earliest first."""
+    rows = conn.execute(
+        select(people.c.id, people.c.name, people.c.email, blocker_reports.c.reported_at)
+        .join(blocker_reports, blocker_reports.c.person_id == people.c.id)
+        .where(blocker_reports.c.bottleneck_id == bottleneck_id)
+        .order_by(blocker_reports.c.reported_at, blocker_reports.c.id)
+    ).all()
+    seen: dict[int, dict] = {}
+    for person_id, name, email, _at in rows:
+        seen.setdefault(person_id, {"id": person_id, "name": name, "email": email})
+    return list(seen.values())
+
+
+def start(conn: Connection, config: Config, catalog: Catalog, bottleneck_id: int, resource: Resource, now: int, *, by: int | None = None, call: bool = True) -> Started | None:
+    """Start ``resource``'s chain for a bottleneck (and book the call); None when that chain already ran for it."""
+    existing = conn.execute(
+        select(escalations.c.id).where(escalations.c.bottleneck_id == bottleneck_id, escalations.c.chain_name == resource.name)
+    ).first()
+    if existing:
+        return None
+    chain = snapshot(resource, catalog)
+    holder = chain["steps"][0]["to"] if chain["steps"] else resource.owner
+    escalation_id = conn.execute(
+        insert(escalations)
+        .values(
+            bottleneck_id=bottleneck_id, kind=resource.kind, chain_name=resource.name, chain=json.dumps(chain),
+            step=0, repeat=0, status="active", holder=holder, started_at=now, next_at=now,
+        )
+        .returning(escalations.c.id)
+    ).scalar_one()
+    started = Started(escalation_id, holder)
+    bottleneck = conn.execute(select(bottlenecks).where(bottlenecks.c.id == bottleneck_id)).mappings().one()
+    who = reporters(conn, bottleneck_id)
+    record(conn, bottleneck_id, "escalated" if resource.kind != "vendor" else "vendor", now, person_id=by, escalation_id=escalation_id,
+           chain=resource.name, holder=holder, reporters=[r["email"] for r in who])
+    if call:
+        _schedule_call(conn, config, catalog, bottleneck, who, chain, escalation_id, now, started)
+    run_step(conn, config, escalation_id, now)
+    return started
+
+
+def _schedule_call(conn, config, catalog, bottleneck, who, chain, escalation_id, now, started: Started) -> None:
+    attendees: list[tuple[str, str]] = []
+    ids: list[int] = []
+    for name, email in [(None, chain["owner"]), *[(r["name"], r["email"]) for r in who], (None, catalog.leader)]:
+        if not email or any(identity_key("", email) == identity_key("", e) for _, e in attendees):
+            continue
+        person_id = person_by_email(conn, email)
+        if name is None and person_id is not None:
+            name = conn.execute(select(people.c.name).where(people.c.id == person_id)).scalar()
+        attendees.append((name or email.split("@")[0], email))
+        if person_id is not None:
+            ids.append(person_id)
+    slots = candidate_slots(catalog.hours, now, catalog.call_minutes)
+    if not slots or not attendees:
+        return
+    busy = busy_intervals(conn, ids, slots[0][0], slots[-1][1])
+    slot = first_common_slot(busy, catalog.hours, now, catalog.call_minutes)
+    if slot is None:
+        return
+    uid = f"bottleneck-{bottleneck['id']}-{chain['name'].replace(' ', '-').lower()}@foundermode"
+    conn.execute(update(escalations).where(escalations.c.id == escalation_id).values(call_uid=uid, call_start=slot.start, call_end=slot.end))
+    started.call_start, started.call_end, started.busy = slot.start, slot.end, slot.busy
+    organizer = _organizer(config, catalog)
+    start_at = dt.datetime.fromtimestamp(slot.start, dt.timezone.utc)
+    summary = f"Bottleneck #{bottleneck['id']}: {bottleneck['title']}"
+    description = (
+        f"Heard from {len(who)} people: {', '.join(r['name'] for r in who)}.\n"
+        f"Resource: {chain['name']} (owner {chain['owner'] or 'unknown'}).\n"
+        + "\n".join(f"- {r}" for r in _report_texts(conn, bottleneck["id"]))
+    )
+    invite = build_invite(
+        uid=uid, summary=summary, description=description, start=start_at,
+        end=dt.datetime.fromtimestamp(slot.end, dt.timezone.utc), organizer=organizer, attendees=attendees,
+        stamp=dt.datetime.fromtimestamp(now, dt.timezone.utc),
+    )
+    local = dt.datetime.fromtimestamp(slot.start, catalog.hours.zone)
+    record(conn, bottleneck["id"], "scheduled", now, escalation_id=escalation_id, start=slot.start, end=slot.end,
+           attendees=[e for _, e in attendees], conflicts=list(slot.busy))
+    for name, email in attendees:
+        message_id = enqueue(
+            conn, channel="email", recipient=f"{name} <{email}>", subject=f"Call: {summary}",
+            body=f"{description}\n\nCall at {local:%A %d %B %H:%M} ({catalog.hours.tz}), {catalog.call_minutes} minutes.",
+            payload={"event": "bottleneck.call", "bottleneck_id": bottleneck["id"], "start": slot.start, "end": slot.end},
+            idempotency_key=f"bottleneck:{bottleneck['id']}:{chain['name']}:invite:{identity_key('', email)}",
+            attachments=[{"filename": "invite.ics", "content_type": "text/calendar; method=REQUEST; charset=utf-8", "content": invite}],
+            escalation_id=escalation_id, now=now,
+        )
+        if message_id is not None:
+            record(conn, bottleneck["id"], "notified", now, escalation_id=escalation_id, channel="email", to=email, what="invite")
+
+
+def _organizer(config: Config, catalog: Catalog) -> tuple[str, str]:
+    email_settings = config.section("notify").get("email", {})
+    sender = email_settings.get("sender") if isinstance(email_settings, dict) else None
+    if sender:
+        name, address = parseaddr(sender)
+        if address:
+            return name or "foundermode", address
+    return ("foundermode", catalog.leader or "foundermode@localhost")
+
+
+def _report_texts(conn: Connection, bottleneck_id: int) -> list[str]:
+    return [t for (t,) in conn.execute(select(blocker_reports.c.text).where(blocker_reports.c.bottleneck_id == bottleneck_id).order_by(blocker_reports.c.id).limit(10))]
+
+
+def run_step(conn: Connection, config: Config, escalation_id: int, now: int) -> int:
+    """Send the current step's notifications and set when the next one is due; returns messages enqueued."""
+    esc = conn.execute(select(escalations).where(escalations.c.id == escalation_id)).mappings().one()
+    chain = json.loads(esc["chain"])
+    steps = chain["steps"]
+    if esc["step"] >= len(steps):
+        return 0
+    step = steps[esc["step"]]
+    bottleneck = conn.execute(select(bottlenecks).where(bottlenecks.c.id == esc["bottleneck_id"])).mappings().one()
+    who = reporters(conn, bottleneck["id"])
+    to = step["to"]
+    sent = 0
+    level = esc["step"] + 1
+    subject = f"[foundermode] Bottleneck #{bottleneck['id']} ({chain['name']}): {bottleneck['title']}"
+    body = (
+        f"{len(who)} people are blocked by the same thing: {', '.join(r['name'] for r in who)}.\n"
+        f"Escalation level {level} of {len(steps)}: you ({to}) hold it now.\n"
+        + "\n".join(f"- {r}" for r in _report_texts(conn, bottleneck["id"]))
+        + f"\n\nAcknowledge: foundermode bottlenecks ack {bottleneck['id']} --by {to}"
+        + (f"\nUnacknowledged, it goes to the next level in {format_duration(step['wait'])}." if level < len(steps) or esc["repeat"] < step["repeat"] else "")
+    )
+    payload = {
+        "event": "bottleneck.escalation",
+        "bottleneck_id": bottleneck["id"],
+        "title": bottleneck["title"],
+        "resource": chain["name"],
+        "chain": chain["kind"],
+        "level": level,
+        "repeat": esc["repeat"],
+        "to": to,
+        "reporters": [r["email"] for r in who],
+        "text": f"*Bottleneck #{bottleneck['id']}* ({chain['name']}), level {level}: {bottleneck['title']} — heard from {len(who)} people; {to} holds it.",
+    }
+    for channel in step["channels"]:
+        if channel == "email" and not to:
+            continue
+        message_id = enqueue(
+            conn, channel=channel, recipient=to or "", subject=subject, body=body, payload=payload,
+            idempotency_key=f"bottleneck:{bottleneck['id']}:{chain['name']}:step:{esc['step']}:repeat:{esc['repeat']}:{channel}",
+            escalation_id=escalation_id, now=now,
+        )
+        if message_id is not None:
+            sent += 1
+            record(conn, bottleneck["id"], "notified", now, escalation_id=escalation_id, channel=channel, to=to, level=level, repeat=esc["repeat"])
+    conn.execute(update(escalations).where(escalations.c.id == escalation_id).values(holder=to, next_at=now + int(step["wait"])))
+    return sent
+
+
+def advance(conn: Connection, config: Config, escalation_id: int, now: int) -> str | None:
+    """One due escalation moves on: the same step again, the next step, or the end of the chain."""
+    esc = conn.execute(select(escalations).where(escalations.c.id == escalation_id)).mappings().one()
+    if esc["status"] != "active" or esc["next_at"] is None or esc["next_at"] > now:
+        return None  # someone acknowledged it, or another tick got here first
+    steps = json.loads(esc["chain"])["steps"]
+    step = steps[esc["step"]] if esc["step"] < len(steps) else None
+    if step is not None and esc["repeat"] < int(step["repeat"]):
+        conn.execute(update(escalations).where(escalations.c.id == escalation_id).values(repeat=esc["repeat"] + 1))
+        run_step(conn, config, escalation_id, now)
+        return "repeated"
+    if esc["step"] + 1 < len(steps):
+        conn.execute(update(escalations).where(escalations.c.id == escalation_id).values(step=esc["step"] + 1, repeat=0))
+        record(conn, esc["bottleneck_id"], "step", now, escalation_id=escalation_id, level=esc["step"] + 2, to=steps[esc["step"] + 1]["to"])
+        run_step(conn, config, escalation_id, now)
+        return "stepped"
+    conn.execute(update(escalations).where(escalations.c.id == escalation_id).values(status="exhausted", next_at=None))
+    record(conn, esc["bottleneck_id"], "exhausted", now, escalation_id=escalation_id, holder=esc["holder"])
+    return "exhausted"

@@ -1,0 +1,128 @@
+"""Hearing a blocker: from the CLI, the API, Slack or an imported file.
+
+Each report joins the open bottleneck it is about or opens one, and the rule is
+checked in the same transaction: the report, its grouping and an escalation it
+triggers land together or not at all. A batch (an import) is one transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, insert, select
+
+from ..config import Config
+from ..sources.identities import IdentityResolver
+from ..store import Store
+from ..store import now as clock_now
+from ..store.schema_bottlenecks import blocker_reports
+from . import matching
+from .bottleneck import Bottleneck
+from .escalation import lock_rule, record
+from .grouping import ReportIndex, choose, forget, index_for
+from .resources import Catalog, load_catalog
+
+MAX_TEXT = 4000
+
+
+@dataclass
+class Blocker:
+    """A report before it is placed: who (a person id, or an email/name to resolve) and what."""
+
+    text: str
+    email: str | None = None
+    name: str | None = None
+    person_id: int | None = None
+    reported_at: int | None = None
+    external_id: str | None = None
+
+
+@dataclass
+class Intake:
+    """Where a report went."""
+
+    report_id: int
+    bottleneck_id: int
+    opened: bool  # it started a new bottleneck
+    duplicate: bool = False  # its external id was already in: nothing was added
+    resource: str | None = None
+    score: float | None = None  # similarity to the report it was grouped with
+    reporters: int = 0  # distinct people on the bottleneck now
+    escalated: bool = False  # this report made the bottleneck escalate
+
+
+def clean_text(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValueError("a blocker needs some text: what is blocking you?")
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"a blocker is at most {MAX_TEXT} characters ({len(text)} given)")
+    return text
+
+
+def report(store: Store, config: Config, *, text: str, by: str | None = None, person_id: int | None = None, source: str = "cli",
+           now: int | None = None, reported_at: int | None = None, external_id: str | None = None) -> Intake:
+    """One blocker, from ``by`` (an email) or ``person_id``."""
+    return report_many(store, config, [Blocker(text=text, email=by, person_id=person_id, reported_at=reported_at, external_id=external_id)], source=source, now=now)[0]
+
+
+def report_many(store: Store, config: Config, blockers: list[Blocker], *, source: str, now: int | None = None) -> list[Intake]:
+    """Place every blocker in one transaction: all of them land, or none."""
+    now = clock_now() if now is None else int(now)
+    catalog = load_catalog(config)
+    for blocker in blockers:
+        blocker.text = clean_text(blocker.text)
+        if blocker.person_id is None and not (blocker.email or blocker.name):
+            raise ValueError("a blocker needs a reporter (an email address)")
+    key = store.url
+    index = index_for(key, catalog.matcher)
+    try:
+        with store.write() as conn:
+            lock_rule(conn)
+            with index.lock:
+                index.sync(conn)
+                resolver = IdentityResolver.from_config(conn, config) if any(b.person_id is None for b in blockers) else None
+                out = []
+                for blocker in blockers:
+                    person_id = blocker.person_id or resolver.person_for(blocker.name or "", blocker.email or "", source="manual")
+                    out.append(place(conn, config, catalog, index, person_id, blocker, source, now))
+    except BaseException:
+        forget(key)  # the index may hold reports that were rolled back
+        raise
+    return out
+
+
+def place(conn: Connection, config: Config, catalog: Catalog, index: ReportIndex, person_id: int, blocker: Blocker, source: str, now: int) -> Intake:
+    """Group one report and check the rule, inside the caller's locked transaction."""
+    if blocker.external_id:
+        seen = conn.execute(
+            select(blocker_reports.c.id, blocker_reports.c.bottleneck_id)
+            .where(blocker_reports.c.source == source, blocker_reports.c.external_id == blocker.external_id)
+        ).first()
+        if seen:
+            return Intake(seen[0], seen[1], opened=False, duplicate=True)
+    terms = catalog.match_terms()
+    resource = matching.detect_resource(blocker.text, terms) if terms else None
+    chosen = choose(index.candidates(conn, blocker.text), resource, catalog.match_threshold)
+    at = blocker.reported_at or now
+    if chosen:
+        bottleneck = Bottleneck.load(conn, config, chosen.bottleneck_id, catalog)
+        if bottleneck.resource_name is None and resource:
+            bottleneck._set(now, resource=resource)
+            bottleneck.resource_name = resource
+        else:
+            bottleneck._set(now)
+    else:
+        bottleneck = Bottleneck.open_new(conn, config, catalog, text=blocker.text, resource=resource, at=at, now=now)
+    report_id = conn.execute(
+        insert(blocker_reports)
+        .values(bottleneck_id=bottleneck.id, person_id=person_id, text=blocker.text, source=source, external_id=blocker.external_id,
+                reported_at=at, received_at=now, pinned=False)
+        .returning(blocker_reports.c.id)
+    ).scalar_one()
+    index.add(report_id, blocker.text)
+    record(conn, bottleneck.id, "reported", at, person_id=person_id, report_id=report_id, source=source)
+    record(conn, bottleneck.id, "grouped", now, person_id=person_id, report_id=report_id, opened=chosen is None,
+           score=round(chosen.score, 4) if chosen else None, like=chosen.report_id if chosen else None, resource=resource)
+    started = bottleneck.evaluate(now)
+    return Intake(report_id, bottleneck.id, opened=chosen is None, resource=bottleneck.resource_name,
+                  score=chosen.score if chosen else None, reporters=len(bottleneck.reporters()), escalated=started is not None)
