@@ -7,9 +7,17 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from foundermode.meetings.speaking import speaking_stats, union_seconds
+from foundermode.meetings.transcripts import AttachError, import_transcripts, transcript_summary
 from foundermode.sources.transcripts import TranscriptError, parse_transcript, read_speaker_map, read_transcript
+from foundermode.store.schema_transcripts import transcript_participants, transcript_segments, transcripts
+
+try:
+    from .transcript_helpers import add_people, add_series, centisecond_totals, stamp, vtt_from_rttm
+except ImportError:
+    from transcript_helpers import add_people, add_series, centisecond_totals, stamp, vtt_from_rttm
 
 # A short meeting, a long one and one from the training split, each 4 speakers.
 AMI_SAMPLES = ["dev/ES2011a.rttm", "dev/IB4001.rttm", "train/EN2001a.rttm"]
@@ -20,17 +28,6 @@ def ami(shared_data: Path, name: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} missing")
     return path
-
-
-def centisecond_totals(path: Path) -> dict[str, int]:
-    """Independent speaking time: every 10 ms tick a speaker is talking, counted once (AMI times have 2 decimals)."""
-    ticks: dict[str, set[int]] = defaultdict(set)
-    for line in path.read_text().splitlines():
-        fields = line.split()
-        start = round(float(fields[3]) * 100)
-        duration = round(float(fields[4]) * 100)
-        ticks[fields[7]].update(range(start, start + duration))
-    return {speaker: len(t) for speaker, t in ticks.items()}
 
 
 def rttm_turns(path: Path) -> dict[str, int]:
@@ -94,11 +91,6 @@ def test_own_overlap_is_counted_once_others_overlap_is_not_subtracted():
 # -- WebVTT generated from real turn-taking -------------------------------------
 
 NAMES = ["Ada Lovelace", "Grace Hopper", "Katherine Johnson", "Margaret Hamilton", "Radia Perlman"]
-
-
-def stamp(seconds: float) -> str:
-    millis = round(seconds * 1000)
-    return f"{millis // 3_600_000:02d}:{millis // 60_000 % 60:02d}:{millis // 1000 % 60:02d}.{millis % 1000:03d}"
 
 
 def write_vtt_from_rttm(path: Path, out: Path, style: str) -> dict:
@@ -299,15 +291,7 @@ def test_speaker_maps_csv_and_toml(tmp_path):
 
 # -- into the store, attached to occurrences ----------------------------------
 
-from sqlalchemy import func, select  # noqa: E402
 
-from foundermode.meetings.transcripts import AttachError, import_transcripts, transcript_summary  # noqa: E402
-from foundermode.store.schema_transcripts import transcript_participants, transcript_segments, transcripts  # noqa: E402
-
-try:
-    from .transcript_helpers import add_people, add_series, centisecond_totals, vtt_from_rttm
-except ImportError:
-    from transcript_helpers import add_people, add_series, centisecond_totals, vtt_from_rttm
 
 T0 = 1_710_147_600  # Monday 2024-03-11 09:00 UTC
 ES2011 = {"FEE041": "Ada Lovelace", "FEE042": "Grace Hopper", "FEE043": "Katherine Johnson", "FEE044": "Margaret Hamilton"}
@@ -335,8 +319,6 @@ def test_rttm_with_speaker_map_attaches_by_id_and_reimport_replaces(store, share
     ids, occ = sync_series(store)
     speakers = tmp_path / "speakers.csv"
     speakers.write_text("label,person\n" + "".join(f"{label},{name.split()[0].lower()}@example.com\n" for label, name in ES2011.items()))
-    from foundermode.sources.transcripts import read_speaker_map
-
     result = import_transcripts(store, [rttm], occurrence_ids=[occ[0]], speaker_map=read_speaker_map(speakers))
     assert (result[0].occurrence_id, result[0].replaced, result[0].unmapped, result[0].format) == (occ[0], False, [], "rttm")
     expected = centisecond_totals(rttm)

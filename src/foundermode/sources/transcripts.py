@@ -100,7 +100,7 @@ def parse_transcript(text: str, name: str = "transcript") -> Transcript:
 # -- WebVTT -------------------------------------------------------------------
 
 TIMESTAMP = r"(?:\d{2,}:)?[0-5]\d:[0-5]\d\.\d{3}"
-TIMING = re.compile(rf"^\s*(?P<start>\S+)\s+-->\s+(?P<end>\S+)(?:\s+.*)?$")
+TIMING = re.compile(r"^\s*(?P<start>\S+)\s+-->\s+(?P<end>\S+)(?:\s+.*)?$")
 VALID_TIMESTAMP = re.compile(rf"^{TIMESTAMP}$")
 VOICE = re.compile(r"<v(?:\.[^\s>]*)?[ \t]+(?P<name>[^>]+)>")
 TAG = re.compile(r"</?[^>]*>")

@@ -1,0 +1,189 @@
+"""Walk-out suggestions: recurring meetings a person could skip, with the evidence.
+
+For each recurring series, take its last K occurrences that have a transcript
+(default 3). An attendee is a candidate when they were invited to all K (and did
+not decline), are not the organizer, spoke under a share of the speech in those
+occurrences (default 5 %), and nobody addressed them by name. The suggestion is
+written to the person, as an option they have, never as a verdict on them: the
+numbers are the evidence and the decision is theirs.
+
+Transcripts without text (RTTM) say how long someone spoke but not whether they
+were named; such occurrences still count for speaking time, and the suggestion
+says that mentions could not be checked in them.
+
+Settings come from ``[meetings]`` in foundermode.toml:
+``walkout_occurrences`` (K) and ``walkout_max_share`` (a fraction, 0.05 = 5 %).
+"""
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from ..store import now
+from ..store.schema import people
+from ..store.schema_meetings import attendance, meetings, occurrences
+from ..store.schema_transcripts import transcript_participants, transcripts
+
+DEFAULT_OCCURRENCES = 3
+DEFAULT_MAX_SHARE = 0.05
+DAYS_PER_MONTH = 365.25 / 12
+
+
+@dataclass
+class WalkoutSettings:
+    occurrences: int = DEFAULT_OCCURRENCES
+    max_share: float = DEFAULT_MAX_SHARE
+
+    @classmethod
+    def from_config(cls, config) -> "WalkoutSettings":
+        section = config.section("meetings") if config is not None else {}
+        settings = cls(
+            occurrences=int(section.get("walkout_occurrences", DEFAULT_OCCURRENCES)),
+            max_share=float(section.get("walkout_max_share", DEFAULT_MAX_SHARE)),
+        )
+        if settings.occurrences < 1:
+            raise ValueError(config.locate("walkout_occurrences must be at least 1", "walkout_occurrences"))
+        if not 0 <= settings.max_share < 1:
+            raise ValueError(config.locate("walkout_max_share is a fraction between 0 and 1 (0.05 = 5 %)", "walkout_max_share"))
+        return settings
+
+
+@dataclass
+class WalkoutSuggestion:
+    person_id: int
+    person: str
+    email: str | None
+    meeting_id: int
+    meeting: str
+    organizer: str | None
+    occurrences: int  # how many transcribed occurrences the evidence covers
+    first: int  # start of the first and last of them (epoch seconds)
+    last: int
+    seconds_spoken: float
+    speech_seconds: float  # everyone's speech in those occurrences
+    share: float
+    meeting_seconds: int  # scheduled length of those occurrences together
+    addressed: int
+    mentions_checked: int  # of the occurrences, how many had text to look for names in
+    hours_per_month: float | None  # time skipping would free, from the series' cadence
+    suggestion: str
+
+
+def walkout_suggestions(conn: Connection, settings: WalkoutSettings | None = None, as_of: int | None = None, person_id: int | None = None) -> list[WalkoutSuggestion]:
+    settings = settings or WalkoutSettings()
+    as_of = now() if as_of is None else as_of
+    series = conn.execute(
+        select(meetings.c.id, meetings.c.summary, meetings.c.organizer_id, people.c.name)
+        .outerjoin(people, people.c.id == meetings.c.organizer_id)
+        .where(meetings.c.is_recurring == True)  # noqa: E712
+        .where(meetings.c.id.in_(select(occurrences.c.meeting_id).join(transcripts, transcripts.c.occurrence_id == occurrences.c.id)))
+        .order_by(meetings.c.summary, meetings.c.id)
+    ).all()
+    out: list[WalkoutSuggestion] = []
+    for meeting_id, title, organizer_id, organizer_name in series:
+        out.extend(_series_suggestions(conn, settings, as_of, meeting_id, title, organizer_id, organizer_name, person_id))
+    out.sort(key=lambda s: (-(s.hours_per_month or 0), s.share, s.person, s.meeting))
+    return out
+
+
+def _series_suggestions(conn, settings, as_of, meeting_id, title, organizer_id, organizer_name, only_person):
+    recent = conn.execute(
+        select(occurrences.c.id, occurrences.c.start, occurrences.c.end, transcripts.c.id.label("transcript_id"), transcripts.c.speech_seconds, transcripts.c.has_text)
+        .join(transcripts, transcripts.c.occurrence_id == occurrences.c.id)
+        .where(occurrences.c.meeting_id == meeting_id, occurrences.c.start <= as_of)
+        .order_by(occurrences.c.start.desc())
+        .limit(settings.occurrences)
+    ).mappings().all()
+    if len(recent) < settings.occurrences:
+        return []
+    occurrence_ids = [r["id"] for r in recent]
+    speech = sum(r["speech_seconds"] for r in recent)
+    scheduled = sum(r["end"] - r["start"] for r in recent)
+    with_text = sum(1 for r in recent if r["has_text"])
+    invited: dict[int, int] = {}
+    organizers = {organizer_id} if organizer_id is not None else set()
+    for occurrence_id, pid, response, is_organizer in conn.execute(
+        select(attendance.c.occurrence_id, attendance.c.person_id, attendance.c.response, attendance.c.is_organizer).where(attendance.c.occurrence_id.in_(occurrence_ids))
+    ):
+        if is_organizer:
+            organizers.add(pid)
+        if response != "DECLINED":
+            invited[pid] = invited.get(pid, 0) + 1
+    candidates = [pid for pid, count in invited.items() if count == len(recent) and pid not in organizers and (only_person is None or pid == only_person)]
+    if not candidates:
+        return []
+    spoken: dict[int, list[float]] = {}
+    for pid, seconds, addressed in conn.execute(
+        select(transcript_participants.c.person_id, transcript_participants.c.speaking_seconds, transcript_participants.c.addressed).where(
+            transcript_participants.c.transcript_id.in_([r["transcript_id"] for r in recent]), transcript_participants.c.person_id.in_(candidates)
+        )
+    ):
+        totals = spoken.setdefault(pid, [0.0, 0])
+        totals[0] += seconds
+        totals[1] += addressed
+    per_month = _hours_per_month(conn, meeting_id, recent)
+    info = {pid: (name, email, is_bot) for pid, name, email, is_bot in conn.execute(select(people.c.id, people.c.name, people.c.email, people.c.is_bot).where(people.c.id.in_(candidates)))}
+    suggestions = []
+    for pid in candidates:
+        seconds, addressed = spoken.get(pid, [0.0, 0])
+        share = seconds / speech if speech else 0.0
+        if addressed or share >= settings.max_share or info[pid][2]:
+            continue
+        name, email, _bot = info[pid]
+        suggestions.append(
+            WalkoutSuggestion(
+                person_id=pid,
+                person=name,
+                email=email,
+                meeting_id=meeting_id,
+                meeting=title,
+                organizer=organizer_name,
+                occurrences=len(recent),
+                first=recent[-1]["start"],
+                last=recent[0]["start"],
+                seconds_spoken=round(seconds, 2),
+                speech_seconds=round(speech, 2),
+                share=round(share, 4),
+                meeting_seconds=scheduled,
+                addressed=int(addressed),
+                mentions_checked=with_text,
+                hours_per_month=per_month,
+                suggestion=_wording(title, len(recent), seconds, scheduled, with_text, per_month),
+            )
+        )
+    return suggestions
+
+
+def _hours_per_month(conn, meeting_id: int, recent) -> float | None:
+    """Cadence from the gaps between the series' stored occurrences; length from the recent ones."""
+    starts = sorted(set(conn.execute(select(occurrences.c.start).where(occurrences.c.meeting_id == meeting_id)).scalars()))
+    gaps = [b - a for a, b in zip(starts, starts[1:]) if b > a]
+    if not gaps:
+        return None
+    per_month = DAYS_PER_MONTH * 86400 / statistics.median(gaps)
+    length = statistics.median(r["end"] - r["start"] for r in recent)
+    return round(per_month * length / 3600, 1)
+
+
+def duration_text(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    hours = seconds / 3600
+    return f"{hours:.0f} h" if abs(hours - round(hours)) < 0.05 else f"{hours:.1f} h"
+
+
+def _wording(title: str, count: int, seconds: float, scheduled: int, with_text: int, per_month: float | None) -> str:
+    spoke = "you did not speak" if seconds < 0.5 else f"you spoke {duration_text(seconds)}"
+    if with_text == count:
+        named = "nobody addressed you by name"
+    elif with_text:
+        named = f"nobody addressed you by name in the {with_text} with text (the others could not be checked)"
+    else:
+        named = "(these transcripts have no text, so mentions of your name could not be checked)"
+    joiner = " and " if with_text else " "
+    free = f"; skipping would free {duration_text(per_month * 3600)} a month" if per_month else ""
+    return f"You could skip '{title}': over the last {count} occurrences {spoke} of {duration_text(scheduled)}{joiner}{named}{free}."
