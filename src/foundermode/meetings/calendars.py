@@ -1,0 +1,386 @@
+"""Calendar exports into the store: one transaction per import call.
+
+``import_calendars(store, paths, config)`` reads every file first (a bad file
+raises ``CalendarError`` before anything is written), merges what several
+people's exports say about the same occurrence, and writes it all in one
+``store.write()`` transaction, so a folder with one bad file imports nothing.
+
+Merging, per occurrence (UID + recurrence id):
+- times and title come from the organizer's own export when it is among the
+  files, else from the first export that shows it;
+- a cancellation seen in any export wins over a stale copy in another;
+- each attendee's response comes from their own export when we have it
+  (``from_own_calendar``), else from the organizer's, else from any export;
+- the owner of an export attends what is on it unless they declined there;
+- the organizer attends unless they are listed as declining.
+
+Re-importing an export replaces what that export said inside its window:
+occurrences it no longer shows lose its link, and occurrences no export
+shows any more are deleted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+
+from ..config import Config, ConfigError
+from ..sources.calendar import CalendarError, CalendarExport, calendar_files, default_window, read_calendar, zone_for
+from ..sources.identities import IdentityResolver, identity_key
+from ..store import Store, chunked, now
+from ..store.schema_meetings import attendance, calendar_occurrences, calendars, meetings, occurrences
+
+CHUNK = 500
+OWN, ORGANIZER_VIEW, OTHER_VIEW = 3, 2, 1
+
+
+class NoProgress:
+    def start(self, total: int) -> None:
+        pass
+
+    def advance(self, count: int) -> None:
+        pass
+
+
+@dataclass
+class CalendarImportResult:
+    files: int = 0
+    window: tuple[int, int] = (0, 0)
+    occurrences_read: int = 0
+    meetings_added: int = 0
+    occurrences_added: int = 0
+    occurrences_updated: int = 0
+    occurrences_removed: int = 0
+    attendance_rows: int = 0
+    calendars: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def calendar_settings(config: Config | None) -> dict:
+    """default_tz and tz_aliases from [meetings], validated."""
+    config = config or Config()
+    section = config.section("meetings")
+    tz_name = str(section.get("timezone", "UTC"))
+    if zone_for(tz_name) is None:
+        raise ConfigError(config.locate(f"unknown time zone '{tz_name}'", "timezone"))
+    aliases = section.get("tz_aliases", {})
+    if not isinstance(aliases, dict) or not all(isinstance(v, str) for v in aliases.values()):
+        raise ConfigError(config.locate("meetings.tz_aliases must be a table of \"Custom TZID\" = \"Area/City\"", "tz_aliases"))
+    for alias, zone in aliases.items():
+        if zone_for(zone) is None:
+            raise ConfigError(config.locate(f"tz_aliases maps '{alias}' to unknown time zone '{zone}'", alias))
+    return {"default_tz": tz_name, "tz_aliases": dict(aliases)}
+
+
+def read_exports(
+    paths: list[Path | str],
+    config: Config | None = None,
+    since: int | None = None,
+    until: int | None = None,
+    owner: str | None = None,
+    progress=None,
+) -> list[CalendarExport]:
+    """Parse and expand every export; raises CalendarError on the first bad one."""
+    progress = progress or NoProgress()
+    settings = calendar_settings(config)
+    start, end = default_window()
+    start = since if since is not None else start
+    end = until if until is not None else end
+    if end <= start:
+        raise CalendarError(", ".join(str(p) for p in paths), "the window is empty: --until must be after --since")
+    files = calendar_files(paths)
+    if not files:
+        raise CalendarError(", ".join(str(p) for p in paths), "no .ics files found")
+    if owner and len(files) > 1:
+        raise CalendarError(", ".join(str(p) for p in paths), "--owner names the owner of one export; give one file, or name each file after its owner's email")
+    cache: dict = {}
+    progress.start(len(files))
+    exports = []
+    for path in files:
+        exports.append(read_calendar(path, start, end, owner_email=owner, expansion_cache=cache, **settings))
+        progress.advance(1)
+    return exports
+
+
+def import_calendars(
+    store: Store,
+    paths: list[Path | str],
+    config: Config | None = None,
+    since: int | None = None,
+    until: int | None = None,
+    owner: str | None = None,
+    progress=None,
+) -> CalendarImportResult:
+    config = config or Config()
+    exports = read_exports(paths, config, since, until, owner, progress)
+    with store.write() as conn:
+        return write_exports(conn, exports, config)
+
+
+def write_exports(conn, exports: list[CalendarExport], config: Config) -> CalendarImportResult:
+    result = CalendarImportResult(files=len(exports), window=exports[0].window if exports else (0, 0))
+    for export in exports:
+        result.warnings.extend(export.warnings)
+    resolver = IdentityResolver.from_config(conn, config)
+    people_cache: dict[tuple[str, str], int] = {}
+
+    def person(attendee_email: str, name: str) -> int:
+        key = (attendee_email, "" if attendee_email else name.casefold())
+        found = people_cache.get(key)
+        if found is None:
+            found = people_cache[key] = resolver.person_for(name or None, attendee_email or None, source="calendar")
+        return found
+
+    # -- merge what all exports say -------------------------------------------------
+    owners = [person(e.owner_email, "") if e.owner_email else None for e in exports]
+    cancelled: set[tuple[str, str]] = set()
+    for export in exports:
+        cancelled |= export.cancelled
+    chosen: dict[tuple[str, str], tuple[int, object]] = {}  # key -> (rank, occurrence)
+    seen_in: list[set[tuple[str, str]]] = []
+    for index, export in enumerate(exports):
+        owner_id = owners[index]
+        keys = set()
+        for occ in export.occurrences:
+            key = (occ.uid, occ.recurrence_id)
+            if key in cancelled:
+                continue
+            keys.add(key)
+            organizer_id = person(occ.organizer.email, occ.organizer.name) if occ.organizer else None
+            rank = 2 if (owner_id is not None and owner_id == organizer_id) else 1
+            if key not in chosen or rank > chosen[key][0]:
+                chosen[key] = (rank, occ)
+        seen_in.append(keys)
+        result.occurrences_read += len(export.occurrences)
+
+    # attendee rows: key -> person -> (priority, response, is_optional, own)
+    wanted: dict[tuple[str, str], dict[int, tuple]] = {}
+    for index, export in enumerate(exports):
+        owner_id = owners[index]
+        for occ in export.occurrences:
+            key = (occ.uid, occ.recurrence_id)
+            if key not in chosen:
+                continue
+            rows = wanted.setdefault(key, {})
+            organizer_id = person(occ.organizer.email, occ.organizer.name) if occ.organizer else None
+            view = ORGANIZER_VIEW if (owner_id is not None and owner_id == organizer_id) else OTHER_VIEW
+            listed_owner = None
+            for attendee in occ.attendees:
+                pid = person(attendee.email, attendee.name)
+                if pid == owner_id:
+                    listed_owner = attendee
+                    continue
+                if rows.get(pid, (0,))[0] < view:
+                    rows[pid] = (view, attendee.response, attendee.optional, False)
+            if organizer_id is not None and organizer_id not in rows and organizer_id != owner_id:
+                rows[organizer_id] = (OTHER_VIEW - 1, "ACCEPTED", False, False)
+            if owner_id is not None:
+                response = listed_owner.response if listed_owner else "ACCEPTED"
+                optional = listed_owner.optional if listed_owner else False
+                rows[owner_id] = (OWN, response, optional, True)
+
+    # -- calendars --------------------------------------------------------------------
+    stamp = now()
+    calendar_ids: list[int] = []
+    for index, export in enumerate(exports):
+        key = identity_key("", export.owner_email) if export.owner_email else "path:" + str(export.path.resolve())
+        values = {
+            "name": export.name,
+            "person_id": owners[index],
+            "path": str(export.path.resolve()),
+            "timezone": export.timezone,
+            "window_start": export.window[0],
+            "window_end": export.window[1],
+            "occurrence_count": len(seen_in[index]),
+            "imported_at": stamp,
+        }
+        existing = conn.execute(select(calendars.c.id).where(calendars.c.key == key)).scalar()
+        if existing is None:
+            existing = conn.execute(insert(calendars).values(key=key, **values).returning(calendars.c.id)).scalar_one()
+        else:
+            conn.execute(update(calendars).where(calendars.c.id == existing).values(**values))
+        calendar_ids.append(existing)
+        result.calendars.append({"calendar": export.name or export.path.name, "owner": export.owner_email, "occurrences": len(seen_in[index]), "path": str(export.path)})
+
+    # -- meetings (series) ----------------------------------------------------------------
+    series: dict[str, object] = {}
+    for key, (rank, occ) in chosen.items():
+        current = series.get(occ.uid)
+        if current is None or rank > current[0]:
+            series[occ.uid] = (rank, occ)
+    uids = sorted(series.keys() | {uid for uid, _ in cancelled})
+    meeting_ids: dict[str, int] = {}
+    existing_meetings: dict[str, tuple] = {}
+    for chunk in chunked(uids, CHUNK):
+        for row in conn.execute(select(meetings.c.id, meetings.c.uid, meetings.c.summary, meetings.c.organizer_id, meetings.c.is_recurring, meetings.c.rrule, meetings.c.tzid).where(meetings.c.uid.in_(chunk))):
+            meeting_ids[row.uid] = row.id
+            existing_meetings[row.uid] = tuple(row[2:])
+    new_meetings, changed_meetings = [], []
+    for uid, (_, occ) in series.items():
+        organizer_id = person(occ.organizer.email, occ.organizer.name) if occ.organizer else None
+        values = (occ.series_summary or occ.summary, organizer_id, occ.is_recurring, occ.rrule, occ.tzid)
+        if uid not in meeting_ids:
+            new_meetings.append({"uid": uid, "summary": values[0], "organizer_id": organizer_id, "is_recurring": occ.is_recurring, "rrule": occ.rrule, "tzid": occ.tzid, "source": "calendar", "created_at": stamp, "updated_at": stamp})
+        elif existing_meetings[uid] != values:
+            changed_meetings.append({"m_id": meeting_ids[uid], "summary": values[0], "organizer_id": organizer_id, "is_recurring": occ.is_recurring, "rrule": occ.rrule, "tzid": occ.tzid, "updated_at": stamp})
+    if new_meetings:
+        for row_id, uid in conn.execute(insert(meetings).returning(meetings.c.id, meetings.c.uid, sort_by_parameter_order=True), new_meetings).all():
+            meeting_ids[uid] = row_id
+    if changed_meetings:
+        conn.execute(
+            update(meetings).where(meetings.c.id == bindparam("m_id")).values(
+                summary=bindparam("summary"), organizer_id=bindparam("organizer_id"), is_recurring=bindparam("is_recurring"), rrule=bindparam("rrule"), tzid=bindparam("tzid"), updated_at=bindparam("updated_at")
+            ),
+            changed_meetings,
+        )
+    result.meetings_added = len(new_meetings)
+
+    # -- occurrences ----------------------------------------------------------------------
+    occurrence_ids: dict[tuple[str, str], int] = {}
+    existing_occ: dict[tuple[str, str], tuple] = {}
+    uid_of = {mid: uid for uid, mid in meeting_ids.items()}
+    for chunk in chunked(sorted(meeting_ids.values()), CHUNK):
+        stmt = select(
+            occurrences.c.id, occurrences.c.meeting_id, occurrences.c.recurrence_id, occurrences.c.summary, occurrences.c.start, occurrences.c.end,
+            occurrences.c.all_day, occurrences.c.status, occurrences.c.transparent, occurrences.c.is_moved,
+        ).where(occurrences.c.meeting_id.in_(chunk))
+        for row in conn.execute(stmt):
+            key = (uid_of[row.meeting_id], row.recurrence_id)
+            occurrence_ids[key] = row.id
+            existing_occ[key] = tuple(row[3:])
+
+    removed: set[int] = {occurrence_ids[key] for key in cancelled if key in occurrence_ids}
+    new_occ, changed_occ = [], []
+    for key, (_, occ) in chosen.items():
+        meeting_summary = series[occ.uid][1].series_summary or series[occ.uid][1].summary
+        values = (occ.summary if occ.summary != meeting_summary else None, occ.start, occ.end, occ.all_day, occ.status, occ.transparent, occ.is_moved)
+        if key not in occurrence_ids:
+            new_occ.append({
+                "meeting_id": meeting_ids[occ.uid], "recurrence_id": occ.recurrence_id, "summary": values[0], "start": occ.start, "end": occ.end,
+                "all_day": occ.all_day, "status": occ.status, "transparent": occ.transparent, "is_moved": occ.is_moved,
+                "attendee_count": 0, "is_meeting": False, "updated_at": stamp,
+            })
+        elif existing_occ[key] != values:
+            changed_occ.append({
+                "o_id": occurrence_ids[key], "summary": values[0], "start": occ.start, "end": occ.end, "all_day": occ.all_day,
+                "status": occ.status, "transparent": occ.transparent, "is_moved": occ.is_moved, "updated_at": stamp,
+            })
+    for chunk in chunked(new_occ, 5000):
+        returned = conn.execute(insert(occurrences).returning(occurrences.c.id, occurrences.c.meeting_id, occurrences.c.recurrence_id, sort_by_parameter_order=True), chunk).all()
+        for row_id, meeting_id, rid in returned:
+            occurrence_ids[(uid_of[meeting_id], rid)] = row_id
+    if changed_occ:
+        conn.execute(
+            update(occurrences).where(occurrences.c.id == bindparam("o_id")).values(
+                summary=bindparam("summary"), start=bindparam("start"), end=bindparam("end"), all_day=bindparam("all_day"), status=bindparam("status"),
+                transparent=bindparam("transparent"), is_moved=bindparam("is_moved"), updated_at=bindparam("updated_at"),
+            ),
+            changed_occ,
+        )
+    result.occurrences_added = len(new_occ)
+    result.occurrences_updated = len(changed_occ)
+
+    # -- which export showed which occurrence -------------------------------------------------
+    unlinked: dict[int, set[int]] = {}  # occurrence id -> owners whose export no longer shows it
+    for index, export in enumerate(exports):
+        calendar_id = calendar_ids[index]
+        start, end = export.window
+        linked = {
+            row[0]
+            for row in conn.execute(
+                select(calendar_occurrences.c.occurrence_id)
+                .join(occurrences, occurrences.c.id == calendar_occurrences.c.occurrence_id)
+                .where(calendar_occurrences.c.calendar_id == calendar_id, occurrences.c.start >= start, occurrences.c.start < end)
+            )
+        }
+        now_linked = {occurrence_ids[key] for key in seen_in[index]}
+        gone = linked - now_linked
+        for chunk in chunked(sorted(gone), CHUNK):
+            conn.execute(delete(calendar_occurrences).where(calendar_occurrences.c.calendar_id == calendar_id, calendar_occurrences.c.occurrence_id.in_(chunk)))
+        for occurrence_id in gone:
+            unlinked.setdefault(occurrence_id, set())
+            if owners[index] is not None:
+                unlinked[occurrence_id].add(owners[index])
+        fresh = sorted(now_linked - linked)
+        for chunk in chunked(fresh, 5000):
+            conn.execute(insert(calendar_occurrences), [{"calendar_id": calendar_id, "occurrence_id": oid} for oid in chunk])
+
+    # -- attendance -------------------------------------------------------------------------
+    touched = {occurrence_ids[key]: key for key in chosen}
+    import_owners = {o for o in owners if o is not None}
+    kept: dict[int, dict[int, str]] = {}  # responses from other people's own exports, imported earlier
+    for chunk in chunked(sorted(touched), CHUNK):
+        for occurrence_id, person_id, response in conn.execute(
+            select(attendance.c.occurrence_id, attendance.c.person_id, attendance.c.response).where(
+                attendance.c.occurrence_id.in_(chunk), attendance.c.from_own_calendar == True  # noqa: E712
+            )
+        ):
+            if person_id not in import_owners:
+                kept.setdefault(occurrence_id, {})[person_id] = response
+        conn.execute(delete(attendance).where(attendance.c.occurrence_id.in_(chunk), ~and_(attendance.c.from_own_calendar == True, attendance.c.person_id.notin_(import_owners) if import_owners else True)))  # noqa: E712
+    organizer_of = {}
+    for uid, (_, occ) in series.items():
+        organizer_of[uid] = person(occ.organizer.email, occ.organizer.name) if occ.organizer else None
+    rows = []
+    counts: dict[int, int] = {}
+    for occurrence_id, key in touched.items():
+        _, occ = chosen[key]
+        organizer_id = person(occ.organizer.email, occ.organizer.name) if occ.organizer else None
+        own_elsewhere = kept.get(occurrence_id, {})
+        count = sum(1 for response in own_elsewhere.values() if response != "DECLINED")
+        for person_id, (_, response, optional, own) in wanted.get(key, {}).items():
+            if person_id in own_elsewhere:
+                continue
+            rows.append({"occurrence_id": occurrence_id, "person_id": person_id, "response": response, "is_organizer": person_id == organizer_id, "is_optional": optional, "from_own_calendar": own})
+            if response != "DECLINED":
+                count += 1
+        counts[occurrence_id] = count
+    for chunk in chunked(rows, 5000):
+        conn.execute(insert(attendance), chunk)
+    result.attendance_rows = len(rows)
+
+    # The owner of an export that no longer shows an occurrence no longer attends it.
+    for occurrence_id, gone_owners in unlinked.items():
+        if occurrence_id in touched or occurrence_id in removed:
+            continue
+        for owner_id in gone_owners:
+            conn.execute(delete(attendance).where(attendance.c.occurrence_id == occurrence_id, attendance.c.person_id == owner_id, attendance.c.from_own_calendar == True))  # noqa: E712
+
+    # -- counts, orphans and cancellations ------------------------------------------------------
+    current = {}
+    for chunk in chunked(sorted(touched), CHUNK):
+        for row in conn.execute(select(occurrences.c.id, occurrences.c.attendee_count, occurrences.c.is_meeting, occurrences.c.all_day).where(occurrences.c.id.in_(chunk))):
+            current[row.id] = row
+    count_updates = []
+    for occurrence_id, count in counts.items():
+        row = current[occurrence_id]
+        is_meeting = (not row.all_day) and count >= 2
+        if row.attendee_count != count or row.is_meeting != is_meeting:
+            count_updates.append({"o_id": occurrence_id, "attendee_count": count, "is_meeting": is_meeting})
+    leftovers = [oid for oid in unlinked if oid not in touched and oid not in removed]
+    orphans = set()
+    for chunk in chunked(sorted(leftovers), CHUNK):
+        still = {row[0] for row in conn.execute(select(calendar_occurrences.c.occurrence_id).where(calendar_occurrences.c.occurrence_id.in_(chunk)).distinct())}
+        orphans |= set(chunk) - still
+        for occurrence_id in set(chunk) & still:
+            count = conn.execute(select(func.count()).select_from(attendance).where(attendance.c.occurrence_id == occurrence_id, attendance.c.response != "DECLINED")).scalar_one()
+            all_day = conn.execute(select(occurrences.c.all_day).where(occurrences.c.id == occurrence_id)).scalar_one()
+            count_updates.append({"o_id": occurrence_id, "attendee_count": count, "is_meeting": (not all_day) and count >= 2})
+    if count_updates:
+        conn.execute(update(occurrences).where(occurrences.c.id == bindparam("o_id")).values(attendee_count=bindparam("attendee_count"), is_meeting=bindparam("is_meeting")), count_updates)
+    doomed = sorted(removed | orphans)
+    for chunk in chunked(doomed, CHUNK):
+        conn.execute(delete(attendance).where(attendance.c.occurrence_id.in_(chunk)))
+        conn.execute(delete(calendar_occurrences).where(calendar_occurrences.c.occurrence_id.in_(chunk)))
+        conn.execute(delete(occurrences).where(occurrences.c.id.in_(chunk)))
+    result.occurrences_removed = len(doomed)
+    # A series left with no occurrences at all (every instance cancelled) goes too.
+    empty = select(meetings.c.id).where(meetings.c.uid.in_([uid for uid, _ in cancelled] or [""]), ~select(occurrences.c.id).where(occurrences.c.meeting_id == meetings.c.id).exists())
+    empty_ids = [row[0] for row in conn.execute(empty)]
+    for chunk in chunked(empty_ids, CHUNK):
+        conn.execute(delete(meetings).where(meetings.c.id.in_(chunk)))
+    return result
+
+
+__all__ = ["import_calendars", "read_exports", "write_exports", "CalendarImportResult", "CalendarError", "calendar_settings"]
