@@ -1,0 +1,183 @@
+"""Principle 1: small, strong, technical teams — who really builds what.
+
+The domain API, in a leader's words::
+
+    from foundermode import team
+    scope = team.window(store, since="2024-01-01", months=6)
+    team.profiles(store, scope)            # what each person built, and the trend
+    team.truck_factor(store, "api")        # who the code depends on (Avelino et al. 2016)
+    team.output(store, scope)              # did adding people add output?
+    team.managers_without_footprint(store, scope)
+    team.review_list(store, scope)         # low signal, with the evidence to keep, never a verdict
+    team.growth(store, "payments", scope)  # should this team grow?
+
+Each analysis is a small module: the arithmetic is pure and tested on its own,
+``queries`` reads the store with the aggregation done in SQL.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+
+from .growth import GrowthCheck, read_growth
+from .managers import Manager, read_managers
+from .output import Month, read_output
+from .profiles import Profile, read_profile, read_profiles
+from .queries import DAY, Scope
+from .review import TeamReview, read_review
+from .truck_factor import Authorship, TruckFactor, areas, authorship, truck_factor_of
+
+DEFAULT_DAYS = 90
+REVIEW_DAYS = 182
+
+
+def parse_when(value: str | int | dt.date | None, relative_to: int | None = None) -> int | None:
+    """'2024-03-01', '2024-03-01T12:00', an epoch, or '90d' / '6m' / '1y' before ``relative_to``."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, (dt.date, dt.datetime)):
+        return queries_epoch(value)
+    match = re.fullmatch(r"(\d+)([dwmy])", value.strip())
+    if match:
+        if relative_to is None:
+            raise ValueError(f"'{value}' is relative: it needs an end date")
+        count, unit = int(match.group(1)), match.group(2)
+        days = {"d": 1, "w": 7, "m": 30.4375, "y": 365.25}[unit] * count
+        return relative_to - round(days * DAY)
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip())
+    except ValueError as error:
+        raise ValueError(f"'{value}' is not a date (YYYY-MM-DD) or a span such as 90d, 6m") from error
+    return queries_epoch(parsed)
+
+
+def queries_epoch(value) -> int:
+    from .queries import epoch
+
+    return epoch(value)
+
+
+def window(store_or_conn, since=None, until=None, repos: list[str] | None = None, team: str | None = None, days: int = DEFAULT_DAYS) -> Scope:
+    """A scope; the window ends after the last commit in scope unless told otherwise.
+
+    Ending at the data's last commit, not at the wall clock, keeps a report on
+    an old or a mirrored repository meaningful.
+    """
+    from . import queries
+
+    def build(conn):
+        repo_ids = queries.resolve_repositories(conn, repos)
+        end = parse_when(until)
+        if end is None:
+            _first, last = queries.activity_span(conn, Scope(repo_ids=repo_ids, team=team))
+            end = (last + 1) if last is not None else int(dt.datetime.now(dt.timezone.utc).timestamp())
+        start = parse_when(since, relative_to=end)
+        if start is None:
+            start = end - days * DAY
+        if start >= end:
+            raise ValueError("--since must be before --until")
+        return Scope(since=start, until=end, repo_ids=repo_ids, team=team)
+
+    return _with_conn(store_or_conn, build)
+
+
+def _with_conn(store_or_conn, fn):
+    if hasattr(store_or_conn, "read"):
+        with store_or_conn.read() as conn:
+            return fn(conn)
+    return fn(store_or_conn)
+
+
+def profiles(store, scope: Scope) -> list[Profile]:
+    return _with_conn(store, lambda conn: read_profiles(conn, scope))
+
+
+def profile(store, person: str | int, scope: Scope) -> Profile:
+    from ..sources.identities import find_person
+
+    def run(conn):
+        person_id = person if isinstance(person, int) else find_person(conn, person)
+        return read_profile(conn, scope, person_id)
+
+    return _with_conn(store, run)
+
+
+def authorships(store, repos: list[str] | tuple[int, ...] | None = None, at: str | None = None, config=None) -> list[Authorship]:
+    """DOA authorship of every file, per repository (the expensive part; shared by the reports)."""
+    from . import queries
+
+    patterns = config.excluded_paths if config is not None else None
+
+    def run(conn):
+        repo_ids = repos if isinstance(repos, tuple) else queries.resolve_repositories(conn, repos)
+        return [authorship(conn, repo, at=at, excluded_patterns=patterns) for repo in queries.repository_rows(conn, repo_ids) if repo["last_sha"]]
+
+    return _with_conn(store, run)
+
+
+def truck_factor(store, repos: list[str] | None = None, at: str | None = None, by_area: bool = False, config=None, computed: list[Authorship] | None = None) -> list[TruckFactor]:
+    """Truck factor per repository (and per top-level area with ``by_area``)."""
+    from . import queries
+
+    computed = computed if computed is not None else authorships(store, repos, at, config)
+    names = _with_conn(store, lambda conn: {p: row["name"] for p, row in queries.people_rows(conn).items()})
+    out = []
+    for auth in computed:
+        out.append(truck_factor_of(auth, names))
+        if by_area:
+            out.extend(truck_factor_of(auth, names, area) for area in areas(auth))
+    return out
+
+
+def output(store, scope: Scope, by_team: bool | None = None) -> list[Month]:
+    return _with_conn(store, lambda conn: read_output(conn, scope, by_team))
+
+
+def managers_without_footprint(store, scope: Scope) -> list[Manager]:
+    return _with_conn(store, lambda conn: read_managers(conn, scope))
+
+
+def review_list(store, scope: Scope, computed: list[Authorship] | None = None, config=None) -> list[TeamReview]:
+    computed = computed if computed is not None else authorships(store, scope.repo_ids, config=config)
+    return _with_conn(store, lambda conn: read_review(conn, scope, computed))
+
+
+def growth(store, team_name: str, scope: Scope, computed: list[Authorship] | None = None, config=None) -> GrowthCheck:
+    computed = computed if computed is not None else authorships(store, scope.repo_ids, config=config)
+    return _with_conn(store, lambda conn: read_growth(conn, team_name, scope, computed))
+
+
+@dataclass
+class TeamReport:
+    scope: Scope
+    profiles: list[Profile]
+    truck_factors: list[TruckFactor]
+    output: list[Month]
+    managers: list[Manager]
+    review: list[TeamReview]
+
+
+def report(store, scope: Scope, review_scope: Scope | None = None, config=None, by_area: bool = True) -> TeamReport:
+    """Everything principle 1 says about the scope, with authorship computed once."""
+    computed = authorships(store, scope.repo_ids, config=config)
+    if review_scope is None:
+        long_enough = scope.until - scope.since >= REVIEW_DAYS * DAY
+        review_scope = scope if long_enough else replace(scope, since=scope.until - REVIEW_DAYS * DAY)
+    return TeamReport(
+        scope=scope,
+        profiles=profiles(store, scope),
+        truck_factors=truck_factor(store, computed=computed, by_area=by_area),
+        output=output(store, scope),
+        managers=managers_without_footprint(store, scope),
+        review=review_list(store, review_scope, computed),
+    )
+
+
+__all__ = [
+    "Scope", "window", "profiles", "profile", "authorships", "truck_factor", "output",
+    "managers_without_footprint", "review_list", "growth", "report", "TeamReport",
+    "Profile", "TruckFactor", "Month", "Manager", "TeamReview", "GrowthCheck",
+]

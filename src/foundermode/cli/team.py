@@ -1,0 +1,325 @@
+"""foundermode team ...: principle 1, who really builds what. Thin: the numbers come from foundermode.team."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import List, Optional
+
+import typer
+
+from ..reports import Format, to_plain
+from .common import FormatOption, JsonOption, app, console, fail, get_config, opened_store, output
+
+team_app = typer.Typer(help="Who really builds what: profiles, truck factor, team size against output, managers, review list, growth.", no_args_is_help=True)
+app.add_typer(team_app, name="team")
+
+SinceOption = typer.Option(None, "--since", help="Window start: YYYY-MM-DD, or a span before --until such as 90d, 6m, 1y.")
+UntilOption = typer.Option(None, "--until", help="Window end (exclusive), YYYY-MM-DD. Default: just after the last commit in scope.")
+RepoOption = typer.Option(None, "--repo", "-r", help="Repository name, path or id (repeatable). Default: all.")
+TeamOption = typer.Option(None, "--team", "-t", help="Only people of this org-chart team.")
+
+
+def _date(epoch: int | None) -> str | None:
+    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).date().isoformat() if epoch else None
+
+
+def _pct(value: float | None) -> str | None:
+    return None if value is None else f"{value:+.0%}"
+
+
+def _scope(store, since, until, repo, team, days):
+    from .. import team as team_api
+
+    try:
+        return team_api.window(store, since=since, until=until, repos=repo, team=team, days=days)
+    except (LookupError, ValueError) as error:
+        fail(str(error))
+
+
+def _structured(fmt: Format, as_json: bool) -> bool:
+    return as_json or fmt == Format.json
+
+
+def _window_line(scope) -> str:
+    return f"{_date(scope.since)} to {_date(scope.until - 1)} ({scope.days:.0f} days)"
+
+
+@team_app.command("profiles")
+def profiles_cmd(
+    since: Optional[str] = SinceOption,
+    until: Optional[str] = UntilOption,
+    repo: Optional[List[str]] = RepoOption,
+    team: Optional[str] = TeamOption,
+    days: int = typer.Option(90, "--days", help="Window length when --since is not given."),
+    fmt: Format = FormatOption,
+    as_json: bool = JsonOption,
+):
+    """Contribution profile per person over a window, with the trend against the window before."""
+    from .. import team as team_api
+
+    with opened_store() as store:
+        scope = _scope(store, since, until, repo, team, days)
+        found = team_api.profiles(store, scope)
+    if _structured(fmt, as_json):
+        output([to_plain(p) for p in found], json_flag=True)
+        return
+    rows = [
+        {
+            "name": p.name,
+            "team": p.team,
+            "commits": p.commits,
+            "active_days": p.active_days,
+            "added": p.lines_added,
+            "removed": p.lines_removed,
+            "files": p.files_touched,
+            "co_authored": p.coauthored_commits,
+            "main_areas": p.main_areas,
+            "surviving": p.surviving_lines,
+            "share": None if p.codebase_share is None else f"{p.codebase_share:.1%}",
+            "first": _date(p.first_activity),
+            "last": _date(p.last_activity),
+            "commits_trend": _pct(p.trend.commits_change) if p.trend.commits_change is not None else ("new" if p.commits else None),
+        }
+        for p in found
+    ]
+    output(rows, fmt, title=f"Profiles, {_window_line(scope)}")
+
+
+@team_app.command("profile")
+def profile_cmd(
+    person: str = typer.Argument(..., help="Id, email, github:login or exact name."),
+    since: Optional[str] = SinceOption,
+    until: Optional[str] = UntilOption,
+    repo: Optional[List[str]] = RepoOption,
+    days: int = typer.Option(90, "--days", help="Window length when --since is not given."),
+    fmt: Format = FormatOption,
+    as_json: bool = JsonOption,
+):
+    """One person in depth: the figures, every area worked in, CODEOWNERS teams, trend."""
+    from .. import team as team_api
+
+    with opened_store() as store:
+        scope = _scope(store, since, until, repo, None, days)
+        try:
+            found = team_api.profile(store, person, scope)
+        except LookupError as error:
+            fail(str(error))
+    if _structured(fmt, as_json):
+        output(to_plain(found), json_flag=True)
+        return
+    facts = [
+        ("window", _window_line(scope)),
+        ("team", found.team),
+        ("commits", found.commits),
+        ("active days", found.active_days),
+        ("lines added / removed", f"{found.lines_added:,} / {found.lines_removed:,}"),
+        ("files touched", found.files_touched),
+        ("co-authored commits", found.coauthored_commits),
+        ("surviving lines at HEAD", "not computed (ingest --ownership)" if found.surviving_lines is None else f"{found.surviving_lines:,} ({found.codebase_share:.1%} of the codebase)"),
+        ("first / last activity", f"{_date(found.first_activity)} / {_date(found.last_activity)}"),
+        ("previous window", f"{found.trend.previous_commits} commits, {found.trend.previous_added:,} lines added"),
+        ("trend", f"commits {_pct(found.trend.commits_change) or 'n/a'}, lines added {_pct(found.trend.added_change) or 'n/a'}"),
+    ]
+    output([{"measure": k, "value": v} for k, v in facts], fmt, title=f"{found.name} <{found.email or ''}>")
+    output(found.areas, fmt, title="Areas (top-level directories)")
+    if found.codeowners_areas:
+        output(found.codeowners_areas, fmt, title="CODEOWNERS teams")
+
+
+@team_app.command("truck-factor")
+def truck_factor_cmd(
+    repo: Optional[List[str]] = RepoOption,
+    at: Optional[str] = typer.Option(None, "--at", help="Any revision (tag, sha, branch): files present there, history reachable from it."),
+    by_area: bool = typer.Option(False, "--by-area", help="Also one truck factor per top-level directory."),
+    files: int = typer.Option(5, "--files", help="Orphaned files to list per person (0: none)."),
+    fmt: Format = FormatOption,
+    as_json: bool = JsonOption,
+):
+    """Truck factor (Avelino et al., ICPC 2016): who the code depends on, and what each would orphan."""
+    from .. import team as team_api
+    from ..sources.git import GitError
+
+    with opened_store() as store:
+        try:
+            found = team_api.truck_factor(store, repo, at=at, by_area=by_area, config=get_config())
+        except (LookupError, GitError) as error:
+            fail(str(error))
+    if _structured(fmt, as_json):
+        output([dict(to_plain(t), orphaned_share=t.orphaned_share) for t in found], json_flag=True)
+        return
+    rows = []
+    for t in found:
+        for position, m in enumerate(t.members or [None]):
+            rows.append(
+                {
+                    "repository": t.repository if position == 0 else "",
+                    "area": (t.area or "(all)") if position == 0 else "",
+                    "revision": (t.revision or "")[:12] if position == 0 else "",
+                    "files": t.files if position == 0 else None,
+                    "truck_factor": t.truck_factor if position == 0 else None,
+                    "person": m.name if m else "",
+                    "authors_files": m.files_authored if m else None,
+                    "would_orphan": len(m.orphaned_files) if m else None,
+                    "orphaned_files": (m.orphaned_files[:files] + (["..."] if len(m.orphaned_files) > files else [])) if m and files else [],
+                }
+            )
+    output(rows, fmt, title="Truck factor")
+
+
+@team_app.command("output")
+def output_cmd(
+    since: Optional[str] = SinceOption,
+    until: Optional[str] = UntilOption,
+    repo: Optional[List[str]] = RepoOption,
+    team: Optional[str] = TeamOption,
+    days: int = typer.Option(365, "--days", help="Window length when --since is not given."),
+    by_team: Optional[bool] = typer.Option(None, "--by-team/--overall", help="Per org-chart team (default when an org chart is present)."),
+    fmt: Format = FormatOption,
+    as_json: bool = JsonOption,
+):
+    """Team size against output per month; flags months where headcount grew and commits per head fell."""
+    from .. import team as team_api
+
+    with opened_store() as store:
+        scope = _scope(store, since, until, repo, team, days)
+        months = team_api.output(store, scope, by_team)
+    if _structured(fmt, as_json):
+        output([to_plain(m) for m in months], json_flag=True)
+        return
+    rows = [
+        {
+            "month": m.month,
+            "team": m.team,
+            "engineers": m.engineers,
+            "commits": m.commits,
+            "lines_added": m.lines_added,
+            "surviving_added": m.surviving_lines_added,
+            "files": m.files_touched,
+            "commits_per_head": round(m.commits_per_head, 2),
+            "surviving_per_head": round(m.surviving_lines_per_head, 1),
+            "more_heads_less_per_head": "yes" if m.headcount_up_output_per_head_down else "",
+        }
+        for m in months
+    ]
+    output(rows, fmt, title=f"Team size against output, {_window_line(scope)}")
+    if months and fmt == Format.table:
+        console.print(f"surviving lines: {months[0].surviving_measure}", highlight=False)
+
+
+@team_app.command("managers")
+def managers_cmd(
+    since: Optional[str] = SinceOption,
+    until: Optional[str] = UntilOption,
+    repo: Optional[List[str]] = RepoOption,
+    team: Optional[str] = TeamOption,
+    days: int = typer.Option(90, "--days", help="Window length when --since is not given."),
+    fmt: Format = FormatOption,
+    as_json: bool = JsonOption,
+):
+    """People with reports in the org chart and no commits, co-authorships or surviving lines in the window."""
+    from .. import team as team_api
+    from ..team.managers import CANNOT_SHOW
+
+    with opened_store() as store:
+        scope = _scope(store, since, until, repo, team, days)
+        found = team_api.managers_without_footprint(store, scope)
+    if _structured(fmt, as_json):
+        output([to_plain(m) for m in found], json_flag=True)
+        return
+    rows = [
+        {
+            "manager": m.name,
+            "team": m.team,
+            "title": m.title,
+            "reports": [f"{r.name} ({r.commits} commits)" for r in m.reports],
+            "reports_commits": m.reports_commits,
+            "share_of_commits": f"{m.reports_share_of_commits:.1%}",
+            "share_of_lines_added": f"{m.reports_share_of_lines:.1%}",
+        }
+        for m in found
+    ]
+    output(rows, fmt, title=f"Managers with no technical footprint, {_window_line(scope)}")
+    if fmt == Format.table:
+        console.print(CANNOT_SHOW, highlight=False)
+
+
+@team_app.command("review")
+def review_cmd(
+    since: Optional[str] = SinceOption,
+    until: Optional[str] = UntilOption,
+    repo: Optional[List[str]] = RepoOption,
+    team: Optional[str] = TeamOption,
+    days: int = typer.Option(182, "--days", help="Window length when --since is not given (at least 90)."),
+    fmt: Format = FormatOption,
+    as_json: bool = JsonOption,
+):
+    """Low git signal against one's own team, with the evidence to keep beside every name. Evidence, not verdicts."""
+    from .. import team as team_api
+    from ..team.review import CANNOT_SHOW
+
+    with opened_store() as store:
+        scope = _scope(store, since, until, repo, team, days)
+        try:
+            found = team_api.review_list(store, scope, config=get_config())
+        except (LookupError, ValueError) as error:
+            fail(str(error))
+    if _structured(fmt, as_json):
+        output([to_plain(t) for t in found], json_flag=True)
+        return
+    rows = []
+    for t in found:
+        if t.note:
+            rows.append({"team": t.team, "person": "", "what_the_data_shows": t.note, "evidence_to_keep": []})
+        for e in t.entries:
+            rows.append({"team": t.team, "person": e.name, "what_the_data_shows": e.data_shows, "evidence_to_keep": e.keep_evidence})
+    if fmt == Format.table:
+        for row in rows:
+            row["evidence_to_keep"] = "\n".join(row["evidence_to_keep"])
+    output(rows, fmt, title=f"Review list, {_window_line(scope)}")
+    if fmt == Format.table:
+        console.print(CANNOT_SHOW, highlight=False)
+
+
+@team_app.command("growth")
+def growth_cmd(
+    team: str = typer.Argument(..., help="Org-chart team."),
+    since: Optional[str] = SinceOption,
+    until: Optional[str] = UntilOption,
+    repo: Optional[List[str]] = RepoOption,
+    days: int = typer.Option(182, "--days", help="Window length when --since is not given."),
+    fmt: Format = FormatOption,
+    as_json: bool = JsonOption,
+):
+    """Should this team grow? Output per head, truck-factor risk and open bottlenecks, as evidence."""
+    from .. import team as team_api
+
+    with opened_store() as store:
+        scope = _scope(store, since, until, repo, None, days)
+        try:
+            check = team_api.growth(store, team, scope, config=get_config())
+        except LookupError as error:
+            fail(str(error))
+    if _structured(fmt, as_json):
+        output(to_plain(check), json_flag=True)
+        return
+    output([{"signal": s} for s in check.signals], fmt, title=f"Growth check: {team} ({check.members} people), {_window_line(scope)}")
+    if check.open_bottlenecks:
+        output(check.open_bottlenecks, fmt, title="Open bottlenecks reported by the team")
+    if fmt == Format.table:
+        console.print(check.cannot_show, highlight=False)
+
+
+@team_app.command("report")
+def report_cmd(
+    since: Optional[str] = SinceOption,
+    until: Optional[str] = UntilOption,
+    repo: Optional[List[str]] = RepoOption,
+    team: Optional[str] = TeamOption,
+    days: int = typer.Option(365, "--days", help="Window length when --since is not given."),
+):
+    """The whole team report as JSON: profiles, truck factors (per area), output, managers, review list."""
+    from .. import team as team_api
+
+    with opened_store() as store:
+        scope = _scope(store, since, until, repo, team, days)
+        found = team_api.report(store, scope, config=get_config())
+    output(to_plain(found), json_flag=True)

@@ -1,0 +1,148 @@
+"""Contribution profiles: what each person built in a window, and how it compares with the window before."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from . import queries
+from .queries import Scope
+
+MAIN_AREAS = 3
+
+
+@dataclass
+class Trend:
+    previous_commits: int
+    previous_added: int
+    commits_change: float | None  # +0.25 = 25 % more than the previous window; None when it had nothing
+    added_change: float | None
+
+
+@dataclass
+class Profile:
+    person_id: int
+    name: str
+    email: str | None
+    team: str | None
+    commits: int
+    active_days: int
+    lines_added: int
+    lines_removed: int
+    files_touched: int
+    coauthored_commits: int
+    main_areas: list[str]
+    surviving_lines: int | None  # None: no ownership computed
+    codebase_share: float | None
+    first_activity: int | None  # over all history in scope, not just the window
+    last_activity: int | None
+    trend: Trend
+    areas: list[dict] = field(default_factory=list)  # in depth only
+    codeowners_areas: list[dict] = field(default_factory=list)
+
+
+def change(now: int, before: int) -> float | None:
+    return (now - before) / before if before else None
+
+
+def build_profiles(
+    people: dict[int, dict],
+    activity: dict[int, dict],
+    previous: dict[int, dict],
+    files: dict[int, int],
+    coauthored: dict[int, int],
+    areas: list[tuple[int, str, int, int]],
+    surviving: tuple[dict[int, int], int] | None,
+    span: dict[int, dict],
+    team: str | None = None,
+) -> list[Profile]:
+    """Everyone with a commit or a co-authorship in the window (bots never), busiest first."""
+    by_person: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for person_id, area, _commits, lines in areas:
+        by_person[person_id].append((area, lines))
+    owned, total = surviving if surviving else ({}, 0)
+    out = []
+    for person_id in set(activity) | set(coauthored):
+        person = people.get(person_id)
+        if person is None or person["is_bot"] or (team is not None and person["team"] != team):
+            continue
+        now = activity.get(person_id, {})
+        before = previous.get(person_id, {})
+        ranked = sorted(by_person.get(person_id, []), key=lambda item: (-item[1], item[0]))
+        lines_owned = owned.get(person_id, 0) if surviving else None
+        out.append(
+            Profile(
+                person_id=person_id,
+                name=person["name"],
+                email=person["email"],
+                team=person["team"],
+                commits=now.get("commits", 0),
+                active_days=now.get("active_days", 0),
+                lines_added=int(now.get("added", 0)),
+                lines_removed=int(now.get("removed", 0)),
+                files_touched=files.get(person_id, 0),
+                coauthored_commits=coauthored.get(person_id, 0),
+                main_areas=[area for area, _ in ranked[:MAIN_AREAS]],
+                surviving_lines=lines_owned,
+                codebase_share=(lines_owned / total if total else 0.0) if surviving else None,
+                first_activity=span.get(person_id, {}).get("first"),
+                last_activity=span.get(person_id, {}).get("last"),
+                trend=Trend(
+                    previous_commits=before.get("commits", 0),
+                    previous_added=int(before.get("added", 0)),
+                    commits_change=change(now.get("commits", 0), before.get("commits", 0)),
+                    added_change=change(int(now.get("added", 0)), int(before.get("added", 0))),
+                ),
+            )
+        )
+    out.sort(key=lambda p: (-p.commits, -p.lines_added, p.name))
+    return out
+
+
+def read_profiles(conn, scope: Scope, person_id: int | None = None) -> list[Profile]:
+    """All the window's profiles from the store: a handful of GROUP BY queries, no commit loaded."""
+    has_own = queries.has_ownership(conn, scope.repo_ids)
+    return build_profiles(
+        people=queries.people_rows(conn),
+        activity=queries.activity_by_person(conn, scope),
+        previous=queries.activity_by_person(conn, scope.previous()),
+        files=queries.files_touched_by_person(conn, scope),
+        coauthored=queries.coauthored_by_person(conn, scope),
+        areas=queries.areas_by_person(conn, scope, person_id),
+        surviving=queries.surviving_lines(conn, scope.repo_ids) if has_own else None,
+        span=queries.activity_by_person(conn, scope.unbounded()),
+        team=scope.team,
+    )
+
+
+def read_profile(conn, scope: Scope, person_id: int) -> Profile:
+    """One person in depth: also every directory and CODEOWNERS team they worked in."""
+    from ..sources import codeowners
+
+    found = [p for p in read_profiles(conn, scope, person_id) if p.person_id == person_id]
+    if found:
+        profile = found[0]
+    else:
+        person = queries.people_rows(conn)[person_id]
+        span = queries.activity_by_person(conn, scope.unbounded()).get(person_id, {})
+        surviving = queries.surviving_lines(conn, scope.repo_ids) if queries.has_ownership(conn, scope.repo_ids) else None
+        before = queries.activity_by_person(conn, scope.previous()).get(person_id, {})
+        profile = Profile(
+            person_id, person["name"], person["email"], person["team"], 0, 0, 0, 0, 0, 0, [],
+            surviving[0].get(person_id, 0) if surviving else None,
+            (surviving[0].get(person_id, 0) / surviving[1] if surviving[1] else 0.0) if surviving else None,
+            span.get("first"), span.get("last"),
+            Trend(before.get("commits", 0), int(before.get("added", 0)), change(0, before.get("commits", 0)), change(0, int(before.get("added", 0)))),
+        )
+    areas = queries.areas_by_person(conn, scope, person_id)
+    profile.areas = [{"area": a, "commits": c, "lines_changed": int(n)} for _p, a, c, n in sorted(areas, key=lambda r: (-r[3], r[1]))]
+    by_owner: dict[str, int] = defaultdict(int)
+    rules_by_repo: dict[int, codeowners.CodeOwners] = {}
+    for repo_id, path, lines in queries.lines_by_path(conn, scope, person_id):
+        rules = rules_by_repo.get(repo_id)
+        if rules is None:
+            rules = rules_by_repo[repo_id] = codeowners.load(conn, repo_id)
+        if rules.rules:
+            owners = rules.owners_for(path)
+            by_owner[" ".join(owners) if owners else "(no owner)"] += int(lines or 0)
+    profile.codeowners_areas = [{"owners": o, "lines_changed": n} for o, n in sorted(by_owner.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return profile

@@ -1,0 +1,251 @@
+"""Truck factor: how many people would have to leave before most of the code has nobody who knows it.
+
+Avelino, Passos, Hora and Valente, "A Novel Approach for Estimating Truck
+Factors", ICPC 2016. Authorship of a file comes from its history (degree of
+authorship, DOA); the truck factor is found greedily by removing the person
+who authors the most files until more than half of the files are orphaned.
+
+The arithmetic (``degree_of_authorship``, ``file_authors``, ``greedy``) is
+pure; ``authorship`` reads a repository's history from the store and the file
+list at a revision from git, following renames back as the paper does.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..sources.patterns import PathRules
+from . import queries
+
+DOA_BASE = 3.293
+DOA_FIRST_AUTHORSHIP = 1.098
+DOA_DELIVERIES = 0.164
+DOA_ACCEPTANCES = 0.321
+NORMALISED_THRESHOLD = 0.75
+ABSOLUTE_THRESHOLD = DOA_BASE
+
+
+def degree_of_authorship(created: bool, own_changes: int, others_changes: int) -> float:
+    """DOA = 3.293 + 1.098·FA + 0.164·DL − 0.321·ln(1 + AC)."""
+    return DOA_BASE + DOA_FIRST_AUTHORSHIP * (1 if created else 0) + DOA_DELIVERIES * own_changes - DOA_ACCEPTANCES * math.log(1 + others_changes)
+
+
+@dataclass
+class FileHistory:
+    """One file's history, renames followed: who created it and how many changes each person made."""
+
+    path: str
+    creator: int | None = None
+    changes: Counter = field(default_factory=Counter)
+
+    def doa(self) -> dict[int, float]:
+        total = sum(self.changes.values())
+        return {person: degree_of_authorship(person == self.creator, n, total - n) for person, n in self.changes.items()}
+
+
+def file_authors(history: FileHistory) -> frozenset[int]:
+    """People with normalised DOA > 0.75 and DOA ≥ 3.293 on the file."""
+    doas = history.doa()
+    if not doas:
+        return frozenset()
+    top = max(doas.values())
+    if top <= 0:
+        return frozenset()
+    return frozenset(p for p, d in doas.items() if d / top > NORMALISED_THRESHOLD and d >= ABSOLUTE_THRESHOLD)
+
+
+@dataclass
+class Removal:
+    """One step of the greedy search: a person leaves, and these files lose their last author."""
+
+    person_id: int
+    files_authored: int  # among the files still authored when they leave
+    orphaned: list[str]
+
+
+@dataclass
+class GreedyResult:
+    truck_factor: int
+    files: int
+    removals: list[Removal]
+    orphaned_before: int  # files nobody authors even before anyone leaves
+
+
+def greedy(authors: dict[str, frozenset[int]]) -> GreedyResult:
+    """Remove the top author until more than half of the files have no author left.
+
+    Ties go to the lower person id so the answer is reproducible.
+    """
+    remaining = {path: set(people) for path, people in authors.items()}
+    total = len(remaining)
+    orphaned = {path for path, people in remaining.items() if not people}
+    orphaned_before = len(orphaned)
+    removals: list[Removal] = []
+    while total and len(orphaned) * 2 <= total:
+        counts = Counter(p for people in remaining.values() for p in people)
+        if not counts:
+            break
+        top = min(counts, key=lambda p: (-counts[p], p))
+        newly = sorted(path for path, people in remaining.items() if people == {top})
+        for people in remaining.values():
+            people.discard(top)
+        orphaned.update(newly)
+        removals.append(Removal(person_id=top, files_authored=counts[top], orphaned=newly))
+    return GreedyResult(truck_factor=len(removals), files=total, removals=removals, orphaned_before=orphaned_before)
+
+
+# -- reading a repository ---------------------------------------------------------------
+
+@dataclass
+class Authorship:
+    """Who authors each file of one repository at one revision."""
+
+    repo_id: int
+    repository: str
+    revision: str | None
+    histories: dict[str, FileHistory]
+    authors: dict[str, frozenset[int]]
+
+    def sole_authored(self) -> Counter:
+        """person -> files they alone author."""
+        return Counter(next(iter(people)) for people in self.authors.values() if len(people) == 1)
+
+    def authored(self) -> Counter:
+        return Counter(p for people in self.authors.values() for p in people)
+
+    def within(self, prefix: str | None) -> dict[str, frozenset[int]]:
+        if not prefix:
+            return self.authors
+        return {path: people for path, people in self.authors.items() if area_of(path) == prefix}
+
+
+def area_of(path: str) -> str:
+    return path.split("/", 1)[0] if "/" in path else "(root)"
+
+
+def follow_history(rows, files: set[str], allowed_commits: set[int] | None = None) -> dict[str, FileHistory]:
+    """Walk file changes newest first, carrying each present file's identity back through renames.
+
+    ``rows``: (path, old_path, status, commit_id, author_id, is_bot), newest first.
+    A file's history stops at its creation ('A'): an older file at the same
+    path was another file. Bots' changes carry renames but count for nobody.
+    """
+    alias = {path: path for path in files}  # name at this point in the walk -> name at the revision
+    histories = {path: FileHistory(path) for path in files}
+    for path, old_path, status, commit_id, author_id, is_bot in rows:
+        if allowed_commits is not None and commit_id not in allowed_commits:
+            continue
+        final = alias.get(path)
+        if final is None or status == "D":
+            continue
+        history = histories[final]
+        if not is_bot:
+            history.changes[author_id] += 1
+        if status == "R" and old_path:
+            del alias[path]
+            alias[old_path] = final
+        elif status in ("A", "C"):
+            history.creator = None if is_bot else author_id
+            del alias[path]
+    return histories
+
+
+def files_at(repo_path: Path, revision: str) -> list[str]:
+    from ..sources.ownership import list_head_files
+
+    return sorted(list_head_files(repo_path, revision))
+
+
+def resolve_revision(repo_path: Path, revision: str) -> str:
+    from ..sources.git import git
+
+    return git(repo_path, "rev-parse", "--verify", f"{revision}^{{commit}}").decode().strip()
+
+
+def reachable(repo_path: Path, sha: str) -> set[str]:
+    from ..sources.git import git
+
+    return set(git(repo_path, "rev-list", sha).decode().split())
+
+
+def authorship(conn, repo: dict, at: str | None = None, excluded_patterns: list[str] | None = None) -> Authorship:
+    """DOA authors of every file present at ``at`` (default: the ingested tip).
+
+    Files: the repository's text files at the revision (git ls-tree), less the
+    excluded-path rules and paths the store flags as excluded. History: only
+    commits reachable from the revision. Without the repository on disk, the
+    ownership table's file list at the tip is used.
+    """
+    from ..config import DEFAULT_EXCLUDED_PATHS
+
+    rules = PathRules(excluded_patterns if excluded_patterns is not None else DEFAULT_EXCLUDED_PATHS)
+    repo_path = Path(repo["path"])
+    allowed: set[int] | None = None
+    revision = repo["last_sha"]
+    if repo_path.exists():
+        revision = resolve_revision(repo_path, at or repo["last_sha"] or "HEAD")
+        files = files_at(repo_path, revision)
+        if revision != repo["last_sha"]:
+            ids = queries.commit_ids_by_sha(conn, repo["id"])
+            allowed = {ids[sha] for sha in reachable(repo_path, revision) if sha in ids}
+    elif at:
+        raise LookupError(f"{repo['path']} is not on this machine: --at needs the repository")
+    else:
+        files = queries.ownership_file_list(conn, repo["id"])
+        if not files:
+            raise LookupError(f"{repo['path']} is not on this machine and no ownership was computed")
+    flagged = queries.excluded_paths(conn, repo["id"])
+    present = {p for p in files if p not in flagged and not rules.excluded(p)}
+    histories = follow_history(queries.file_history(conn, repo["id"]), present, allowed)
+    return Authorship(
+        repo_id=repo["id"],
+        repository=repo["name"],
+        revision=revision,
+        histories=histories,
+        authors={path: file_authors(h) for path, h in histories.items()},
+    )
+
+
+# -- the report ---------------------------------------------------------------------------
+
+@dataclass
+class TruckFactorMember:
+    person_id: int
+    name: str
+    files_authored: int
+    orphaned_files: list[str]
+
+
+@dataclass
+class TruckFactor:
+    repository: str
+    revision: str | None
+    area: str | None
+    truck_factor: int
+    files: int
+    authorless_files: int
+    members: list[TruckFactorMember]
+
+    @property
+    def orphaned_share(self) -> float:
+        orphaned = self.authorless_files + sum(len(m.orphaned_files) for m in self.members)
+        return orphaned / self.files if self.files else 0.0
+
+
+def truck_factor_of(auth: Authorship, names: dict[int, str], area: str | None = None) -> TruckFactor:
+    result = greedy(auth.within(area))
+    return TruckFactor(
+        repository=auth.repository,
+        revision=auth.revision,
+        area=area,
+        truck_factor=result.truck_factor,
+        files=result.files,
+        authorless_files=result.orphaned_before,
+        members=[TruckFactorMember(r.person_id, names.get(r.person_id, str(r.person_id)), r.files_authored, r.orphaned) for r in result.removals],
+    )
+
+
+def areas(auth: Authorship) -> list[str]:
+    return sorted({area_of(p) for p in auth.authors})
