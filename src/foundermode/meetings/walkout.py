@@ -177,7 +177,7 @@ def duration_text(seconds: float) -> str:
 
 
 def _wording(title: str, count: int, seconds: float, scheduled: int, with_text: int, per_month: float | None) -> str:
-    spoke = "you did not speak" if seconds < 0.5 else f"you spoke {duration_text(seconds)}"
+    spoke = f"you did not speak in {duration_text(scheduled)}" if seconds < 0.5 else f"you spoke {duration_text(seconds)} of {duration_text(scheduled)}"
     if with_text == count:
         named = "nobody addressed you by name"
     elif with_text:
@@ -186,4 +186,4 @@ def _wording(title: str, count: int, seconds: float, scheduled: int, with_text: 
         named = "(these transcripts have no text, so mentions of your name could not be checked)"
     joiner = " and " if with_text else " "
     free = f"; skipping would free {duration_text(per_month * 3600)} a month" if per_month else ""
-    return f"You could skip '{title}': over the last {count} occurrences {spoke} of {duration_text(scheduled)}{joiner}{named}{free}."
+    return f"You could skip '{title}': over the last {count} occurrences {spoke}{joiner}{named}{free}."

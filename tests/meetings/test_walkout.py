@@ -1,0 +1,129 @@
+"""Walk-out suggestions on a weekly series whose transcripts carry real AMI turn-taking."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from foundermode.config import Config
+from foundermode.meetings.transcripts import import_transcripts
+from foundermode.meetings.walkout import WalkoutSettings, duration_text, walkout_suggestions
+from foundermode.sources.transcripts import SpeakerTarget
+
+try:
+    from .transcript_helpers import WEEK, add_people, add_series, centisecond_totals, vtt_from_rttm
+except ImportError:
+    from transcript_helpers import WEEK, add_people, add_series, centisecond_totals, vtt_from_rttm
+
+T0 = 1_710_147_600  # Monday 2024-03-11 09:00 UTC
+SPEAKERS = {"FEE041": "Ada Lovelace", "FEE042": "Grace Hopper", "FEE043": "Katherine Johnson", "FEE044": "Margaret Hamilton"}
+SILENT = ["Radia Perlman", "Alan Turing", "Olga Organiser", "Barbara Liskov"]
+# The last three occurrences carry ES2011b, c, d; the one before carries ES2011a.
+FILES = ["dev/ES2011a.rttm", "dev/ES2011b.rttm", "dev/ES2011c.rttm", "dev/ES2011d.rttm"]
+
+
+def ami_files(shared_data: Path) -> list[Path]:
+    paths = [shared_data / "ami-rttm" / f for f in FILES]
+    if not all(p.exists() for p in paths):
+        pytest.skip("AMI ES2011 meetings missing")
+    return paths
+
+
+def build(store, shared_data, tmp_path, text=True):
+    paths = ami_files(shared_data)
+    with store.write() as conn:
+        ids = add_people(conn, {name: f"{name.split()[0].lower()}@example.com" for name in [*SPEAKERS.values(), *SILENT]})
+        responses = {pid: "ACCEPTED" for pid in ids.values()}
+        occ = add_series(conn, "Design review", T0, 5, responses, organizer=ids["Olga Organiser"])
+        # Barbara declined one of the last three: she was not in all of them.
+        from foundermode.store.schema_meetings import attendance
+        from sqlalchemy import update
+
+        conn.execute(update(attendance).where(attendance.c.occurrence_id == occ[3], attendance.c.person_id == ids["Barbara Liskov"]).values(response="DECLINED"))
+    if text:
+        files = [
+            vtt_from_rttm(paths[0], tmp_path / "a.vtt", SPEAKERS, mention={3: "Radia"}),  # outside the last three
+            vtt_from_rttm(paths[1], tmp_path / "b.vtt", SPEAKERS),
+            vtt_from_rttm(paths[2], tmp_path / "c.vtt", SPEAKERS, style="prefix", mention={10: "Alan"}),
+            vtt_from_rttm(paths[3], tmp_path / "d.vtt", SPEAKERS),
+        ]
+        speaker_map = None
+    else:
+        files = paths
+        speaker_map = {label: SpeakerTarget(name=name, email="", line=0) for label, name in SPEAKERS.items()}
+    import_transcripts(store, files, occurrence_ids=occ[:4], speaker_map=speaker_map)
+    return ids, occ, paths
+
+
+def expected_shares(paths: list[Path]) -> dict[str, float]:
+    totals: dict[str, int] = {}
+    for path in paths:
+        for label, ticks in centisecond_totals(path).items():
+            totals[label] = totals.get(label, 0) + ticks
+    speech = sum(totals.values())
+    return {SPEAKERS[label]: ticks / speech for label, ticks in totals.items()}
+
+
+def test_silent_unnamed_attendee_gets_a_suggestion_with_evidence(store, shared_data, tmp_path):
+    ids, occ, paths = build(store, shared_data, tmp_path)
+    as_of = T0 + 4 * WEEK + 86400  # the day after the fifth (untranscribed) occurrence
+    with store.read() as conn:
+        suggestions = walkout_suggestions(conn, WalkoutSettings(), as_of=as_of)
+    # Every AMI speaker holds well over 5 % of the talk; of the silent ones, Alan was named,
+    # Olga organises and Barbara declined one: Radia is the only one.
+    assert min(expected_shares(paths[1:]).values()) > 0.05
+    assert [s.person for s in suggestions] == ["Radia Perlman"]
+    radia = suggestions[0]
+    assert (radia.occurrences, radia.seconds_spoken, radia.addressed, radia.mentions_checked) == (3, 0, 0, 3)
+    assert (radia.first, radia.last) == (T0 + WEEK, T0 + 3 * WEEK)
+    assert radia.meeting_seconds == 3 * 3600
+    speech = sum(sum(centisecond_totals(p).values()) for p in paths[1:]) / 100
+    assert radia.speech_seconds == pytest.approx(speech, abs=0.1)
+    assert radia.hours_per_month == round(365.25 / 12 / 7, 1)  # weekly, one hour
+    assert radia.organizer == "Olga Organiser"
+    assert radia.suggestion == (
+        "You could skip 'Design review': over the last 3 occurrences you did not speak in 3 h "
+        "and nobody addressed you by name; skipping would free 4.3 h a month."
+    )
+
+
+def test_threshold_is_configurable_and_share_is_measured(store, shared_data, tmp_path):
+    ids, occ, paths = build(store, shared_data, tmp_path)
+    shares = expected_shares(paths[1:])
+    config = Config(raw={"meetings": {"walkout_max_share": 0.2, "walkout_occurrences": 3}})
+    with store.read() as conn:
+        suggestions = {s.person: s for s in walkout_suggestions(conn, WalkoutSettings.from_config(config), as_of=T0 + 5 * WEEK)}
+    quiet = {name for name, share in shares.items() if share < 0.2}
+    assert quiet == {"Grace Hopper"}  # 18.6 % of ES2011b-d
+    assert set(suggestions) == quiet | {"Radia Perlman"}
+    grace = suggestions["Grace Hopper"]
+    assert grace.share == pytest.approx(shares["Grace Hopper"], abs=1e-3)
+    assert grace.suggestion.startswith(f"You could skip 'Design review': over the last 3 occurrences you spoke {duration_text(grace.seconds_spoken)} of 3 h and nobody")
+    # Only the people asked about.
+    with store.read() as conn:
+        only = walkout_suggestions(conn, WalkoutSettings(max_share=0.2), as_of=T0 + 5 * WEEK, person_id=ids["Grace Hopper"])
+    assert [s.person for s in only] == ["Grace Hopper"]
+
+
+def test_needs_k_transcribed_occurrences_and_counts_only_the_last_k(store, shared_data, tmp_path):
+    ids, occ, paths = build(store, shared_data, tmp_path)
+    with store.read() as conn:
+        # Before the fourth transcript, the last three are a, b, c: Radia was named in a,
+        # Alan in c, and Barbara had not declined yet.
+        assert [s.person for s in walkout_suggestions(conn, as_of=T0 + 2 * WEEK + 60)] == ["Barbara Liskov"]
+        assert walkout_suggestions(conn, WalkoutSettings(occurrences=5), as_of=T0 + 5 * WEEK) == []
+        two = walkout_suggestions(conn, WalkoutSettings(occurrences=2), as_of=T0 + 5 * WEEK)
+    # Over c and d: Alan was named in c and Barbara declined d.
+    assert {s.person for s in two} == {"Radia Perlman"}
+    with pytest.raises(ValueError, match="walkout_max_share"):
+        WalkoutSettings.from_config(Config(raw={"meetings": {"walkout_max_share": 5}}))
+
+
+def test_transcripts_without_text_say_names_were_not_checked(store, shared_data, tmp_path):
+    build(store, shared_data, tmp_path, text=False)
+    with store.read() as conn:
+        suggestions = walkout_suggestions(conn, as_of=T0 + 5 * WEEK)
+    # Without text nobody can be shown to have been named: Radia and Alan both qualify.
+    assert {s.person for s in suggestions} == {"Radia Perlman", "Alan Turing"}
+    assert all(s.mentions_checked == 0 for s in suggestions)
+    assert "could not be checked" in suggestions[0].suggestion
