@@ -28,9 +28,15 @@ from .sources.git import (
 from .sources.identities import IdentityResolver
 from .sources.patterns import PathRules
 from .store import Store, now
+from .store.bulk import insert_rows, reserve_ids
 from .store.schema import coauthors, codeowners, commits, file_changes, repositories
 
 WRITE_BATCH = 5000
+COMMIT_COLUMNS = (
+    "id", "repo_id", "sha", "parents", "author_id", "committer_id", "authored_at", "author_tz", "committed_at",
+    "subject", "is_merge", "is_boundary", "additions", "deletions", "files_changed",
+)
+CHANGE_COLUMNS = ("commit_id", "path", "old_path", "status", "additions", "deletions", "is_binary", "is_submodule", "is_excluded")
 
 
 class Progress(Protocol):
@@ -171,63 +177,45 @@ class _CommitWriter:
         unseen = {c for record in batch for c in record.coauthors if c not in self._coauthor_map}
         if unseen:
             self._coauthor_map.update(map_coauthors_through_mailmap(self.info.path, unseen))
+        self.resolver.prepare(
+            [(r.author_name, r.author_email) for r in batch]
+            + [(r.committer_name, r.committer_email) for r in batch]
+            + [self._coauthor_map.get(c, c) for r in batch for c in r.coauthors]
+        )
         person = self.resolver.person_for
-        rows = []
-        for record in batch:
+        commit_ids = reserve_ids(self.conn, commits, len(batch))
+        commit_rows, change_rows, coauthor_rows = [], [], []
+        for commit_id, record in zip(commit_ids, batch):
             boundary = record.sha in self.info.shallow_boundaries
             counted = [] if (boundary or record.is_merge) else [c for c in record.changes if not self.excluded(c.path)]
-            rows.append(
-                {
-                    "repo_id": self.repo_id,
-                    "sha": record.sha,
-                    "parents": " ".join(record.parents),
-                    "author_id": person(record.author_name, record.author_email),
-                    "committer_id": person(record.committer_name, record.committer_email),
-                    "authored_at": record.authored_at,
-                    "author_tz": record.author_tz,
-                    "committed_at": record.committed_at,
-                    "subject": record.subject,
-                    "is_merge": record.is_merge,
-                    "is_boundary": boundary,
-                    "additions": sum(c.additions or 0 for c in counted),
-                    "deletions": sum(c.deletions or 0 for c in counted),
-                    "files_changed": len(record.changes) if not boundary else 0,
-                }
+            commit_rows.append(
+                (
+                    commit_id, self.repo_id, record.sha, " ".join(record.parents),
+                    person(record.author_name, record.author_email),
+                    person(record.committer_name, record.committer_email),
+                    record.authored_at, record.author_tz, record.committed_at, record.subject,
+                    record.is_merge, boundary,
+                    sum(c.additions or 0 for c in counted), sum(c.deletions or 0 for c in counted),
+                    0 if boundary else len(record.changes),
+                )
             )
-        returned = self.conn.execute(
-            insert(commits).returning(commits.c.id, commits.c.sha, sort_by_parameter_order=True), rows
-        ).all()
-        ids = {sha: commit_id for commit_id, sha in returned}
-        change_rows = []
-        coauthor_rows = []
-        for record in batch:
-            commit_id = ids[record.sha]
-            if record.sha not in self.info.shallow_boundaries:
+            if not boundary:
                 for change in record.changes:
                     change_rows.append(
-                        {
-                            "commit_id": commit_id,
-                            "path": change.path,
-                            "old_path": change.old_path,
-                            "status": change.status,
-                            "additions": change.additions,
-                            "deletions": change.deletions,
-                            "is_binary": change.is_binary,
-                            "is_submodule": change.is_submodule,
-                            "is_excluded": self.excluded(change.path),
-                        }
+                        (
+                            commit_id, change.path, change.old_path, change.status, change.additions, change.deletions,
+                            change.is_binary, change.is_submodule, self.excluded(change.path),
+                        )
                     )
             seen = set()
             for coauthor in record.coauthors:
-                name, email = self._coauthor_map.get(coauthor, coauthor)
-                person_id = person(name, email)
+                person_id = person(*self._coauthor_map.get(coauthor, coauthor))
                 if person_id not in seen:
                     seen.add(person_id)
-                    coauthor_rows.append({"commit_id": commit_id, "person_id": person_id})
-        if change_rows:
-            self.conn.execute(insert(file_changes), change_rows)
-        if coauthor_rows:
-            self.conn.execute(insert(coauthors), coauthor_rows)
+                    coauthor_rows.append((commit_id, person_id))
+        insert_rows(self.conn, commits, COMMIT_COLUMNS, commit_rows)
+        insert_rows(self.conn, file_changes, CHANGE_COLUMNS, change_rows)
+        insert_rows(self.conn, coauthors, ("commit_id", "person_id"), coauthor_rows)
         self.written += len(batch)
 
     def flag_generated(self) -> None:

@@ -248,7 +248,8 @@ def read_slice(repo: Path, shas: list[str], warnings: list[str]) -> list[CommitR
         # git fails on the very first commit of what is left: that commit is the culprit.
         failing, remaining = remaining[0], remaining[1:]
         header_only, header_ok, _, _ = _run_log(repo, [failing], with_diff=False)
-        reason = error.strip().splitlines()[-1] if error.strip() else "git failed"
+        lines = error.strip().splitlines()
+        reason = next((line for line in lines if line.startswith(("fatal", "error"))), lines[-1] if lines else "git failed")
         if header_ok and header_only:
             header_only[0].diff_missing = True
             records.append(header_only[0])

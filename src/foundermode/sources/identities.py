@@ -76,6 +76,45 @@ class IdentityResolver:
         self._add_identity(person_id, key, name, email, source)
         return person_id
 
+    def prepare(self, pairs, source: str = "git") -> None:
+        """Create, in bulk, a person for every identity not seen before.
+
+        A large history brings thousands of authors at once; one round trip
+        per author would cost more than reading the history.
+        """
+        from ..store.bulk import insert_rows, reserve_ids
+
+        pending: dict[str, tuple[str, str]] = {}
+        for name, email in pairs:
+            key = identity_key(name, email)
+            if key not in self._by_key and key not in pending:
+                pending[key] = (name, email)
+        fresh = []
+        for key, (name, email) in pending.items():
+            related = self._find_related_person(key, name)
+            if related is not None:
+                if key not in self._by_key:
+                    self._add_identity(related, key, name, email, source)
+            else:
+                fresh.append((key, name, email))
+        if not fresh:
+            return
+        person_ids = reserve_ids(self.conn, people, len(fresh))
+        created = now()
+        person_rows, identity_rows = [], []
+        for person_id, (key, name, email) in zip(person_ids, fresh):
+            display = (name or "").strip() or (email or "").split("@")[0] or key
+            is_bot = bool(self.bot_rules and self.bot_rules.is_bot(name, email))
+            person_rows.append((person_id, display, email or None, is_bot, False, created))
+            if self._name_index is not None:
+                self._name_index.setdefault(display.casefold(), []).append(person_id)
+        identity_ids = reserve_ids(self.conn, identities, len(fresh))
+        for identity_id, person_id, (key, name, email) in zip(identity_ids, person_ids, fresh):
+            identity_rows.append((identity_id, person_id, key, name or None, email or None, source))
+            self._by_key[key] = person_id
+        insert_rows(self.conn, people, ("id", "name", "email", "is_bot", "in_org_chart", "created_at"), person_rows)
+        insert_rows(self.conn, identities, ("id", "person_id", "key", "name", "email", "source"), identity_rows)
+
     def _find_related_person(self, key: str, name: str | None) -> int | None:
         canonical = self._alias_to_canonical.get(key)
         if canonical is not None:
