@@ -1,0 +1,146 @@
+"""The team section, composed from principle 1's analyses (``foundermode.team``).
+
+Truck factors come from the team module's authorship (Avelino et al.); the
+brief only asks them about its own areas, so "the truck factor of a hot area"
+names the same area as the state-of-areas section.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .activity import AreaMap
+from .window import DAY, Window
+
+RISKY_TRUCK_FACTOR = 2
+REVIEW_DAYS = 182
+
+
+@dataclass
+class TruckFactorRisk:
+    repo: str
+    area: str | None  # None: the whole repository
+    truck_factor: int
+    files: int
+    people: list[str]
+    person_ids: list[int]
+
+
+@dataclass
+class ManagerNote:
+    name: str
+    team: str | None
+    reports: int
+    reports_commits: int
+    reports_share_of_commits: float
+    note: str
+
+
+@dataclass
+class ReviewChange:
+    name: str
+    team: str
+    change: str  # joined, left
+    detail: str
+    keep_evidence: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TeamView:
+    truck_factors: list[TruckFactorRisk]
+    managers: list[ManagerNote]
+    review_changes: list[ReviewChange]
+    review_size: int
+    review_note: str | None = None
+    managers_note: str | None = None
+
+
+class Authorships:
+    """Authorship per repository, computed once per brief (it reads git) and shared."""
+
+    def __init__(self, store, config):
+        self.store = store
+        self.config = config
+        self._computed = None
+        self.error: str | None = None
+
+    def get(self):
+        if self._computed is None and self.error is None:
+            from .. import team
+
+            try:
+                self._computed = team.authorships(self.store, config=self.config)
+            except (LookupError, OSError, RuntimeError) as error:
+                self.error = str(error)
+                self._computed = []
+        return self._computed or []
+
+
+def hot_area_truck_factors(authorships: Authorships, areas: AreaMap, hot: list[tuple[str, str]]) -> dict[tuple[str, str], list[int]]:
+    """(repo, area) -> the people in that area's truck factor."""
+    from ..team.truck_factor import greedy
+
+    out = {}
+    by_repo = {auth.repository: auth for auth in authorships.get()}
+    for repo, area in hot:
+        auth = by_repo.get(repo)
+        if auth is None:
+            continue
+        files = {path: who for path, who in auth.authors.items() if areas.area(auth.repo_id, path) == area}
+        if files:
+            out[(repo, area)] = [r.person_id for r in greedy(files).removals]
+    return out
+
+
+def team_view(store, config, window: Window, authorships: Authorships, areas: AreaMap, hot: list[tuple[str, str]]) -> TeamView:
+    from .. import team
+    from ..team.truck_factor import greedy
+
+    names = {}
+    with store.read() as conn:
+        from ..store.schema import people
+        from sqlalchemy import select
+
+        names = dict(conn.execute(select(people.c.id, people.c.name)).all())
+    risks = []
+    for tf in team.truck_factor(store, computed=authorships.get()):
+        risks.append(TruckFactorRisk(tf.repository, None, tf.truck_factor, tf.files, [m.name for m in tf.members], [m.person_id for m in tf.members]))
+    by_repo = {auth.repository: auth for auth in authorships.get()}
+    for repo, area in hot:
+        auth = by_repo.get(repo)
+        if auth is None:
+            continue
+        files = {path: who for path, who in auth.authors.items() if areas.area(auth.repo_id, path) == area}
+        if not files:
+            continue
+        result = greedy(files)
+        if result.truck_factor <= RISKY_TRUCK_FACTOR:
+            risks.append(TruckFactorRisk(repo, area, result.truck_factor, result.files, [names.get(r.person_id, str(r.person_id)) for r in result.removals], [r.person_id for r in result.removals]))
+
+    scope = team.Scope(since=window.start, until=window.end)
+    managers = [
+        ManagerNote(m.name, m.team, len(m.reports), m.reports_commits, round(m.reports_share_of_commits, 3), m.note)
+        for m in team.managers_without_footprint(store, scope)
+    ]
+
+    now_scope = team.Scope(since=window.end - REVIEW_DAYS * DAY, until=window.end)
+    before_scope = team.Scope(since=window.start - REVIEW_DAYS * DAY, until=window.start)
+    changes: list[ReviewChange] = []
+    review_note = None
+    size = 0
+    try:
+        now_list = {e.person_id: e for t in team.review_list(store, now_scope, authorships.get()) for e in t.entries}
+        before_list = {e.person_id: e for t in team.review_list(store, before_scope, authorships.get()) for e in t.entries}
+        size = len(now_list)
+        for pid, entry in now_list.items():
+            if pid not in before_list:
+                changes.append(ReviewChange(entry.name, entry.team, "joined", entry.data_shows, list(entry.keep_evidence)))
+        for pid, entry in before_list.items():
+            if pid not in now_list:
+                changes.append(ReviewChange(entry.name, entry.team, "left", f"no longer low on several measures against {entry.team}'s median over the last {REVIEW_DAYS} days"))
+        if not changes:
+            review_note = f"no change this week: {size} on the review list (over the last {REVIEW_DAYS} days)"
+    except ValueError as error:
+        review_note = str(error)
+    managers_note = None if managers else "every manager in the org chart has a technical footprint this week (or no org chart is ingested)"
+    risks.sort(key=lambda r: (r.area is not None, r.truck_factor, r.repo, r.area or ""))
+    return TeamView(risks, managers, changes, size, review_note, managers_note)
