@@ -70,3 +70,190 @@ def ingest_calendar(
         f"{result.meetings_added:,} new meetings, {result.occurrences_added:,} new and {result.occurrences_updated:,} changed occurrences, "
         f"{result.occurrences_removed:,} removed (cancelled or no longer shown)"
     )
+
+
+# -- meeting load --------------------------------------------------------------------------
+
+WEEKS_BACK = 12
+
+
+def _window(since: Optional[str], until: Optional[str]) -> tuple[int, int]:
+    """Default: the last 12 whole weeks up to today (UTC midnight)."""
+    end = parse_when(until, "--until")
+    if end is None:
+        today = dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+        end = int(today.timestamp())
+    start = parse_when(since, "--since")
+    if start is None:
+        start = end - WEEKS_BACK * 7 * 86400
+    if end <= start:
+        fail("--until must be after --since")
+    return start, end
+
+
+def _settings():
+    from ..meetings.load import MeetingSettings
+
+    try:
+        return MeetingSettings.from_config(get_config())
+    except ConfigError as error:
+        fail(escape(str(error)))
+
+
+def _data(since, until):
+    from ..meetings.load import MeetingData
+
+    start, end = _window(since, until)
+    with opened_store() as store, store.read() as conn:
+        return MeetingData.load(conn, start, end)
+
+
+def _title(name: str, data) -> str:
+    return f"{name}, {_day(data.start)} to {_day(data.end)}"
+
+
+LimitOption = typer.Option(30, "--limit", "-n", help="Rows to show (0: all).")
+
+
+def _limit(rows: list, limit: int) -> list:
+    return rows[:limit] if limit else rows
+
+
+def show(rows, fmt: Format = Format.table, as_json: bool = False, title: str | None = None):
+    """Like output(), but an empty table says so instead of printing a blank box."""
+    if not rows and not as_json and fmt == Format.table:
+        console.print(f"[bold]{escape(title or '')}[/]: none")
+        return
+    output(rows, fmt, as_json, title=title)
+
+
+@meetings_app.command("hours")
+def meetings_hours(
+    since: Optional[str] = SinceOption, until: Optional[str] = UntilOption, team: Optional[str] = typer.Option(None, "--team", help="Only this team."),
+    limit: int = LimitOption, fmt: Format = FormatOption, as_json: bool = JsonOption,
+):
+    """Meeting hours and cost per person (hours x hourly rate), most first."""
+    from ..meetings.load import hours_per_person
+
+    settings = _settings()
+    data = _data(since, until)
+    rows = [r for r in hours_per_person(data, settings) if team is None or r.team == team]
+    show(_limit(rows, limit), fmt, as_json, title=_title(f"Meeting hours per person (cost at {settings.hourly_rate:g} {settings.currency}/h)", data))
+
+
+@meetings_app.command("cost")
+def meetings_cost(since: Optional[str] = SinceOption, until: Optional[str] = UntilOption, fmt: Format = FormatOption, as_json: bool = JsonOption):
+    """Meeting hours and cost per team, with the total (cost = hours x attendees x hourly rate)."""
+    from ..meetings.load import hours_per_team, total_cost
+
+    settings = _settings()
+    data = _data(since, until)
+    rows = hours_per_team(data, settings)
+    if as_json or fmt == Format.json:
+        output({"total": total_cost(data, settings), "teams": rows}, json_flag=True)
+        return
+    show(rows, fmt, title=_title("Meeting cost per team", data))
+    totals = total_cost(data, settings)
+    if fmt == Format.table:
+        console.print(f"total: {totals['meetings']:,} meetings, {totals['hours']:,.1f} h, {totals['person_hours']:,.1f} person-hours, {totals['cost']:,.0f} {totals['currency']}")
+
+
+@meetings_app.command("large")
+def meetings_large(
+    since: Optional[str] = SinceOption, until: Optional[str] = UntilOption, threshold: Optional[int] = typer.Option(None, "--threshold", help="More than this many attendees (default: meetings.large_meeting_threshold, 8)."),
+    limit: int = LimitOption, fmt: Format = FormatOption, as_json: bool = JsonOption,
+):
+    """Large meetings (more than 8 attendees who did not decline), by person-hours."""
+    from dataclasses import replace
+
+    from ..meetings.load import large_meetings
+
+    settings = _settings()
+    if threshold is not None:
+        settings = replace(settings, large_meeting_threshold=threshold)
+    data = _data(since, until)
+    show(_limit(large_meetings(data, settings), limit), fmt, as_json, title=_title(f"Meetings with more than {settings.large_meeting_threshold} attendees", data))
+
+
+@meetings_app.command("long")
+def meetings_long(
+    since: Optional[str] = SinceOption, until: Optional[str] = UntilOption, minutes: Optional[int] = typer.Option(None, "--minutes", help="Longer than this (default: meetings.long_meeting_minutes, 60)."),
+    limit: int = LimitOption, fmt: Format = FormatOption, as_json: bool = JsonOption,
+):
+    """Long meetings (over an hour), by person-hours."""
+    from dataclasses import replace
+
+    from ..meetings.load import long_meetings
+
+    settings = _settings()
+    if minutes is not None:
+        settings = replace(settings, long_meeting_minutes=minutes)
+    data = _data(since, until)
+    show(_limit(long_meetings(data, settings), limit), fmt, as_json, title=_title(f"Meetings longer than {settings.long_meeting_minutes} minutes", data))
+
+
+@meetings_app.command("series")
+def meetings_series(since: Optional[str] = SinceOption, until: Optional[str] = UntilOption, limit: int = LimitOption, fmt: Format = FormatOption, as_json: bool = JsonOption):
+    """Recurring series ranked by total person-hours."""
+    from ..meetings.load import series_ranking
+
+    settings = _settings()
+    data = _data(since, until)
+    show(_limit(series_ranking(data, settings), limit), fmt, as_json, title=_title("Recurring series by person-hours", data))
+
+
+@meetings_app.command("focus")
+def meetings_focus(
+    since: Optional[str] = SinceOption, until: Optional[str] = UntilOption, limit: int = LimitOption,
+    breakers: bool = typer.Option(False, "--breakers", help="Show the meetings that break focus time instead of people."),
+    fmt: Format = FormatOption, as_json: bool = JsonOption,
+):
+    """Focus time per person (free blocks of 2 h or more in working hours), least first; --breakers for the meetings that break it."""
+    from ..meetings.load import focus_time
+
+    settings = _settings()
+    data = _data(since, until)
+    people_rows, breaker_rows = focus_time(data, settings)
+    if as_json or fmt == Format.json:
+        output({"people": people_rows, "breakers": breaker_rows}, json_flag=True)
+        return
+    if breakers:
+        show(_limit(breaker_rows, limit), fmt, title=_title("Meetings that break focus time", data))
+    else:
+        show(_limit(people_rows, limit), fmt, title=_title(f"Focus time (blocks of {settings.focus_block_minutes} min or more)", data))
+
+
+@meetings_app.command("trend")
+def meetings_trend(since: Optional[str] = SinceOption, until: Optional[str] = UntilOption, fmt: Format = FormatOption, as_json: bool = JsonOption):
+    """Meeting load week by week."""
+    from ..meetings.load import weekly_trend
+
+    settings = _settings()
+    data = _data(since, until)
+    show(weekly_trend(data, settings), fmt, as_json, title=_title("Meetings week by week", data))
+
+
+@meetings_app.command("report")
+def meetings_report(since: Optional[str] = SinceOption, until: Optional[str] = UntilOption, limit: int = typer.Option(10, "--limit", "-n", help="Rows per section (0: all)."), fmt: Format = FormatOption, as_json: bool = JsonOption):
+    """Every section at once: totals, people, teams, large, long, series, focus, breakers, trend."""
+    from ..meetings.load import report
+
+    settings = _settings()
+    start, end = _window(since, until)
+    with opened_store() as store, store.read() as conn:
+        sections = report(conn, start, end, settings)
+    if as_json or fmt == Format.json:
+        output(sections, json_flag=True)
+        return
+    span = f"{_day(start)} to {_day(end)}"
+    totals = sections["totals"]
+    if fmt == Format.table:
+        console.print(f"[bold]Meetings {span}[/]: {totals['meetings']:,} meetings, {totals['hours']:,.1f} h, {totals['person_hours']:,.1f} person-hours, {totals['cost']:,.0f} {totals['currency']}")
+    titles = {
+        "people": "Hours per person", "teams": "Cost per team", "large": f"Large meetings (> {settings.large_meeting_threshold} attendees)",
+        "long": f"Long meetings (> {settings.long_meeting_minutes} min)", "series": "Recurring series by person-hours",
+        "focus": "Least focus time", "focus_breakers": "Meetings that break focus", "trend": "Week by week",
+    }
+    for key, title in titles.items():
+        rows = sections[key] if key == "trend" else _limit(sections[key], limit)
+        show(rows, fmt, title=f"{title}, {span}")
