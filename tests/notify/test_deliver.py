@@ -265,3 +265,85 @@ def _closed_port() -> int:
     from .conftest import free_port
 
     return free_port()
+
+
+def test_smtp_login_uses_the_password_from_the_environment(store, make_config, monkeypatch):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    from .conftest import SmtpServer, free_port
+
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, auth_data.password))
+        # handled=False: aiosmtpd itself answers 535 on a refusal
+        return AuthResult(success=auth_data.login == b"fm" and auth_data.password == b"from-env", handled=False)
+
+    server = SmtpServer(host="127.0.0.1", port=free_port())
+    controller = Controller(server, hostname=server.host, port=server.port, authenticator=authenticator, auth_required=True, auth_require_tls=False)
+    controller.start()
+    try:
+        monkeypatch.setenv("FM_TEST_SMTP_PASSWORD", "from-env")
+        config = make_config(f'[notify.email]\nhost = "127.0.0.1"\nport = {server.port}\nsender = "fm@example.com"\nusername = "fm"\npassword_env = "FM_TEST_SMTP_PASSWORD"\n')
+        put(store, "email", "with-login", recipient="owner@example.com")
+        assert deliver_due(store, config, now=T0)["sent"] == 1
+        assert logins == [(b"fm", b"from-env")]
+        assert len(server.received) == 1
+
+        monkeypatch.setenv("FM_TEST_SMTP_PASSWORD", "wrong")
+        put(store, "email", "bad-login", recipient="owner@example.com")
+        assert deliver_due(store, config, now=T0)["failed"] == 1
+        with store.read() as conn:
+            error = [r for r in list_messages(conn) if r["idempotency_key"] == "bad-login"][0]["last_error"]
+        assert error.startswith("email: 127.0.0.1:") and "535" in error and "wrong" not in error
+    finally:
+        controller.stop()
+
+
+
+def test_starttls_then_login(store, make_config, monkeypatch, tmp_path):
+    """The production path: STARTTLS with a verified certificate, then AUTH."""
+    import shutil
+    import ssl
+    import subprocess
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
+
+    from .conftest import SmtpServer, free_port
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl binary needed to make a loopback certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )
+    # The client verifies the certificate like any other: trust this one through OpenSSL's own variable.
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((session.ssl is not None, auth_data.password))
+        return AuthResult(success=True)
+
+    server = SmtpServer(host="127.0.0.1", port=free_port())
+    controller = Controller(server, hostname=server.host, port=server.port, tls_context=tls, require_starttls=True,
+                            authenticator=authenticator, auth_required=True)
+    controller.start()
+    try:
+        monkeypatch.setenv("FM_TEST_SMTP_PASSWORD", "over-tls")
+        config = make_config(f'[notify.email]\nhost = "127.0.0.1"\nport = {server.port}\nsender = "fm@example.com"\n'
+                             'starttls = true\nusername = "fm"\npassword_env = "FM_TEST_SMTP_PASSWORD"\n')
+        put(store, "email", "tls-mail", recipient="owner@example.com")
+        assert deliver_due(store, config, now=T0)["sent"] == 1
+        assert logins == [(True, b"over-tls")]
+        assert len(server.received) == 1
+    finally:
+        controller.stop()
+
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
