@@ -240,6 +240,7 @@ def test_bots_and_vendored_paths_are_flagged_and_reflaggable(store, repo, tmp_pa
         assert conn.execute(select(file_changes.c.is_excluded).where(file_changes.c.path == "src/a.py")).scalar()
         assert conn.execute(select(people.c.is_bot).where(people.c.name == "Bob Builder")).scalar()
         assert conn.execute(select(commits.c.additions).where(commits.c.subject == "mixed")).scalar() == 0
+        assert conn.execute(select(file_changes.c.is_excluded).where(file_changes.c.path == "gen/out.py")).scalar()
 
 
 def test_missing_objects_are_read_around(store, repo):
@@ -263,7 +264,10 @@ def test_missing_objects_are_read_around(store, repo):
         subjects = set(conn.execute(select(commits.c.subject)).scalars())
         paths = set(conn.execute(select(file_changes.c.path)).scalars())
     assert subjects == {"one", "two", "three"}
-    assert {"a.txt", "c.txt"} <= paths
+    assert paths == {"a.txt", "b.txt", "c.txt"}  # the tree survived: the file list of "two" is kept
+    with store.read() as conn:
+        lost = conn.execute(select(file_changes).where(file_changes.c.path == "b.txt")).mappings().one()
+    assert lost["additions"] is None
 
 
 def test_not_a_repository_is_a_clear_error(store, tmp_path):

@@ -259,7 +259,15 @@ def apply_rules(store: Store, config: Config) -> dict[str, int]:
         for start in range(0, len(bots), 500):
             conn.execute(update(people).where(people.c.id.in_(sorted(bots)[start : start + 500])).values(is_bot=True))
         paths = [row[0] for row in conn.execute(select(file_changes.c.path).distinct())]
-        excluded = [p for p in paths if path_rules.excluded(p)]
+        excluded = {p for p in paths if path_rules.excluded(p)}
+        # .gitattributes marks (linguist-generated, -vendored) are rules too: ask each repository again.
+        for repo_id, repo_path in conn.execute(select(repositories.c.id, repositories.c.path)):
+            repo_paths = conn.execute(
+                select(file_changes.c.path).distinct().join(commits, commits.c.id == file_changes.c.commit_id).where(commits.c.repo_id == repo_id)
+            ).scalars().all()
+            if Path(repo_path).exists():
+                excluded |= generated_paths(Path(repo_path), list(repo_paths))
+        excluded = sorted(excluded)
         conn.execute(update(file_changes).values(is_excluded=False))
         for start in range(0, len(excluded), 500):
             conn.execute(update(file_changes).where(file_changes.c.path.in_(excluded[start : start + 500])).values(is_excluded=True))

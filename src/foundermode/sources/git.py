@@ -128,7 +128,7 @@ def nul_tokens(stream, chunk_size: int = 1 << 20) -> Iterator[bytes]:
         yield pending
 
 
-def parse_log(tokens: Iterator[bytes]) -> Iterator[CommitRecord]:
+def parse_log(tokens: Iterator[bytes], numstat: bool = True) -> Iterator[CommitRecord]:
     """Parse ``git log -z --raw --numstat`` output, one commit at a time.
 
     Per commit: a header token, then one raw entry per file (``:modes shas
@@ -154,6 +154,12 @@ def parse_log(tokens: Iterator[bytes]) -> Iterator[CommitRecord]:
             else:
                 raw_entries.append((status, first, None, is_submodule))
             token = next(tokens, None)
+        if not numstat:
+            # Raw entries only (a commit whose blobs are missing): files known, line counts not.
+            for status, path, old_path, is_submodule in raw_entries:
+                record.changes.append(FileChange(path, old_path, status, None, None, False, is_submodule))
+            yield record
+            continue
         for status, path, old_path, is_submodule in raw_entries:
             if token is None:
                 raise GitError(f"git log output ended inside commit {record.sha}")
@@ -234,7 +240,7 @@ def read_slice(repo: Path, shas: list[str], warnings: list[str]) -> list[CommitR
     records: list[CommitRecord] = []
     remaining = shas
     while remaining:
-        done, ok, error, cut_mid_commit = _run_log(repo, remaining, with_diff=True)
+        done, ok, error, cut_mid_commit = _run_log(repo, remaining, mode="numstat")
         if ok:
             records.extend(done)
             break
@@ -247,22 +253,29 @@ def read_slice(repo: Path, shas: list[str], warnings: list[str]) -> list[CommitR
             continue
         # git fails on the very first commit of what is left: that commit is the culprit.
         failing, remaining = remaining[0], remaining[1:]
-        header_only, header_ok, _, _ = _run_log(repo, [failing], with_diff=False)
         lines = error.strip().splitlines()
         reason = next((line for line in lines if line.startswith(("fatal", "error"))), lines[-1] if lines else "git failed")
-        if header_ok and header_only:
-            header_only[0].diff_missing = True
-            records.append(header_only[0])
-            warnings.append(f"commit {failing[:12]}: diff unavailable ({reason})")
+        # Trees may still be there when blobs are not: keep the list of files.
+        partial, partial_ok, _, _ = _run_log(repo, [failing], mode="raw")
+        if not (partial_ok and partial):
+            partial, partial_ok, _, _ = _run_log(repo, [failing], mode="header")
+        if partial_ok and partial:
+            partial[0].diff_missing = True
+            records.append(partial[0])
+            known = "files known, line counts unknown" if partial[0].changes else "files and line counts unknown"
+            warnings.append(f"commit {failing[:12]}: diff unavailable, {known} ({reason})")
         else:
             warnings.append(f"commit {failing[:12]}: unreadable, skipped ({reason})")
     return records
 
 
-def _run_log(repo: Path, shas: list[str], with_diff: bool) -> tuple[list[CommitRecord], bool, str, bool]:
+def _run_log(repo: Path, shas: list[str], mode: str) -> tuple[list[CommitRecord], bool, str, bool]:
+    """mode: "numstat" (files and line counts), "raw" (files only) or "header" (no diff)."""
     args = ["git", "-C", str(repo), "-c", "core.quotepath=off", "-c", "diff.renameLimit=2000", "log", "--no-walk=unsorted", "--stdin", LOG_FORMAT, "-z"]
-    if with_diff:
+    if mode == "numstat":
         args += ["--raw", "--numstat", "-M", "--no-abbrev"]
+    elif mode == "raw":
+        args += ["--raw", "-M", "--no-abbrev"]
     proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     stderr_chunks: list[bytes] = []
 
@@ -282,7 +295,7 @@ def _run_log(repo: Path, shas: list[str], with_diff: bool) -> tuple[list[CommitR
     records: list[CommitRecord] = []
     parse_error = None
     try:
-        for record in parse_log(nul_tokens(proc.stdout)):
+        for record in parse_log(nul_tokens(proc.stdout), numstat=(mode == "numstat")):
             records.append(record)
     except (GitError, StopIteration, ValueError, RuntimeError) as error:
         parse_error = str(error)
