@@ -25,6 +25,10 @@ class BottleneckError(ValueError):
     """An action that does not apply: unknown id, closed bottleneck, wrong report."""
 
 
+class NotFound(BottleneckError, LookupError):
+    """No bottleneck or report with that id."""
+
+
 class NotAllowed(PermissionError):
     """The person may not take this action on this bottleneck."""
 
@@ -63,7 +67,7 @@ class Bottleneck:
     def load(cls, conn: Connection, config: Config, bottleneck_id: int, catalog: Catalog | None = None) -> "Bottleneck":
         row = conn.execute(select(bottlenecks).where(bottlenecks.c.id == bottleneck_id)).mappings().first()
         if row is None:
-            raise BottleneckError(f"no bottleneck #{bottleneck_id}")
+            raise NotFound(f"no bottleneck #{bottleneck_id}")
         return cls(conn, config, catalog or load_catalog(config), row["id"], row["title"], row["resource"], row["status"], row["opened_at"])
 
     @classmethod
@@ -241,7 +245,7 @@ def move_report(conn: Connection, config: Config, report_id: int, to_id: int, by
     catalog = catalog or load_catalog(config)
     row = conn.execute(select(blocker_reports.c.bottleneck_id).where(blocker_reports.c.id == report_id)).first()
     if row is None:
-        raise BottleneckError(f"no report #{report_id}")
+        raise NotFound(f"no report #{report_id}")
     source = Bottleneck.load(conn, config, row[0], catalog)
     if source.id == to_id:
         raise BottleneckError(f"report #{report_id} is already in bottleneck #{to_id}")

@@ -1,0 +1,303 @@
+"""Principle 4 on the command line: resources, blockers, bottlenecks, tick, API tokens."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from ..reports import Format
+from .common import FormatOption, JsonOption, app, console, err_console, fail, get_config, opened_store, output
+
+blocker_app = typer.Typer(help="Report blockers: one by hand, or a file of them.", no_args_is_help=True)
+bottlenecks_app = typer.Typer(help="Bottlenecks: open ones, one's timeline, metrics, and what owners and leaders do.", invoke_without_command=True)
+token_app = typer.Typer(help="Per-person API tokens (stored hashed; the secret is shown once).", no_args_is_help=True)
+app.add_typer(blocker_app, name="blocker")
+app.add_typer(bottlenecks_app, name="bottlenecks")
+app.add_typer(token_app, name="token")
+
+ByOption = typer.Option(None, "--by", help="Who acts (email, id or name); default the [org] leader.")
+NowOption = typer.Option(None, "--now", help="The clock, as UTC epoch seconds (default: now).", hidden=True)
+
+
+def _catalog():
+    from ..bottlenecks.resources import load_catalog
+    from ..config import ConfigError
+
+    try:
+        return load_catalog(get_config())
+    except ConfigError as error:
+        fail(str(error))
+
+
+def _durations(rows: list[dict]) -> list[dict]:
+    """Seconds as 2h05m for reading; JSON keeps the numbers."""
+    from ..bottlenecks.resources import format_duration
+
+    return [{k: (format_duration(v) if k.endswith("_s") else v) for k, v in row.items()} for row in rows]
+
+
+def _person(store, who: str | None) -> int | None:
+    from ..sources.identities import find_person
+
+    who = who or _catalog().leader
+    if not who:
+        return None
+    with store.write() as conn:
+        try:
+            return find_person(conn, who)
+        except LookupError as error:
+            if "@" not in who:
+                fail(str(error))
+        # Owners and leaders named in foundermode.toml may not be in the store yet.
+        from ..sources.identities import IdentityResolver
+
+        return IdentityResolver.from_config(conn, get_config()).person_for("", who, source="manual")
+
+
+def _act(call):
+    from ..bottlenecks.bottleneck import BottleneckError
+
+    try:
+        return call()
+    except BottleneckError as error:
+        fail(str(error))
+
+
+@app.command("resources")
+def resources(fmt: Format = FormatOption, as_json: bool = JsonOption):
+    """Resources and vendors from foundermode.toml, with owners and escalation chains."""
+    rows = _catalog().rows()
+    if not as_json and fmt == Format.table:
+        for row in rows:
+            row["chain"] = "\n".join(f"{i}. {step}" for i, step in enumerate(row["chain"], start=1))
+    output(rows, fmt, as_json, title="Resources")
+
+
+@blocker_app.command("report")
+def blocker_report(
+    text: str = typer.Argument(..., help="What blocks you, in your own words."),
+    by: str = typer.Option(..., "--by", help="Your email."),
+    as_json: bool = JsonOption,
+    now: Optional[int] = NowOption,
+):
+    """Report a blocker: it joins the bottleneck it is about, or opens one."""
+    from ..bottlenecks.intake import report
+
+    _catalog()
+    with opened_store() as store:
+        try:
+            result = report(store, get_config(), text=text, by=by, source="cli", now=now)
+        except ValueError as error:
+            fail(str(error))
+    if as_json:
+        output(result, json_flag=True)
+        return
+    verb = "opened" if result.opened else "joined"
+    console.print(f"{verb} bottleneck #{result.bottleneck_id}" + (f" ({result.resource})" if result.resource else "")
+                  + f": heard from {result.reporters} {'person' if result.reporters == 1 else 'people'}"
+                  + (" — escalated to its owner" if result.escalated else ""), highlight=False)
+
+
+@blocker_app.command("import")
+def blocker_import(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV or JSON: stand-up notes, an issue-tracker export (rows labelled 'blocked')."),
+    as_json: bool = JsonOption,
+    now: Optional[int] = NowOption,
+):
+    """Import blockers from a file, all or nothing; a re-import adds nothing."""
+    from ..bottlenecks.files import BlockerFileError, read_blockers
+    from ..bottlenecks.intake import report_many
+
+    _catalog()
+    try:
+        blockers = read_blockers(file)
+    except BlockerFileError as error:
+        fail(str(error))
+    with opened_store() as store:
+        try:
+            results = report_many(store, get_config(), blockers, source="import", now=now)
+        except ValueError as error:
+            fail(f"{file}: {error}")
+    summary = {
+        "file": str(file),
+        "blockers": len(results),
+        "added": sum(not r.duplicate for r in results),
+        "already_imported": sum(r.duplicate for r in results),
+        "bottlenecks_opened": sum(r.opened for r in results),
+        "escalated": sum(r.escalated for r in results),
+    }
+    output([summary], json_flag=as_json, title="Imported")
+
+
+@bottlenecks_app.callback()
+def bottlenecks_list(
+    ctx: typer.Context,
+    status: str = typer.Option("open", "--status", help="open (default), all, escalated, acknowledged, vendor, resolved, merged"),
+    resource: Optional[str] = typer.Option(None, "--resource", help="Only this resource."),
+    fmt: Format = FormatOption,
+    as_json: bool = JsonOption,
+    now: Optional[int] = NowOption,
+):
+    """Open bottlenecks: reporters, resource, level, age, who holds each now."""
+    if ctx.invoked_subcommand:
+        return
+    from ..bottlenecks.board import list_bottlenecks
+    from ..store import now as clock_now
+
+    with opened_store() as store, store.read() as conn:
+        rows = list_bottlenecks(conn, now or clock_now(), status=status, resource=resource)
+    table = not as_json and fmt != Format.json
+    output(_durations(rows) if table else rows, fmt, as_json,
+           columns=["id", "title", "resource", "status", "reporters", "level", "holder", "age_s", "call_at"] if table else None, title="Bottlenecks")
+
+
+@bottlenecks_app.command("show")
+def bottleneck_show(bottleneck_id: int = typer.Argument(...), as_json: bool = JsonOption):
+    """One bottleneck: its reports, escalations and timeline."""
+    from ..bottlenecks.board import bottleneck_detail
+
+    with opened_store() as store, store.read() as conn:
+        detail = _act(lambda: bottleneck_detail(conn, bottleneck_id))
+    if as_json:
+        output(detail, json_flag=True)
+        return
+    console.print(f"[bold]#{detail['id']} {detail['title']}[/] — {detail['resource'] or 'no resource'}, {detail['status']}", highlight=False)
+    output(detail["reports"], columns=["id", "person", "reported_at", "source", "text", "pinned"], title="Reports")
+    if detail["escalations"]:
+        output(detail["escalations"], columns=["id", "chain", "level", "status", "holder", "started_at", "next_at", "acknowledged_at", "call_start"], title="Escalations")
+    rows = [{"at": e["at"], "event": e["kind"], "who": e.get("person"), "detail": ", ".join(f"{k}={v}" for k, v in e.items() if k not in ("at", "kind", "person", "escalation_id", "report_id") and v not in (None, [], ""))} for e in detail["timeline"]]
+    output(rows, title="Timeline")
+
+
+@bottlenecks_app.command("metrics")
+def bottleneck_metrics(fmt: Format = FormatOption, as_json: bool = JsonOption, now: Optional[int] = NowOption):
+    """Time-to-acknowledge and time-to-unblock per resource, owner and vendor."""
+    from ..bottlenecks.board import metrics
+    from ..store import now as clock_now
+
+    with opened_store() as store, store.read() as conn:
+        rows = metrics(conn, now or clock_now())
+    output(_durations(rows) if not as_json and fmt != Format.json else rows, fmt, as_json, title="Bottleneck metrics")
+
+
+def _action(name: str, call_factory):
+    from ..bottlenecks import actions
+
+    with opened_store() as store:
+        return _act(lambda: call_factory(actions, store))
+
+
+@bottlenecks_app.command("ack")
+def bottleneck_ack(bottleneck_id: int, by: Optional[str] = ByOption, vendor: bool = typer.Option(False, "--vendor", help="The vendor acknowledged (not the owner)."), now: Optional[int] = NowOption):
+    """Acknowledge: the chain stops climbing."""
+    with opened_store() as store:
+        person = _person(store, by)
+    _action("ack", lambda a, s: a.acknowledge(s, get_config(), bottleneck_id, person, now, vendor=vendor))
+    console.print(f"bottleneck #{bottleneck_id} acknowledged" + (" by the vendor" if vendor else ""))
+
+
+@bottlenecks_app.command("resolve")
+def bottleneck_resolve(bottleneck_id: int, by: Optional[str] = ByOption, now: Optional[int] = NowOption):
+    """Resolve: nobody is blocked any more."""
+    with opened_store() as store:
+        person = _person(store, by)
+    _action("resolve", lambda a, s: a.resolve(s, get_config(), bottleneck_id, person, now))
+    console.print(f"bottleneck #{bottleneck_id} resolved")
+
+
+@bottlenecks_app.command("vendor")
+def bottleneck_vendor(bottleneck_id: int, vendor: Optional[str] = typer.Option(None, "--vendor", help="Vendor name (default: the resource's depends_on)."),
+                      by: Optional[str] = ByOption, now: Optional[int] = NowOption):
+    """Blocked on a vendor: the vendor's chain (contact, then executive) starts."""
+    with opened_store() as store:
+        person = _person(store, by)
+    started = _action("vendor", lambda a, s: a.blocked_on_vendor(s, get_config(), bottleneck_id, person, now, vendor=vendor))
+    console.print(f"bottleneck #{bottleneck_id} handed to the vendor; {started.holder} notified", highlight=False)
+
+
+@bottlenecks_app.command("escalate")
+def bottleneck_escalate(bottleneck_id: int, by: Optional[str] = ByOption, now: Optional[int] = NowOption):
+    """Escalate now, without waiting for another report."""
+    with opened_store() as store:
+        person = _person(store, by)
+    started = _action("escalate", lambda a, s: a.escalate(s, get_config(), bottleneck_id, person, now))
+    console.print(f"bottleneck #{bottleneck_id} " + (f"escalated to {started.holder}" if started else "was already escalated"), highlight=False)
+
+
+@bottlenecks_app.command("merge")
+def bottleneck_merge(bottleneck_id: int, into: int = typer.Argument(..., help="The bottleneck that stays."), by: Optional[str] = ByOption, now: Optional[int] = NowOption):
+    """Merge one bottleneck into another; the correction is kept."""
+    with opened_store() as store:
+        person = _person(store, by)
+    _action("merge", lambda a, s: a.merge(s, get_config(), bottleneck_id, into, person, now))
+    console.print(f"bottleneck #{bottleneck_id} merged into #{into}")
+
+
+@bottlenecks_app.command("split")
+def bottleneck_split(bottleneck_id: int, reports: List[int] = typer.Argument(..., help="Report ids to take out."), by: Optional[str] = ByOption, now: Optional[int] = NowOption):
+    """Split reports out of a bottleneck into a new one; the correction is kept."""
+    with opened_store() as store:
+        person = _person(store, by)
+    new_id = _action("split", lambda a, s: a.split(s, get_config(), bottleneck_id, list(reports), person, now))
+    console.print(f"reports {', '.join(map(str, reports))} now form bottleneck #{new_id}")
+
+
+@bottlenecks_app.command("move")
+def bottleneck_move(report_id: int, to: int = typer.Argument(..., help="Target bottleneck."), by: Optional[str] = ByOption, now: Optional[int] = NowOption):
+    """Move one report to another bottleneck; the correction is kept."""
+    with opened_store() as store:
+        person = _person(store, by)
+    _action("move", lambda a, s: a.move(s, get_config(), report_id, to, person, now))
+    console.print(f"report #{report_id} moved to bottleneck #{to}")
+
+
+@app.command("tick")
+def tick(as_json: bool = JsonOption, deliver: bool = typer.Option(True, "--deliver/--no-deliver", help="Also send what the outbox holds."), now: Optional[int] = NowOption):
+    """Advance every escalation that is due, then deliver the outbox. Safe to run twice, or twice at once (cron)."""
+    from ..bottlenecks.engine import tick as run_tick
+
+    _catalog()
+    with opened_store() as store:
+        result = run_tick(store, get_config(), now, deliver=deliver)
+    row = {"escalated": len(result.escalated), "steps": len(result.advanced), **{f"outbox_{k}": v for k, v in result.delivery.items()}}
+    output(result if as_json else [row], json_flag=as_json, title="Tick")
+
+
+@token_app.command("create")
+def token_create(person: str = typer.Argument(..., help="Email, id or name."), label: Optional[str] = typer.Option(None, "--label")):
+    """Create an API token for a person. The secret is printed once and never stored."""
+    from ..sources.identities import find_person
+    from ..store import now as clock_now
+    from ..web.tokens import create_token
+
+    with opened_store() as store, store.write() as conn:
+        try:
+            person_id = find_person(conn, person)
+        except LookupError as error:
+            fail(str(error))
+        token_id, secret = create_token(conn, person_id, clock_now(), label)
+    err_console.print(f"token {token_id} for person {person_id}; keep it now, it is not shown again:")
+    print(secret)
+
+
+@token_app.command("list")
+def token_list(fmt: Format = FormatOption, as_json: bool = JsonOption):
+    """Tokens (never their secrets)."""
+    from ..web.tokens import list_tokens
+
+    with opened_store() as store, store.read() as conn:
+        rows = list_tokens(conn)
+    output(rows, fmt, as_json, title="API tokens")
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: int):
+    """Revoke a token: it stops working at once."""
+    from ..store import now as clock_now
+    from ..web.tokens import revoke_token
+
+    with opened_store() as store, store.write() as conn:
+        if not revoke_token(conn, token_id, clock_now()):
+            fail(f"no live token {token_id}")
+    console.print(f"token {token_id} revoked")

@@ -1,0 +1,34 @@
+"""The web application: ``create_app(store, config)``.
+
+Small on purpose: the app holds the store, the config and a clock, and each
+principle adds its routers. ``/health`` answers without a token.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from ..config import Config
+from ..store import Store
+from ..store import now as clock_now
+
+
+def create_app(store: Store, config: Config, *, clock: Callable[[], int] | None = None) -> FastAPI:
+    from . import api_bottlenecks, slack
+
+    app = FastAPI(title="foundermode", description="Engineering leadership from the code.", version="0.1.0")
+    app.state.store = store
+    app.state.config = config
+    app.state.clock = clock or clock_now  # tests pass a fixed clock
+
+    @app.get("/health", tags=["meta"])
+    def health() -> dict:
+        with store.read() as conn:
+            conn.execute(text("SELECT 1"))
+        return {"status": "ok", "store": store.engine.dialect.name}
+
+    app.include_router(api_bottlenecks.router)
+    app.include_router(slack.router)
+    return app
