@@ -198,3 +198,156 @@ def fast_history(path: Path, commits: int, authors: int = 5, files: int = 50, st
     git(path, "fast-import", "--quiet", input=b"".join(lines))
     git(path, "checkout", "-q", "-f", branch)
     return path
+
+
+# -- real receivers on loopback for notify/ and bottlenecks/ -----------------------------
+# smtp_server: aiosmtpd on 127.0.0.1 keeping every message it accepts (make_smtp_server
+# takes extra Controller arguments: authenticator, tls_context, ...).
+# http_receiver: a threaded http.server on 127.0.0.1 recording every request; down()
+# closes its socket (connections refused), up() reopens the same port, .status sets the
+# answer (500 plays a broken receiver), .received() lists the accepted (2xx) requests.
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class SmtpServer:
+    host: str
+    port: int
+    received: list = field(default_factory=list)  # (envelope sender, envelope recipients, parsed EmailMessage)
+
+    @property
+    def messages(self) -> list:
+        return [message for _sender, _rcpts, message in list(self.received)]
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        import email
+        import email.policy
+
+        parsed = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+        self.received.append((envelope.mail_from, list(envelope.rcpt_tos), parsed))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def make_smtp_server():
+    from aiosmtpd.controller import Controller
+
+    controllers = []
+
+    def factory(**controller_kwargs) -> SmtpServer:
+        server = SmtpServer(host="127.0.0.1", port=free_port())
+        controller = Controller(server, hostname=server.host, port=server.port, **controller_kwargs)
+        controller.start()
+        controllers.append(controller)
+        return server
+
+    yield factory
+    for controller in controllers:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_server(make_smtp_server) -> SmtpServer:
+    return make_smtp_server()
+
+
+@dataclass
+class ReceivedRequest:
+    method: str
+    path: str
+    headers: dict  # lower-cased names
+    body: bytes
+    status: int  # what the receiver answered
+
+    def json(self):
+        import json
+
+        return json.loads(self.body)
+
+
+class HttpReceiver:
+    def __init__(self, host: str = "127.0.0.1", port: int | None = None):
+        import threading
+
+        self.host = host
+        self.port = port or free_port()
+        self.requests: list[ReceivedRequest] = []  # every request, whatever was answered
+        self.status = 200
+        self.reply = b"ok"
+        self.delay = 0.0  # seconds before answering: widens race windows, never asserted on
+        self.lock = threading.Lock()
+        self._server = None
+        self._thread = None
+        self.up()
+
+    def url(self, path: str = "/hook") -> str:
+        return f"http://{self.host}:{self.port}{path}"
+
+    def _handler(self):
+        import time
+        from http.server import BaseHTTPRequestHandler
+
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if receiver.delay:
+                    time.sleep(receiver.delay)
+                status = receiver.status
+                with receiver.lock:
+                    receiver.requests.append(ReceivedRequest(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body, status))
+                self.send_response(status)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(receiver.reply)))
+                self.end_headers()
+                self.wfile.write(receiver.reply)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
+
+    @property
+    def is_up(self) -> bool:
+        return self._server is not None
+
+    def up(self) -> None:
+        import threading
+        from http.server import ThreadingHTTPServer
+
+        if self._server is not None:
+            return
+        server = ThreadingHTTPServer((self.host, self.port), self._handler())
+        server.daemon_threads = True
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+
+    def down(self) -> None:
+        """Close the listening socket: from now on connections are refused."""
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+        self._server = self._thread = None
+
+    def received(self, path: str | None = None) -> list[ReceivedRequest]:
+        """The requests it accepted (answered 2xx), optionally for one path."""
+        with self.lock:
+            return [r for r in self.requests if 200 <= r.status < 300 and (path is None or r.path == path)]
+
+
+@pytest.fixture
+def http_receiver():
+    receiver = HttpReceiver()
+    yield receiver
+    receiver.down()

@@ -262,16 +262,15 @@ def test_email_server_down_is_retried(store, smtp_server, make_config):
 
 
 def _closed_port() -> int:
-    from .conftest import free_port
+    import socket
 
-    return free_port()
+    with socket.socket() as probe:  # bound, never listening, closed: connections are refused
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
-def test_smtp_login_uses_the_password_from_the_environment(store, make_config, monkeypatch):
-    from aiosmtpd.controller import Controller
+def test_smtp_login_uses_the_password_from_the_environment(store, make_config, make_smtp_server, monkeypatch):
     from aiosmtpd.smtp import AuthResult
-
-    from .conftest import SmtpServer, free_port
 
     logins = []
 
@@ -280,38 +279,29 @@ def test_smtp_login_uses_the_password_from_the_environment(store, make_config, m
         # handled=False: aiosmtpd itself answers 535 on a refusal
         return AuthResult(success=auth_data.login == b"fm" and auth_data.password == b"from-env", handled=False)
 
-    server = SmtpServer(host="127.0.0.1", port=free_port())
-    controller = Controller(server, hostname=server.host, port=server.port, authenticator=authenticator, auth_required=True, auth_require_tls=False)
-    controller.start()
-    try:
-        monkeypatch.setenv("FM_TEST_SMTP_PASSWORD", "from-env")
-        config = make_config(f'[notify.email]\nhost = "127.0.0.1"\nport = {server.port}\nsender = "fm@example.com"\nusername = "fm"\npassword_env = "FM_TEST_SMTP_PASSWORD"\n')
-        put(store, "email", "with-login", recipient="owner@example.com")
-        assert deliver_due(store, config, now=T0)["sent"] == 1
-        assert logins == [(b"fm", b"from-env")]
-        assert len(server.received) == 1
+    server = make_smtp_server(authenticator=authenticator, auth_required=True, auth_require_tls=False)
+    monkeypatch.setenv("FM_TEST_SMTP_PASSWORD", "from-env")
+    config = make_config(f'[notify.email]\nhost = "127.0.0.1"\nport = {server.port}\nsender = "fm@example.com"\nusername = "fm"\npassword_env = "FM_TEST_SMTP_PASSWORD"\n')
+    put(store, "email", "with-login", recipient="owner@example.com")
+    assert deliver_due(store, config, now=T0)["sent"] == 1
+    assert logins == [(b"fm", b"from-env")]
+    assert len(server.received) == 1
 
-        monkeypatch.setenv("FM_TEST_SMTP_PASSWORD", "wrong")
-        put(store, "email", "bad-login", recipient="owner@example.com")
-        assert deliver_due(store, config, now=T0)["failed"] == 1
-        with store.read() as conn:
-            error = [r for r in list_messages(conn) if r["idempotency_key"] == "bad-login"][0]["last_error"]
-        assert error.startswith("email: 127.0.0.1:") and "535" in error and "wrong" not in error
-    finally:
-        controller.stop()
+    monkeypatch.setenv("FM_TEST_SMTP_PASSWORD", "wrong")
+    put(store, "email", "bad-login", recipient="owner@example.com")
+    assert deliver_due(store, config, now=T0)["failed"] == 1
+    with store.read() as conn:
+        error = [r for r in list_messages(conn) if r["idempotency_key"] == "bad-login"][0]["last_error"]
+    assert error.startswith("email: 127.0.0.1:") and "535" in error and "wrong" not in error
 
 
-
-def test_starttls_then_login(store, make_config, monkeypatch, tmp_path):
+def test_starttls_then_login(store, make_config, make_smtp_server, monkeypatch, tmp_path):
     """The production path: STARTTLS with a verified certificate, then AUTH."""
     import shutil
     import ssl
     import subprocess
 
-    from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult
-
-    from .conftest import SmtpServer, free_port
 
     if not shutil.which("openssl"):
         pytest.skip("openssl binary needed to make a loopback certificate")
@@ -331,19 +321,14 @@ def test_starttls_then_login(store, make_config, monkeypatch, tmp_path):
         logins.append((session.ssl is not None, auth_data.password))
         return AuthResult(success=True)
 
-    server = SmtpServer(host="127.0.0.1", port=free_port())
-    controller = Controller(server, hostname=server.host, port=server.port, tls_context=tls, require_starttls=True,
-                            authenticator=authenticator, auth_required=True)
-    controller.start()
-    try:
-        monkeypatch.setenv("FM_TEST_SMTP_PASSWORD", "over-tls")
-        config = make_config(f'[notify.email]\nhost = "127.0.0.1"\nport = {server.port}\nsender = "fm@example.com"\n'
-                             'starttls = true\nusername = "fm"\npassword_env = "FM_TEST_SMTP_PASSWORD"\n')
-        put(store, "email", "tls-mail", recipient="owner@example.com")
-        assert deliver_due(store, config, now=T0)["sent"] == 1
-        assert logins == [(True, b"over-tls")]
-        assert len(server.received) == 1
-    finally:
-        controller.stop()
+    server = make_smtp_server(tls_context=tls, require_starttls=True, authenticator=authenticator, auth_required=True)
+    monkeypatch.setenv("FM_TEST_SMTP_PASSWORD", "over-tls")
+    config = make_config(f'[notify.email]\nhost = "127.0.0.1"\nport = {server.port}\nsender = "fm@example.com"\n'
+                         'starttls = true\nusername = "fm"\npassword_env = "FM_TEST_SMTP_PASSWORD"\n')
+    put(store, "email", "tls-mail", recipient="owner@example.com")
+    assert deliver_due(store, config, now=T0)["sent"] == 1
+    assert logins == [(True, b"over-tls")]
+    assert len(server.received) == 1
+
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
