@@ -152,7 +152,7 @@ def bench_pydriller(name: str, repeat: int, jobs: int) -> list[dict]:
             print(f"  {name} run {i + 1}: foundermode {run.seconds:.2f}s, PyDriller {pd.seconds:.2f}s ({pd.seconds / run.seconds:.1f}x)", file=sys.stderr)
         db = tmp / f"{name}.db"
         fm_files = _scalar(db, "select count(*) from file_changes fc join commits c on c.id = fc.commit_id where not c.is_merge")
-        fm_adds = _scalar(db, "select coalesce(sum(additions), 0) from file_changes fc join commits c on c.id = fc.commit_id where not c.is_merge")
+        fm_adds = _scalar(db, "select coalesce(sum(fc.additions), 0) from file_changes fc join commits c on c.id = fc.commit_id where not c.is_merge")
     pd_commits, pd_files, pd_added, pd_deleted = (int(x) for x in pd_out.split())
     return [
         {
