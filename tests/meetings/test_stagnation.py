@@ -156,3 +156,32 @@ def test_settings_from_config_and_missing_repository(store, history, tmp_path):
     with store.read() as conn:
         stale, warnings = stale_branches(conn, as_of=AS_OF)
     assert stale == [] and len(warnings) == 1 and "no longer exists" in warnings[0]
+
+
+def test_cli_stagnation(sqlite_store, history, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from foundermode.cli import app
+
+    ingest_repository(sqlite_store, history.path, Config(), jobs=1)
+    db = sqlite_store.url
+    config = tmp_path / "foundermode.toml"
+    config.write_text("[meetings]\nstagnation_weeks = 12\n")
+    runner = CliRunner()
+    as_of = dt.datetime.fromtimestamp(AS_OF, dt.timezone.utc).isoformat()
+    result = runner.invoke(app, ["--db", db, "--config", str(config), "stagnation", "--as-of", as_of, "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [a["area"] for a in data["areas"]] == ["billing"]
+    assert [b["branch"] for b in data["branches"]] == ["feature/ledger", "origin/feature/ledger"]
+    result = runner.invoke(app, ["--db", db, "meetings", "stagnation", "--as-of", as_of, "--all", "--by", "codeowners", "--format", "csv", "--no-branches"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[0].startswith("repository,area,status,last_12w,typical")
+    assert any(line.startswith("product,@org/payments,stagnant,0,16") for line in lines)
+    result = runner.invoke(app, ["--db", db, "stagnation", "--by", "teams"])
+    assert result.exit_code == 1 and "stagnation_by is 'directory' or 'codeowners'" in result.output
+    result = runner.invoke(app, ["--db", db, "stagnation", "--as-of", as_of], env={"COLUMNS": "200"}, catch_exceptions=False)
+    assert result.exit_code == 0 and "Stagnant areas" in result.output and "feature/ledger" in result.output

@@ -1,6 +1,7 @@
 """Walk-out suggestions on a weekly series whose transcripts carry real AMI turn-taking."""
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,46 @@ def test_transcripts_without_text_say_names_were_not_checked(store, shared_data,
     assert {s.person for s in suggestions} == {"Radia Perlman", "Alan Turing"}
     assert all(s.mentions_checked == 0 for s in suggestions)
     assert "could not be checked" in suggestions[0].suggestion
+
+
+def test_cli_ingest_transcript_speaking_and_walkout(sqlite_store, shared_data, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from foundermode.cli import app
+
+    paths = ami_files(shared_data)
+    with sqlite_store.write() as conn:
+        ids = add_people(conn, {name: f"{name.split()[0].lower()}@example.com" for name in [*SPEAKERS.values(), *SILENT]})
+        occ = add_series(conn, "Design review", T0, 4, {pid: "ACCEPTED" for pid in ids.values()}, organizer=ids["Olga Organiser"])
+    speakers = tmp_path / "speakers.toml"
+    speakers.write_text("[speakers]\n" + "".join(f'{label} = "{name.split()[0].lower()}@example.com"\n' for label, name in SPEAKERS.items()))
+    db = sqlite_store.url
+    runner = CliRunner()
+    args = ["--db", db, "ingest", "transcript", *map(str, paths[1:]), "--speakers", str(speakers)]
+    for occurrence_id in occ[1:]:
+        args += ["--occurrence", str(occurrence_id)]
+    result = runner.invoke(app, [*args, "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert [row["occurrence"] for row in json.loads(result.output)] == occ[1:]
+    # By title and start: ten minutes late still finds the first occurrence.
+    start = dt.datetime.fromtimestamp(T0 + 600, dt.timezone.utc).isoformat()
+    result = runner.invoke(app, ["--db", db, "ingest", "transcript", str(paths[0]), "--meeting", "Design review", "--start", start], env={"COLUMNS": "200"}, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "FEE041" in result.output and "not people" in result.output  # no map given: reported
+    bad = tmp_path / "bad.rttm"
+    bad.write_text("SPEAKER x 1 0.5 oops <NA> <NA> A <NA> <NA>\n")
+    result = runner.invoke(app, ["--db", db, "ingest", "transcript", str(bad), "--occurrence", str(occ[0])])
+    message = " ".join(result.output.split())
+    assert result.exit_code == 1 and "bad.rttm:1: duration 'oops' is not a number" in message and "nothing was imported" in message
+    result = runner.invoke(app, ["--db", db, "meetings", "speaking", str(occ[3]), "--json"], catch_exceptions=False)
+    rows = {row["name"]: row for row in json.loads(result.output)}
+    expected = centisecond_totals(paths[3])
+    assert rows["Ada Lovelace"]["seconds"] == pytest.approx(expected["FEE041"] / 100, abs=0.03)
+    as_of = dt.datetime.fromtimestamp(T0 + 4 * WEEK, dt.timezone.utc).isoformat()
+    result = runner.invoke(app, ["--db", db, "meetings", "walkout", "--as-of", as_of, "--json"], catch_exceptions=False)
+    people = {s["person"] for s in json.loads(result.output)}
+    assert people == {"Radia Perlman", "Alan Turing", "Barbara Liskov"}  # RTTM: names could not be checked
+    result = runner.invoke(app, ["--db", db, "meetings", "walkout", "--as-of", as_of, "--person", "radia@example.com", "--format", "markdown"], catch_exceptions=False)
+    assert result.exit_code == 0 and "You could skip 'Design review'" in result.output and "Alan" not in result.output
