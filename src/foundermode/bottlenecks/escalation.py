@@ -130,7 +130,13 @@ def _schedule_call(conn, config, catalog, bottleneck, who, chain, escalation_id,
         if not email or any(identity_key("", email) == identity_key("", e) for _, e in attendees):
             continue
         person_id = person_by_email(conn, email)
-        if name is None and person_id is not None:
+        if person_id is None:
+            # The owner and the leader come from foundermode.toml; they become people here, so
+            # their calendars count and they can acknowledge with their own token.
+            from ..sources.identities import IdentityResolver
+
+            person_id = IdentityResolver.from_config(conn, config).person_for("", email, source="manual")
+        if name is None:
             name = conn.execute(select(people.c.name).where(people.c.id == person_id)).scalar()
         attendees.append((name or email.split("@")[0], email))
         if person_id is not None:
