@@ -20,9 +20,11 @@ Definitions:
   working hours on working days, in the person's time zone, between meetings
   that are not marked free (TRANSP:TRANSPARENT). Only people whose own
   calendar was imported get a focus figure: for anyone else an empty
-  calendar would read as all focus. A meeting breaks focus when removing it
-  would give that person more focus time that day; the difference is what
-  it cost.
+  calendar would read as all focus. A meeting breaks focus when it leaves
+  free time around it too short to be a focus block: what it costs is the
+  focus time removing it would give back, less its own duration (a meeting
+  at 10:00 costs the hour from 09:00; one at 15:00 that ends the day
+  costs nothing beyond itself).
 """
 from __future__ import annotations
 
@@ -350,7 +352,7 @@ class FocusBreaker:
     summary: str
     occurrences: int  # occurrences that broke someone's focus
     people: int
-    focus_hours_lost: float
+    focus_hours_lost: float  # free time it left too short for focus, summed over people and days
 
 
 def merge(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -373,6 +375,10 @@ def focus_seconds(day_start: int, day_end: int, busy: list[tuple[int, int]], blo
     if day_end - cursor >= block:
         total += day_end - cursor
     return total
+
+
+def _busy_seconds(day_start: int, day_end: int, busy: list[tuple[int, int]]) -> int:
+    return sum(e - s for s, e in merge([(max(s, day_start), min(e, day_end)) for s, e in busy if e > day_start and s < day_end]))
 
 
 def working_days(start: int, end: int, zone, settings: MeetingSettings) -> list[tuple[int, int]]:
@@ -438,9 +444,11 @@ def focus_time(data: MeetingData, settings: MeetingSettings) -> tuple[list[Perso
             meeting_at_work += sum(e - s for s, e in merge([(max(s, day_start), min(e, day_end)) for s, e in intervals]))
             if free == 0:
                 without += 1
+            busy_today = _busy_seconds(day_start, day_end, intervals)
             for position, (_, _, occurrence_id) in enumerate(todays):
                 others = intervals[:position] + intervals[position + 1 :]
-                gained = focus_seconds(day_start, day_end, others, block) - free
+                # What removing it would give back, less its own time: the free time it leaves too short to use.
+                gained = focus_seconds(day_start, day_end, others, block) - free - (busy_today - _busy_seconds(day_start, day_end, others))
                 if gained > 0:
                     meeting_id = meeting_of[occurrence_id]
                     lost[meeting_id] += gained / HOUR
