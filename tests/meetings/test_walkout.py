@@ -171,3 +171,31 @@ def test_cli_ingest_transcript_speaking_and_walkout(sqlite_store, shared_data, t
     assert people == {"Radia Perlman", "Alan Turing", "Barbara Liskov"}  # RTTM: names could not be checked
     result = runner.invoke(app, ["--db", db, "meetings", "walkout", "--as-of", as_of, "--person", "radia@example.com", "--format", "markdown"], catch_exceptions=False)
     assert result.exit_code == 0 and "You could skip 'Design review'" in result.output and "Alan" not in result.output
+
+
+def test_end_to_end_from_an_ics_series(sqlite_store, shared_data, tmp_path):
+    """The series comes from a calendar export read by the calendar ingest; transcripts attach by title and start."""
+    from foundermode.meetings.calendars import import_calendars
+
+    paths = ami_files(shared_data)
+    people = {**{name: f"{name.split()[0].lower()}@example.com" for name in SPEAKERS.values()}, "Radia Perlman": "radia@example.com"}
+    attendees = "".join(f"ATTENDEE;CN={name};PARTSTAT=ACCEPTED:mailto:{email}\r\n" for name, email in people.items())
+    ics = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//foundermode tests//EN\r\n"
+        "BEGIN:VEVENT\r\nUID:design-review@example.com\r\nDTSTAMP:20240301T000000Z\r\n"
+        "DTSTART:20240311T090000Z\r\nDTEND:20240311T100000Z\r\nRRULE:FREQ=WEEKLY;COUNT=6\r\n"
+        "SUMMARY:Design review\r\nORGANIZER;CN=Ada Lovelace:mailto:ada@example.com\r\n"
+        f"{attendees}END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    (tmp_path / "team.ics").write_text(ics, encoding="utf-8")
+    import_calendars(sqlite_store, [tmp_path / "team.ics"], since=T0 - WEEK, until=T0 + 8 * WEEK)
+    files = [vtt_from_rttm(p, tmp_path / f"{p.stem}.vtt", SPEAKERS) for p in paths[1:]]
+    starts = [T0 + week * WEEK + 120 for week in (1, 2, 3)]  # recordings start two minutes in
+    results = import_transcripts(sqlite_store, files, title="Design review", starts=starts)
+    assert all(r.unmapped == [] for r in results)
+    with sqlite_store.read() as conn:
+        suggestions = walkout_suggestions(conn, as_of=T0 + 4 * WEEK)
+    # Ada organises; the other speakers all talk well over 5 %: Radia, silent and never named, is the one.
+    assert [(s.person, s.occurrences, s.seconds_spoken, s.organizer, s.hours_per_month) for s in suggestions] == [
+        ("Radia Perlman", 3, 0, "Ada Lovelace", round(365.25 / 12 / 7, 1))
+    ]

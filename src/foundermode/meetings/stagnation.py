@@ -3,8 +3,9 @@
 Areas. An area is a directory prefix of a path (top-level directories by default,
 ``depth`` levels deep) or a CODEOWNERS owner. Its activity is the number of
 commits touching it in a window of ``weeks`` weeks (default 12). The most recent
-window is compared with the area's own history: the median of the earlier windows
-back to its first commit. An area is stagnant when the recent count is below
+window is compared with the area's own history: the median of the full earlier
+windows back to its first commit (the window holding the first commit is partial
+and left out). An area is stagnant when the recent count is below
 ``threshold`` (default 25 %) of that median. Areas too young (fewer than
 ``min_windows`` earlier windows) or too quiet to judge (median under
 ``min_typical`` commits a window) are reported as such, never flagged: a drop from
