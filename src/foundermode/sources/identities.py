@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, text, update
 
 from ..store import now
 from ..store.schema import identities, metadata, people
 from .patterns import AuthorRules
 
+IDENTITY_LOCK = 0x466D4964  # "FmId": the advisory lock that serialises identity creation on PostgreSQL
 NOREPLY = re.compile(r"^(?:\d+\+)?(?P<login>[^@]+)@users\.noreply\.github\.com$", re.IGNORECASE)
 GITHUB_KEY = re.compile(r"^github:(?P<login>.+)$", re.IGNORECASE)
 
@@ -82,8 +83,6 @@ class IdentityResolver:
         A large history brings thousands of authors at once; one round trip
         per author would cost more than reading the history.
         """
-        from ..store.bulk import insert_rows, reserve_ids
-
         pending: dict[str, tuple[str, str]] = {}
         for name, email in pairs:
             key = identity_key(name, email)
@@ -99,7 +98,27 @@ class IdentityResolver:
                 fresh.append((key, name, email))
         if not fresh:
             return
-        person_ids = reserve_ids(self.conn, people, len(fresh))
+        if self.conn.dialect.name == "postgresql":
+            # Concurrent ingests meet the same authors. Identities are created in
+            # short transactions of their own, one at a time, so two long
+            # repository transactions never collide on an identity key.
+            with self.conn.engine.connect() as other:
+                with other.begin():
+                    other.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": IDENTITY_LOCK})
+                    keys = [key for key, _, _ in fresh]
+                    for start in range(0, len(keys), 1000):
+                        chunk = keys[start : start + 1000]
+                        self._by_key.update(other.execute(select(identities.c.key, identities.c.person_id).where(identities.c.key.in_(chunk))).all())
+                    self._create_bulk(other, [f for f in fresh if f[0] not in self._by_key], source)
+        else:
+            self._create_bulk(self.conn, fresh, source)
+
+    def _create_bulk(self, conn: Connection, fresh: list[tuple[str, str, str]], source: str) -> None:
+        from ..store.bulk import insert_rows, reserve_ids
+
+        if not fresh:
+            return
+        person_ids = reserve_ids(conn, people, len(fresh))
         created = now()
         person_rows, identity_rows = [], []
         for person_id, (key, name, email) in zip(person_ids, fresh):
@@ -108,12 +127,12 @@ class IdentityResolver:
             person_rows.append((person_id, display, email or None, is_bot, False, created))
             if self._name_index is not None:
                 self._name_index.setdefault(display.casefold(), []).append(person_id)
-        identity_ids = reserve_ids(self.conn, identities, len(fresh))
+        identity_ids = reserve_ids(conn, identities, len(fresh))
         for identity_id, person_id, (key, name, email) in zip(identity_ids, person_ids, fresh):
             identity_rows.append((identity_id, person_id, key, name or None, email or None, source))
             self._by_key[key] = person_id
-        insert_rows(self.conn, people, ("id", "name", "email", "is_bot", "in_org_chart", "created_at"), person_rows)
-        insert_rows(self.conn, identities, ("id", "person_id", "key", "name", "email", "source"), identity_rows)
+        insert_rows(conn, people, ("id", "name", "email", "is_bot", "in_org_chart", "created_at"), person_rows)
+        insert_rows(conn, identities, ("id", "person_id", "key", "name", "email", "source"), identity_rows)
 
     def _find_related_person(self, key: str, name: str | None) -> int | None:
         canonical = self._alias_to_canonical.get(key)
