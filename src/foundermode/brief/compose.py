@@ -47,6 +47,7 @@ class Brief:
     window_label: str
     generated_at: int
     repositories: list[str]
+    as_of: int = 0
     sections: list[Section] = field(default_factory=list)
 
     def section(self, key: str) -> Section:
@@ -63,7 +64,9 @@ def build_brief(store, config, window: Window) -> Brief:
         baseline = load_commits(conn, window.previous(BASELINE_WINDOWS))
         areas = AreaMap.load(conn) if (current or baseline) else AreaMap({})
         firsts = first_commit_times(conn)
-    brief = Brief(window, window.label(), int(time.time()), repos)
+    generated = int(time.time())
+    # Ages and "open now" are read at the window's end when the window is in the past.
+    brief = Brief(window, window.label(), generated, repos, as_of=min(generated, window.end))
     add = brief.sections.append
     titles = dict(SECTIONS)
 
@@ -119,18 +122,16 @@ def build_brief(store, config, window: Window) -> Brief:
     from .inputs import bottlenecks_view, meetings_view
 
     with store.read() as conn:
-        blockers.data = _guard(blockers, lambda: bottlenecks_view(conn, window))
+        blockers.data = _guard(blockers, lambda: bottlenecks_view(conn, window, brief.as_of))
     if blockers.data is None and blockers.error is None:
         blockers.note = "no blocker reports: foundermode blocker report \"TEXT\" --by EMAIL"
-    elif blockers.data is not None and not blockers.data.open:
-        blockers.note = "no open bottlenecks"
     add(blockers)
 
     meets = Section("meetings", titles["meetings"])
     with store.read() as conn:
         meets.data = _guard(meets, lambda: meetings_view(conn, window, config))
     if meets.data is not None:
-        _add_walk_outs(store, config, window, meets)
+        _add_walk_outs(store, config, brief.as_of, meets)
     elif meets.error is None:
         meets.note = f"no meetings between {window.label()}: foundermode ingest calendar FOLDER_OF_ICS"
     add(meets)
@@ -153,21 +154,18 @@ def _open_reports(store):
         return open_reports(conn)
 
 
-def _add_walk_outs(store, config, window, section: Section) -> None:
-    """Walk-out suggestions come from the meetings analysis, when this build has it."""
+def _add_walk_outs(store, config, as_of: int, section: Section) -> None:
+    from .inputs import walk_outs
+
     try:
-        from ..meetings import walkouts  # type: ignore[attr-defined]
-    except ImportError:
-        section.data.walk_out_note = "walk-out suggestions need the meetings analysis (foundermode meetings walkouts)"
-        return
-    try:
-        found = walkouts.suggestions(store, config=config, until=window.end)
+        with store.read() as conn:
+            found = walk_outs(conn, config, as_of)
     except Exception as error:  # noqa: BLE001
         section.data.walk_out_note = f"walk-out suggestions failed: {_describe(error)}"
         return
     section.data.walk_outs = found
     if not found:
-        section.data.walk_out_note = "no walk-out suggestions: every attendee of the transcribed series spoke or was addressed"
+        section.data.walk_out_note = "no walk-out suggestions: no transcribed recurring meeting with a silent, unaddressed attendee (foundermode ingest transcript)"
 
 
 def _attempt(caveats: list[str], what: str, fn):

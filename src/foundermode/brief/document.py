@@ -85,7 +85,8 @@ def percent(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:.0f}%"
 
 
-def document(brief: Brief) -> list[DocSection]:
+def document(brief: Brief, compact: bool = False) -> list[DocSection]:
+    """``compact`` (the terminal) keeps the detail to the busiest areas and fewer commits each."""
     builders = {"areas": _areas, "talk_to": _talk_to, "time_split": _time_split, "bottlenecks": _bottlenecks, "meetings": _meetings, "team": _team}
     out = []
     for section in brief.sections:
@@ -93,14 +94,14 @@ def document(brief: Brief) -> list[DocSection]:
         if section.error:
             doc.blocks.append(Para(f"This section could not be computed: {section.error}", "error"))
         if section.data is not None and section.error is None:
-            builders[section.key](section, doc, brief)
+            builders[section.key](section, doc, brief, compact)
         if section.note:
             doc.blocks.append(Para(section.note, "note"))
         out.append(doc)
     return out
 
 
-def _areas(section: Section, doc: DocSection, brief: Brief) -> None:
+def _areas(section: Section, doc: DocSection, brief: Brief, compact: bool = False) -> None:
     r = section.data
     repos = sorted({a.repo for a in r.areas} | {q.repo for q in r.quiet})
     doc.blocks.append(Para(
@@ -117,12 +118,12 @@ def _areas(section: Section, doc: DocSection, brief: Brief) -> None:
             unit="commits", secondary=[a.baseline_per_window for a in top], secondary_label=f"average of the {r.baseline_windows} windows before",
         ))
         doc.blocks.append(Table(
-            ["Area", "Commits", "Authors", "Files", "Lines", "Trend", "Who"],
-            [[label(a), str(a.commits), str(len(a.authors)), str(a.files_touched), signed(a.additions, a.deletions),
-              f"{a.trend} ({a.baseline_per_window:g}/window before)", ", ".join(a.authors[:3]) + (" …" if len(a.authors) > 3 else "")] for a in r.areas[:12]],
-            numeric={1, 2, 3},
+            ["Area", "Commits", "Files", "Lines", "Against before", "Who"],
+            [[label(a), str(a.commits), str(a.files_touched), signed(a.additions, a.deletions), _trend(a),
+              ", ".join(a.authors[:2]) + (f" +{len(a.authors) - 2}" if len(a.authors) > 2 else "")] for a in r.areas[:12]],
+            numeric={1, 2},
         ))
-        for a in r.areas[:6]:
+        for a in r.areas[: 3 if compact else 6]:
             items = []
             if a.added_files:
                 items.append(f"added {len(a.added_files)} file{'s' if len(a.added_files) != 1 else ''}: " + ", ".join(a.added_files[:4]) + (" …" if len(a.added_files) > 4 else ""))
@@ -132,9 +133,10 @@ def _areas(section: Section, doc: DocSection, brief: Brief) -> None:
                 items.append(f"reverted: “{c.subject}” ({short(c.sha)}, {c.author})")
             for d in a.dependency_changes[:3]:
                 items.append(f"dependencies: {d.path} {_status(d.status)} in “{d.commit.subject}” ({short(d.commit.sha)}, {d.commit.author})")
-            for h in a.hot_files[:3]:
-                items.append(f"hot file: {h.path}, {h.commits} commits by {', '.join(h.authors)}")
-            for c in a.explaining:
+            if not compact:
+                for h in a.hot_files[:3]:
+                    items.append(f"hot file: {h.path}, {h.commits} commits by {', '.join(h.authors)}")
+            for c in a.explaining[: 2 if compact else None]:
                 items.append(f"“{c.subject}” ({short(c.sha)}, {c.author}, {day(c.at)}, {signed(c.additions, c.deletions)})")
             doc.blocks.append(Bullets(items, title=f"{label(a)}: {a.commits} commit{'s' if a.commits != 1 else ''}, {a.trend}"))
     if r.hot_files:
@@ -153,6 +155,12 @@ def _areas(section: Section, doc: DocSection, brief: Brief) -> None:
         ))
 
 
+def _trend(area) -> str:
+    if area.trend == "new":
+        return "new"
+    return f"{area.trend} (avg {area.baseline_per_window:g})"
+
+
 def _status(status: str) -> str:
     return {"A": "added", "D": "removed", "M": "changed", "R": "renamed", "C": "copied"}.get(status, "changed")
 
@@ -167,7 +175,7 @@ KIND_LABELS = {
 }
 
 
-def _talk_to(section: Section, doc: DocSection, brief: Brief) -> None:
+def _talk_to(section: Section, doc: DocSection, brief: Brief, compact: bool = False) -> None:
     doc.blocks.append(Para("Each reason names the commits (short shas) or blocker reports (#ids) behind it."))
     for entry in section.data:
         detail = ", ".join(x for x in (entry.title, entry.team, entry.role if not entry.title else None) if x)
@@ -182,7 +190,7 @@ def _talk_to(section: Section, doc: DocSection, brief: Brief) -> None:
         doc.blocks.append(Person(entry.name, detail, reasons))
 
 
-def _time_split(section: Section, doc: DocSection, brief: Brief) -> None:
+def _time_split(section: Section, doc: DocSection, brief: Brief, compact: bool = False) -> None:
     split = section.data
     verdict = {True: ("at or above", "good"), False: ("below", "warn"), None: ("without a figure against", "note")}[split.meets_target]
     doc.blocks.append(Para(
@@ -219,37 +227,55 @@ def _age(seconds: int) -> str:
     return f"{seconds / 86400:.0f} days"
 
 
-def _bottlenecks(section: Section, doc: DocSection, brief: Brief) -> None:
+def _bottlenecks(section: Section, doc: DocSection, brief: Brief, compact: bool = False) -> None:
     view = section.data
-    now = brief.generated_at
-    doc.blocks.append(Para(f"{len(view.open)} open bottleneck{'s' if len(view.open) != 1 else ''}; {view.reports_in_window} report{'s' if view.reports_in_window != 1 else ''} in the window, {view.resolved_in_window} resolved in it."))
+    escalated = [b for b in view.open if b.escalated_to]
+    doc.blocks.append(Para(
+        f"{len(view.open)} open bottleneck{'s' if len(view.open) != 1 else ''} as of {stamp(view.as_of)} UTC, {len(escalated)} escalated; "
+        f"{view.reports_in_window} blocker report{'s' if view.reports_in_window != 1 else ''} came in during the window."
+    ))
     if view.open:
         doc.blocks.append(Table(
-            ["#", "Bottleneck", "Resource", "Status", "Reported by", "Reports", "Escalated to", "Escalation", "Open for"],
-            [[str(b.id), b.title, b.resource or "–", b.status, ", ".join(b.reporters), ", ".join(f"#{r}" for r in b.report_ids), b.escalated_to or "–",
-              (b.escalation or "not escalated") + (f"; call {stamp(b.call_start)} UTC" if b.call_start else ""), _age(now - b.opened_at)] for b in view.open],
+            ["#", "Bottleneck", "Resource", "Reported by", "Reports", "Escalation", "Held by", "Open for"],
+            [[str(b.id), b.title, b.resource or "–", ", ".join(b.reporters), ", ".join(f"#{r}" for r in b.report_ids),
+              b.level + (f"; call {b.call_at}" if b.call_at else ""), b.escalated_to or ("nobody yet" if b.level == "reported" else "–"), _age(b.age_seconds)]
+             for b in view.open],
             numeric={0},
         ))
-    if view.time_to_unblock:
-        doc.blocks.append(Table(["Resource", "Resolved", "Median time to unblock", "Mean"], [[u.resource, str(u.resolved), hours(u.median_hours), hours(u.mean_hours)] for u in view.time_to_unblock], "Time to unblock", numeric={1, 2, 3}))
     else:
-        doc.blocks.append(Para("Time to unblock: no bottleneck resolved yet.", "note"))
-    if view.time_to_acknowledge_hours is not None:
-        doc.blocks.append(Para(f"Median time from escalation to acknowledgement: {hours(view.time_to_acknowledge_hours)}."))
+        doc.blocks.append(Para("No open bottleneck.", "good"))
+    answered = [u for u in view.time_to_unblock if u.by in ("resource", "vendor")]
+    if answered:
+        doc.blocks.append(Table(
+            ["Time to unblock", "Kind", "Escalations", "Resolved", "Median to unblock", "Median to acknowledge", "Waiting"],
+            [[u.name, u.by, str(u.escalations), str(u.resolved), "–" if u.median_hours is None else hours(u.median_hours),
+              "–" if u.ack_median_hours is None else hours(u.ack_median_hours), str(u.waiting)] for u in answered],
+            numeric={2, 3, 4, 5, 6},
+        ))
+    else:
+        doc.blocks.append(Para("Time to unblock: nothing has been escalated yet.", "note"))
 
 
-def _meetings(section: Section, doc: DocSection, brief: Brief) -> None:
+def _meetings(section: Section, doc: DocSection, brief: Brief, compact: bool = False) -> None:
     view = section.data
     doc.blocks.append(Para(
-        f"{view.meetings} meetings, {hours(view.meeting_hours)} on the calendar and {hours(view.person_hours)} of people's time, "
-        f"about {view.cost:,.0f} at {view.hourly_rate:,.0f} an hour; {view.large_count} with more than 8 attendees."
+        f"{view.meetings} meetings in the window: {hours(view.meeting_hours)} on the calendar, {hours(view.person_hours)} of people's time, "
+        f"about {view.cost:,.0f} {view.currency} at {view.hourly_rate:,.0f} an hour."
     ))
-    doc.blocks.append(Table(["Largest meetings", "When (UTC)", "Attendees", "Hours"], [[m.summary, stamp(m.start), str(m.attendees), hours(m.hours)] for m in view.largest], numeric={2, 3}))
-    doc.blocks.append(Table(
-        ["Costliest series", "Occurrences", "Person-hours", "Cost"],
-        [[m.summary, str(m.occurrences), hours(m.person_hours), f"{m.cost:,.0f}"] for m in view.costliest],
-        numeric={1, 2, 3},
-    ))
+    if view.largest:
+        doc.blocks.append(Table(
+            [f"Largest (more than {view.large_threshold} attendees)", "Occurrences", "Attendees", "Person-hours", "Cost"],
+            [[m.summary, str(m.occurrences), str(m.max_attendees), hours(m.person_hours), f"{m.cost:,.0f}"] for m in view.largest],
+            numeric={1, 2, 3, 4},
+        ))
+    else:
+        doc.blocks.append(Para(f"No meeting had more than {view.large_threshold} attendees.", "good"))
+    if view.costliest:
+        doc.blocks.append(Table(
+            ["Costliest", "Occurrences", "Hours", "Person-hours", f"Cost ({view.currency})"],
+            [[m.summary, str(m.occurrences), hours(m.hours), hours(m.person_hours), f"{m.cost:,.0f}"] for m in view.costliest],
+            numeric={1, 2, 3, 4},
+        ))
     if view.walk_outs:
         doc.blocks.append(Bullets([_walk_out_text(w) for w in view.walk_outs[:10]], "Walk-out suggestions"))
     if view.walk_out_note:
@@ -257,16 +283,10 @@ def _meetings(section: Section, doc: DocSection, brief: Brief) -> None:
 
 
 def _walk_out_text(item) -> str:
-    if isinstance(item, str):
-        return item
-    get = item.get if isinstance(item, dict) else (lambda k, d=None: getattr(item, k, d))
-    text = get("text") or get("suggestion") or get("message")
-    if text:
-        return str(text)
-    return f"{get('person') or get('name')}: {get('series') or get('meeting')}"
+    return f"{item.person}: {item.suggestion}"
 
 
-def _team(section: Section, doc: DocSection, brief: Brief) -> None:
+def _team(section: Section, doc: DocSection, brief: Brief, compact: bool = False) -> None:
     view = section.data
     risky = [r for r in view.truck_factors if r.truck_factor <= 2]
     if view.truck_factors:

@@ -84,7 +84,7 @@ def print_terminal(brief: Brief, console) -> None:
 
     console.print(Panel("\n".join(escape(line) for line in header_lines(brief)), title="[bold]The leader's brief[/]", expand=False))
     styles = {"note": "dim italic", "warn": "yellow", "good": "green", "error": "bold red", "plain": ""}
-    for section in document(brief):
+    for section in document(brief, compact=True):
         console.rule(f"[bold]{escape(section.title)}")
         for block in section.blocks:
             if isinstance(block, Para):

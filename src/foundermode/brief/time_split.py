@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, and_, select
 
 from ..sources.identities import identity_key
 from ..store import table_exists
@@ -100,36 +100,16 @@ def leader_time_split(conn: Connection, config, window: Window, weeks: int = WEE
     """Week by week over the ``weeks`` seven-day periods ending where the window ends."""
     if not table_exists(conn, "occurrences"):
         raise TimeSplitUnavailable("no calendars in the store: foundermode ingest calendar LEADER.ics")
-    from ..store.schema_meetings import attendance, occurrences
-
     leader_id, source = find_leader(conn, config)
     span = Window(window.end - weeks * WEEK, window.end)
     periods = [WeekSplit(span.start + i * WEEK, span.start + (i + 1) * WEEK) for i in range(weeks)]
-    rows = conn.execute(
-        select(occurrences.c.id, occurrences.c.start, occurrences.c.end)
-        .join(attendance, attendance.c.occurrence_id == occurrences.c.id)
-        .where(
-            attendance.c.person_id == leader_id,
-            attendance.c.response != "DECLINED",
-            occurrences.c.is_meeting == True,  # noqa: E712
-            occurrences.c.start >= span.start,
-            occurrences.c.start < span.end,
-        )
-    ).all()
-    leader_name = conn.execute(select(people.c.name).where(people.c.id == leader_id)).scalar() or str(leader_id)
-    if not rows:
-        raise TimeSplitUnavailable(f"no meetings of {leader_name} between {span.label()}: ingest the leader's calendar for those weeks")
+    from ..meetings.load import meeting_time_with
 
-    occurrence_ids = [r.id for r in rows]
-    others: dict[int, list[int]] = defaultdict(list)
-    for start in range(0, len(occurrence_ids), 500):
-        chunk = occurrence_ids[start : start + 500]
-        for occurrence_id, person_id in conn.execute(
-            select(attendance.c.occurrence_id, attendance.c.person_id).where(
-                attendance.c.occurrence_id.in_(chunk), attendance.c.person_id != leader_id, or_(attendance.c.response.is_(None), attendance.c.response != "DECLINED")
-            )
-        ):
-            others[occurrence_id].append(person_id)
+    # The meetings analysis already knows who attended what (declines and cancellations out).
+    met = meeting_time_with(conn, leader_id, span.start, span.end)
+    leader_name = conn.execute(select(people.c.name).where(people.c.id == leader_id)).scalar() or str(leader_id)
+    if not met:
+        raise TimeSplitUnavailable(f"no meetings of {leader_name} between {span.label()}: ingest the leader's calendar for those weeks")
 
     technical = technical_people(conn, span.start, span.end)
     roles = dict(conn.execute(select(people.c.id, people.c.role)).all())
@@ -141,12 +121,12 @@ def leader_time_split(conn: Connection, config, window: Window, weeks: int = WEE
         return "manager" if roles.get(person_id) in ("manager", "executive") else "other"
 
     with_whom: dict[int, float] = defaultdict(float)
-    for occurrence_id, start, end in rows:
-        hours = max(end - start, 0) / 3600
-        period = periods[min((start - span.start) // WEEK, weeks - 1)]
+    for meeting in met:
+        hours = max(meeting.end - meeting.start, 0) / 3600
+        period = periods[min((meeting.start - span.start) // WEEK, weeks - 1)]
         period.meetings += 1
         period.meeting_hours += hours
-        attendees = others.get(occurrence_id, [])
+        attendees = meeting.others
         if not attendees:
             period.other_hours += hours
             continue

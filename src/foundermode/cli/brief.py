@@ -1,0 +1,70 @@
+"""The leader's brief and the one-command demo."""
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .common import app, console, err_console, fail, get_config, opened_store
+
+
+class BriefFormat(str, Enum):
+    table = "table"
+    markdown = "markdown"
+    html = "html"
+    json = "json"
+
+
+@app.command("brief")
+def brief(
+    since: Optional[str] = typer.Option(None, "--since", help="Start of the window (YYYY-MM-DD or ISO date-time, UTC)."),
+    until: Optional[str] = typer.Option(None, "--until", help="End of the window (YYYY-MM-DD, inclusive; or 'last-commit'). Default: now."),
+    days: Optional[float] = typer.Option(None, "--days", help="Length of the window in days (default 7)."),
+    fmt: BriefFormat = typer.Option(BriefFormat.table, "--format", "-f", help="table (terminal), markdown, html or json"),
+    output_file: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the brief to this file instead of printing it."),
+):
+    """The leader's weekly brief: state of each area, who to talk to and why, time split, bottlenecks, meetings, team."""
+    from ..brief import build_brief, render, resolve_window
+
+    config = get_config()
+    with opened_store() as store:
+        try:
+            with store.read() as conn:
+                window = resolve_window(conn, since=since, until=until, days=days)
+        except ValueError as error:
+            fail(str(error))
+        result = build_brief(store, config, window)
+    if output_file is not None:
+        if fmt == BriefFormat.table:
+            from rich.console import Console
+
+            with output_file.open("w", encoding="utf-8") as handle:
+                render(result, "table", console=Console(file=handle, width=120, color_system=None))
+        else:
+            output_file.write_text(render(result, fmt.value), encoding="utf-8")
+        err_console.print(f"wrote {output_file} ({result.window_label})", highlight=False)
+        return
+    text = render(result, fmt.value, console=console)
+    if text is not None:
+        print(text, end="" if text.endswith("\n") else "\n")
+
+
+@app.command("demo")
+def demo(
+    repository: Path = typer.Argument(Path("."), help="A git repository whose real history the fictional organisation is built around."),
+    folder: Path = typer.Option(Path("foundermode-demo"), "--folder", help="Where to build the demo: a new or empty folder, or an earlier demo's (rebuilt)."),
+):
+    """Build a fictional organisation around a real git history, then print its brief.
+
+    Writes an org chart, several weeks of calendars, transcripts, resources with
+    escalation chains and blocker reports into FOLDER, ingests them into a fresh
+    store there, and writes brief.html and brief.md. No network, no configuration.
+    """
+    from ..demo import DemoError, run_demo
+
+    try:
+        run_demo(repository, folder, console=console)
+    except DemoError as error:
+        fail(str(error))

@@ -1,0 +1,289 @@
+"""``foundermode demo``: a complete fictional organisation around a real git history.
+
+One call builds, in a fresh folder, everything the brief reads: the history
+(ingested from the repository), an org chart, five weeks of calendars,
+transcripts, resources with escalation chains including a vendor, and blocker
+reports from two people about the same resource so an escalation triggers.
+Each step goes through the same library call a user's own data would
+(``ingest_repository``, ``import_org_chart``, ``import_calendars``,
+``import_transcripts``, ``bottlenecks.intake.report``, ``tick``), so the demo
+shows the product working rather than a mock of it. Everything is dated
+relative to the history's last commit and the brief's window ends there, so
+a repository that went quiet years ago still has a week to show.
+
+No network: the outbox keeps the notifications the escalations produced
+(``foundermode outbox``) instead of sending them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MARKER = ".foundermode-demo"
+UTC = dt.timezone.utc
+
+
+class DemoError(RuntimeError):
+    pass
+
+
+@dataclass
+class DemoResult:
+    folder: Path
+    repository: Path
+    last_commit: int
+    window_start: int
+    window_end: int
+    org: object
+    calendars: int = 0
+    transcripts: int = 0
+    reports: list = field(default_factory=list)
+    escalated: list = field(default_factory=list)
+    outbox: int = 0
+    skipped: list[str] = field(default_factory=list)
+    brief: object = None
+
+
+def _toplevel(repository: Path) -> Path:
+    try:
+        out = subprocess.run(["git", "-C", str(repository), "rev-parse", "--show-toplevel"], capture_output=True, text=True, check=False)
+    except FileNotFoundError as error:
+        raise DemoError("git is not installed: the demo reads a real git history") from error
+    if out.returncode != 0:
+        bare = subprocess.run(["git", "-C", str(repository), "rev-parse", "--is-bare-repository"], capture_output=True, text=True)
+        if bare.returncode == 0 and bare.stdout.strip() == "true":
+            return repository.resolve()
+        raise DemoError(f"{repository} is not a git repository: give one, e.g. foundermode demo ~/src/project")
+    return Path(out.stdout.strip())
+
+
+def prepare_folder(folder: Path) -> None:
+    """A fresh folder; an earlier demo's folder (it carries a marker) is rebuilt, anything else is left alone."""
+    if folder.exists():
+        if not folder.is_dir():
+            raise DemoError(f"{folder} exists and is not a folder: choose another with --folder")
+        if any(folder.iterdir()):
+            if not (folder / MARKER).exists():
+                raise DemoError(f"{folder} is not empty and was not made by foundermode demo: choose another with --folder")
+            shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / MARKER).write_text("made by foundermode demo; rebuilt on the next run\n", encoding="utf-8")
+    # Inside a repository the demo folder should not show up as untracked work.
+    (folder / ".gitignore").write_text("*\n", encoding="utf-8")
+
+
+def run_demo(repository: Path, folder: Path, console=None, seed: int | None = None) -> DemoResult:
+    from rich.console import Console
+
+    from ..brief import build_brief, render
+    from ..brief.window import Window, day
+    from ..config import load_config
+    from ..ingest import ingest_repository
+    from ..sources.org import import_org_chart, read_org_chart
+    from ..store import open_store
+    from .calendars import plan_series, write_calendars
+    from .config import write_config
+    from .org import build_organisation, real_authors, write_org_csv
+
+    console = console or Console()
+    say = lambda text: console.print(text, highlight=False)  # noqa: E731
+    repository = _toplevel(Path(repository))
+    folder = Path(folder).resolve()
+    if folder == repository or repository in folder.parents and folder.name in (".git",):
+        raise DemoError("choose a demo folder that is not the repository itself")
+    prepare_folder(folder)
+    store = open_store(f"sqlite:///{folder / '.foundermode' / 'foundermode.db'}")
+    try:
+        say(f"[bold]foundermode demo[/]: a fictional organisation around the real history of {repository}")
+        say(f"  building it in {folder}")
+
+        # 1. The real history.
+        ingested = ingest_repository(store, repository)
+        if ingested.total_commits == 0:
+            raise DemoError(f"{repository} has no commits yet: the demo needs a history")
+        with store.read() as conn:
+            from ..brief.window import last_commit_time
+
+            last = last_commit_time(conn)
+            if last is None:
+                raise DemoError(f"{repository} has commits only by bots: the demo needs people")
+            authors = real_authors(conn, last)
+        say(f"  1. history: {ingested.total_commits:,} commits of {ingested.name}, the last on {day(last)}")
+
+        # 2. The organisation, as a CSV through the org-chart importer.
+        try:
+            org = build_organisation(authors)
+        except ValueError as error:
+            raise DemoError(str(error)) from error
+        org_csv = folder / "org.csv"
+        write_org_csv(org, org_csv)
+        last_dt = dt.datetime.fromtimestamp(last, UTC)
+        series, first_monday, until = plan_series(org, last_dt)
+        config_path = write_config(folder, org, last)
+        config = load_config(config_path)
+        import_org_chart(store, read_org_chart(org_csv), config)
+        teams = ", ".join(f"{team} ({len(members)})" for team, members in org.teams.items())
+        say(f"  2. org chart: {_count(len(org.engineers), 'engineer')} from the history in {teams}; {_count(len(org.managers), 'manager')}, "
+            f"a leader ({org.leader.name}) and {len(org.staff)} staff with no commits → org.csv")
+
+        window = Window(last + 1 - 7 * 86400, last + 1)
+        result = DemoResult(folder, repository, last, window.start, window.end, org)
+
+        # 3. Calendars.
+        paths = write_calendars(org, series, until, folder / "calendars")
+        result.calendars = len(paths)
+        since = int(first_monday.timestamp()) - 86400
+        try:
+            from ..meetings.calendars import import_calendars
+        except ImportError:
+            result.skipped.append("calendars written but not ingested: this build has no calendar ingest")
+            say("  3. calendars: written to calendars/ [yellow](not ingested: no calendar ingest in this build)[/]")
+        else:
+            imported = import_calendars(store, [folder / "calendars"], config, since=since, until=int(until.timestamp()) + 86400)
+            say(f"  3. calendars: {len(paths)} exports (one per person), {len(series)} recurring series over {(until - first_monday).days // 7} weeks, "
+                f"{imported.occurrences_added} occurrences → calendars/")
+
+        # 4. Transcripts.
+        _transcripts(store, config, series, org, last_dt, folder, result, say, seed if seed is not None else last)
+
+        # 5 and 6. Resources, chains, blockers, escalation.
+        _blockers(store, config, org, last, result, say)
+
+        # The brief, over the last week of the history.
+        brief = build_brief(store, config, window)
+        result.brief = brief
+        (folder / "brief.md").write_text(render(brief, "markdown"), encoding="utf-8")
+        (folder / "brief.html").write_text(render(brief, "html"), encoding="utf-8")
+        say(f"\n[bold]The brief for the last week of the history[/]: {window.label()}, ending at the last commit\n")
+        render(brief, "table", console=console)
+        _next_steps(folder, say)
+        for note in result.skipped:
+            say(f"[yellow]note[/]: {note}")
+        return result
+    finally:
+        store.dispose()
+
+
+def _transcripts(store, config, series, org, last_dt, folder, result, say, seed) -> None:
+    from sqlalchemy import select
+
+    from ..store.schema import commits
+    from .transcripts import write_transcripts
+
+    subjects: dict[str, list[str]] = {}
+    with store.read() as conn:
+        from ..sources.identities import identity_key
+        from ..store.schema import identities
+
+        for member in org.engineers:
+            person = conn.execute(select(identities.c.person_id).where(identities.c.key == identity_key("", member.email))).scalar()
+            rows = conn.execute(
+                select(commits.c.subject).where(commits.c.author_id == person, commits.c.is_merge == False).order_by(commits.c.authored_at.desc()).limit(6)  # noqa: E712
+            ).scalars().all()
+            subjects[member.email] = [" ".join(s.split())[:90] for s in rows if s and s.strip()]
+    written = write_transcripts(series, subjects, last_dt, folder / "transcripts", seed=seed)
+    count = sum(len(v) for v in written.values())
+    result.transcripts = count
+    try:
+        from ..meetings.transcripts import import_transcripts
+    except ImportError:
+        result.skipped.append("transcripts written but not ingested: this build has no transcript ingest")
+        say("  4. transcripts: written to transcripts/ [yellow](not ingested: no transcript ingest in this build)[/]")
+        return
+    for title, items in written.items():
+        import_transcripts(store, [path for _, path in items], config, title=title, starts=[int(start.timestamp()) for start, _ in items])
+    silent = sorted({org_member.name for s in series if s.transcribe for org_member in s.members if org_member.email in s.silent})
+    say(f"  4. transcripts: {count} WebVTT files for the last 3 occurrences of {len(written)} series; "
+        f"{', '.join(silent) or 'nobody'} never speak{'s' if len(silent) == 1 else ''} in theirs → transcripts/")
+
+
+def _blockers(store, config, org, last: int, result, say) -> None:
+    try:
+        from ..bottlenecks import actions
+        from ..bottlenecks.engine import tick
+        from ..bottlenecks.intake import report
+    except ImportError:
+        result.skipped.append("resources written to foundermode.toml but no blockers reported: this build has no bottleneck intake")
+        say("  5. blockers: [yellow]skipped (no bottleneck intake in this build)[/]")
+        return
+    from sqlalchemy import func, select
+
+    from .config import BLOCKERS, RESOURCE_NAMES
+
+    reporters = _reporters(org)
+    hour = 3600
+    day0 = last - (last % 86400)  # midnight before the last commit, UTC
+    ids: dict[str, int] = {}
+    for key, offset, who, text in BLOCKERS:
+        reporter = reporters[who]
+        at = int(day0 + offset * hour)
+        intake = report(store, config, text=text, by=reporter.email, now=at, reported_at=at, source="cli")
+        result.reports.append(intake)
+        ids.setdefault(key, intake.bottleneck_id)
+        if intake.escalated:
+            result.escalated.append(intake.bottleneck_id)
+        tick(store, config, now=at + 60, deliver=False)
+    owner_of = {name: person for name, person in _owners(org).items()}
+    from ..sources.identities import identity_key
+    from ..store.schema import identities
+
+    def person_id(member) -> int:
+        with store.read() as conn:
+            return conn.execute(select(identities.c.person_id).where(identities.c.key == identity_key("", member.email))).scalar()
+
+    # The staging database was fixed a day later: a time-to-unblock to show.
+    staging_owner = owner_of[RESOURCE_NAMES["staging"]]
+    actions.acknowledge(store, config, ids["staging"], by=person_id(staging_owner), now=day0 - 8 * 86400 + 14 * hour)
+    actions.resolve(store, config, ids["staging"], by=person_id(staging_owner), now=day0 - 7 * 86400 + 16 * hour)
+    # CI is blocked on its vendor: the owner hands it over and the vendor's chain starts climbing.
+    ci_owner = owner_of[RESOURCE_NAMES["ci"]]
+    actions.blocked_on_vendor(store, config, ids["ci"], by=person_id(ci_owner), now=day0 - 1 * 86400 + 10 * hour)
+    for at in (day0 - 1 * 86400 + 15 * hour, last):
+        tick(store, config, now=at, deliver=False)
+    from ..store.schema_notify import outbox
+
+    with store.read() as conn:
+        result.outbox = conn.execute(select(func.count()).select_from(outbox)).scalar()
+    people = sorted({r.name for r in reporters.values()})
+    say(f"  5. foundermode.toml: resources {RESOURCE_NAMES['ci']} and {RESOURCE_NAMES['staging']} with escalation chains, vendor {RESOURCE_NAMES['vendor']} (contact, then executive)")
+    say(f"  6. blockers: {len(result.reports)} reports from {', '.join(people)}; heard twice → escalated "
+        f"{len(set(result.escalated))} bottleneck(s); {result.outbox} notifications wait in the outbox (nothing is sent in the demo)")
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}" + ("" if number == 1 else "s")
+
+
+def _reporters(org) -> dict[str, object]:
+    """Who reports which blocker: engineers first, product when the history has too few people."""
+    pool = sorted(org.engineers, key=lambda m: (-m.commits, m.name))
+    extra = [org.staff_titled("Product Manager"), org.staff_titled("Product Designer")]
+    people = pool + [p for p in extra if p not in pool]
+    pick = lambda i: people[i % len(people)]  # noqa: E731
+    # Two different people per shared blocker, whatever the team's size.
+    return {"a": pick(0), "b": pick(1), "c": pick(2 if len(people) > 2 else 0), "d": pick(3 if len(people) > 3 else 1), "e": pick(4 if len(people) > 4 else 0)}
+
+
+def _owners(org) -> dict[str, object]:
+    from .config import RESOURCE_NAMES
+
+    teams = list(org.teams)
+    platform = org.manager_of(teams[0])
+    data_team = org.teams[teams[-1]]
+    staging = sorted(data_team, key=lambda m: (-m.commits, m.name))[0] if data_team else platform
+    return {RESOURCE_NAMES["ci"]: platform, RESOURCE_NAMES["staging"]: staging}
+
+
+def _next_steps(folder: Path, say) -> None:
+    from ..cli.common import app
+
+    names = {getattr(c, "name", None) or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
+    say(f"\n[bold]Open the brief[/]: {folder / 'brief.html'} (one self-contained file: no network) · Markdown: {folder / 'brief.md'}")
+    say(f"Again, from the demo's folder: cd {folder} && foundermode brief --until last-commit")
+    if "serve" in names:
+        say(f"The web dashboard: cd {folder} && foundermode serve, then open the address it prints.")
+    else:
+        say(f"The web dashboard, when available in this build: cd {folder} && foundermode serve")
