@@ -124,11 +124,12 @@ def _blocker(record: dict, line: int, name: str, has_labels: bool) -> Blocker | 
     problems = []
     if len(text) > MAX_TEXT:
         text = text[:MAX_TEXT]
-    who_name, who_email = _who(_first(record, WHO))
+    who_field = next((n for n in WHO if record.get(n) not in (None, "")), None)
+    who_name, who_email = _who(record.get(who_field) if who_field else None)
     if not who_email and not who_name:
         problems.append(f"no reporter (one of {', '.join(WHO)})")
-    elif who_email and "@" not in who_email and not who_email.startswith("github:"):
-        problems.append(f"reporter '{who_email}' is not an email address")
+    elif who_field and who_field.endswith("email") and not who_email:
+        problems.append(f"{who_field} '{who_name}' is not an email address")
     when = None
     try:
         when = parse_date(_first(record, WHEN), name)
