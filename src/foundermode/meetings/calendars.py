@@ -133,6 +133,13 @@ def write_exports(conn, exports: list[CalendarExport], config: Config) -> Calend
         return found
 
     # -- merge what all exports say -------------------------------------------------
+    # Attendees first: they carry display names (CN); an owner is known only by address.
+    for export in exports:
+        for occ in export.occurrences:
+            if occ.organizer:
+                person(occ.organizer.email, occ.organizer.name)
+            for attendee in occ.attendees:
+                person(attendee.email, attendee.name)
     owners = [person(e.owner_email, "") if e.owner_email else None for e in exports]
     cancelled: set[tuple[str, str]] = set()
     for export in exports:
