@@ -180,10 +180,13 @@ def webhook_request(message: Message, secret: str, timestamp: int) -> tuple[byte
     return body, headers
 
 
-def post(label: str, url: str, body: bytes, headers: dict[str, str], timeout: float) -> None:
+def post(label: str, url: str, body: bytes, headers: dict[str, str], timeout: float, client: httpx.Client | None = None) -> None:
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers}
     try:
-        response = httpx.post(url, content=body, headers=headers, timeout=timeout, follow_redirects=False)
+        if client is None:
+            response = httpx.post(url, content=body, headers=headers, timeout=timeout, follow_redirects=False)
+        else:
+            response = client.post(url, content=body, headers=headers, timeout=timeout, follow_redirects=False)
     except httpx.HTTPError as error:
         raise ChannelError(f"{label}: {type(error).__name__}: {_redact(str(error), url, label)}") from None
     if not 200 <= response.status_code < 300:
@@ -200,10 +203,10 @@ def _retry_after(response: httpx.Response) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def send_slack(message: Message, settings: SlackSettings) -> None:
-    post("slack", settings.url, slack_body(message), {IDEMPOTENCY_HEADER: message.idempotency_key}, settings.timeout)
+def send_slack(message: Message, settings: SlackSettings, client: httpx.Client | None = None) -> None:
+    post("slack", settings.url, slack_body(message), {IDEMPOTENCY_HEADER: message.idempotency_key}, settings.timeout, client)
 
 
-def send_webhook(message: Message, settings: WebhookSettings, timestamp: int) -> None:
+def send_webhook(message: Message, settings: WebhookSettings, timestamp: int, client: httpx.Client | None = None) -> None:
     body, headers = webhook_request(message, settings.secret, timestamp)
-    post("webhook", settings.url, body, headers, settings.timeout)
+    post("webhook", settings.url, body, headers, settings.timeout, client)

@@ -19,13 +19,14 @@ from __future__ import annotations
 import uuid
 from typing import Callable
 
+import httpx
 from sqlalchemy import and_, or_, select, update
 
 from ..config import Config
 from ..store import Store
 from ..store import now as clock_now
 from ..store.schema_notify import outbox
-from .channels import ChannelError, send_email, send_slack, send_webhook
+from .channels import USER_AGENT, ChannelError, send_email, send_slack, send_webhook
 from .outbox import DUE_STATES, Message, decode
 from .settings import NotifySettings, load_settings
 
@@ -59,17 +60,34 @@ def claim(store: Store, *, now: int, token: str, limit: int, lease: int, after_i
         return [decode(row) for row in rows]
 
 
-def send(message: Message, settings: NotifySettings, now: int) -> str | None:
+class _Http:
+    """One HTTP client per delivery run, made on first use: connections and TLS set-up are reused."""
+
+    def __init__(self):
+        self.client: httpx.Client | None = None
+
+    def get(self) -> httpx.Client:
+        if self.client is None:
+            self.client = httpx.Client(follow_redirects=False, headers={"User-Agent": USER_AGENT})
+        return self.client
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+
+
+def send(message: Message, settings: NotifySettings, now: int, http: _Http | None = None) -> str | None:
     """Send one message; returns a note for a partial success, raises ChannelError on failure."""
     channel = settings.channel(message.channel)
     if isinstance(channel, str):
         raise ChannelError(channel)
     if message.channel == "email":
         return send_email(message, channel)
+    client = http.get() if http else None
     if message.channel == "slack":
-        send_slack(message, channel)
+        send_slack(message, channel, client)
         return None
-    send_webhook(message, channel, timestamp=now)
+    send_webhook(message, channel, timestamp=now, client=client)
     return None
 
 
@@ -114,21 +132,31 @@ def deliver_due(store: Store, config: Config, now: int | None = None, *, setting
     clock: Callable[[], int] = (lambda: int(now)) if now is not None else clock_now
     token = uuid.uuid4().hex
     counts = {"sent": 0, "failed": 0, "dead": 0}
+    http = _Http()
+    try:
+        _deliver_all(store, settings, clock, token, counts, http)
+    finally:
+        http.close()
+    return counts
+
+
+def _deliver_all(store: Store, settings: NotifySettings, clock: Callable[[], int], token: str, counts: dict, http: _Http) -> None:
     cursor = 0
     while True:
         batch = claim(store, now=clock(), token=token, limit=settings.batch, lease=settings.lease, after_id=cursor)
         if not batch:
-            return counts
+            return
         for message in batch:
             cursor = max(cursor, message.id)
             try:
-                note = send(message, settings, clock())
+                note = send(message, settings, clock(), http)
             except ChannelError as error:
-                counts["dead" if record_failure(store, message, token=token, now=clock(), error=error, settings=settings) == "dead" else "failed"] += 1
-                continue
-            except Exception as error:  # a bug in one message must not stop the others
+                failure = error
+            except Exception as error:  # a bug with one message must not stop the others
                 failure = ChannelError(f"{message.channel}: unexpected {type(error).__name__}: {error}")
-                counts["dead" if record_failure(store, message, token=token, now=clock(), error=failure, settings=settings) == "dead" else "failed"] += 1
+            else:
+                record_sent(store, message, now=clock(), note=note)
+                counts["sent"] += 1
                 continue
-            record_sent(store, message, now=clock(), note=note)
-            counts["sent"] += 1
+            state = record_failure(store, message, token=token, now=clock(), error=failure, settings=settings)
+            counts["dead" if state == "dead" else "failed"] += 1
