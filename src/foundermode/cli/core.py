@@ -1,6 +1,7 @@
 """Foundation commands: init, ingest git / org, people, repos, rules."""
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from typing import List, Optional
 
@@ -30,30 +31,48 @@ def init(folder: Path = typer.Argument(Path("."), help="Where to write foundermo
 
 @ingest_app.command("git")
 def ingest_git(
-    paths: List[Path] = typer.Argument(..., help="Repositories (working trees or bare)."),
+    paths: Optional[List[str]] = typer.Argument(None, help="Repositories: working trees, bare repositories or clone URLs."),
+    repo_list: Optional[Path] = typer.Option(None, "--from", help="A file listing repositories (one path or URL a line), or a GitHub/GitLab organisation export (JSON)."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Parallel git processes per repository (default: one per core)."),
     ownership: bool = typer.Option(False, "--ownership", help="Also compute surviving lines per person at HEAD (git blame)."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, or 'local', to spread repositories over workers."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://HOST:PORT), or 'local' for a LocalCluster: one task per repository."),
+    workers: int = typer.Option(2, "--workers", help="Workers of the LocalCluster with --scheduler local."),
+    cache: Path = typer.Option(Path(".foundermode/clones"), "--cache", help="Where clone URLs are cloned (bare) and later fetched."),
     as_json: bool = JsonOption,
 ):
     """Read git history into the store: incremental, one transaction per repository."""
     from ..ingest import GitError, ingest_repository
+    from ..scale.distributed import RepoListError, RepoSource, materialise, read_repo_list
     from ..sources.ownership import compute_ownership
 
     config = get_config()
     jobs = jobs or config.ingest_jobs
+    try:
+        sources = [RepoSource(p) for p in (paths or [])] + (read_repo_list(repo_list) if repo_list else [])
+    except (OSError, RepoListError) as error:
+        fail(str(error))
+    if not sources:
+        fail("no repositories given (paths, or --from FILE)")
     if scheduler:
         from ..scale.distributed import ingest_distributed
 
-        results = ingest_distributed(config.database_url(_db()), [str(p) for p in paths], scheduler=scheduler, jobs=jobs, config=config)
-        output(results, json_flag=as_json)
+        with progress_bar() as bar:
+            task = bar.add_task("repositories", total=len(sources), rate="")
+            results = ingest_distributed(
+                config.database_url(_db()), [s.location for s in sources], scheduler=scheduler, jobs=jobs, config=config,
+                cache=cache, workers=workers, on_done=lambda row: bar.advance(task),
+            )
+        output(results, json_flag=as_json, title="Ingested")
+        if any("error" in r for r in results):
+            raise typer.Exit(1)
         return
     summary = []
     failed = False
     with opened_store() as store, progress_bar() as bar:
-        for path in paths:
+        for source in sources:
             try:
-                result = ingest_repository(store, path, config, jobs=jobs, progress=TaskProgress(bar, f"{path.name or path}"))
+                path = materialise(source, cache)
+                result = ingest_repository(store, path, config, jobs=jobs, progress=TaskProgress(bar, Path(source.location).name or source.location))
                 row = {"repository": result.name, "new_commits": result.new_commits, "commits": result.total_commits, "rewritten": result.rewritten}
                 if ownership:
                     own = compute_ownership(store, result.repo_id, config, jobs=jobs, progress=TaskProgress(bar, f"{result.name} blame", unit="files"))
@@ -62,10 +81,11 @@ def ingest_git(
                 summary.append(row)
                 for warning in result.warnings:
                     err_console.print(f"[yellow]warning[/] {result.name}: {warning}", highlight=False)
-            except GitError as error:
+            except (GitError, subprocess.CalledProcessError) as error:
                 failed = True
-                err_console.print(f"[red]error[/] {path}: {error}", highlight=False)
-                summary.append({"repository": str(path), "error": str(error)})
+                detail = error.stderr.decode(errors="replace").strip() if isinstance(error, subprocess.CalledProcessError) and error.stderr else str(error)
+                err_console.print(f"[red]error[/] {source.location}: {detail}", highlight=False)
+                summary.append({"repository": source.location, "error": detail})
     output(summary, json_flag=as_json, title="Ingested")
     if failed:
         raise typer.Exit(1)

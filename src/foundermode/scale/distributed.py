@@ -1,0 +1,158 @@
+"""Many repositories on Dask distributed: one task per repository.
+
+Each task reads its repository with parallel git processes (as on one
+machine) and writes it to the shared store in one transaction, so a worker
+that dies mid-task leaves nothing behind; Dask reschedules the task on
+another worker and it starts clean. Repositories given as clone URLs are
+cloned into a cache folder once and fetched incrementally afterwards.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+DEFAULT_CACHE = Path(".foundermode") / "clones"
+URL_PATTERN = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@[^:]+:)", re.IGNORECASE)
+
+
+class RepoListError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class RepoSource:
+    """A repository to ingest: a local path, or a URL to clone into the cache."""
+
+    location: str
+
+    @property
+    def is_url(self) -> bool:
+        return bool(URL_PATTERN.match(self.location))
+
+    def local_path(self, cache: Path) -> Path:
+        if not self.is_url:
+            return Path(self.location)
+        slug = re.sub(r"[^A-Za-z0-9._-]+", "-", self.location.rstrip("/").split("/")[-1].removesuffix(".git"))[:60]
+        digest = hashlib.sha1(self.location.encode()).hexdigest()[:10]
+        return cache / f"{slug}-{digest}.git"
+
+
+def read_repo_list(path: Path) -> list[RepoSource]:
+    """A plain text file (one path or URL a line, # comments), or a GitHub/GitLab organisation export (JSON)."""
+    text = path.read_text(encoding="utf-8")
+    stripped = text.lstrip()
+    if stripped.startswith(("[", "{")):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise RepoListError(f"{path}:{error.lineno}: not valid JSON ({error.msg})") from error
+        items = data.get("repositories", data.get("projects", [])) if isinstance(data, dict) else data
+        sources = []
+        for index, item in enumerate(items):
+            if isinstance(item, str):
+                sources.append(RepoSource(item))
+                continue
+            # GitHub's API uses clone_url / ssh_url; GitLab's http_url_to_repo / ssh_url_to_repo.
+            url = next((item.get(k) for k in ("clone_url", "http_url_to_repo", "url", "ssh_url", "ssh_url_to_repo", "path") if isinstance(item, dict) and item.get(k)), None)
+            if not url:
+                raise RepoListError(f"{path}: entry {index} has no clone_url, http_url_to_repo, ssh_url or path")
+            if isinstance(item, dict) and (item.get("archived") or item.get("disabled")):
+                continue
+            sources.append(RepoSource(url))
+        return sources
+    sources = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.split("#", 1)[0].strip()
+        if line:
+            sources.append(RepoSource(line))
+    if not sources:
+        raise RepoListError(f"{path}: no repositories listed")
+    return sources
+
+
+def materialise(source: RepoSource, cache: Path) -> Path:
+    """The local repository for a source: cloned (bare) on first use, fetched afterwards."""
+    target = source.local_path(cache)
+    if not source.is_url:
+        return target
+    cache.mkdir(parents=True, exist_ok=True)
+    if (target / "HEAD").exists():
+        subprocess.run(["git", "-C", str(target), "fetch", "-q", "--prune", "origin", "+refs/heads/*:refs/heads/*"], check=True, capture_output=True)
+    else:
+        subprocess.run(["git", "clone", "-q", "--bare", source.location, str(target)], check=True, capture_output=True)
+    return target
+
+
+def ingest_one(db_url: str, location: str, cache: str, jobs: int | None, config_path: str | None) -> dict:
+    """The task a worker runs: materialise one repository and ingest it in one transaction."""
+    from ..config import load_config
+    from ..ingest import ingest_repository
+    from ..store import open_store
+
+    config = load_config(config_path) if config_path else load_config(None)
+    path = materialise(RepoSource(location), Path(cache))
+    store = open_store(db_url)
+    try:
+        result = ingest_repository(store, path, config, jobs=jobs)
+    finally:
+        store.dispose()
+    return {"repository": result.name, "location": location, "new_commits": result.new_commits, "commits": result.total_commits, "rewritten": result.rewritten, "warnings": result.warnings}
+
+
+def connect(scheduler: str, workers: int = 2):
+    """A Dask client: a scheduler address, or 'local' for a LocalCluster on this machine."""
+    from distributed import Client, LocalCluster
+
+    if scheduler == "local":
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1")
+        return Client(cluster), cluster
+    return Client(scheduler), None
+
+
+def ingest_distributed(
+    db_url: str,
+    repos: Iterable[str],
+    scheduler: str = "local",
+    jobs: int | None = None,
+    config=None,
+    cache: Path | None = None,
+    workers: int = 2,
+    retries: int = 3,
+    on_done: Callable[[dict], None] | None = None,
+    client=None,
+) -> list[dict]:
+    """Ingest every repository as its own Dask task; returns one result row per repository."""
+    from distributed import as_completed
+
+    from ..store import open_store
+
+    open_store(db_url).dispose()  # migrate once, before workers race to do it
+    cache = Path(cache or DEFAULT_CACHE).resolve()
+    config_path = str(config.path) if config is not None and config.path else None
+    own_client, cluster = (None, None) if client else connect(scheduler, workers)
+    client = client or own_client
+    try:
+        futures = {
+            client.submit(ingest_one, db_url, str(location), str(cache), jobs, config_path, key=f"ingest-{i}-{hashlib.sha1(str(location).encode()).hexdigest()[:8]}", retries=retries, pure=False): str(location)
+            for i, location in enumerate(repos)
+        }
+        results = []
+        for future in as_completed(futures):
+            try:
+                row = future.result()
+            except Exception as error:  # a repository that fails every retry is reported, not fatal to the rest
+                row = {"repository": futures[future], "location": futures[future], "error": f"{type(error).__name__}: {error}"}
+            results.append(row)
+            if on_done:
+                on_done(row)
+        return sorted(results, key=lambda r: r["location"])
+    finally:
+        if own_client is not None:
+            own_client.close()
+        if cluster is not None:
+            cluster.close()
