@@ -1,0 +1,104 @@
+"""Scale-out benchmark: many repositories, serial in one process against a two-worker Dask LocalCluster.
+
+    python bench/bench_scale.py [--repos 200] [--rails /work/.mirror/rails+rails/repo] [--pg URL]
+
+Generates ``--repos`` small repositories (git fast-import), adds the rails/rails
+history when a snapshot is present, ingests everything serially (one process,
+--jobs 1) and then through a LocalCluster with two single-threaded workers,
+each into a fresh store, and prints the ratio. From the measured per-repository
+costs it estimates the time for 10,000 repositories on 50 workers.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "src"))
+
+from conftest import fast_history  # noqa: E402
+
+from foundermode.ingest import ingest_repository  # noqa: E402
+from foundermode.scale.distributed import ingest_distributed  # noqa: E402
+from foundermode.store import open_store  # noqa: E402
+
+
+def fresh_url(pg: str | None, folder: Path, name: str) -> str:
+    if not pg:
+        return f"sqlite:///{folder / (name + '.db')}"
+    import psycopg
+
+    db = f"fm_bench_{name}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(pg, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{db}"')
+    return pg.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + "/" + db
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repos", type=int, default=200)
+    parser.add_argument("--commits", type=int, default=300, help="commits per generated repository")
+    parser.add_argument("--rails", default="/work/.mirror/rails+rails/repo")
+    parser.add_argument("--pg", default=os.environ.get("FOUNDERMODE_TEST_PG"), help="PostgreSQL admin URL (the workers need a shared store; SQLite serialises writers)")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="fm-bench-scale-"))
+    print(f"generating {args.repos} repositories of {args.commits} commits in {work} ...", flush=True)
+    repos = [fast_history(work / f"gen{i:04d}", commits=args.commits, authors=3 + i % 7, files=30) for i in range(args.repos)]
+    if os.path.isdir(args.rails):
+        rails = work / "rails.git"
+        subprocess.run(["git", "clone", "-q", "--bare", args.rails, str(rails)], check=True)
+        repos.append(rails)
+    else:
+        print(f"rails snapshot not found at {args.rails}: generated repositories only")
+
+    serial_url = fresh_url(args.pg, work, "serial")
+    store = open_store(serial_url)
+    per_repo = []
+    start = time.perf_counter()
+    for path in repos:
+        t = time.perf_counter()
+        ingest_repository(store, path, jobs=1)
+        per_repo.append((path.name, time.perf_counter() - t))
+    serial = time.perf_counter() - start
+    store.dispose()
+
+    cluster_url = fresh_url(args.pg, work, "cluster")
+    start = time.perf_counter()
+    results = ingest_distributed(cluster_url, [str(p) for p in repos], scheduler="local", workers=2, jobs=1, cache=work / "cache")
+    distributed = time.perf_counter() - start
+    errors = [r for r in results if "error" in r]
+
+    generated = [seconds for name, seconds in per_repo if name.startswith("gen")]
+    rails_seconds = next((seconds for name, seconds in per_repo if name == "rails.git"), None)
+    median = statistics.median(generated)
+    # 10,000 repositories like the generated ones, plus 1% as large as rails, on 50 workers:
+    big = 100 * (rails_seconds or 0)
+    estimate = (9_900 * median + big) / 50
+    report = {
+        "repositories": len(repos),
+        "store": "postgresql" if args.pg else "sqlite",
+        "serial_s": round(serial, 2),
+        "two_workers_s": round(distributed, 2),
+        "speedup": round(serial / distributed, 2),
+        "median_generated_repo_s": round(median, 3),
+        "rails_s": round(rails_seconds, 1) if rails_seconds else None,
+        "estimate_10k_repos_50_workers_min": round(estimate / 60, 1),
+        "errors": errors,
+    }
+    print(json.dumps(report, indent=2))
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "scale.json").write_text(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
