@@ -221,10 +221,17 @@ class SmtpServer:
     host: str
     port: int
     received: list = field(default_factory=list)  # (envelope sender, envelope recipients, parsed EmailMessage)
+    refuse: set = field(default_factory=set)  # recipient addresses answered "550 no such user"
 
     @property
     def messages(self) -> list:
         return [message for _sender, _rcpts, message in list(self.received)]
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # aiosmtpd handler hook
+        if address.lower() in self.refuse:
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
         import email

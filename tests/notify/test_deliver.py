@@ -332,3 +332,42 @@ def test_starttls_then_login(store, make_config, make_smtp_server, monkeypatch, 
 
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+
+
+def test_a_send_lost_before_it_was_recorded_repeats_with_the_same_message_id(store, smtp_server, make_config):
+    """The at-least-once case: a deliverer sends, then dies before recording it."""
+    from foundermode.notify.channels import send_email
+
+    config = make_config(smtp=smtp_server)
+    put(store, "email", "lost-ack", recipient="owner@example.com")
+    [taken] = claim(store, now=T0, token="dies-after-sending", limit=10, lease=300)
+    send_email(taken, load_settings(config).email)
+    assert deliver_due(store, config, now=T0 + 300)["sent"] == 1
+    first, second = smtp_server.messages
+    assert first["Message-ID"] == second["Message-ID"]
+    assert first["X-Foundermode-Idempotency-Key"] == second["X-Foundermode-Idempotency-Key"] == "lost-ack"
+    assert deliver_due(store, config, now=T0 + 10_000)["sent"] == 0
+    assert len(smtp_server.messages) == 2
+
+
+def test_partly_refused_recipients_count_as_sent_with_a_note(store, smtp_server, make_config):
+    """Retrying would mail again those who got it; the refusal is kept as the note."""
+    smtp_server.refuse.add("gone@example.com")
+    put(store, "email", "picky", recipient="owner@example.com, gone@example.com")
+    assert deliver_due(store, make_config(smtp=smtp_server), now=T0)["sent"] == 1
+    [(_sender, rcpts, _message)] = smtp_server.received
+    assert rcpts == ["owner@example.com"]
+    with store.read() as conn:
+        [row] = list_messages(conn)
+    assert row["state"] == "sent"
+    assert row["last_error"] == "refused by the server for gone@example.com (550 5.1.1 no such user)"
+
+
+def test_every_recipient_refused_is_a_failure(store, smtp_server, make_config):
+    smtp_server.refuse.add("gone@example.com")
+    put(store, "email", "nobody", recipient="gone@example.com")
+    assert deliver_due(store, make_config(smtp=smtp_server), now=T0)["failed"] == 1
+    with store.read() as conn:
+        [row] = list_messages(conn)
+    assert row["last_error"] == "email: every recipient refused: gone@example.com (550 5.1.1 no such user)"
+    assert smtp_server.received == []
