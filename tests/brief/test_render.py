@@ -1,0 +1,54 @@
+"""The brief's surfaces: escaping, the notes an empty store gets, the command line."""
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from foundermode.brief import SECTIONS, build_brief, render
+from foundermode.brief.window import Window
+from foundermode.cli import app
+from foundermode.config import Config
+
+
+def test_empty_store_says_what_to_ingest_in_every_section(sqlite_store):
+    brief = build_brief(sqlite_store, Config(), Window(0, 7 * 86400))
+    notes = {s.key: s.note for s in brief.sections}
+    assert all(not s.has_content and s.error is None for s in brief.sections)
+    assert "foundermode ingest git" in notes["areas"]
+    assert "[org] leader" in notes["time_split"] or "ingest calendar" in notes["time_split"]
+    assert "blocker report" in notes["bottlenecks"]
+    assert "ingest calendar" in notes["meetings"]
+    for fmt in ("markdown", "html", "json"):
+        text = render(brief, fmt)
+        for key, title in SECTIONS:
+            assert (key if fmt == "json" else title.replace("'", "&#39;") if fmt == "html" else title) in text
+
+
+def test_markup_in_commit_subjects_is_escaped(demo):
+    html_text = (demo.folder / "brief.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html_text
+    assert "<script" not in html_text.lower()
+    assert "http://" not in html_text.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in html_text
+    markdown = (demo.folder / "brief.md").read_text(encoding="utf-8")
+    assert "\\<script\\>" in markdown
+
+
+def test_brief_command_formats_and_window(demo, monkeypatch, tmp_path):
+    monkeypatch.chdir(demo.folder)
+    monkeypatch.delenv("FOUNDERMODE_DB", raising=False)
+    monkeypatch.delenv("FOUNDERMODE_CONFIG", raising=False)
+    runner = CliRunner()
+    target = tmp_path / "out.html"
+    result = runner.invoke(app, ["brief", "--until", "last-commit", "--days", "7", "--format", "html", "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    result = runner.invoke(app, ["brief", "--since", "2000-01-01", "--until", "2000-01-07", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["window_label"].startswith("2000-01-01 to 2000-01-07")
+    assert not any(s["has_content"] for s in data["sections"] if s["key"] == "areas")
+    result = runner.invoke(app, ["brief", "--since", "2000-01-07", "--until", "2000-01-01"])
+    assert result.exit_code == 1 and "empty" in result.output
+    result = runner.invoke(app, ["brief", "--until", "last-commit"])
+    assert result.exit_code == 0 and "State of each area" in result.output
