@@ -109,7 +109,7 @@ def read_profiles(conn, scope: Scope, person_id: int | None = None) -> list[Prof
         coauthored=queries.coauthored_by_person(conn, scope),
         areas=queries.areas_by_person(conn, scope, person_id),
         surviving=queries.surviving_lines(conn, scope.repo_ids) if has_own else None,
-        span=queries.activity_by_person(conn, scope.unbounded()),
+        span=queries.first_last_by_person(conn, scope),
         team=scope.team,
     )
 
@@ -123,7 +123,7 @@ def read_profile(conn, scope: Scope, person_id: int) -> Profile:
         profile = found[0]
     else:
         person = queries.people_rows(conn)[person_id]
-        span = queries.activity_by_person(conn, scope.unbounded()).get(person_id, {})
+        span = queries.first_last_by_person(conn, scope).get(person_id, {})
         surviving = queries.surviving_lines(conn, scope.repo_ids) if queries.has_ownership(conn, scope.repo_ids) else None
         before = queries.activity_by_person(conn, scope.previous()).get(person_id, {})
         profile = Profile(

@@ -206,7 +206,7 @@ def read_review(conn, scope: Scope, authorships=None) -> list[TeamReview]:
 
     evidence = Evidence()
     evidence.surviving, evidence.surviving_total = queries.surviving_lines(conn, scope.repo_ids)
-    evidence.first_activity = {p: row["first"] for p, row in queries.activity_by_person(conn, scope.unbounded()).items()}
+    evidence.first_activity = {p: row["first"] for p, row in queries.first_last_by_person(conn, scope).items()}
     recent_scope = Scope(scope.until - RAMP_DAYS * DAY, scope.until, scope.repo_ids, scope.team)
     evidence.recent_commits = {p: row["commits"] for p, row in queries.activity_by_person(conn, recent_scope).items()}
     evidence.window_commits = {p: row.get("commits", 0) for p, row in totals.items()}

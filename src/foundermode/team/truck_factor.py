@@ -76,23 +76,29 @@ class GreedyResult:
 def greedy(authors: dict[str, frozenset[int]]) -> GreedyResult:
     """Remove the top author until more than half of the files have no author left.
 
-    Ties go to the lower person id so the answer is reproducible.
+    Removing someone never changes how many files the others author, so the
+    greedy order is simply everyone by files authored (ties: lower person id,
+    so the answer is reproducible); what changes is which files are orphaned.
     """
-    remaining = {path: set(people) for path, people in authors.items()}
-    total = len(remaining)
-    orphaned = {path for path, people in remaining.items() if not people}
-    orphaned_before = len(orphaned)
+    counts = Counter(p for people in authors.values() for p in people)
+    files_of: dict[int, list[str]] = {}
+    for path, people in authors.items():
+        for person in people:
+            files_of.setdefault(person, []).append(path)
+    left = {path: len(people) for path, people in authors.items()}
+    total = len(left)
+    orphaned = orphaned_before = sum(1 for n in left.values() if n == 0)
     removals: list[Removal] = []
-    while total and len(orphaned) * 2 <= total:
-        counts = Counter(p for people in remaining.values() for p in people)
-        if not counts:
+    for person in sorted(counts, key=lambda p: (-counts[p], p)):
+        if not total or orphaned * 2 > total:
             break
-        top = min(counts, key=lambda p: (-counts[p], p))
-        newly = sorted(path for path, people in remaining.items() if people == {top})
-        for people in remaining.values():
-            people.discard(top)
-        orphaned.update(newly)
-        removals.append(Removal(person_id=top, files_authored=counts[top], orphaned=newly))
+        newly = []
+        for path in files_of[person]:
+            left[path] -= 1
+            if left[path] == 0:
+                newly.append(path)
+        orphaned += len(newly)
+        removals.append(Removal(person_id=person, files_authored=counts[person], orphaned=sorted(newly)))
     return GreedyResult(truck_factor=len(removals), files=total, removals=removals, orphaned_before=orphaned_before)
 
 
