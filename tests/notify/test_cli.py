@@ -48,6 +48,10 @@ def test_dead_letter_is_listed_and_requeued(store, store_url, tmp_path, http_rec
     table = cli(store_url, config_path, "outbox")
     assert table.exit_code == 0 and "dead" in table.stdout
 
+    shown = json.loads(cli(store_url, config_path, "outbox", "show", str(rows["dl-1"]["id"]), "--json").stdout)
+    assert (shown["state"], shown["payload"], shown["attachments"]) == ("dead", {"a": 1}, [])
+    assert cli(store_url, config_path, "outbox", "show", "999").exit_code == 1
+
     assert cli(store_url, config_path, "outbox", "retry", str(rows["dl-1"]["id"])).exit_code == 0
     again = cli(store_url, config_path, "outbox", "retry", str(rows["dl-1"]["id"]))
     assert again.exit_code == 1 and "not dead" in again.output

@@ -40,9 +40,34 @@ def outbox_list(
     if as_json or fmt != Format.table:
         output(rows, fmt, as_json)
         return
+    from rich.markup import escape
+
     for row in rows:
         row["next_try"] = _when(row["next_attempt_at"])
+        # Table cells are rich markup: "[notify.email]" in an error would vanish.
+        for key in ("recipient", "subject", "last_error"):
+            row[key] = escape(row[key]) if row[key] else row[key]
     output(rows, fmt, columns=TABLE_COLUMNS, title="Outbox")
+
+
+@outbox_app.command("show")
+def outbox_show(message_id: int = typer.Argument(..., help="Outbox message id."), as_json: bool = JsonOption):
+    """One message in full: body, payload, attachments' names, state and last error."""
+    from ..notify.outbox import get_message, list_messages
+
+    with opened_store() as store, store.read() as conn:
+        message = get_message(conn, message_id)
+        if message is None:
+            fail(f"no outbox message {message_id}")
+        [row] = list_messages(conn, message_id=message_id)
+    detail = {**row, "body": message.body, "payload": message.payload, "attachments": [a["filename"] for a in message.attachments]}
+    if as_json:
+        output(detail, json_flag=True)
+        return
+    from rich.markup import escape
+
+    for key, value in detail.items():
+        console.print(f"[bold]{key}[/]: {escape(str(value))}", highlight=False)
 
 
 @outbox_app.command("retry")

@@ -118,9 +118,11 @@ def decode(row) -> Message:
 LIST_COLUMNS = ["id", "channel", "recipient", "subject", "state", "attempts", "next_attempt_at", "last_error", "created_at", "sent_at", "escalation_id", "idempotency_key"]
 
 
-def list_messages(conn: Connection, *, state: str | None = None, escalation_id: int | None = None, limit: int | None = None) -> list[dict]:
+def list_messages(conn: Connection, *, state: str | None = None, escalation_id: int | None = None, limit: int | None = None, message_id: int | None = None) -> list[dict]:
     """Newest first. ``next_attempt_at`` is None once a message is sent or dead: there is no next try."""
     query = select(*(outbox.c[name] for name in LIST_COLUMNS)).order_by(outbox.c.id.desc())
+    if message_id is not None:
+        query = query.where(outbox.c.id == message_id)
     if state:
         query = query.where(outbox.c.state == state)
     if escalation_id is not None:
