@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -49,17 +50,28 @@ def main() -> None:
     parser.add_argument("--commits", type=int, default=300, help="commits per generated repository")
     parser.add_argument("--rails", default="/work/.mirror/rails+rails/repo")
     parser.add_argument("--pg", default=os.environ.get("FOUNDERMODE_TEST_PG"), help="PostgreSQL admin URL (the workers need a shared store; SQLite serialises writers)")
+    parser.add_argument("--work", type=Path, help="reuse this folder's generated repositories")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="fm-bench-scale-"))
+    work = args.work or Path(tempfile.mkdtemp(prefix="fm-bench-scale-"))
+    work.mkdir(parents=True, exist_ok=True)
     print(f"generating {args.repos} repositories of {args.commits} commits in {work} ...", flush=True)
-    repos = [fast_history(work / f"gen{i:04d}", commits=args.commits, authors=3 + i % 7, files=30) for i in range(args.repos)]
+    repos = []
+    for i in range(args.repos):
+        path = work / f"gen{i:04d}"
+        if not (path / ".git" / "refs" / "heads" / "main").exists():
+            shutil.rmtree(path, ignore_errors=True)
+            fast_history(path, commits=args.commits, authors=3 + i % 7, files=30)
+        repos.append(path)
     if os.path.isdir(args.rails):
         rails = work / "rails.git"
-        subprocess.run(["git", "clone", "-q", "--bare", args.rails, str(rails)], check=True)
+        if not rails.exists():
+            subprocess.run(["git", "clone", "-q", "--bare", args.rails, str(rails)], check=True)
         repos.append(rails)
     else:
         print(f"rails snapshot not found at {args.rails}: generated repositories only")
 
+    for stale in work.glob("*.db*"):
+        stale.unlink()
     serial_url = fresh_url(args.pg, work, "serial")
     store = open_store(serial_url)
     per_repo = []

@@ -88,6 +88,15 @@ def materialise(source: RepoSource, cache: Path) -> Path:
     return target
 
 
+def estimated_commits(location: str) -> int:
+    """Commit count of a local repository (cheap); 0 when it is not cloned yet."""
+    path = RepoSource(location).local_path(Path("."))
+    if RepoSource(location).is_url or not path.exists():
+        return 0
+    result = subprocess.run(["git", "-C", str(path), "rev-list", "--count", "HEAD"], capture_output=True, text=True)
+    return int(result.stdout.strip() or 0) if result.returncode == 0 else 0
+
+
 def ingest_one(db_url: str, location: str, cache: str, jobs: int | None, config_path: str | None) -> dict:
     """The task a worker runs: materialise one repository and ingest it in one transaction."""
     from ..config import load_config
@@ -136,9 +145,15 @@ def ingest_distributed(
     config_path = str(config.path) if config is not None and config.path else None
     own_client, cluster = (None, None) if client else connect(scheduler, workers)
     client = client or own_client
+    repos = [str(location) for location in repos]
+    # Largest histories first: a big repository started last would leave the other workers idle at the end.
+    sizes = {location: estimated_commits(location) for location in repos}
     try:
         futures = {
-            client.submit(ingest_one, db_url, str(location), str(cache), jobs, config_path, key=f"ingest-{i}-{hashlib.sha1(str(location).encode()).hexdigest()[:8]}", retries=retries, pure=False): str(location)
+            client.submit(
+                ingest_one, db_url, location, str(cache), jobs, config_path,
+                key=f"ingest-{i}-{hashlib.sha1(location.encode()).hexdigest()[:8]}", retries=retries, pure=False, priority=sizes[location],
+            ): location
             for i, location in enumerate(repos)
         }
         results = []
