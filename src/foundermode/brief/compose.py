@@ -92,7 +92,8 @@ def build_brief(store, config, window: Window) -> Brief:
     caveats: list[str] = []
     # A failing input narrows the reasons; it does not remove the section.
     open_reports = _attempt(caveats, "open blocker reports", lambda: _open_reports(store)) or []
-    truck = (_attempt(caveats, "truck factors of hot areas", lambda: hot_area_truck_factors(authorships, areas, hot)) if hot else None) or {}
+    hot_truck = (_attempt(caveats, "truck factors of hot areas", lambda: hot_area_truck_factors(authorships, areas, hot)) if hot else None) or {}
+    truck = {key: tf.person_ids for key, tf in hot_truck.items()}
     if report is not None or open_reports:
         from .areas import AreasReport
 
@@ -140,7 +141,7 @@ def build_brief(store, config, window: Window) -> Brief:
     if not repos:
         team_section.note = "no repositories ingested: foundermode ingest git PATH"
     else:
-        team_section.data = _guard(team_section, lambda: team_view(store, config, window, authorships, areas, hot))
+        team_section.data = _guard(team_section, lambda: team_view(store, config, window, authorships, hot_truck))
         if authorships.error:
             team_section.note = f"truck factor unavailable: {authorships.error}"
     add(team_section)

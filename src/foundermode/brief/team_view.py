@@ -75,8 +75,15 @@ class Authorships:
         return self._computed or []
 
 
-def hot_area_truck_factors(authorships: Authorships, areas: AreaMap, hot: list[tuple[str, str]]) -> dict[tuple[str, str], list[int]]:
-    """(repo, area) -> the people in that area's truck factor."""
+@dataclass
+class AreaTruckFactor:
+    truck_factor: int
+    files: int
+    person_ids: list[int]
+
+
+def hot_area_truck_factors(authorships: Authorships, areas: AreaMap, hot: list[tuple[str, str]]) -> dict[tuple[str, str], AreaTruckFactor]:
+    """(repo, area) -> the area's truck factor, with the brief's areas and the team module's authorship."""
     from ..team.truck_factor import greedy
 
     out = {}
@@ -87,34 +94,26 @@ def hot_area_truck_factors(authorships: Authorships, areas: AreaMap, hot: list[t
             continue
         files = {path: who for path, who in auth.authors.items() if areas.area(auth.repo_id, path) == area}
         if files:
-            out[(repo, area)] = [r.person_id for r in greedy(files).removals]
+            result = greedy(files)
+            out[(repo, area)] = AreaTruckFactor(result.truck_factor, result.files, [r.person_id for r in result.removals])
     return out
 
 
-def team_view(store, config, window: Window, authorships: Authorships, areas: AreaMap, hot: list[tuple[str, str]]) -> TeamView:
+def team_view(store, config, window: Window, authorships: Authorships, hot: dict[tuple[str, str], AreaTruckFactor]) -> TeamView:
+    from sqlalchemy import select
+
     from .. import team
-    from ..team.truck_factor import greedy
+    from ..store.schema import people
 
-    names = {}
     with store.read() as conn:
-        from ..store.schema import people
-        from sqlalchemy import select
-
         names = dict(conn.execute(select(people.c.id, people.c.name)).all())
     risks = []
     for tf in team.truck_factor(store, computed=authorships.get()):
         risks.append(TruckFactorRisk(tf.repository, None, tf.truck_factor, tf.files, [m.name for m in tf.members], [m.person_id for m in tf.members]))
-    by_repo = {auth.repository: auth for auth in authorships.get()}
-    for repo, area in hot:
-        auth = by_repo.get(repo)
-        if auth is None:
-            continue
-        files = {path: who for path, who in auth.authors.items() if areas.area(auth.repo_id, path) == area}
-        if not files:
-            continue
-        result = greedy(files)
-        if result.truck_factor <= RISKY_TRUCK_FACTOR:
-            risks.append(TruckFactorRisk(repo, area, result.truck_factor, result.files, [names.get(r.person_id, str(r.person_id)) for r in result.removals], [r.person_id for r in result.removals]))
+    # The hot areas whose knowledge rests on one or two people: the risk that matters this week.
+    for (repo, area), tf in hot.items():
+        if tf.truck_factor <= RISKY_TRUCK_FACTOR:
+            risks.append(TruckFactorRisk(repo, area, tf.truck_factor, tf.files, [names.get(p, str(p)) for p in tf.person_ids], tf.person_ids))
 
     scope = team.Scope(since=window.start, until=window.end)
     managers = [
