@@ -31,4 +31,7 @@ def create_app(store: Store, config: Config, *, clock: Callable[[], int] | None 
 
     app.include_router(api_bottlenecks.router)
     app.include_router(slack.router)
+    from . import pages
+
+    pages.install(app)  # the pages, the dashboard API, sessions and sign-in (web/pages.py, web/api.py, web/auth.py)
     return app

@@ -1,0 +1,267 @@
+"""Who is asking, and what they may see: sessions, sign-in, roles, CSRF.
+
+**Sign-in.** Two ways, both ending in the same session cookie:
+
+- *by token*: paste a personal API token (``foundermode token create EMAIL``)
+  into the sign-in form;
+- *by email*: ask for a one-time link, sent over SMTP with the ``[notify.email]``
+  settings. The link's secret is stored hashed in ``api_tokens`` (label
+  ``sign-in link``) with ``revoked_at`` set at creation to its expiry, so it
+  can never be used as a bearer token; signing in with it stamps
+  ``last_used_at`` in one conditional UPDATE, so it works once, and only
+  before it expires (15 minutes).
+
+**Sessions** are signed cookies (itsdangerous, key from ``FOUNDERMODE_SECRET_KEY``;
+when unset a random key is generated and a warning logged: sessions then do
+not survive a restart and do not work across several workers). The cookie is
+HttpOnly, SameSite=Lax, Secure over HTTPS, and carries the person's id and a
+per-session CSRF token. Every form carries that token and every POST checks it
+(forms before sign-in use a double-submit cookie instead).
+
+**Roles.** A *leader* sees everything: the person named by ``[org] leader`` or
+listed in ``[org] leaders`` in foundermode.toml, or anyone the org chart makes
+an executive or a manager (the same rule the escalation engine uses for who may
+merge and split bottlenecks). Everyone else is an *engineer*: their own
+profile, the bottleneck board, the resources and reporting. Owner actions
+(acknowledge, resolve, blocked on vendor) are open to whoever the escalation
+engine says may handle the bottleneck (the resource's owner, the person an
+escalation is with, or a leader); the library checks, the web only asks.
+
+The JSON API takes ``Authorization: Bearer <token>``; its read routes also
+accept the session cookie (GET only, so no CSRF is needed there).
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from fastapi import HTTPException, Request, status
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import insert, select, update
+
+from ..store.schema import people
+from ..store.schema_bottlenecks import api_tokens
+from .tokens import PREFIX, hash_token, person_for_token
+
+log = logging.getLogger("foundermode.web")
+
+SECRET_ENV = "FOUNDERMODE_SECRET_KEY"
+SESSION_COOKIE = "fm_session"
+LOGIN_CSRF_COOKIE = "fm_login_csrf"
+SESSION_MAX_AGE = 14 * 86_400
+LINK_TTL = 15 * 60
+LINK_LABEL = "sign-in link"
+LINK_PREFIX = "fml_"
+
+
+def secret_key() -> str:
+    key = os.environ.get(SECRET_ENV)
+    if key:
+        return key
+    log.warning("%s is not set: using a random key for this process (sessions end on restart and do not work across workers)", SECRET_ENV)
+    return secrets.token_urlsafe(48)
+
+
+def serializer(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(request.app.state.secret_key, salt="foundermode.session")
+
+
+# -- who ----------------------------------------------------------------------------------
+
+@dataclass
+class Viewer:
+    person_id: int
+    name: str
+    email: str | None
+    role: str  # leader | engineer
+    csrf: str = ""
+    via: str = "session"  # session | token
+    owns: list[str] = field(default_factory=list)  # resources (and vendors) this person owns
+
+    @property
+    def is_leader(self) -> bool:
+        return self.role == "leader"
+
+    def may_see_person(self, person_id: int) -> bool:
+        return self.is_leader or person_id == self.person_id
+
+
+def leader_emails(config) -> set[str]:
+    org = config.section("org")
+    out = set()
+    if isinstance(org.get("leader"), str):
+        out.add(org["leader"].strip().lower())
+    leaders = org.get("leaders", [])
+    if isinstance(leaders, str):
+        leaders = [leaders]
+    out.update(str(e).strip().lower() for e in leaders if isinstance(e, str))
+    return out
+
+
+def role_of(conn, config, person_id: int) -> tuple[str, list[str]]:
+    """(role, resources owned) for a person: see the module's docstring."""
+    from ..bottlenecks.bottleneck import is_leader, person_keys
+    from ..bottlenecks.resources import load_catalog
+    from ..sources.identities import identity_key
+
+    catalog = load_catalog(config)
+    keys = person_keys(conn, person_id)
+    owns = [r.name for r in [*catalog.resources.values(), *catalog.vendors.values()]
+            if (r.owner and identity_key("", r.owner) in keys)]
+    if any(identity_key("", email) in keys for email in leader_emails(config)) or is_leader(conn, catalog, person_id):
+        return "leader", owns
+    return "engineer", owns
+
+
+def _viewer_for(request: Request, person_id: int, csrf: str, via: str) -> Viewer | None:
+    store, config = request.app.state.store, request.app.state.config
+    with store.read() as conn:
+        row = conn.execute(select(people.c.name, people.c.email).where(people.c.id == person_id)).first()
+        if row is None:
+            return None
+        role, owns = role_of(conn, config, person_id)
+    return Viewer(person_id, row.name, row.email, role, csrf, via, owns)
+
+
+def viewer_of(request: Request, *, bearer: bool = True, cookie: bool = True) -> Viewer | None:
+    """The signed-in person (bearer token first, then the session cookie), or None."""
+    if "fm_viewer" in request.scope:
+        return request.scope["fm_viewer"]
+    viewer = None
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if bearer and scheme.lower() == "bearer" and secret.strip():
+        with request.app.state.store.read() as conn:
+            person_id = person_for_token(conn, secret.strip())
+        if person_id is not None:
+            viewer = _viewer_for(request, person_id, "", "token")
+    elif cookie and request.cookies.get(SESSION_COOKIE):
+        try:
+            data = serializer(request).loads(request.cookies[SESSION_COOKIE], max_age=SESSION_MAX_AGE)
+            viewer = _viewer_for(request, int(data["p"]), str(data["c"]), "session")
+        except (BadSignature, KeyError, TypeError, ValueError):
+            viewer = None
+    request.scope["fm_viewer"] = viewer
+    return viewer
+
+
+class LoginRequired(Exception):
+    """An anonymous request for a page: answered with 303 to /login."""
+
+    def __init__(self, next_url: str):
+        self.next_url = next_url
+
+
+def page_viewer(request: Request) -> Viewer:
+    """Dependency for HTML pages: the signed-in person, or a redirect to the sign-in page."""
+    viewer = viewer_of(request, bearer=False)
+    if viewer is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(target)
+    return viewer
+
+
+def api_viewer(request: Request) -> Viewer:
+    """Dependency for the JSON API: bearer token, or the session cookie on GET; else 401."""
+    viewer = viewer_of(request, cookie=request.method == "GET")
+    if viewer is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "send Authorization: Bearer <token> (foundermode token create EMAIL)", headers={"WWW-Authenticate": "Bearer"})
+    return viewer
+
+
+def require_leader(viewer: Viewer) -> Viewer:
+    if not viewer.is_leader:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "leaders only")
+    return viewer
+
+
+def require_person(viewer: Viewer, person_id: int) -> None:
+    if not viewer.may_see_person(person_id):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "you may read only your own profile")
+
+
+# -- CSRF ----------------------------------------------------------------------------------
+
+def check_csrf(viewer: Viewer, submitted: str | None) -> None:
+    if viewer.via == "token":
+        return  # a bearer token is not sent by a browser on its own: nothing to forge
+    if not submitted or not viewer.csrf or not hmac.compare_digest(str(submitted), viewer.csrf):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "the form's CSRF token is missing or wrong: reload the page and try again")
+
+
+def check_login_csrf(request: Request, submitted: str | None) -> None:
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
+    if not submitted or not cookie or not hmac.compare_digest(str(submitted), cookie):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "the form's CSRF token is missing or wrong: reload the sign-in page and try again")
+
+
+# -- sessions ------------------------------------------------------------------------------
+
+def start_session(request: Request, response, person_id: int) -> None:
+    value = serializer(request).dumps({"p": person_id, "c": secrets.token_urlsafe(24)})
+    response.set_cookie(SESSION_COOKIE, value, max_age=SESSION_MAX_AGE, httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https", path="/")
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+
+
+def end_session(response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+def safe_next(value: str | None) -> str:
+    """Only a path on this site: never an absolute or scheme-relative URL."""
+    if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value
+
+
+def login_url(next_url: str) -> str:
+    return "/login?next=" + quote(next_url, safe="/")
+
+
+# -- sign-in links -------------------------------------------------------------------------
+
+def create_link(conn, person_id: int, now: int) -> str:
+    """A one-time sign-in secret for ``person_id``; stored hashed, never valid as a bearer token."""
+    secret = LINK_PREFIX + secrets.token_urlsafe(32)
+    conn.execute(insert(api_tokens).values(person_id=person_id, token_hash=hash_token(secret), label=LINK_LABEL,
+                                           created_at=now, revoked_at=now + LINK_TTL))
+    return secret
+
+
+def redeem_link(conn, secret: str, now: int) -> int | None:
+    """The person the link names, once: the first redeemer stamps it, later ones get None; expired gives None."""
+    if not secret.startswith(LINK_PREFIX):
+        return None
+    digest = hash_token(secret)
+    row = conn.execute(select(api_tokens.c.id, api_tokens.c.person_id, api_tokens.c.token_hash)
+                       .where(api_tokens.c.token_hash == digest, api_tokens.c.label == LINK_LABEL)).first()
+    if row is None or not hmac.compare_digest(row.token_hash, digest):
+        return None
+    claimed = conn.execute(update(api_tokens).where(api_tokens.c.id == row.id, api_tokens.c.last_used_at.is_(None),
+                                                    api_tokens.c.revoked_at > now).values(last_used_at=now))
+    return row.person_id if claimed.rowcount == 1 else None
+
+
+def send_link(config, email: str, link: str) -> None:
+    """Email the sign-in link now (not through the outbox: a late retry would deliver a dead link)."""
+    from ..notify.channels import send_email
+    from ..notify.outbox import Message
+    from ..notify.settings import load_settings
+
+    settings = load_settings(config).channel("email")
+    if isinstance(settings, str):
+        raise RuntimeError(settings)
+    body = (f"Sign in to foundermode:\n\n{link}\n\nThe link works once, within {LINK_TTL // 60} minutes. "
+            "If you did not ask for it, ignore this email.\n")
+    message = Message(id=0, channel="email", recipient=email, subject="Your foundermode sign-in link", body=body, payload={},
+                      idempotency_key="signin-" + secrets.token_hex(8))
+    send_email(message, settings)
+
+
+__all__ = ["Viewer", "viewer_of", "page_viewer", "api_viewer", "require_leader", "require_person", "check_csrf", "check_login_csrf",
+           "start_session", "end_session", "create_link", "redeem_link", "send_link", "LoginRequired", "PREFIX", "secret_key"]

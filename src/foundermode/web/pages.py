@@ -1,0 +1,322 @@
+"""The server-rendered pages: Overview (the brief), Team, Meetings, Bottlenecks,
+People, Resources, and sign-in.
+
+Pages read with no JavaScript at all: links and plain HTML forms, charts as
+inline SVG drawn by ``charts``. Filters live in the URL (``?days=&until=&team=&repo=``)
+so a view can be shared. Every template is rendered with autoescape on, and
+nothing a user or a repository wrote is ever marked safe: only the SVG that
+``charts`` and the brief draw (they escape every label themselves).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+from typing import Optional
+
+from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from . import auth, charts, views
+from .auth import Viewer, page_viewer
+
+log = logging.getLogger("foundermode.web")
+TEMPLATES = Path(__file__).parent / "templates"
+env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+
+NAV = [
+    ("/", "Overview", "overview", True),
+    ("/team", "Team", "team", True),
+    ("/meetings", "Meetings", "meetings", True),
+    ("/bottlenecks", "Bottlenecks", "bottlenecks", False),
+    ("/people", "People", "people", False),
+    ("/resources", "Resources", "resources", False),
+]
+
+router = APIRouter(include_in_schema=False)
+
+
+def _date(epoch: int | None) -> str:
+    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%d") if epoch else "–"
+
+
+env.globals["date"] = _date
+
+
+def render(name: str, viewer: Viewer | None, here: str = "", status_code: int = 200, **context) -> HTMLResponse:
+    html = env.get_template(name).render(viewer=viewer, nav=NAV, here=here, **context)
+    response = HTMLResponse(html, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def svg(markup: str) -> Markup:
+    """Only for what ``charts`` (or the brief's own drawing) returned: they escape every label."""
+    return Markup(markup)
+
+
+def _scope_label(scope) -> str:
+    return f"{_date(scope.since)} to {_date(scope.until - 1)}" + (f" · team {scope.team}" if scope.team else "")
+
+
+def _now(request: Request) -> int:
+    return request.app.state.clock()
+
+
+# -- pages -------------------------------------------------------------------------------------
+
+@router.get("/")
+def overview(request: Request, viewer: Viewer = Depends(page_viewer)):
+    if not viewer.is_leader:
+        return RedirectResponse("/bottlenecks", status.HTTP_303_SEE_OTHER)
+    from ..brief.render import bars_svg
+
+    filters = views.Filters.of(request)
+    store, config = request.app.state.store, request.app.state.config
+    brief, sections = views.overview(store, config, filters)
+    return render("overview.html", viewer, "overview", title="Overview", brief=brief, sections=sections, filters=filters,
+                  choices=views.choices(store), present={s.key: s.has_content for s in brief.sections},
+                  kind_of=lambda block: type(block).__name__.lower(), chart_for=lambda block: svg(bars_svg(block)))
+
+
+@router.get("/team")
+def team_page(request: Request, viewer: Viewer = Depends(page_viewer)):
+    auth.require_leader(viewer)
+    filters = views.Filters.of(request)
+    store, config = request.app.state.store, request.app.state.config
+    data = views.team_page(store, config, filters)
+    c = data["charts"]
+    drawn = {
+        "output_per_head": svg(charts.line_chart("Commits per head per month", c["output_per_head"]["labels"], c["output_per_head"]["series"], c["output_per_head"]["unit"])),
+        "truck_factor": svg(charts.bar_chart("Truck factor per area", c["truck_factor"]["labels"], c["truck_factor"]["values"])),
+    }
+    return render("team.html", viewer, "team", title="Team", report=data["report"], charts=drawn, filters=filters,
+                  choices=views.choices(store), scope_label=_scope_label(data["report"].scope))
+
+
+@router.get("/meetings")
+def meetings_page(request: Request, viewer: Viewer = Depends(page_viewer)):
+    auth.require_leader(viewer)
+    filters = views.Filters.of(request)
+    store, config = request.app.state.store, request.app.state.config
+    data = views.meetings_page(store, config, filters)
+    c = data["charts"]
+    drawn = {
+        "hours_per_week": svg(charts.line_chart("Meeting hours per week", c["hours_per_week"]["labels"], c["hours_per_week"]["series"], c["hours_per_week"]["unit"])),
+        "focus": svg(charts.bar_chart("Focus hours in the window", c["focus"]["labels"], c["focus"]["values"], " h")),
+    }
+    return render("meetings.html", viewer, "meetings", title="Meetings", charts=drawn, filters=filters, choices=views.choices(store),
+                  **{k: v for k, v in data.items() if k != "charts"})
+
+
+@router.get("/bottlenecks")
+def board_page(request: Request, viewer: Viewer = Depends(page_viewer), status_filter: str = "open"):
+    status_filter = request.query_params.get("status", "open")
+    data = views.board_page(request.app.state.store, _now(request), status_filter, request.query_params.get("resource") or None)
+    c = data["charts"]["time_to_unblock"]
+    drawn = {"time_to_unblock": svg(charts.bar_chart("Median time to unblock", c["labels"], c["values"], " h"))}
+    return render("board.html", viewer, "bottlenecks", title="Bottlenecks", bottlenecks=data["bottlenecks"], metrics=data["metrics"],
+                  charts=drawn, status_filter=status_filter)
+
+
+@router.post("/bottlenecks/report")
+def report_page(request: Request, text: str = Form(""), csrf: str = Form(""), viewer: Viewer = Depends(page_viewer)):
+    auth.check_csrf(viewer, csrf)
+    from ..bottlenecks.intake import report
+
+    try:
+        result = report(request.app.state.store, request.app.state.config, text=text, person_id=viewer.person_id, source="web", now=_now(request))
+    except ValueError as error:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
+    return RedirectResponse(f"/bottlenecks/{result.bottleneck_id}", status.HTTP_303_SEE_OTHER)
+
+
+def _timeline_detail(event: dict) -> str:
+    standard = {"at", "kind", "person", "escalation_id", "report_id"}
+    parts = []
+    for key, value in event.items():
+        if key in standard or value in (None, "", [], {}):
+            continue
+        parts.append(f"{key}: {value if isinstance(value, (str, int, float)) else json.dumps(value, ensure_ascii=False)}")
+    return "; ".join(parts)
+
+
+@router.get("/bottlenecks/{bottleneck_id}")
+def bottleneck_page(bottleneck_id: int, request: Request, viewer: Viewer = Depends(page_viewer)):
+    data = views.bottleneck_page(request.app.state.store, request.app.state.config, bottleneck_id, viewer)
+    return render("bottleneck.html", viewer, "bottlenecks", title=f"Bottleneck #{bottleneck_id}", timeline_detail=_timeline_detail, **data)
+
+
+def _act(request: Request, viewer: Viewer, bottleneck_id: int, csrf: str, verb: str):
+    from ..bottlenecks import actions
+    from ..bottlenecks.bottleneck import BottleneckError, NotAllowed, NotFound
+
+    auth.check_csrf(viewer, csrf)
+    store, config, now = request.app.state.store, request.app.state.config, _now(request)
+    call = {"acknowledge": actions.acknowledge, "resolve": actions.resolve, "vendor": actions.blocked_on_vendor}[verb]
+    try:
+        call(store, config, bottleneck_id, viewer.person_id, now, enforce=True)
+    except NotFound as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
+    except NotAllowed as error:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(error)) from None
+    except (BottleneckError, ValueError) as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+    return RedirectResponse(f"/bottlenecks/{bottleneck_id}", status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/bottlenecks/{bottleneck_id}/acknowledge")
+def acknowledge(bottleneck_id: int, request: Request, csrf: str = Form(""), viewer: Viewer = Depends(page_viewer)):
+    return _act(request, viewer, bottleneck_id, csrf, "acknowledge")
+
+
+@router.post("/bottlenecks/{bottleneck_id}/resolve")
+def resolve(bottleneck_id: int, request: Request, csrf: str = Form(""), viewer: Viewer = Depends(page_viewer)):
+    return _act(request, viewer, bottleneck_id, csrf, "resolve")
+
+
+@router.post("/bottlenecks/{bottleneck_id}/vendor")
+def vendor(bottleneck_id: int, request: Request, csrf: str = Form(""), viewer: Viewer = Depends(page_viewer)):
+    return _act(request, viewer, bottleneck_id, csrf, "vendor")
+
+
+@router.get("/resources")
+def resources_page(request: Request, viewer: Viewer = Depends(page_viewer)):
+    data = views.resources_page(request.app.state.store, request.app.state.config, _now(request))
+    return render("resources.html", viewer, "resources", title="Resources", **data)
+
+
+@router.get("/people")
+def people_page(request: Request, viewer: Viewer = Depends(page_viewer)):
+    if not viewer.is_leader:
+        return RedirectResponse(f"/people/{viewer.person_id}", status.HTTP_303_SEE_OTHER)
+    filters = views.Filters.of(request)
+    data = views.people_page(request.app.state.store, filters)
+    return render("people.html", viewer, "people", title="People", filters=filters, choices=views.choices(request.app.state.store), **data)
+
+
+@router.get("/people/{person_id}")
+def person_page(person_id: int, request: Request, viewer: Viewer = Depends(page_viewer)):
+    auth.require_person(viewer, person_id)
+    filters = views.Filters.of(request)
+    store = request.app.state.store
+    data = views.person_page(store, request.app.state.config, filters, person_id)
+    p = data["profile"]
+    areas_chart = svg(charts.bar_chart("Lines changed per area", [a["area"] for a in p.areas[:12]], [a["lines_changed"] for a in p.areas[:12]]))
+    return render("person.html", viewer, "people", title=p.name, filters=filters, choices=views.choices(store), areas_chart=areas_chart,
+                  scope_label=_scope_label(data["scope"]), **data)
+
+
+# -- sign-in -----------------------------------------------------------------------------------
+
+def _login_form(request: Request, next_url: str, message: str | None = None, tone: str | None = None, status_code: int = 200, template: str = "login.html", **extra):
+    import secrets
+
+    token = request.cookies.get(auth.LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
+    response = render(template, None, title="Sign in", csrf=token, next=auth.safe_next(next_url), message=message, tone=tone, status_code=status_code, **extra)
+    response.set_cookie(auth.LOGIN_CSRF_COOKIE, token, max_age=3600, httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/")
+    return response
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/"):
+    return _login_form(request, next)
+
+
+@router.post("/login/token")
+def login_token(request: Request, token: str = Form(""), csrf: str = Form(""), next: str = Form("/")):
+    from .tokens import person_for_token
+
+    auth.check_login_csrf(request, csrf)
+    with request.app.state.store.read() as conn:
+        person_id = person_for_token(conn, token.strip()) if token.strip() else None
+    if person_id is None:
+        return _login_form(request, next, "That token is unknown or revoked.", "error", status.HTTP_401_UNAUTHORIZED)
+    response = RedirectResponse(auth.safe_next(next), status.HTTP_303_SEE_OTHER)
+    auth.start_session(request, response, person_id)
+    return response
+
+
+@router.post("/login/email")
+def login_email(request: Request, email: str = Form(""), csrf: str = Form(""), next: str = Form("/")):
+    from ..sources.identities import find_person
+
+    auth.check_login_csrf(request, csrf)
+    store, config = request.app.state.store, request.app.state.config
+    sent = "If that address belongs to someone here, a sign-in link is on its way (it works once, within 15 minutes)."
+    address = email.strip()
+    if "@" not in address:
+        return _login_form(request, next, "Give an email address.", "error", status.HTTP_400_BAD_REQUEST)
+    with store.write() as conn:
+        try:
+            person_id = find_person(conn, address)
+        except LookupError:
+            person_id = None
+        secret = auth.create_link(conn, person_id, _now(request)) if person_id is not None else None
+    if secret is not None:
+        base = str(request.base_url).rstrip("/")
+        from urllib.parse import quote
+
+        link = f"{base}/login/link?token={quote(secret)}&next={quote(auth.safe_next(next), safe='/')}"
+        try:
+            auth.send_link(config, address, link)
+        except Exception as error:  # noqa: BLE001 - the page says it could not send; the log says why
+            log.warning("sign-in link for %s not sent: %s", address, error)
+            return _login_form(request, next, "The sign-in email could not be sent: ask an admin to check [notify.email].", "error",
+                               status.HTTP_503_SERVICE_UNAVAILABLE)
+    return _login_form(request, next, sent, "good")
+
+
+@router.get("/login/link")
+def login_link_page(request: Request, token: str = "", next: str = "/"):
+    """The emailed link opens a one-button form: a mail scanner's GET does not use the link up."""
+    return _login_form(request, next, template="link.html", token=token)
+
+
+@router.post("/login/link")
+def login_link(request: Request, token: str = Form(""), csrf: str = Form(""), next: str = Form("/")):
+    auth.check_login_csrf(request, csrf)
+    with request.app.state.store.write() as conn:
+        person_id = auth.redeem_link(conn, token.strip(), _now(request))
+    if person_id is None:
+        return _login_form(request, next, "That sign-in link was already used or has expired: ask for a new one.", "error", status.HTTP_401_UNAUTHORIZED)
+    response = RedirectResponse(auth.safe_next(next), status.HTTP_303_SEE_OTHER)
+    auth.start_session(request, response, person_id)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: str = Form(""), viewer: Viewer = Depends(page_viewer)):
+    auth.check_csrf(viewer, csrf)
+    response = RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
+    auth.end_session(response)
+    return response
+
+
+# -- wiring ------------------------------------------------------------------------------------
+
+def install(app: FastAPI) -> None:
+    """Add the pages, the read API, the session key and the error pages to ``app``."""
+    from . import api
+
+    app.state.secret_key = auth.secret_key()
+    # FastAPI's own /openapi.json, /docs and /redoc answer anyone (and the docs pages pull scripts
+    # from a CDN): off. The schema is served at /api/openapi.json to signed-in callers.
+    app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", None) not in ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc")]
+    app.include_router(api.router)
+    app.include_router(router)
+
+    @app.exception_handler(auth.LoginRequired)
+    async def _login_required(request: Request, exc: auth.LoginRequired):
+        return RedirectResponse(auth.login_url(exc.next_url), status.HTTP_303_SEE_OTHER)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        if request.url.path.startswith("/api/") or request.url.path in ("/health", "/openapi.json") or request.url.path.startswith("/slack"):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        viewer = request.scope.get("fm_viewer")
+        return render("error.html", viewer, title=str(exc.status_code), status_code=exc.status_code, detail=exc.detail)

@@ -1,0 +1,188 @@
+"""What each page and its JSON twin show: calls into the analyses, nothing computed here.
+
+Every function takes the store, the config and the URL's filters and returns
+the analyses' own results (dataclasses and rows), plus chart series picked
+out of them. The pages render these; the API returns them as JSON.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from fastapi import HTTPException, Request, status
+
+DEFAULT_DAYS = {"overview": 7, "team": 90, "meetings": 28, "people": 90}
+
+
+@dataclass
+class Filters:
+    """The view in the URL: ``?days=28&until=2024-03-31&team=payments&repo=api``."""
+
+    days: float | None = None
+    until: str | None = None  # YYYY-MM-DD, or last-commit (the default)
+    team: str | None = None
+    repo: str | None = None
+
+    @classmethod
+    def of(cls, request: Request) -> "Filters":
+        q = request.query_params
+        days = q.get("days") or None
+        try:
+            value = float(days) if days else None
+        except ValueError:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, f"days must be a number, not {days!r}") from None
+        if value is not None and not 0 < value <= 3660:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, "days must be between 0 and 3660")
+        return cls(value, q.get("until") or None, q.get("team") or None, q.get("repo") or None)
+
+    def query(self, **override) -> str:
+        values = {"days": self.days, "until": self.until, "team": self.team, "repo": self.repo, **override}
+        clean = {k: (f"{v:g}" if isinstance(v, float) else v) for k, v in values.items() if v not in (None, "")}
+        return ("?" + urlencode(clean)) if clean else ""
+
+
+def _bad(error: Exception):
+    return HTTPException(status.HTTP_400_BAD_REQUEST, str(error))
+
+
+def window(store, filters: Filters, page: str):
+    """The brief's window: ``days`` long, ending at ``until`` (default: just after the last commit)."""
+    from ..brief.window import resolve_window
+
+    try:
+        with store.read() as conn:
+            return resolve_window(conn, until=filters.until or "last-commit", days=filters.days or DEFAULT_DAYS[page])
+    except ValueError as error:
+        raise _bad(error) from None
+
+
+def scope(store, filters: Filters, page: str):
+    from .. import team
+
+    w = window(store, filters, page)
+    try:
+        return team.window(store, since=w.start, until=w.end, repos=[filters.repo] if filters.repo else None, team=filters.team)
+    except (LookupError, ValueError) as error:
+        raise _bad(error) from None
+
+
+def choices(store) -> dict:
+    """Teams and repositories for the filter form."""
+    from sqlalchemy import select
+
+    from ..store.schema import people, repositories
+
+    with store.read() as conn:
+        teams = sorted(t for (t,) in conn.execute(select(people.c.team).where(people.c.team.is_not(None)).distinct()))
+        repos = [r for (r,) in conn.execute(select(repositories.c.name).order_by(repositories.c.name))]
+    return {"teams": teams, "repos": repos}
+
+
+# -- the pages' data ---------------------------------------------------------------------------
+
+def overview(store, config, filters: Filters):
+    from ..brief import build_brief
+    from ..brief.document import document
+
+    brief = build_brief(store, config, window(store, filters, "overview"))
+    return brief, document(brief)
+
+
+def team_page(store, config, filters: Filters) -> dict:
+    from .. import team
+
+    report = team.report(store, scope(store, filters, "team"), config=config, by_area=True)
+    months = sorted({m.month for m in report.output})
+    teams = sorted({m.team or "everyone" for m in report.output})
+    per_head = {t: [next((m.commits_per_head for m in report.output if m.month == month and (m.team or "everyone") == t), None) for month in months] for t in teams}
+    areas = [t for t in report.truck_factors if t.area is not None]
+    return {
+        "report": report,
+        "charts": {
+            "output_per_head": {"labels": months, "series": per_head, "unit": " commits/head"},
+            "truck_factor": {"labels": [f"{t.repository}:{t.area}" for t in areas], "values": [t.truck_factor for t in areas]},
+        },
+    }
+
+
+def meetings_page(store, config, filters: Filters) -> dict:
+    from ..meetings import load
+    from ..meetings.walkout import WalkoutSettings, walkout_suggestions
+
+    w = window(store, filters, "meetings")
+    settings = load.MeetingSettings.from_config(config)
+    with store.read() as conn:
+        report = load.report(conn, w.start, w.end, settings)
+        walkouts = walkout_suggestions(conn, WalkoutSettings.from_config(config), as_of=w.end)
+    trend = report["trend"]
+    focus = report["focus"]
+    return {
+        "window": w,
+        "settings": settings,
+        "report": report,
+        "walkouts": walkouts,
+        "charts": {
+            "hours_per_week": {"labels": [t.week for t in trend], "series": {"person-hours in meetings": [t.person_hours for t in trend],
+                                                                            "calendar hours": [t.hours for t in trend]}, "unit": " h"},
+            "focus": {"labels": [f.name for f in focus], "values": [f.focus_hours for f in focus]},
+        },
+    }
+
+
+def board_page(store, now: int, status_filter: str = "open", resource: str | None = None) -> dict:
+    from ..bottlenecks import board
+
+    with store.read() as conn:
+        rows = board.list_bottlenecks(conn, now, status=status_filter, resource=resource)
+        metrics = board.metrics(conn, now)
+    unblock = [m for m in metrics if m["by"] == "resource" and m["unblock_median_s"] is not None]
+    return {
+        "bottlenecks": rows,
+        "metrics": metrics,
+        "charts": {"time_to_unblock": {"labels": [m["name"] for m in unblock], "values": [round(m["unblock_median_s"] / 3600, 2) for m in unblock]}},
+    }
+
+
+def bottleneck_page(store, config, bottleneck_id: int, viewer) -> dict:
+    from ..bottlenecks import board
+    from ..bottlenecks.bottleneck import Bottleneck, NotFound
+
+    try:
+        with store.read() as conn:
+            detail = board.bottleneck_detail(conn, bottleneck_id)
+            may_handle = Bottleneck.load(conn, config, bottleneck_id).may_handle(viewer.person_id)
+    except NotFound as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
+    return {"detail": detail, "may_handle": may_handle}
+
+
+def resources_page(store, config, now: int) -> dict:
+    from ..bottlenecks import board
+    from ..bottlenecks.resources import load_catalog
+
+    rows = load_catalog(config).rows()
+    with store.read() as conn:
+        open_rows = board.list_bottlenecks(conn, now)
+    for row in rows:
+        row["open"] = [b for b in open_rows if (b["resource"] or "").casefold() == row["name"].casefold()]
+    return {"resources": rows}
+
+
+def people_page(store, filters: Filters) -> dict:
+    from .. import team
+
+    return {"profiles": team.profiles(store, scope(store, filters, "people"))}
+
+
+def person_page(store, config, filters: Filters, person_id: int) -> dict:
+    from .. import team
+    from ..meetings.walkout import WalkoutSettings, walkout_suggestions
+
+    s = scope(store, filters, "people")
+    try:
+        profile = team.profile(store, person_id, s)
+    except LookupError as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
+    with store.read() as conn:
+        walkouts = walkout_suggestions(conn, WalkoutSettings.from_config(config), as_of=s.until, person_id=person_id)
+    return {"profile": profile, "scope": s, "walkouts": walkouts}
