@@ -66,12 +66,12 @@ def build_history(path) -> History:
     return History(repo=repo, last=last, shas=shas)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def history(tmp_path_factory) -> History:
     return build_history(tmp_path_factory.mktemp("history") / "acme")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def demo(tmp_path_factory, history):
     """``foundermode demo`` run once on the history (it takes a few seconds), shared by the tests."""
     from io import StringIO
