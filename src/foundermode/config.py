@@ -70,7 +70,10 @@ class Config:
         return self.path.parent if self.path else Path.cwd()
 
     def section(self, name: str) -> dict:
-        value = self.raw.get(name, {})
+        """A table of the file; dotted names reach sub-tables ("notify.email")."""
+        value = self.raw
+        for part in name.split("."):
+            value = value.get(part, {}) if isinstance(value, dict) else None
         if not isinstance(value, dict):
             raise ConfigError(self.locate(f"[{name}] must be a table", name))
         return value

@@ -92,6 +92,7 @@ def as_markdown(rows: list[dict], columns: Iterable[str] | None = None, title: s
 
 
 def rich_table(rows: list[dict], columns: Iterable[str] | None = None, title: str | None = None):
+    from rich.markup import escape
     from rich.table import Table
 
     cols = columns_of(rows, columns)
@@ -100,7 +101,8 @@ def rich_table(rows: list[dict], columns: Iterable[str] | None = None, title: st
         numeric = any(isinstance(r.get(col), (int, float)) and not isinstance(r.get(col), bool) for r in rows)
         table.add_column(col.replace("_", " "), justify="right" if numeric else "left", overflow="fold")
     for row in rows:
-        table.add_row(*[cell(row.get(c)) for c in cols])
+        # Cells are data, never markup: "[notify.email]" must print as written.
+        table.add_row(*[escape(cell(row.get(c))) for c in cols])
     return table
 
 
