@@ -84,6 +84,7 @@ def who_to_talk_to(
     limit: int = 10,
 ) -> list[TalkTo]:
     reasons: dict[int, list[Reason]] = defaultdict(list)
+    period = "this week" if window.days == 7 else f"in these {window.days:g} days"
     mine: dict[int, list[Commit]] = defaultdict(list)
     for commit in current:
         mine[commit.author_id].append(commit)
@@ -94,13 +95,13 @@ def who_to_talk_to(
         where = Counter(a for c in theirs for a in commit_areas(c, areas)[:1])
         top = ", ".join(area for area, _ in where.most_common(2)) or "the repository"
         lines = sum(c.additions + c.deletions for c in theirs)
-        reasons[person_id].append(Reason("busiest", f"{_plural(len(theirs), 'commit')} ({lines:,} lines) this week, mostly in {top}", _shas(theirs)))
+        reasons[person_id].append(Reason("busiest", f"{_plural(len(theirs), 'commit')} ({lines:,} lines) {period}, mostly in {top}", _shas(theirs)))
 
     # Riskiest: reverts, dependency changes, very large changes.
     for person_id, theirs in mine.items():
         reverts = [c for c in theirs if c.is_revert]
         if reverts:
-            reasons[person_id].append(Reason("risky", f"reverted work: {_quote(reverts[0].subject)}" + (f" and {len(reverts) - 1} more" if len(reverts) > 1 else ""), _shas(reverts)))
+            reasons[person_id].append(Reason("risky", f"reverted {_quote(_reverted(reverts[0].subject))}" + (f" and {len(reverts) - 1} more" if len(reverts) > 1 else ""), _shas(reverts)))
         deps = [c for c in theirs if any(is_dependency_file(f.path) for f in c.files)]
         if deps:
             files = sorted({f.path.rsplit('/', 1)[-1] for c in deps for f in c.files if is_dependency_file(f.path)})
@@ -128,7 +129,7 @@ def who_to_talk_to(
         touching = [c for c in current if c.repo == key[0] and key[1] in commit_areas(c, areas)]
         for person_id in members:
             theirs = [c for c in touching if c.author_id == person_id] or touching
-            text = f"in the truck factor of {key[1]} ({key[0]}), one of the busiest areas this week ({_plural(len(touching), 'commit')})"
+            text = f"in the truck factor of {key[1]} ({key[0]}), among the code that moved most {period}: {_plural(len(touching), 'commit')} there"
             reasons[person_id].append(Reason("truck_factor", text, _shas(theirs)))
 
     # Sharp changes against the person's own baseline.
@@ -140,13 +141,13 @@ def who_to_talk_to(
         rate = len(before.get(person_id, [])) / baseline_windows
         if rate > 0 and now_count >= SHARP_UP_MIN and now_count >= SHARP_UP_RATIO * rate:
             reasons[person_id].append(
-                Reason("activity_change", f"activity up sharply: {now_count} commits this week against {rate:.1f} a week before", _shas(mine[person_id]))
+                Reason("activity_change", f"activity up sharply: {now_count} commits {period} against {rate:.1f} a window over the {baseline_windows} before", _shas(mine[person_id]))
             )
         elif rate >= SHARP_DOWN_BASELINE and now_count <= SHARP_DOWN_RATIO * rate:
             last = max(before[person_id], key=lambda c: (c.at, c.id))
             evidence = _shas(mine.get(person_id, [])) or _shas(before[person_id])
             reasons[person_id].append(
-                Reason("activity_change", f"activity down sharply: {now_count} commits this week against {rate:.1f} a week before (last before this week: {day(last.at)})", evidence)
+                Reason("activity_change", f"activity down sharply: {now_count} commits {period} against {rate:.1f} a window over the {baseline_windows} before (the last on {day(last.at)})", evidence)
             )
 
     # New joiners: first commit ever in this window or the ones just before.
@@ -176,6 +177,16 @@ def who_to_talk_to(
 
 def _technical(entry: TalkTo) -> bool:
     return entry.commits_in_window > 0 or entry.role == "engineer"
+
+
+def _reverted(subject: str) -> str:
+    """'Revert "Add cache"' -> 'Add cache': what was reverted, as git words it."""
+    text = subject.strip()
+    if text.lower().startswith("revert "):
+        text = text[7:].strip()
+        if len(text) >= 2 and text[0] == text[-1] == '"':
+            text = text[1:-1]
+    return text
 
 
 def _quote(text: str, width: int = 70) -> str:

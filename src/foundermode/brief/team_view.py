@@ -137,9 +137,9 @@ def team_view(store, config, window: Window, authorships: Authorships, hot: dict
             if pid not in now_list:
                 changes.append(ReviewChange(entry.name, entry.team, "left", f"no longer low on several measures against {entry.team}'s median over the last {REVIEW_DAYS} days"))
         if not changes:
-            review_note = f"no change this week: {size} on the review list (over the last {REVIEW_DAYS} days)"
+            review_note = f"no change since the window began: {size} on the review list (over the last {REVIEW_DAYS} days)"
     except ValueError as error:
         review_note = str(error)
-    managers_note = None if managers else "every manager in the org chart has a technical footprint this week (or no org chart is ingested)"
+    managers_note = None if managers else "every manager in the org chart has a technical footprint in the window (or no org chart is ingested)"
     risks.sort(key=lambda r: (r.area is not None, r.truck_factor, r.repo, r.area or ""))
     return TeamView(risks, managers, changes, size, review_note, managers_note)
