@@ -13,8 +13,10 @@ Two matchers share one interface (``build_index``, ``similarity``,
 IDF comes from the documents at hand, never from a shipped third-party corpus:
 an index uses its own reports, and ``foundermode eval grouping`` uses every text
 of the pairs file (labels unused). ``similarity(a, b)`` with nothing else to go
-on uses a flat IDF (plain TF cosine after stop words are dropped): two texts
-alone say nothing about which words are rare.
+on uses the two texts as the collection: a term both share gets a lower weight
+than one only one of them has, exactly as in a two-report index, so its scores
+sit on the same scale and take the same threshold (on the dev pairs the
+max-F1 threshold is 0.095 with two texts and 0.093 with all 1,098).
 
 Scores are in [0, 1]; ``threshold_for(kind)`` is the score at or above which two
 reports are taken to be about the same thing.
@@ -31,8 +33,8 @@ from typing import Hashable, Iterable, Protocol
 # Chosen by `foundermode eval grouping dev.jsonl` (max F1 over the 840 labelled
 # pairs; 5-fold cross-validated figures in docs/benchmarks.md). Re-run it when
 # the features below change: the scale of the scores moves with them.
-DEFAULT_THRESHOLD = 0.25
-SEMANTIC_THRESHOLD = 0.60
+DEFAULT_THRESHOLD = 0.093
+SEMANTIC_THRESHOLD = 0.400
 _THRESHOLDS = {"lexical": DEFAULT_THRESHOLD, "semantic": SEMANTIC_THRESHOLD}
 KINDS = tuple(_THRESHOLDS)
 
@@ -72,7 +74,8 @@ def stem(word: str) -> str:
     for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
         if word.endswith(suffix):
             base = word[: -len(suffix)] + keep
-            if suffix == "s" and word.endswith(("ss", "us", "is")):
+            # "status", "analysis", "access" keep their s; "gpus", "cpus" lose it.
+            if suffix == "s" and (word.endswith(("ss", "is")) or (word.endswith("us") and len(word) > 4)):
                 return word
             if suffix == "es" and not base.endswith(("ch", "sh", "x", "z", "ss")):
                 base = word[:-1]  # "releases" -> "release", "crashes" -> "crash"
@@ -134,6 +137,7 @@ class MatchIndex(Protocol):
     kind: str
 
     def add(self, key: Hashable, text: str) -> None: ...
+    def add_many(self, items: Iterable[tuple[Hashable, str]]) -> None: ...
     def remove(self, key: Hashable) -> None: ...
     def __len__(self) -> int: ...
     def __contains__(self, key: Hashable) -> bool: ...
@@ -190,9 +194,10 @@ class _Space:
     def _norm(self, doc: int) -> float:
         size = len(self.docs)
         cached = self.norms.get(doc)
-        # IDF changes a little with every report added; a norm within 10% of
-        # the current collection size is close enough to rank by, and keeps a
-        # query from recomputing 10,000 norms after every add.
+        # IDF changes a little with every report added. Norms only pick the
+        # candidates (their final scores are exact), so one computed within 10%
+        # of the current collection size is close enough, and a query need not
+        # recompute 10,000 norms after every add.
         if cached is not None and abs(cached[0] - size) * 10 <= size:
             return cached[1]
         fids, values = self.docs[doc]
@@ -201,9 +206,6 @@ class _Space:
         self.norms[doc] = (size, norm)
         return norm
 
-    def cached_norm(self, doc: int) -> float:
-        """The norm as last computed, however stale: good enough to pick candidates."""
-        return self.norms[doc][1]
 
     def query_vector(self, weights: dict[str, float]) -> tuple[dict[int, float], float]:
         """IDF-weighted query over known features, and the norm over all of them."""
@@ -241,17 +243,22 @@ class _Space:
         return scores
 
     def cosine(self, doc: int, vector: dict[int, float], qnorm: float) -> float:
+        """Exact cosine with current IDF: the norm comes free in the same pass."""
         if not qnorm:
             return 0.0
         fids, values = self.docs[doc]
         idf = self.idf_of
         get = vector.get
-        dot = 0.0
+        dot = squares = 0.0
         for fid, weight in zip(fids, values):
+            value = weight * idf(fid)
+            squares += value * value
             q = get(fid)
             if q is not None:
-                dot += q * weight * idf(fid)
-        return min(1.0, dot / (qnorm * self._norm(doc)))
+                dot += q * value
+        if dot <= 0.0:
+            return 0.0
+        return min(1.0, dot / (qnorm * math.sqrt(squares)))
 
 
 class LexicalIndex:
@@ -284,6 +291,10 @@ class LexicalIndex:
         self._doc_of[key] = doc
         self._key_of[doc] = key
 
+    def add_many(self, items: Iterable[tuple[Hashable, str]]) -> None:
+        for key, text in items:
+            self.add(key, text)
+
     def remove(self, key: Hashable) -> None:
         doc = self._doc_of.pop(key)
         del self._key_of[doc]
@@ -307,7 +318,7 @@ class LexicalIndex:
         gscores = self._grams.accumulate(gvec, gnorm, cap)
         # Rank candidates by the approximate blend (norms from the cache), then
         # rescore the best of them exactly, with every feature and current IDF.
-        wnorm_of, gnorm_of = self._words.cached_norm, self._grams.cached_norm
+        wnorm_of, gnorm_of = self._words._norm, self._grams._norm
         approx = {
             doc: blend(wscores.get(doc, 0.0) / wnorm_of(doc), gscores.get(doc, 0.0) / gnorm_of(doc))
             for doc in wscores.keys() | gscores.keys()
@@ -319,6 +330,17 @@ class LexicalIndex:
         ]
         best = heapq.nlargest(k, exact, key=lambda pair: (pair[0], -pair[1]))
         return [(self._key_of[doc], score) for score, doc in best if score > 0.0]
+
+    def score_all(self, text: str) -> list[tuple[Hashable, float]]:
+        """Every indexed report's exact score, best first: what ``query`` approximates, at full cost."""
+        words, grams = featurize(text)
+        wvec, wnorm = self._words.query_vector(words)
+        gvec, gnorm = self._grams.query_vector(grams)
+        scored = [
+            (self._key_of[doc], blend(self._words.cosine(doc, wvec, wnorm), self._grams.cosine(doc, gvec, gnorm)))
+            for doc in self._key_of
+        ]
+        return sorted(scored, key=lambda pair: -pair[1])
 
     def similarity(self, a: str, b: str) -> float:
         """Pairwise score with this index's IDF (what a query would see)."""
@@ -334,11 +356,28 @@ class LexicalIndex:
         return idf
 
 
-def lexical_similarity(a: str, b: str) -> float:
-    """Flat-IDF lexical score: for two texts with no collection around them."""
+def _pair_idf(a: dict[str, float], b: dict[str, float]):
+    # Smoothed IDF with the two texts as the whole collection (N = 2).
+    shared = math.log(3 / 3) + 1.0
+    single = math.log(3 / 2) + 1.0
+
+    def idf(term: str) -> float:
+        return shared if term in a and term in b else single
+
+    return idf
+
+
+def lexical_similarity(a: str, b: str, idf: str = "pair") -> float:
+    """Lexical score for two texts with no index around them.
+
+    ``idf="pair"`` (default) weighs terms as a two-report index would, so the
+    shipped threshold applies; ``idf="flat"`` is plain TF cosine.
+    """
     wa, ga = featurize(a)
     wb, gb = featurize(b)
-    return blend(_cosine(wa, wb), _cosine(ga, gb))
+    if idf == "flat":
+        return blend(_cosine(wa, wb), _cosine(ga, gb))
+    return blend(_cosine(wa, wb, _pair_idf(wa, wb)), _cosine(ga, gb, _pair_idf(ga, gb)))
 
 
 def _check_kind(kind: str) -> None:
@@ -401,3 +440,184 @@ def detect_resource(text: str, resources: dict[str, list[str]]) -> str | None:
                 if best is None or rank > best:
                     best, winner = rank, name
     return winner
+
+
+# -- evaluation -------------------------------------------------------------------
+# Pure functions over (score, label) lists, so `foundermode eval grouping`, the
+# tests and the benchmarks all compute the figures the same way.
+
+
+def confusion(scores: list[float], labels: list[bool], threshold: float) -> dict[str, int]:
+    tp = fp = fn = tn = 0
+    for score, label in zip(scores, labels):
+        predicted = score >= threshold
+        if predicted and label:
+            tp += 1
+        elif predicted:
+            fp += 1
+        elif label:
+            fn += 1
+        else:
+            tn += 1
+    return {"tp": tp, "fp": fp, "fn": fn, "tn": tn}
+
+
+def precision_recall_f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    # 0 rather than undefined when nothing is predicted or nothing is positive.
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+    return precision, recall, f1
+
+
+def roc_auc(scores: list[float], labels: list[bool]) -> float:
+    """Probability that a random duplicate outscores a random non-duplicate (ties count half).
+
+    The Mann-Whitney form of the area under the ROC curve, with average ranks for ties.
+    """
+    positives = sum(1 for label in labels if label)
+    negatives = len(labels) - positives
+    if not positives or not negatives:
+        raise ValueError("ROC-AUC needs at least one positive and one negative pair")
+    order = sorted(range(len(scores)), key=scores.__getitem__)
+    rank_sum = 0.0
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and scores[order[j + 1]] == scores[order[i]]:
+            j += 1
+        average_rank = (i + j) / 2 + 1
+        rank_sum += average_rank * sum(1 for t in order[i : j + 1] if labels[t])
+        i = j + 1
+    return (rank_sum - positives * (positives + 1) / 2) / (positives * negatives)
+
+
+def best_threshold(scores: list[float], labels: list[bool]) -> float:
+    """The threshold with the highest F1 on these pairs.
+
+    Candidates are midpoints between consecutive distinct scores (so the cut
+    does not sit on a training example); among equal F1s the highest threshold
+    wins, preferring fewer false merges.
+    """
+    ranked = sorted(zip(scores, labels), key=lambda pair: -pair[0])
+    positives = sum(1 for label in labels if label)
+    if not ranked or not positives:
+        return 1.0
+    best_f1, best = -1.0, ranked[0][0]
+    tp = fp = 0
+    for i, (score, label) in enumerate(ranked):
+        tp += label
+        fp += not label
+        following = ranked[i + 1][0] if i + 1 < len(ranked) else None
+        if following is not None and following == score:
+            continue  # a threshold cannot split tied scores
+        f1 = 2 * tp / (tp + fp + positives)
+        if f1 > best_f1:
+            best_f1 = f1
+            best = (score + following) / 2 if following is not None else score / 2
+    return best
+
+
+def stratified_folds(labels: list[bool], folds: int, seed: int = 0) -> list[list[int]]:
+    """Indices split into ``folds`` parts with the same share of duplicates in each."""
+    import random
+
+    rng = random.Random(seed)
+    parts: list[list[int]] = [[] for _ in range(folds)]
+    for value in (True, False):
+        members = [i for i, label in enumerate(labels) if bool(label) is value]
+        rng.shuffle(members)
+        for position, index in enumerate(members):
+            parts[position % folds].append(index)
+    return [sorted(part) for part in parts]
+
+
+def metrics_at(scores: list[float], labels: list[bool], threshold: float) -> dict:
+    counts = confusion(scores, labels, threshold)
+    precision, recall, f1 = precision_recall_f1(counts["tp"], counts["fp"], counts["fn"])
+    return {"threshold": threshold, "precision": precision, "recall": recall, "f1": f1, **counts}
+
+
+def evaluate(scores: list[float], labels: list[bool], folds: int = 5, seed: int = 0, groups: list[str] | None = None) -> dict:
+    """In-sample and cross-validated figures for one matcher's scores.
+
+    * in_sample: the threshold chosen on all pairs and the figures on those same
+      pairs (optimistic; this threshold is the one the matcher ships with).
+    * cross_validated: for each of ``folds`` stratified folds, the threshold is
+      chosen on the other folds and applied to this one; the held-out
+      predictions are pooled into one confusion matrix.
+    * by_group (when ``groups`` names a project per pair): each group is scored
+      with the threshold chosen on the other groups, i.e. on another project.
+    """
+    labels = [bool(label) for label in labels]
+    result: dict = {
+        "pairs": len(labels),
+        "duplicates": sum(labels),
+        "roc_auc": roc_auc(scores, labels),
+        "threshold_rule": "max F1 (midpoint between scores, highest on ties)",
+    }
+    threshold = best_threshold(scores, labels)
+    result["in_sample"] = metrics_at(scores, labels, threshold)
+
+    pooled = {"tp": 0, "fp": 0, "fn": 0, "tn": 0}
+    fold_rows = []
+    for number, held_out in enumerate(stratified_folds(labels, folds, seed)):
+        held = set(held_out)
+        train = [i for i in range(len(labels)) if i not in held]
+        cut = best_threshold([scores[i] for i in train], [labels[i] for i in train])
+        row = metrics_at([scores[i] for i in held_out], [labels[i] for i in held_out], cut)
+        row["roc_auc"] = roc_auc([scores[i] for i in held_out], [labels[i] for i in held_out])
+        fold_rows.append({"fold": number, **row})
+        for key in pooled:
+            pooled[key] += row[key]
+    precision, recall, f1 = precision_recall_f1(pooled["tp"], pooled["fp"], pooled["fn"])
+    f1s = [row["f1"] for row in fold_rows]
+    mean = sum(f1s) / len(f1s)
+    result["cross_validated"] = {
+        "folds": folds,
+        "seed": seed,
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "f1_fold_mean": mean,
+        "f1_fold_std": (sum((x - mean) ** 2 for x in f1s) / len(f1s)) ** 0.5,
+        "thresholds": [row["threshold"] for row in fold_rows],
+        **pooled,
+    }
+    result["folds"] = fold_rows
+
+    if groups is not None and len(set(groups)) > 1:
+        by_group = []
+        for group in sorted(set(groups)):
+            inside = [i for i, g in enumerate(groups) if g == group]
+            outside = [i for i, g in enumerate(groups) if g != group]
+            cut = best_threshold([scores[i] for i in outside], [labels[i] for i in outside])
+            g_scores, g_labels = [scores[i] for i in inside], [labels[i] for i in inside]
+            row = {"group": group, "pairs": len(inside), **metrics_at(g_scores, g_labels, cut)}
+            row["roc_auc"] = roc_auc(g_scores, g_labels) if 0 < sum(g_labels) < len(g_labels) else None
+            by_group.append(row)
+        result["by_group"] = by_group
+    return result
+
+
+def pair_scores(pairs: list[tuple[str, str]], kind: str = "lexical", idf: str = "corpus") -> list[float]:
+    """Scores for labelled pairs as the matcher would give them in use.
+
+    For ``lexical`` with ``idf="corpus"``, IDF comes from every distinct text of
+    the pairs (no labels), as an index of open reports gives it in production;
+    ``idf="pair"`` scores each pair on its own (``similarity``), ``"flat"``
+    without IDF.
+    """
+    _check_kind(kind)
+    if kind == "semantic":
+        from .semantic import pair_scores as semantic_pair_scores
+
+        return semantic_pair_scores(pairs)
+    if idf in ("pair", "flat"):
+        return [lexical_similarity(a, b, idf) for a, b in pairs]
+    if idf != "corpus":
+        raise ValueError("idf must be 'corpus', 'pair' or 'flat'")
+    index = LexicalIndex()
+    for number, text in enumerate(dict.fromkeys(t for pair in pairs for t in pair)):
+        index.add(number, text)
+    return [index.similarity(a, b) for a, b in pairs]
