@@ -258,8 +258,8 @@ def _count(number: int, word: str) -> str:
 
 
 def _reporters(org) -> dict[str, object]:
-    """Who reports which blocker: engineers first, product when the history has too few people."""
-    pool = sorted(org.engineers, key=lambda m: (-m.commits, m.name))
+    """Who reports which blocker: the engineers working at the end of the history first, product when there are too few."""
+    pool = sorted(org.engineers, key=lambda m: (-(m.last_commit or 0), -m.commits, m.name))
     extra = [org.staff_titled("Product Manager"), org.staff_titled("Product Designer")]
     people = pool + [p for p in extra if p not in pool]
     pick = lambda i: people[i % len(people)]  # noqa: E731
