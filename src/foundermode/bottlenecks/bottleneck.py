@@ -71,6 +71,19 @@ class Bottleneck:
         return cls(conn, config, catalog or load_catalog(config), row["id"], row["title"], row["resource"], row["status"], row["opened_at"])
 
     @classmethod
+    def touch(cls, conn: Connection, config: Config, bottleneck_id: int, catalog: Catalog, now: int, resource: str | None = None) -> "Bottleneck":
+        """Load a bottleneck a new report joins, marking it updated (and giving it ``resource`` if it had none), in one statement."""
+        row = conn.execute(
+            update(bottlenecks)
+            .where(bottlenecks.c.id == bottleneck_id)
+            .values(updated_at=now, resource=func.coalesce(bottlenecks.c.resource, resource))
+            .returning(bottlenecks.c.id, bottlenecks.c.title, bottlenecks.c.resource, bottlenecks.c.status, bottlenecks.c.opened_at)
+        ).first()
+        if row is None:
+            raise NotFound(f"no bottleneck #{bottleneck_id}")
+        return cls(conn, config, catalog, *row)
+
+    @classmethod
     def open_new(cls, conn: Connection, config: Config, catalog: Catalog, *, text: str, resource: str | None, at: int, now: int) -> "Bottleneck":
         bottleneck_id = conn.execute(
             insert(bottlenecks)
@@ -94,6 +107,12 @@ class Bottleneck:
 
     def reporters(self) -> list[dict]:
         return escalation.reporters(self.conn, self.id)
+
+    def reporter_count(self) -> int:
+        """Distinct people who reported it."""
+        return self.conn.execute(
+            select(func.count(func.distinct(blocker_reports.c.person_id))).where(blocker_reports.c.bottleneck_id == self.id)
+        ).scalar()
 
     def report_ids(self) -> list[int]:
         return [r for (r,) in self.conn.execute(select(blocker_reports.c.id).where(blocker_reports.c.bottleneck_id == self.id).order_by(blocker_reports.c.id))]
@@ -123,9 +142,9 @@ class Bottleneck:
             raise BottleneckError(f"bottleneck #{self.id} is {self.status}")
 
     # -- the rule --------------------------------------------------------------
-    def evaluate(self, now: int) -> escalation.Started | None:
+    def evaluate(self, now: int, reporters: int | None = None) -> escalation.Started | None:
         """Escalate when heard from enough distinct people and nobody has taken it yet."""
-        if self.status != "open" or len(self.reporters()) < self.threshold:
+        if self.status != "open" or (self.reporter_count() if reporters is None else reporters) < self.threshold:
             return None
         return self.escalate(now)
 

@@ -36,14 +36,22 @@ def lock_rule(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RULE_LOCK})
 
 
-def record(conn: Connection, bottleneck_id: int, kind: str, at: int, *, person_id: int | None = None, escalation_id: int | None = None, report_id: int | None = None, **detail) -> None:
-    """Append one timed event to a bottleneck's timeline."""
-    conn.execute(
-        insert(bottleneck_events).values(
-            bottleneck_id=bottleneck_id, escalation_id=escalation_id, report_id=report_id, kind=kind, at=at,
-            person_id=person_id, detail=json.dumps(detail, sort_keys=True, default=str) if detail else None,
-        )
+def event(bottleneck_id: int, kind: str, at: int, *, person_id: int | None = None, escalation_id: int | None = None, report_id: int | None = None, **detail) -> dict:
+    """One timed event on a bottleneck's timeline, as a row to insert."""
+    return dict(
+        bottleneck_id=bottleneck_id, escalation_id=escalation_id, report_id=report_id, kind=kind, at=at,
+        person_id=person_id, detail=json.dumps(detail, sort_keys=True, default=str) if detail else None,
     )
+
+
+def record(conn: Connection, bottleneck_id: int, kind: str, at: int, **fields) -> None:
+    """Append one timed event to a bottleneck's timeline."""
+    conn.execute(insert(bottleneck_events).values(event(bottleneck_id, kind, at, **fields)))
+
+
+def record_all(conn: Connection, rows: list[dict]) -> None:
+    """Several events in one statement (one round trip: intake is on the hot path)."""
+    conn.execute(insert(bottleneck_events).values(rows))
 
 
 def person_by_email(conn: Connection, email: str | None) -> int | None:

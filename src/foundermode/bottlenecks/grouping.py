@@ -23,6 +23,9 @@ CLOSED = ("resolved", "merged")
 # Two reports naming the same resource need less textual overlap to be one bottleneck.
 SAME_RESOURCE_FACTOR = 0.5
 CANDIDATES = 10
+# Reports of one bottleneck beyond the first few say the same thing again: indexing
+# them would only slow every query down as a busy bottleneck collects reports.
+PER_BOTTLENECK = 12
 
 
 @dataclass(frozen=True)
@@ -58,35 +61,32 @@ class ReportIndex:
         self.report_mark = 0
         self.event_mark = 0
         self.lock = threading.RLock()
+        self.per_bottleneck: dict[int, int] = {}
 
     def sync(self, conn: Connection) -> None:
-        newest = conn.execute(select(func.max(blocker_reports.c.id))).scalar() or 0
-        if newest < self.report_mark:  # the store was emptied or replaced: start over
-            self.__init__(self.kind)
         rows = conn.execute(
-            select(blocker_reports.c.id, blocker_reports.c.text)
+            select(blocker_reports.c.id, blocker_reports.c.text, blocker_reports.c.bottleneck_id)
             .join(bottlenecks, bottlenecks.c.id == blocker_reports.c.bottleneck_id)
             .where(blocker_reports.c.id > self.report_mark, bottlenecks.c.status.not_in(CLOSED))
             .order_by(blocker_reports.c.id)
         ).all()
-        for report_id, text in rows:
-            if report_id not in self.index:
-                self.index.add(report_id, text)
-        self.report_mark = max(self.report_mark, newest)
-        closed = conn.execute(
-            select(bottleneck_events.c.id, bottleneck_events.c.bottleneck_id)
-            .where(bottleneck_events.c.id > self.event_mark, bottleneck_events.c.kind.in_(("resolved", "merged")))
-            .order_by(bottleneck_events.c.id)
+        for report_id, text, bottleneck_id in rows:
+            self.add(report_id, text, bottleneck_id)
+        events = conn.execute(
+            select(bottleneck_events.c.id, bottleneck_events.c.kind, bottleneck_events.c.bottleneck_id).where(bottleneck_events.c.id > self.event_mark)
         ).all()
+        closed = {b for _, kind, b in events if kind in ("resolved", "merged")}
         if closed:
-            ids = {b for _, b in closed}
-            for (report_id,) in conn.execute(select(blocker_reports.c.id).where(blocker_reports.c.bottleneck_id.in_(ids))):
+            for (report_id,) in conn.execute(select(blocker_reports.c.id).where(blocker_reports.c.bottleneck_id.in_(closed))):
                 self.discard(report_id)
-        self.event_mark = conn.execute(select(func.max(bottleneck_events.c.id))).scalar() or 0
+        self.event_mark = max([self.event_mark, *(e for e, _, _ in events)])
 
-    def add(self, report_id: int, text: str) -> None:
-        self.index.add(report_id, text)
+    def add(self, report_id: int, text: str, bottleneck_id: int) -> None:
         self.report_mark = max(self.report_mark, report_id)
+        if report_id in self.index or self.per_bottleneck.get(bottleneck_id, 0) >= PER_BOTTLENECK:
+            return
+        self.index.add(report_id, text)
+        self.per_bottleneck[bottleneck_id] = self.per_bottleneck.get(bottleneck_id, 0) + 1
 
     def discard(self, report_id: int) -> None:
         if report_id in self.index:

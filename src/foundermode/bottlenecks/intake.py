@@ -17,7 +17,7 @@ from ..store import now as clock_now
 from ..store.schema_bottlenecks import blocker_reports
 from . import matching
 from .bottleneck import Bottleneck
-from .escalation import lock_rule, record
+from .escalation import event, lock_rule, record_all
 from .grouping import ReportIndex, choose, forget, index_for
 from .resources import Catalog, load_catalog
 
@@ -105,12 +105,7 @@ def place(conn: Connection, config: Config, catalog: Catalog, index: ReportIndex
     chosen = choose(index.candidates(conn, blocker.text), resource, catalog.match_threshold)
     at = blocker.reported_at or now
     if chosen:
-        bottleneck = Bottleneck.load(conn, config, chosen.bottleneck_id, catalog)
-        if bottleneck.resource_name is None and resource:
-            bottleneck._set(now, resource=resource)
-            bottleneck.resource_name = resource
-        else:
-            bottleneck._set(now)
+        bottleneck = Bottleneck.touch(conn, config, chosen.bottleneck_id, catalog, now, resource)
     else:
         bottleneck = Bottleneck.open_new(conn, config, catalog, text=blocker.text, resource=resource, at=at, now=now)
     report_id = conn.execute(
@@ -119,10 +114,13 @@ def place(conn: Connection, config: Config, catalog: Catalog, index: ReportIndex
                 reported_at=at, received_at=now, pinned=False)
         .returning(blocker_reports.c.id)
     ).scalar_one()
-    index.add(report_id, blocker.text)
-    record(conn, bottleneck.id, "reported", at, person_id=person_id, report_id=report_id, source=source)
-    record(conn, bottleneck.id, "grouped", now, person_id=person_id, report_id=report_id, opened=chosen is None,
-           score=round(chosen.score, 4) if chosen else None, like=chosen.report_id if chosen else None, resource=resource)
-    started = bottleneck.evaluate(now)
+    index.add(report_id, blocker.text, bottleneck.id)
+    record_all(conn, [
+        event(bottleneck.id, "reported", at, person_id=person_id, report_id=report_id, source=source),
+        event(bottleneck.id, "grouped", now, person_id=person_id, report_id=report_id, opened=chosen is None,
+              score=round(chosen.score, 4) if chosen else None, like=chosen.report_id if chosen else None, resource=resource),
+    ])
+    reporters = bottleneck.reporter_count()
+    started = bottleneck.evaluate(now, reporters)
     return Intake(report_id, bottleneck.id, opened=chosen is None, resource=bottleneck.resource_name,
-                  score=chosen.score if chosen else None, reporters=len(bottleneck.reporters()), escalated=started is not None)
+                  score=chosen.score if chosen else None, reporters=reporters, escalated=started is not None)
