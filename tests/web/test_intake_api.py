@@ -93,6 +93,8 @@ def test_health_needs_no_token_and_the_api_does(api, store):
     assert api.get("/api/bottlenecks", headers=auth(token)).status_code == 200
     with store.read() as conn:
         hashes = [h for (h,) in conn.execute(select(api_tokens.c.token_hash))]
+        used = dict(conn.execute(select(api_tokens.c.token_hash, api_tokens.c.last_used_at)).all())
+    assert used[hash_token(token)] == MONDAY and used[hash_token(api.tokens["bob@example.com"])] is None
     assert hash_token(token) in hashes and token not in hashes  # only the hash is kept
     with store.write() as conn:
         token_id = conn.execute(select(api_tokens.c.id).where(api_tokens.c.token_hash == hash_token(token))).scalar()

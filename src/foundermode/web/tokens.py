@@ -18,6 +18,9 @@ from ..store.schema import people
 from ..store.schema_bottlenecks import api_tokens
 
 PREFIX = "fm_"
+# last_used_at is refreshed at most this often: a write per request would queue every
+# API call behind the store's write lock.
+USED_EVERY = 300
 
 
 def hash_token(secret: str) -> str:
@@ -49,14 +52,23 @@ def list_tokens(conn: Connection) -> list[dict]:
     return [dict(r) for r in rows]
 
 
-def person_for_token(conn: Connection, secret: str) -> int | None:
-    """The person a live token names, or None."""
+def token_for(conn: Connection, secret: str):
+    """(token id, person id, last used) of a live token, or None."""
     digest = hash_token(secret)
-    row = conn.execute(select(api_tokens.c.person_id, api_tokens.c.token_hash).where(api_tokens.c.token_hash == digest, api_tokens.c.revoked_at.is_(None))).first()
+    row = conn.execute(
+        select(api_tokens.c.id, api_tokens.c.person_id, api_tokens.c.token_hash, api_tokens.c.last_used_at)
+        .where(api_tokens.c.token_hash == digest, api_tokens.c.revoked_at.is_(None))
+    ).first()
     # The lookup is by hash (an index, not the secret); compare anyway so no code path ever == a secret.
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None
-    return row.person_id
+    return row
+
+
+def person_for_token(conn: Connection, secret: str) -> int | None:
+    """The person a live token names, or None."""
+    row = token_for(conn, secret)
+    return row.person_id if row else None
 
 
 @dataclass(frozen=True)
@@ -74,11 +86,15 @@ def current_person(request: Request) -> Caller:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "send Authorization: Bearer <token> (foundermode token create EMAIL)", headers={"WWW-Authenticate": "Bearer"})
     store = request.app.state.store
     with store.read() as conn:
-        person_id = person_for_token(conn, secret.strip())
-        row = conn.execute(select(people.c.name, people.c.email).where(people.c.id == person_id)).first() if person_id else None
+        token = token_for(conn, secret.strip())
+        row = conn.execute(select(people.c.name, people.c.email).where(people.c.id == token.person_id)).first() if token else None
     if row is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown or revoked token", headers={"WWW-Authenticate": "Bearer"})
-    return Caller(person_id, row.name, row.email)
+    now = request.app.state.clock()
+    if token.last_used_at is None or now - token.last_used_at >= USED_EVERY:
+        with store.write() as conn:
+            conn.execute(update(api_tokens).where(api_tokens.c.id == token.id).values(last_used_at=now))
+    return Caller(token.person_id, row.name, row.email)
 
 
 CurrentPerson = Depends(current_person)
