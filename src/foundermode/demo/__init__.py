@@ -159,7 +159,7 @@ def run_demo(repository: Path, folder: Path, console=None, seed: int | None = No
         (folder / "brief.html").write_text(render(brief, "html"), encoding="utf-8")
         say(f"\n[bold]The brief for the last week of the history[/]: {window.label()}, ending at the last commit\n")
         render(brief, "table", console=console)
-        _next_steps(folder, say)
+        _next_steps(folder, store, org, say)
         for note in result.skipped:
             say(f"[yellow]note[/]: {note}")
         return result
@@ -277,13 +277,37 @@ def _owners(org) -> dict[str, object]:
     return {RESOURCE_NAMES["ci"]: platform, RESOURCE_NAMES["staging"]: staging}
 
 
-def _next_steps(folder: Path, say) -> None:
+def _next_steps(folder: Path, store, org, say) -> None:
     from ..cli.common import app
 
-    names = {getattr(c, "name", None) or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
+    names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
     say(f"\n[bold]Open the brief[/]: {folder / 'brief.html'} (one self-contained file: no network) · Markdown: {folder / 'brief.md'}")
     say(f"Again, from the demo's folder: cd {folder} && foundermode brief --until last-commit")
-    if "serve" in names:
-        say(f"The web dashboard: cd {folder} && foundermode serve, then open the address it prints.")
-    else:
+    if "serve" not in names:
         say(f"The web dashboard, when available in this build: cd {folder} && foundermode serve")
+        return
+    token = _leader_token(store, org)
+    # --no-tick: the demo's escalations are dated at the end of the history; a live clock would run them on.
+    say(f"The web dashboard: cd {folder} && foundermode serve --no-tick, open http://127.0.0.1:8000 and sign in as the leader "
+        + (f"with the token {token} (also in leader-token.txt)" if token else "with a token from foundermode token create " + org.leader.email))
+    if token:
+        (folder / "leader-token.txt").write_text(token + "\n", encoding="utf-8")
+
+
+def _leader_token(store, org) -> str | None:
+    """A sign-in token for the demo's fictional leader: demo data, so it is fine to print."""
+    try:
+        from ..web.tokens import create_token
+    except ImportError:
+        return None
+    from sqlalchemy import select
+
+    from ..sources.identities import identity_key
+    from ..store import now
+    from ..store.schema import identities
+
+    with store.write() as conn:
+        person = conn.execute(select(identities.c.person_id).where(identities.c.key == identity_key("", org.leader.email))).scalar()
+        if person is None:
+            return None
+        return create_token(conn, person, now(), label="foundermode demo")[1]
