@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 from sqlalchemy import select
@@ -46,15 +45,30 @@ def test_demo_builds_every_input_and_a_brief_with_every_section(demo, history):
 
     markdown = (folder / "brief.md").read_text(encoding="utf-8")
     for _, title in SECTIONS:
-        assert f"## {title.replace(chr(39), chr(39))}" in markdown
+        assert f"## {title}" in markdown
+    assert (folder / "leader-token.txt").read_text().startswith("fm_"), "the dashboard can be opened as the leader"
 
 
-def test_demo_talk_to_names_engineers_with_evidence(demo):
+def test_demo_talk_to_names_engineers_with_evidence_in_the_demo_store(demo):
+    from foundermode.store import open_store
+    from foundermode.store.schema import commits
+    from foundermode.store.schema_bottlenecks import blocker_reports
+
     talk = demo.brief.section("talk_to").data
     engineers = {m.name for m in demo.org.engineers}
     assert any(entry.name in engineers for entry in talk), "never only managers"
-    assert all(reason.commits or reason.reports for entry in talk for reason in entry.reasons)
     assert any(reason.kind == "bottleneck" for entry in talk for reason in entry.reasons)
+    store = open_store(f"sqlite:///{demo.folder / '.foundermode' / 'foundermode.db'}")
+    try:
+        with store.read() as conn:
+            shas = set(conn.execute(select(commits.c.sha)).scalars())
+            reports = set(conn.execute(select(blocker_reports.c.id)).scalars())
+    finally:
+        store.dispose()
+    for entry in talk:
+        for reason in entry.reasons:
+            assert reason.commits or reason.reports, f"{entry.name}: {reason.text}"
+            assert set(reason.commits) <= shas and set(reason.reports) <= reports, f"{entry.name}: {reason.text}"
 
 
 def test_demo_store_is_the_folders_own_and_the_cli_reads_it(demo, monkeypatch):
