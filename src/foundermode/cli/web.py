@@ -1,0 +1,90 @@
+"""``foundermode serve``: the web dashboard and API under uvicorn, with the escalation tick in the background."""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Optional
+
+import typer
+
+from .common import app, err_console, get_config, state
+
+log = logging.getLogger("foundermode.web")
+
+
+def build_app(config, db_url: str, *, tick_every: float | None = None):
+    """The app for ``db_url``; with ``tick_every`` the escalation tick runs every that many seconds while it serves."""
+    from contextlib import asynccontextmanager
+
+    from ..store import open_store
+    from ..web.app import create_app
+
+    store = open_store(db_url)
+    web = create_app(store, config)
+    if tick_every:
+        stop = threading.Event()
+
+        def loop():
+            from ..bottlenecks.engine import tick
+
+            while not stop.wait(tick_every):
+                try:
+                    tick(store, config)
+                except Exception:  # noqa: BLE001 - a failing tick is logged and tried again next round
+                    log.exception("escalation tick failed")
+
+        @asynccontextmanager
+        async def lifespan(_app):
+            worker = threading.Thread(target=loop, name="foundermode-tick", daemon=True)
+            worker.start()
+            try:
+                yield
+            finally:
+                stop.set()
+                worker.join(timeout=5)
+                store.dispose()
+
+        web.router.lifespan_context = lifespan
+    return web
+
+
+def app_factory():
+    """uvicorn's factory for ``--workers`` > 1: each worker builds its app from the environment."""
+    import os
+
+    from ..config import load_config
+
+    config = load_config(os.environ.get("FOUNDERMODE_SERVE_CONFIG") or None)
+    every = float(os.environ.get("FOUNDERMODE_SERVE_TICK", "0") or 0)
+    return build_app(config, config.database_url(os.environ.get("FOUNDERMODE_SERVE_DB") or None), tick_every=every or None)
+
+
+@app.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0 for every interface; put it behind TLS)."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (set FOUNDERMODE_SECRET_KEY so they share sessions)."),
+    no_tick: bool = typer.Option(False, "--no-tick", help="Do not run the escalation tick in the background (run `foundermode tick` from cron instead)."),
+    tick_every: float = typer.Option(60.0, "--tick-every", min=1.0, help="Seconds between escalation ticks."),
+    log_level: str = typer.Option("warning", "--log-level", help="uvicorn's log level."),
+):
+    """The web dashboard and JSON API (OpenAPI at /api/openapi.json), with the escalation tick running in the background."""
+    import os
+
+    import uvicorn
+
+    config = get_config()
+    db_url = config.database_url(state.db)
+    if workers > 1 and not os.environ.get("FOUNDERMODE_SECRET_KEY"):
+        err_console.print("[yellow]warning:[/] FOUNDERMODE_SECRET_KEY is not set: each worker would sign sessions with its own key")
+    every = None if no_tick else tick_every
+    tick_note = "off (--no-tick)" if no_tick else f"every {tick_every:g} s" + (" in each worker" if workers > 1 else "")
+    err_console.print(f"foundermode serving on http://{host}:{port} (store {db_url.split('@')[-1]}, tick {tick_note})", highlight=False)
+    if workers > 1:
+        os.environ["FOUNDERMODE_SERVE_DB"] = db_url
+        if config.path:
+            os.environ["FOUNDERMODE_SERVE_CONFIG"] = str(config.path)
+        os.environ["FOUNDERMODE_SERVE_TICK"] = str(every or 0)
+        uvicorn.run("foundermode.cli.web:app_factory", factory=True, host=host, port=port, workers=workers, log_level=log_level)
+    else:
+        uvicorn.run(build_app(config, db_url, tick_every=every), host=host, port=port, log_level=log_level)
