@@ -54,98 +54,135 @@ class Brief:
         return next(s for s in self.sections if s.key == key)
 
 
+@dataclass
+class _Inputs:
+    """What every section reads, loaded once."""
+
+    store: Any
+    config: Any
+    window: Window
+    repos: list[str]
+    people: dict
+    current: list
+    baseline: list
+    areas: AreaMap
+    firsts: dict
+    report: Any = None  # the state of each area, once computed
+    hot_truck: dict = field(default_factory=dict)
+
+
 def build_brief(store, config, window: Window) -> Brief:
     from ..store.queries import list_repositories
+    from .team_view import Authorships
 
     with store.read() as conn:
-        repos = [r["name"] for r in list_repositories(conn)]
-        people = load_people(conn)
         current = load_commits(conn, window)
         baseline = load_commits(conn, window.previous(BASELINE_WINDOWS))
-        areas = AreaMap.load(conn) if (current or baseline) else AreaMap({})
-        firsts = first_commit_times(conn)
+        inputs = _Inputs(
+            store, config, window,
+            repos=[r["name"] for r in list_repositories(conn)],
+            people=load_people(conn),
+            current=current,
+            baseline=baseline,
+            areas=AreaMap.load(conn) if (current or baseline) else AreaMap({}),
+            firsts=first_commit_times(conn),
+        )
     generated = int(time.time())
     # Ages and "open now" are read at the window's end when the window is in the past.
-    brief = Brief(window, window.label(), generated, repos, as_of=min(generated, window.end))
-    add = brief.sections.append
+    brief = Brief(window, window.label(), generated, inputs.repos, as_of=min(generated, window.end))
+    authorships = Authorships(store, config)  # read from git once, shared by talk-to and team
     titles = dict(SECTIONS)
+    brief.sections = [
+        _areas_section(Section("areas", titles["areas"]), inputs),
+        _talk_section(Section("talk_to", titles["talk_to"]), inputs, authorships),
+        _time_split_section(Section("time_split", titles["time_split"]), inputs),
+        _bottlenecks_section(Section("bottlenecks", titles["bottlenecks"]), inputs, brief.as_of),
+        _meetings_section(Section("meetings", titles["meetings"]), inputs, brief.as_of),
+        _team_section(Section("team", titles["team"]), inputs, authorships),
+    ]
+    return brief
 
-    area_section = Section("areas", titles["areas"])
-    report = None
-    if not repos:
-        area_section.note = "no repositories ingested: foundermode ingest git PATH"
-    elif not current and not baseline:
-        area_section.note = f"no commits between {window.label()} or the {BASELINE_WINDOWS} weeks before: try --until last-commit"
+
+def _areas_section(section: Section, inputs: _Inputs) -> Section:
+    if not inputs.repos:
+        section.note = "no repositories ingested: foundermode ingest git PATH"
+    elif not inputs.current and not inputs.baseline:
+        section.note = f"no commits between {inputs.window.label()} or in the {BASELINE_WINDOWS} windows before: try --until last-commit"
     else:
-        report = state_of_areas(window, current, baseline, areas, people)
-        area_section.data = report
-        if not current:
-            area_section.note = "no commits in the window; the areas below went quiet"
-    add(area_section)
+        inputs.report = section.data = state_of_areas(inputs.window, inputs.current, inputs.baseline, inputs.areas, inputs.people)
+        if not inputs.current:
+            section.note = "no commits in the window; the areas below went quiet"
+    return section
 
-    from .team_view import Authorships, hot_area_truck_factors, team_view
 
-    authorships = Authorships(store, config)
-    hot = [(a.repo, a.area) for a in report.areas[:3]] if report else []
+def _talk_section(section: Section, inputs: _Inputs, authorships) -> Section:
+    from .areas import AreasReport
+    from .team_view import hot_area_truck_factors
 
-    talk = Section("talk_to", titles["talk_to"])
+    hot = [(a.repo, a.area) for a in inputs.report.areas[:3]] if inputs.report else []
     caveats: list[str] = []
     # A failing input narrows the reasons; it does not remove the section.
-    open_reports = _attempt(caveats, "open blocker reports", lambda: _open_reports(store)) or []
-    hot_truck = (_attempt(caveats, "truck factors of hot areas", lambda: hot_area_truck_factors(authorships, areas, hot)) if hot else None) or {}
-    truck = {key: tf.person_ids for key, tf in hot_truck.items()}
-    if report is not None or open_reports:
-        from .areas import AreasReport
+    open_reports = _attempt(caveats, "open blocker reports", lambda: _open_reports(inputs.store)) or []
+    if hot:
+        inputs.hot_truck = _attempt(caveats, "truck factors of hot areas", lambda: hot_area_truck_factors(authorships, inputs.areas, hot)) or {}
+    if inputs.report is None and not open_reports:
+        section.note = "nothing to go on: ingest git history (foundermode ingest git PATH) or report blockers"
+        return section
+    report = inputs.report or AreasReport(0, 0, 0, 0, 0, [], [], [], [], [])
+    truck = {key: tf.person_ids for key, tf in inputs.hot_truck.items()}
+    entries = who_to_talk_to(inputs.window, inputs.current, inputs.baseline, BASELINE_WINDOWS, inputs.areas, report, inputs.people, inputs.firsts, open_reports, truck)
+    section.data = entries or None
+    if not entries:
+        caveats.insert(0, "nobody stands out in this window: no commits or open blocker reports")
+    section.note = "; ".join(caveats) or None
+    return section
 
-        empty = AreasReport(0, 0, 0, 0, 0, [], [], [], [], [])
-        entries = who_to_talk_to(window, current, baseline, BASELINE_WINDOWS, areas, report or empty, people, firsts, open_reports or [], truck or {})
-        talk.data = entries or None
-        if not entries:
-            caveats.insert(0, "nobody stands out in this window: no commits or open blocker reports")
-        talk.note = "; ".join(caveats) or None
-    else:
-        talk.note = "nothing to go on: ingest git history (foundermode ingest git PATH) or report blockers"
-    add(talk)
 
-    split = Section("time_split", titles["time_split"])
+def _time_split_section(section: Section, inputs: _Inputs) -> Section:
     from .time_split import TimeSplitUnavailable, leader_time_split
 
     try:
-        with store.read() as conn:
-            split.data = leader_time_split(conn, config, window)
+        with inputs.store.read() as conn:
+            section.data = leader_time_split(conn, inputs.config, inputs.window)
     except TimeSplitUnavailable as why:
-        split.note = str(why)
+        section.note = str(why)
     except Exception as error:  # noqa: BLE001 - one failing section must not take the brief down
-        split.error = _describe(error)
-    add(split)
+        section.error = _describe(error)
+    return section
 
-    blockers = Section("bottlenecks", titles["bottlenecks"])
-    from .inputs import bottlenecks_view, meetings_view
 
-    with store.read() as conn:
-        blockers.data = _guard(blockers, lambda: bottlenecks_view(conn, window, brief.as_of))
-    if blockers.data is None and blockers.error is None:
-        blockers.note = "no blocker reports: foundermode blocker report \"TEXT\" --by EMAIL"
-    add(blockers)
+def _bottlenecks_section(section: Section, inputs: _Inputs, as_of: int) -> Section:
+    from .inputs import bottlenecks_view
 
-    meets = Section("meetings", titles["meetings"])
-    with store.read() as conn:
-        meets.data = _guard(meets, lambda: meetings_view(conn, window, config))
-    if meets.data is not None:
-        _add_walk_outs(store, config, brief.as_of, meets)
-    elif meets.error is None:
-        meets.note = f"no meetings between {window.label()}: foundermode ingest calendar FOLDER_OF_ICS"
-    add(meets)
+    with inputs.store.read() as conn:
+        section.data = _guard(section, lambda: bottlenecks_view(conn, inputs.window, as_of))
+    if section.data is None and section.error is None:
+        section.note = "no blocker reports: foundermode blocker report \"TEXT\" --by EMAIL"
+    return section
 
-    team_section = Section("team", titles["team"])
-    if not repos:
-        team_section.note = "no repositories ingested: foundermode ingest git PATH"
-    else:
-        team_section.data = _guard(team_section, lambda: team_view(store, config, window, authorships, hot_truck))
-        if authorships.error:
-            team_section.note = f"truck factor unavailable: {authorships.error}"
-    add(team_section)
-    return brief
+
+def _meetings_section(section: Section, inputs: _Inputs, as_of: int) -> Section:
+    from .inputs import meetings_view
+
+    with inputs.store.read() as conn:
+        section.data = _guard(section, lambda: meetings_view(conn, inputs.window, inputs.config))
+    if section.data is not None:
+        _add_walk_outs(inputs.store, inputs.config, as_of, section)
+    elif section.error is None:
+        section.note = f"no meetings between {inputs.window.label()}: foundermode ingest calendar FOLDER_OF_ICS"
+    return section
+
+
+def _team_section(section: Section, inputs: _Inputs, authorships) -> Section:
+    from .team_view import team_view
+
+    if not inputs.repos:
+        section.note = "no repositories ingested: foundermode ingest git PATH"
+        return section
+    section.data = _guard(section, lambda: team_view(inputs.store, inputs.config, inputs.window, authorships, inputs.hot_truck))
+    if authorships.error:
+        section.note = f"truck factor unavailable: {authorships.error}"
+    return section
 
 
 def _open_reports(store):
