@@ -69,7 +69,11 @@ def ingest_repository(
     config: Config | None = None,
     jobs: int | None = None,
     progress: Progress | None = None,
+    reader=read_commits,
 ) -> IngestResult:
+    """Ingest one repository. ``reader(path, shas, jobs=, warnings=)`` yields batches of
+    parsed commits; the default reads them with parallel git processes on this
+    machine, the Dask one spreads a large history over a cluster's workers."""
     config = config or Config()
     progress = progress or NoProgress()
     info = inspect_repo(path)
@@ -113,7 +117,7 @@ def ingest_repository(
 
         progress.start(len(shas))
         writer = _CommitWriter(conn, repo_id, info, config)
-        for batch in read_commits(info.path, shas, jobs=jobs, warnings=warnings):
+        for batch in reader(info.path, shas, jobs=jobs, warnings=warnings):
             writer.write(batch)
             progress.advance(len(batch))
         writer.flag_generated()

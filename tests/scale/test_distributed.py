@@ -138,3 +138,15 @@ def test_clone_urls_are_cached_and_fetched_incrementally(tmp_path, repo):
 
     head = subprocess.run(["git", "-C", str(second), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
     assert head == repo.head()
+
+
+def test_a_large_history_is_split_over_the_workers(tmp_path, store_url):
+    """Above split_over commits, commit ranges are read on every worker; the store is the same as serial."""
+    path = fast_history(tmp_path / "long", commits=1500, authors=6, files=40)
+    serial_url = f"sqlite:///{tmp_path / 'serial-long.db'}"
+    serial = open_store(serial_url)
+    ingest_repository(serial, path)
+    serial.dispose()
+    results = ingest_distributed(store_url, [str(path)], scheduler="local", workers=2, split_over=200, cache=tmp_path / "cache")
+    assert results[0]["new_commits"] == 1500, results
+    assert store_contents(store_url) == store_contents(serial_url)

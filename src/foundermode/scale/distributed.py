@@ -97,17 +97,53 @@ def estimated_commits(location: str) -> int:
     return int(result.stdout.strip() or 0) if result.returncode == 0 else 0
 
 
-def ingest_one(db_url: str, location: str, cache: str, jobs: int | None, config_path: str | None) -> dict:
+def read_slice_task(repo: str, shas: list[str]) -> tuple[list, list[str]]:
+    """One commit range of a large history, read on whichever worker is free."""
+    from ..sources.git import read_slice
+
+    warnings: list[str] = []
+    return read_slice(Path(repo), shas, warnings), warnings
+
+
+def cluster_reader(min_slice: int = 500):
+    """A reader for ingest_repository that spreads a history's commit ranges over the cluster.
+
+    It runs inside the repository's task: the task secedes while it waits, so
+    its own worker reads ranges too; the task alone writes, in one transaction.
+    """
+
+    def read(repo: Path, shas: list[str], jobs=None, warnings=None):
+        from distributed import as_completed, worker_client
+
+        with worker_client() as client:
+            # Several ranges per worker thread keeps every worker busy to the end.
+            threads = max(1, sum(client.nthreads().values()))
+            slice_size = max(min_slice, -(-len(shas) // (threads * 4)))
+            pieces = [shas[i : i + slice_size] for i in range(0, len(shas), slice_size)]
+            futures = [client.submit(read_slice_task, str(repo), piece, pure=False) for piece in pieces]
+            for future in as_completed(futures):
+                records, piece_warnings = future.result()
+                if warnings is not None:
+                    warnings.extend(piece_warnings)
+                future.release()
+                yield records
+
+    return read
+
+
+def ingest_one(db_url: str, location: str, cache: str, jobs: int | None, config_path: str | None, split_over: int | None = None) -> dict:
     """The task a worker runs: materialise one repository and ingest it in one transaction."""
     from ..config import load_config
     from ..ingest import ingest_repository
+    from ..sources.git import read_commits
     from ..store import open_store
 
     config = load_config(config_path) if config_path else load_config(None)
     path = materialise(RepoSource(location), Path(cache))
+    big = split_over is not None and estimated_commits(str(path)) > split_over
     store = open_store(db_url)
     try:
-        result = ingest_repository(store, path, config, jobs=jobs)
+        result = ingest_repository(store, path, config, jobs=jobs, reader=cluster_reader() if big else read_commits)
     finally:
         store.dispose()
     return {"repository": result.name, "location": location, "new_commits": result.new_commits, "commits": result.total_commits, "rewritten": result.rewritten, "warnings": result.warnings}
@@ -132,10 +168,16 @@ def ingest_distributed(
     cache: Path | None = None,
     workers: int = 2,
     retries: int = 3,
+    split_over: int | None = 20_000,
     on_done: Callable[[dict], None] | None = None,
     client=None,
 ) -> list[dict]:
-    """Ingest every repository as its own Dask task; returns one result row per repository."""
+    """Ingest every repository as its own Dask task; returns one result row per repository.
+
+    A history longer than ``split_over`` commits is read range by range on all
+    workers (its task then only writes), so one big repository cannot hold
+    the whole run to the speed of one worker.
+    """
     from distributed import as_completed
 
     from ..store import open_store
@@ -151,7 +193,7 @@ def ingest_distributed(
     try:
         futures = {
             client.submit(
-                ingest_one, db_url, location, str(cache), jobs, config_path,
+                ingest_one, db_url, location, str(cache), jobs, config_path, split_over,
                 key=f"ingest-{i}-{hashlib.sha1(location.encode()).hexdigest()[:8]}", retries=retries, pure=False, priority=sizes[location],
             ): location
             for i, location in enumerate(repos)
