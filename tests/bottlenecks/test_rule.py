@@ -193,3 +193,12 @@ def test_two_ticks_at_once_send_nothing_twice(store, config):
     # owner twice (repeat), leader once: each step exactly once, whatever the number of ticks
     assert sorted(k.split(":step:")[1] for k in keys if k.startswith(f"bottleneck:{gpu['bottleneck_id']}:") and ":step:" in k) == [
         "0:repeat:0:email", "0:repeat:0:slack", "0:repeat:1:email", "0:repeat:1:slack", "1:repeat:0:email", "1:repeat:0:webhook"]
+
+
+def test_a_bottleneck_about_a_vendor_climbs_the_vendor_chain(store, config):
+    report(store, config, text="Acme Cloud object storage returns 503 on every upload", by="ada@example.com", now=MONDAY)
+    result = report(store, config, text="uploads to acme object storage fail with 503", by="bob@example.com", now=MONDAY)
+    assert result.escalated and result.resource == "Acme Cloud"
+    (row,) = escalation_rows(store)
+    assert (row["kind"], row["holder"]) == ("vendor", "support@acme.example")
+    assert events(store, "escalated") == 1 and events(store, "vendor") == 0

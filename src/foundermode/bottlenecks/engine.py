@@ -36,15 +36,16 @@ def escalate_due(store: Store, config: Config, now: int) -> list[int]:
     with store.write() as conn:
         escalation.lock_rule(conn)
         rows = conn.execute(
-            select(bottlenecks.c.id, func.count(func.distinct(blocker_reports.c.person_id)))
+            select(bottlenecks.c.id, bottlenecks.c.resource, func.count(func.distinct(blocker_reports.c.person_id)))
             .join(blocker_reports, blocker_reports.c.bottleneck_id == bottlenecks.c.id)
             .where(bottlenecks.c.status == "open")
-            .group_by(bottlenecks.c.id)
+            .group_by(bottlenecks.c.id, bottlenecks.c.resource)
         ).all()
         out = []
-        for bottleneck_id, count in rows:
-            bottleneck = Bottleneck.load(conn, config, bottleneck_id, catalog)
-            if count >= bottleneck.threshold and bottleneck.evaluate(now) is not None:
+        for bottleneck_id, resource, count in rows:
+            if count < catalog.threshold_for(resource):
+                continue  # most open bottlenecks were heard once: no need to load them
+            if Bottleneck.load(conn, config, bottleneck_id, catalog).evaluate(now, count) is not None:
                 out.append(bottleneck_id)
         return out
 

@@ -123,7 +123,8 @@ def start(conn: Connection, config: Config, catalog: Catalog, bottleneck_id: int
     started = Started(escalation_id, holder)
     bottleneck = conn.execute(select(bottlenecks).where(bottlenecks.c.id == bottleneck_id)).mappings().one()
     who = reporters(conn, bottleneck_id)
-    record(conn, bottleneck_id, "escalated" if resource.kind != "vendor" else "vendor", now, person_id=by, escalation_id=escalation_id,
+    # the rule (or a leader) escalates; an owner hands a bottleneck to a vendor
+    record(conn, bottleneck_id, "escalated" if call else "vendor", now, person_id=by, escalation_id=escalation_id,
            chain=resource.name, holder=holder, reporters=[r["email"] for r in who])
     if call:
         _schedule_call(conn, config, catalog, bottleneck, who, chain, escalation_id, now, started)
