@@ -205,7 +205,7 @@ def _time_split(section: Section, doc: DocSection, brief: Brief, compact: bool =
     ))
     doc.blocks.append(Table(
         ["Week", "Meetings", "Hours", "With engineers", "With managers", "Other", "Engineer share"],
-        [[f"{day(w.start)} – {day(w.end - 1)}", str(w.meetings), hours(w.meeting_hours), hours(w.engineer_hours), hours(w.manager_hours), hours(w.other_hours), percent(w.share)] for w in split.weeks],
+        [[f"{day(w.start)} – {day(w.end - 1)[5:]}", str(w.meetings), hours(w.meeting_hours), hours(w.engineer_hours), hours(w.manager_hours), hours(w.other_hours), percent(w.share)] for w in split.weeks],
         numeric={1, 2, 3, 4, 5, 6},
     ))
     if split.companions:
