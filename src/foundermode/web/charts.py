@@ -35,7 +35,7 @@ def line_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[flo
     points = sum(1 for values in series.values() for v in values if v is not None)
     if not labels or points == 0:
         return empty_chart(title)
-    left, right, top, bottom = 52, 16, 16, 44 + 16 * ((len(series) + 2) // 3)
+    left, right, top, bottom = 52, 36, 16, 44 + 16 * ((len(series) + 2) // 3)
     plot_w, plot_h = width - left - right, height - top - bottom
     high = max((v for values in series.values() for v in values if v is not None), default=0) or 1
     high *= 1.1
