@@ -100,6 +100,19 @@ def test_review_never_states_a_verdict(history):
     assert FORBIDDEN.search("Lin underperforms") and FORBIDDEN.search("should be let go") and FORBIDDEN.search("Fire him")
 
 
+def test_median_with_zeros_matches_statistics():
+    import random
+    import statistics
+
+    from foundermode.team.review import median_with_zeros
+
+    rng = random.Random(3)
+    for _ in range(500):
+        size = rng.randint(1, 12)
+        values = [rng.randint(1, 9) for _ in range(rng.randint(0, size))]
+        assert median_with_zeros(values, size) == statistics.median([0] * (size - len(values)) + values)
+
+
 def test_review_needs_three_months(history):
     with pytest.raises(ValueError, match="three months"):
         team.review_list(history, team.window(history, since="2024-03-01", until="2024-05-01"))

@@ -83,6 +83,22 @@ def test_follow_history_through_renames():
     assert history.changes == Counter({1: 1, 2: 1, 3: 1})
 
 
+def test_follow_history_tolerates_commit_time_skew():
+    # A rebased modification can carry an older commit time than the file's creation:
+    # it still belongs to the file. A deletion before the creation ends the identity.
+    rows = [
+        ("x.py", None, "M", 5, 2, False),
+        ("x.py", None, "A", 4, 1, False),
+        ("x.py", None, "M", 3, 1, False),  # sorts before its creation: skew
+        ("x.py", None, "D", 2, 9, False),  # the previous x.py ends here
+        ("x.py", None, "M", 1, 9, False),
+        ("x.py", None, "A", 0, 9, False),
+    ]
+    history = follow_history(rows, {"x.py"})["x.py"]
+    assert history.creator == 1
+    assert history.changes == Counter({1: 2, 2: 1})
+
+
 # -- on real repositories ----------------------------------------------------------------
 
 def test_one_author_owns_six_of_ten(store, repo, ingest):

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from dataclasses import fields, is_dataclass
 from typing import List, Optional
 
 import typer
 
-from ..reports import Format, to_plain
+from ..reports import Format
 from .common import FormatOption, JsonOption, app, console, fail, get_config, opened_store, output
 
 team_app = typer.Typer(help="Who really builds what: profiles, truck factor, team size against output, managers, review list, growth.", no_args_is_help=True)
@@ -16,6 +18,17 @@ SinceOption = typer.Option(None, "--since", help="Window start: YYYY-MM-DD, or a
 UntilOption = typer.Option(None, "--until", help="Window end (exclusive), YYYY-MM-DD. Default: just after the last commit in scope.")
 RepoOption = typer.Option(None, "--repo", "-r", help="Repository name, path or id (repeatable). Default: all.")
 TeamOption = typer.Option(None, "--team", "-t", help="Only people of this org-chart team.")
+
+
+def to_plain(value):
+    """Dataclasses to JSON-ready values without dataclasses.asdict's deep copies (a rails-sized report has 300,000 values)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, dict):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [to_plain(v) for v in value]
+    return value
 
 
 def _date(epoch: int | None) -> str | None:
@@ -238,7 +251,7 @@ def managers_cmd(
         for m in found
     ]
     output(rows, fmt, title=f"Managers with no technical footprint, {_window_line(scope)}")
-    if fmt == Format.table:
+    if fmt in (Format.table, Format.markdown):
         console.print(CANNOT_SHOW, highlight=False)
 
 
@@ -275,7 +288,7 @@ def review_cmd(
         for row in rows:
             row["evidence_to_keep"] = "\n".join(row["evidence_to_keep"])
     output(rows, fmt, title=f"Review list, {_window_line(scope)}")
-    if fmt == Format.table:
+    if fmt in (Format.table, Format.markdown):
         console.print(CANNOT_SHOW, highlight=False)
 
 
@@ -304,7 +317,7 @@ def growth_cmd(
     output([{"signal": s} for s in check.signals], fmt, title=f"Growth check: {team} ({check.members} people), {_window_line(scope)}")
     if check.open_bottlenecks:
         output(check.open_bottlenecks, fmt, title="Open bottlenecks reported by the team")
-    if fmt == Format.table:
+    if fmt in (Format.table, Format.markdown):
         console.print(check.cannot_show, highlight=False)
 
 
@@ -322,4 +335,4 @@ def report_cmd(
     with opened_store() as store:
         scope = _scope(store, since, until, repo, team, days)
         found = team_api.report(store, scope, config=get_config())
-    output(to_plain(found), json_flag=True)
+    print(json.dumps(to_plain(found), indent=2, ensure_ascii=False, default=str))

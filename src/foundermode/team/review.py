@@ -97,6 +97,14 @@ def number(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
+def median_with_zeros(values: list[int], size: int) -> float:
+    """Median of ``values`` padded with zeros to ``size`` items (people with no commits that month)."""
+    zeros = size - len(values)
+    if zeros * 2 > size:  # most had no commits: the median is 0, no need to build the list
+        return 0.0
+    return statistics.median([0] * zeros + values)
+
+
 def keep_evidence(person_id: int, scope: Scope, evidence: Evidence, team_surviving_median: float) -> list[str]:
     found: list[str] = []
     found.extend(evidence.truck_factor.get(person_id, []))
@@ -146,7 +154,11 @@ def review_team(
         review.note = f"{len(members)} people: too few to compare anyone with their team's median"
         return review
     medians = {m: statistics.median(totals.get(p["id"], {}).get(m, 0) for p in members) for m in MEASURES}
-    monthly_medians = {month: statistics.median(monthly.get(p["id"], {}).get(month, 0) for p in members) for month in months}
+    by_month: dict[str, list[int]] = defaultdict(list)
+    for person in members:
+        for month, count in monthly.get(person["id"], {}).items():
+            by_month[month].append(count)
+    monthly_medians = {month: median_with_zeros(by_month.get(month, []), len(members)) for month in months}
     surviving_median = statistics.median(evidence.surviving.get(p["id"], 0) for p in members)
     for person in members:
         mine = totals.get(person["id"], {})

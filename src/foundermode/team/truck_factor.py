@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,27 +135,43 @@ def area_of(path: str) -> str:
 def follow_history(rows, files: set[str], allowed_commits: set[int] | None = None) -> dict[str, FileHistory]:
     """Walk file changes newest first, carrying each present file's identity back through renames.
 
-    ``rows``: (path, old_path, status, commit_id, author_id, is_bot), newest first.
-    A file's history stops at its creation ('A'): an older file at the same
-    path was another file. Bots' changes carry renames but count for nobody.
+    ``rows``: (path, old_path, status, commit_id, author_id, is_bot), newest
+    first by commit time. A file's history ends at its creation ('A'); an
+    older file at the same path (deleted, then re-created) is another file.
+    Commit times are not a topological order (rebases, clock skew), so a
+    modification that sorts just before its file's creation still counts
+    for it; only a deletion or another creation ends the identity.
+    Bots' changes carry renames but count for nobody.
     """
     alias = {path: path for path in files}  # name at this point in the walk -> name at the revision
+    created: set[str] = set()  # names whose creation the walk has passed
     histories = {path: FileHistory(path) for path in files}
     for path, old_path, status, commit_id, author_id, is_bot in rows:
         if allowed_commits is not None and commit_id not in allowed_commits:
             continue
         final = alias.get(path)
-        if final is None or status == "D":
+        if final is None:
             continue
         history = histories[final]
+        if path in created:
+            if status == "M":
+                if not is_bot:
+                    history.changes[author_id] += 1
+            else:  # the previous file at this path
+                del alias[path]
+                created.discard(path)
+            continue
+        if status == "D":
+            continue
         if not is_bot:
             history.changes[author_id] += 1
         if status == "R" and old_path:
             del alias[path]
             alias[old_path] = final
+            created.discard(old_path)
         elif status in ("A", "C"):
             history.creator = None if is_bot else author_id
-            del alias[path]
+            created.add(path)
     return histories
 
 
@@ -190,21 +207,29 @@ def authorship(conn, repo: dict, at: str | None = None, excluded_patterns: list[
     repo_path = Path(repo["path"])
     allowed: set[int] | None = None
     revision = repo["last_sha"]
-    if repo_path.exists():
-        revision = resolve_revision(repo_path, at or repo["last_sha"] or "HEAD")
-        files = files_at(repo_path, revision)
-        if revision != repo["last_sha"]:
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # git lists the files (and reachable commits) while the database reads the history.
+        if repo_path.exists():
+            revision = resolve_revision(repo_path, at or repo["last_sha"] or "HEAD")
+            listing = pool.submit(files_at, repo_path, revision)
+            reach = pool.submit(reachable, repo_path, revision) if revision != repo["last_sha"] else None
+        elif at:
+            raise LookupError(f"{repo['path']} is not on this machine: --at needs the repository")
+        else:
+            listing, reach = None, None
+        rows = queries.file_history(conn, repo["id"])
+        flagged = queries.excluded_paths(conn, repo["id"])
+        if listing is None:
+            files = queries.ownership_file_list(conn, repo["id"])
+            if not files:
+                raise LookupError(f"{repo['path']} is not on this machine and no ownership was computed")
+        else:
+            files = listing.result()
+        if reach is not None:
             ids = queries.commit_ids_by_sha(conn, repo["id"])
-            allowed = {ids[sha] for sha in reachable(repo_path, revision) if sha in ids}
-    elif at:
-        raise LookupError(f"{repo['path']} is not on this machine: --at needs the repository")
-    else:
-        files = queries.ownership_file_list(conn, repo["id"])
-        if not files:
-            raise LookupError(f"{repo['path']} is not on this machine and no ownership was computed")
-    flagged = queries.excluded_paths(conn, repo["id"])
+            allowed = {ids[sha] for sha in reach.result() if sha in ids}
     present = {p for p in files if p not in flagged and not rules.excluded(p)}
-    histories = follow_history(queries.file_history(conn, repo["id"]), present, allowed)
+    histories = follow_history(rows, present, allowed)
     return Authorship(
         repo_id=repo["id"],
         repository=repo["name"],
