@@ -52,3 +52,16 @@ def test_brief_command_formats_and_window(demo, monkeypatch, tmp_path):
     assert result.exit_code == 1 and "empty" in result.output
     result = runner.invoke(app, ["brief", "--until", "last-commit"])
     assert result.exit_code == 0 and "State of each area" in result.output
+
+
+def test_bar_chart_is_inline_svg_with_escaped_labels_and_a_target_line():
+    from foundermode.brief.document import Bars
+    from foundermode.brief.render import bars_svg
+
+    svg = bars_svg(Bars("Share <with> engineers", ["week <1>", "week & 2"], [75.0, 25.0], 100, unit="%", target=50))
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert "week &lt;1&gt;" in svg and "week &amp; 2" in svg and "<with>" not in svg
+    assert "target 50%" in svg and "<line" in svg
+    # At or above the target is drawn in one colour, below it in another.
+    assert svg.count('fill="#2e8b57"') == 1 and svg.count('fill="#d08a1e"') == 1
+    assert "href" not in svg and "url(" not in svg

@@ -37,10 +37,9 @@ def to_json(brief: Brief) -> str:
 
 def _md(text: str) -> str:
     """Escape what Markdown would otherwise read as markup in repository text."""
-    out = []
-    for ch in text:
-        out.append("\\" + ch if ch in "\\`*_[]<>|#" else ch)
-    return "".join(out)
+    out = "".join("\\" + ch if ch in "\\`*_[]<>|" else ch for ch in text)
+    # '#' is a heading only at the start of a line; "#12" inside a sentence stays as written.
+    return "\\" + out if out.startswith("#") else out
 
 
 def to_markdown(brief: Brief) -> str:
