@@ -89,7 +89,7 @@ def who_to_talk_to(
     for commit in current:
         mine[commit.author_id].append(commit)
 
-    # Busiest: most commits, then most lines, in the window; name the areas.
+    # The busiest people know best what is happening; naming their areas says where to start.
     ranked = sorted(mine.items(), key=lambda kv: (-len(kv[1]), -sum(c.additions + c.deletions for c in kv[1]), kv[0]))
     for person_id, theirs in ranked[:BUSIEST]:
         where = Counter(a for c in theirs for a in commit_areas(c, areas)[:1])
@@ -97,7 +97,7 @@ def who_to_talk_to(
         lines = sum(c.additions + c.deletions for c in theirs)
         reasons[person_id].append(Reason("busiest", f"{_plural(len(theirs), 'commit')} ({lines:,} lines) {period}, mostly in {top}", _shas(theirs)))
 
-    # Riskiest: reverts, dependency changes, very large changes.
+    # Reverts, dependency changes and very large changes are where surprises come from.
     for person_id, theirs in mine.items():
         reverts = [c for c in theirs if c.is_revert]
         if reverts:
@@ -113,7 +113,7 @@ def who_to_talk_to(
                 Reason("risky", f"{_plural(len(large), 'large change')}, the biggest {_quote(biggest.subject)} (+{biggest.additions:,}/−{biggest.deletions:,})", _shas(large))
             )
 
-    # Reporters of open bottlenecks.
+    # Someone still blocked is the most urgent conversation of all.
     by_reporter: dict[int, list[ReportRef]] = defaultdict(list)
     for ref in open_reports or []:
         by_reporter[ref.person_id].append(ref)
@@ -132,7 +132,7 @@ def who_to_talk_to(
             text = f"in the truck factor of {key[1]} ({key[0]}), among the code that moved most {period}: {_plural(len(touching), 'commit')} there"
             reasons[person_id].append(Reason("truck_factor", text, _shas(theirs)))
 
-    # Sharp changes against the person's own baseline.
+    # Compared with the person's own baseline, never with colleagues: a change is a question, not a grade.
     before: dict[int, list[Commit]] = defaultdict(list)
     for commit in baseline:
         before[commit.author_id].append(commit)
@@ -150,7 +150,7 @@ def who_to_talk_to(
                 Reason("activity_change", f"activity down sharply: {now_count} commits {period} against {rate:.1f} a window over the {baseline_windows} before (the last on {day(last.at)})", evidence)
             )
 
-    # New joiners: first commit ever in this window or the ones just before.
+    # New joiners' first weeks decide a lot, and their commits show where they have started.
     joined_after = window.start - (NEW_JOINER_WINDOWS - 1) * window.length
     for person_id, first in first_commit.items():
         if joined_after <= first < window.end and person_id in people and not people[person_id].is_bot:
