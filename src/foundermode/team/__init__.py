@@ -161,17 +161,29 @@ class TeamReport:
 
 
 def report(store, scope: Scope, review_scope: Scope | None = None, config=None, by_area: bool = True) -> TeamReport:
-    """Everything principle 1 says about the scope, with authorship computed once."""
-    computed = authorships(store, scope.repo_ids, config=config)
+    """Everything principle 1 says about the scope, with authorship computed once.
+
+    Authorship (the history walk behind the truck factor) runs on its own
+    connection in a second thread while the aggregate queries run: both spend
+    most of their time inside the database driver, which releases the GIL.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
     if review_scope is None:
         long_enough = scope.until - scope.since >= REVIEW_DAYS * DAY
         review_scope = scope if long_enough else replace(scope, since=scope.until - REVIEW_DAYS * DAY)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(authorships, store, scope.repo_ids, None, config)
+        found_profiles = profiles(store, scope)
+        found_output = output(store, scope)
+        found_managers = managers_without_footprint(store, scope)
+        computed = pending.result()
     return TeamReport(
         scope=scope,
-        profiles=profiles(store, scope),
+        profiles=found_profiles,
         truck_factors=truck_factor(store, computed=computed, by_area=by_area),
-        output=output(store, scope),
-        managers=managers_without_footprint(store, scope),
+        output=found_output,
+        managers=found_managers,
         review=review_list(store, review_scope, computed),
     )
 
