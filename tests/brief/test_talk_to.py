@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from foundermode.brief import build_brief
 from foundermode.config import Config
-from foundermode.store.schema import commits, people
+from foundermode.store.schema import commits
 from foundermode.store.schema_bottlenecks import blocker_reports
 
 from .conftest import DAY

@@ -6,7 +6,6 @@ Nothing here computes a figure: it words what the analyses returned.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 from .compose import Brief, Section

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, func, select
 
 from ..store import table_exists
-from ..store.schema import people
 from .talk_to import ReportRef
 from .window import Window
 
