@@ -32,7 +32,18 @@ from ..store import Store, chunked, now
 from ..store.schema_meetings import attendance, calendar_occurrences, calendars, meetings, occurrences
 
 CHUNK = 500
-OWN, ORGANIZER_VIEW, OTHER_VIEW = 3, 2, 1
+
+
+def bulk_insert(conn, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """executemany straight to the driver: at hundreds of thousands of rows SQLAlchemy's
+    per-row parameter processing costs more than the database does."""
+    if not rows:
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    quote = conn.dialect.identifier_preparer
+    sql = f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.quote(c) for c in columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    for chunk in chunked(rows, 20000):
+        conn.exec_driver_sql(sql, chunk)
 
 
 class NoProgress:
@@ -133,19 +144,42 @@ def write_exports(conn, exports: list[CalendarExport], config: Config) -> Calend
         return found
 
     # -- merge what all exports say -------------------------------------------------
+    # The same attendee list object is shared by every occurrence of a component (and by
+    # every export that carries it byte for byte): resolve each list once.
+    resolved_lists: dict[int, tuple] = {}
+
+    def attendee_rows(occ) -> tuple:
+        """((person, response, optional), ...) for the occurrence's ATTENDEE list, and its organizer."""
+        found = resolved_lists.get(id(occ.attendees))
+        if found is None:
+            rows = tuple((person(a.email, a.name), a.response, a.optional) for a in occ.attendees)
+            found = resolved_lists[id(occ.attendees)] = (rows, occ.attendees)
+        return found[0]
+
+    organizers: dict[int, int | None] = {}
+
+    def organizer_of(occ) -> int | None:
+        if occ.organizer is None:
+            return None
+        found = organizers.get(id(occ.organizer), -1)
+        if found == -1:
+            found = organizers[id(occ.organizer)] = person(occ.organizer.email, occ.organizer.name)
+            organizer_keepalive.append(occ.organizer)
+        return found
+
+    organizer_keepalive: list = []
     # Attendees first: they carry display names (CN); an owner is known only by address.
     for export in exports:
         for occ in export.occurrences:
-            if occ.organizer:
-                person(occ.organizer.email, occ.organizer.name)
-            for attendee in occ.attendees:
-                person(attendee.email, attendee.name)
+            organizer_of(occ)
+            attendee_rows(occ)
     owners = [person(e.owner_email, "") if e.owner_email else None for e in exports]
     cancelled: set[tuple[str, str]] = set()
     for export in exports:
         cancelled |= export.cancelled
     chosen: dict[tuple[str, str], tuple[int, object]] = {}  # key -> (rank, occurrence)
     seen_in: list[set[tuple[str, str]]] = []
+    own_rows: dict[tuple[str, str], dict[int, tuple]] = {}  # key -> owner -> (response, optional)
     for index, export in enumerate(exports):
         owner_id = owners[index]
         keys = set()
@@ -154,38 +188,28 @@ def write_exports(conn, exports: list[CalendarExport], config: Config) -> Calend
             if key in cancelled:
                 continue
             keys.add(key)
-            organizer_id = person(occ.organizer.email, occ.organizer.name) if occ.organizer else None
+            organizer_id = organizer_of(occ)
             rank = 2 if (owner_id is not None and owner_id == organizer_id) else 1
             if key not in chosen or rank > chosen[key][0]:
                 chosen[key] = (rank, occ)
+            if owner_id is not None:
+                # The owner attends what is on their calendar, with the response they gave there.
+                listed = next((row for row in attendee_rows(occ) if row[0] == owner_id), None)
+                own_rows.setdefault(key, {})[owner_id] = (listed[1], listed[2]) if listed else ("ACCEPTED", False)
         seen_in.append(keys)
         result.occurrences_read += len(export.occurrences)
 
-    # attendee rows: key -> person -> (priority, response, is_optional, own)
+    # Attendee rows: the organizer's export's list when we have it, else the first export's;
+    # then each owner's own response over it. key -> person -> (response, optional, own)
     wanted: dict[tuple[str, str], dict[int, tuple]] = {}
-    for index, export in enumerate(exports):
-        owner_id = owners[index]
-        for occ in export.occurrences:
-            key = (occ.uid, occ.recurrence_id)
-            if key not in chosen:
-                continue
-            rows = wanted.setdefault(key, {})
-            organizer_id = person(occ.organizer.email, occ.organizer.name) if occ.organizer else None
-            view = ORGANIZER_VIEW if (owner_id is not None and owner_id == organizer_id) else OTHER_VIEW
-            listed_owner = None
-            for attendee in occ.attendees:
-                pid = person(attendee.email, attendee.name)
-                if pid == owner_id:
-                    listed_owner = attendee
-                    continue
-                if rows.get(pid, (0,))[0] < view:
-                    rows[pid] = (view, attendee.response, attendee.optional, False)
-            if organizer_id is not None and organizer_id not in rows and organizer_id != owner_id:
-                rows[organizer_id] = (OTHER_VIEW - 1, "ACCEPTED", False, False)
-            if owner_id is not None:
-                response = listed_owner.response if listed_owner else "ACCEPTED"
-                optional = listed_owner.optional if listed_owner else False
-                rows[owner_id] = (OWN, response, optional, True)
+    for key, (_, occ) in chosen.items():
+        rows = {pid: (response, optional, False) for pid, response, optional in attendee_rows(occ)}
+        organizer_id = organizer_of(occ)
+        if organizer_id is not None and organizer_id not in rows:
+            rows[organizer_id] = ("ACCEPTED", False, False)
+        for owner_id, (response, optional) in own_rows.get(key, {}).items():
+            rows[owner_id] = (response, optional, True)
+        wanted[key] = rows
 
     # -- calendars --------------------------------------------------------------------
     stamp = now()
@@ -225,7 +249,7 @@ def write_exports(conn, exports: list[CalendarExport], config: Config) -> Calend
             existing_meetings[row.uid] = tuple(row[2:])
     new_meetings, changed_meetings = [], []
     for uid, (_, occ) in series.items():
-        organizer_id = person(occ.organizer.email, occ.organizer.name) if occ.organizer else None
+        organizer_id = organizer_of(occ)
         values = (occ.series_summary or occ.summary, organizer_id, occ.is_recurring, occ.rrule, occ.tzid)
         if uid not in meeting_ids:
             new_meetings.append({"uid": uid, "summary": values[0], "organizer_id": organizer_id, "is_recurring": occ.is_recurring, "rrule": occ.rrule, "tzid": occ.tzid, "source": "calendar", "created_at": stamp, "updated_at": stamp})
@@ -263,20 +287,18 @@ def write_exports(conn, exports: list[CalendarExport], config: Config) -> Calend
         meeting_summary = series[occ.uid][1].series_summary or series[occ.uid][1].summary
         values = (occ.summary if occ.summary != meeting_summary else None, occ.start, occ.end, occ.all_day, occ.status, occ.transparent, occ.is_moved)
         if key not in occurrence_ids:
-            new_occ.append({
-                "meeting_id": meeting_ids[occ.uid], "recurrence_id": occ.recurrence_id, "summary": values[0], "start": occ.start, "end": occ.end,
-                "all_day": occ.all_day, "status": occ.status, "transparent": occ.transparent, "is_moved": occ.is_moved,
-                "attendee_count": 0, "is_meeting": False, "updated_at": stamp,
-            })
+            # A new occurrence has no attendance from earlier imports: its count is known now.
+            count = sum(1 for response, _, _ in wanted[key].values() if response != "DECLINED")
+            new_occ.append((meeting_ids[occ.uid], occ.recurrence_id, values[0], occ.start, occ.end, occ.all_day, occ.status, occ.transparent, occ.is_moved, count, (not occ.all_day) and count >= 2, stamp))
         elif existing_occ[key] != values:
             changed_occ.append({
                 "o_id": occurrence_ids[key], "summary": values[0], "start": occ.start, "end": occ.end, "all_day": occ.all_day,
                 "status": occ.status, "transparent": occ.transparent, "is_moved": occ.is_moved, "updated_at": stamp,
             })
-    for chunk in chunked(new_occ, 5000):
-        returned = conn.execute(insert(occurrences).returning(occurrences.c.id, occurrences.c.meeting_id, occurrences.c.recurrence_id, sort_by_parameter_order=True), chunk).all()
-        for row_id, meeting_id, rid in returned:
-            occurrence_ids[(uid_of[meeting_id], rid)] = row_id
+    bulk_insert(conn, occurrences, ("meeting_id", "recurrence_id", "summary", "start", "end", "all_day", "status", "transparent", "is_moved", "attendee_count", "is_meeting", "updated_at"), new_occ)
+    for chunk in chunked(sorted({row[0] for row in new_occ}), CHUNK):
+        for row_id, meeting_id, rid in conn.execute(select(occurrences.c.id, occurrences.c.meeting_id, occurrences.c.recurrence_id).where(occurrences.c.meeting_id.in_(chunk))):
+            occurrence_ids.setdefault((uid_of[meeting_id], rid), row_id)
     if changed_occ:
         conn.execute(
             update(occurrences).where(occurrences.c.id == bindparam("o_id")).values(
@@ -309,9 +331,7 @@ def write_exports(conn, exports: list[CalendarExport], config: Config) -> Calend
             unlinked.setdefault(occurrence_id, set())
             if owners[index] is not None:
                 unlinked[occurrence_id].add(owners[index])
-        fresh = sorted(now_linked - linked)
-        for chunk in chunked(fresh, 5000):
-            conn.execute(insert(calendar_occurrences), [{"calendar_id": calendar_id, "occurrence_id": oid} for oid in chunk])
+        bulk_insert(conn, calendar_occurrences, ("calendar_id", "occurrence_id"), [(calendar_id, oid) for oid in sorted(now_linked - linked)])
 
     # -- attendance -------------------------------------------------------------------------
     touched = {occurrence_ids[key]: key for key in chosen}
@@ -326,25 +346,21 @@ def write_exports(conn, exports: list[CalendarExport], config: Config) -> Calend
             if person_id not in import_owners:
                 kept.setdefault(occurrence_id, {})[person_id] = response
         conn.execute(delete(attendance).where(attendance.c.occurrence_id.in_(chunk), ~and_(attendance.c.from_own_calendar == True, attendance.c.person_id.notin_(import_owners) if import_owners else True)))  # noqa: E712
-    organizer_of = {}
-    for uid, (_, occ) in series.items():
-        organizer_of[uid] = person(occ.organizer.email, occ.organizer.name) if occ.organizer else None
     rows = []
     counts: dict[int, int] = {}
     for occurrence_id, key in touched.items():
         _, occ = chosen[key]
-        organizer_id = person(occ.organizer.email, occ.organizer.name) if occ.organizer else None
+        organizer_id = organizer_of(occ)
         own_elsewhere = kept.get(occurrence_id, {})
         count = sum(1 for response in own_elsewhere.values() if response != "DECLINED")
-        for person_id, (_, response, optional, own) in wanted.get(key, {}).items():
+        for person_id, (response, optional, own) in wanted.get(key, {}).items():
             if person_id in own_elsewhere:
                 continue
-            rows.append({"occurrence_id": occurrence_id, "person_id": person_id, "response": response, "is_organizer": person_id == organizer_id, "is_optional": optional, "from_own_calendar": own})
+            rows.append((occurrence_id, person_id, response, person_id == organizer_id, optional, own))
             if response != "DECLINED":
                 count += 1
         counts[occurrence_id] = count
-    for chunk in chunked(rows, 5000):
-        conn.execute(insert(attendance), chunk)
+    bulk_insert(conn, attendance, ("occurrence_id", "person_id", "response", "is_organizer", "is_optional", "from_own_calendar"), rows)
     result.attendance_rows = len(rows)
 
     # The owner of an export that no longer shows an occurrence no longer attends it.

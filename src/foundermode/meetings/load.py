@@ -138,6 +138,7 @@ class MeetingData:
     titles: dict[int, str] = field(default_factory=dict)  # occurrence id -> its own title when renamed
     people: dict[int, dict] = field(default_factory=dict)  # id -> name, email, team
     calendar_people: dict[int, str | None] = field(default_factory=dict)  # person with an own export -> its zone
+    _occurrences: dict | None = field(default=None, repr=False)
 
     @classmethod
     def load(cls, conn: Connection, start: int, end: int) -> "MeetingData":
@@ -172,8 +173,10 @@ class MeetingData:
         return self.people.get(person_id, {}).get("name") if person_id is not None else None
 
     def occurrences(self) -> dict[int, tuple]:
-        """occurrence id -> (meeting_id, start, end, attendee_count)"""
-        return {row[0]: (row[1], row[3], row[4], row[5]) for row in self.rows}
+        """occurrence id -> (meeting_id, start, end, attendee_count); built once."""
+        if self._occurrences is None:
+            self._occurrences = {row[0]: (row[1], row[3], row[4], row[5]) for row in self.rows}
+        return self._occurrences
 
 
 # -- per person and team ----------------------------------------------------------------------
@@ -437,23 +440,45 @@ def focus_time(data: MeetingData, settings: MeetingSettings) -> tuple[list[Perso
                 if items[index][1] > day_start:
                     todays.append(items[index])
                 index += 1
-            intervals = [(s, e) for s, e, _ in todays]
-            free = focus_seconds(day_start, day_end, intervals, block)
-            work += day_end - day_start
+            length = day_end - day_start
+            work += length
+            if not todays:
+                focus += length if length >= block else 0
+                without += length < block
+                continue
+            # Merged busy blocks, each with the meetings inside it, and the free gaps around them.
+            blocks: list[list] = []
+            for s, e, oid in sorted((max(s, day_start), min(e, day_end), oid) for s, e, oid in todays):
+                if blocks and s <= blocks[-1][1]:
+                    blocks[-1][1] = max(blocks[-1][1], e)
+                    blocks[-1][2].append((s, e, oid))
+                else:
+                    blocks.append([s, e, [(s, e, oid)]])
+            gaps = [blocks[0][0] - day_start] + [blocks[i][0] - blocks[i - 1][1] for i in range(1, len(blocks))] + [day_end - blocks[-1][1]]
+            free = sum(g for g in gaps if g >= block)
+            busy_today = sum(e - s for s, e, _ in blocks)
             focus += free
-            meeting_at_work += sum(e - s for s, e in merge([(max(s, day_start), min(e, day_end)) for s, e in intervals]))
+            meeting_at_work += busy_today
             if free == 0:
                 without += 1
-            busy_today = _busy_seconds(day_start, day_end, intervals)
-            for position, (_, _, occurrence_id) in enumerate(todays):
-                others = intervals[:position] + intervals[position + 1 :]
-                # What removing it would give back, less its own time: the free time it leaves too short to use.
-                gained = focus_seconds(day_start, day_end, others, block) - free - (busy_today - _busy_seconds(day_start, day_end, others))
-                if gained > 0:
-                    meeting_id = meeting_of[occurrence_id]
-                    lost[meeting_id] += gained / HOUR
-                    broke[meeting_id].add(occurrence_id)
-                    broke_people[meeting_id].add(person_id)
+            for i, (bs, be, members) in enumerate(blocks):
+                if len(members) == 1:
+                    # What removing it would give back, less its own time: the free time it leaves too short to use.
+                    before, after = gaps[i], gaps[i + 1]
+                    joined = before + (be - bs) + after
+                    stranded = [(members[0][2], (joined if joined >= block else 0) - (before if before >= block else 0) - (after if after >= block else 0) - (be - bs))]
+                else:
+                    # Overlapping meetings share a block: take each out in turn.
+                    stranded = []
+                    for _, _, oid in members:
+                        others = [(s, e) for s, e, other in todays if other != oid]
+                        stranded.append((oid, focus_seconds(day_start, day_end, others, block) - free - (busy_today - _busy_seconds(day_start, day_end, others))))
+                for occurrence_id, gained in stranded:
+                    if gained > 0:
+                        meeting_id = meeting_of[occurrence_id]
+                        lost[meeting_id] += gained / HOUR
+                        broke[meeting_id].add(occurrence_id)
+                        broke_people[meeting_id].add(person_id)
         people_out.append(
             PersonFocus(
                 person_id=person_id, name=data.name(person_id) or str(person_id), timezone=zone_name, working_days=len(days),

@@ -173,15 +173,21 @@ def parse_calendar(
 
 
 def _parse(text, path, start, end, default_tz, owner_email, expansion_cache) -> CalendarExport:
-    try:
-        calendars = icalendar.Calendar.from_ical(text, multiple=True)
-    except ValueError as error:
-        raise CalendarError(path, f"not a valid iCalendar file: {error}", _line_of_error(text, str(error))) from error
-    calendars = [c for c in calendars if c.name == "VCALENDAR"]
-    if not calendars:
-        raise CalendarError(path, "no VCALENDAR in the file", 1)
-
-    cal = calendars[0]
+    cache = expansion_cache if expansion_cache is not None else {}
+    loaded = _load_shared(text, cache)
+    if loaded is None:
+        # The careful path: icalendar on the whole file, so every problem is reported with its line.
+        try:
+            calendars = icalendar.Calendar.from_ical(text, multiple=True)
+        except ValueError as error:
+            raise CalendarError(path, f"not a valid iCalendar file: {error}", _line_of_error(text, str(error))) from error
+        calendars = [c for c in calendars if c.name == "VCALENDAR"]
+        if not calendars:
+            raise CalendarError(path, "no VCALENDAR in the file", 1)
+        cal = calendars[0]
+        parsed = [c for calendar in calendars for c in calendar.walk() if c.name in ("VTIMEZONE", "VEVENT")]
+    else:
+        cal, parsed = loaded
     name = _text(cal.get("X-WR-CALNAME")) or None
     wr_tz = _text(cal.get("X-WR-TIMEZONE")) or None
     if wr_tz and _zone(wr_tz) is None:
@@ -193,15 +199,16 @@ def _parse(text, path, start, end, default_tz, owner_email, expansion_cache) -> 
     events: dict[str, list] = {}
     defined_tz: set[str] = set()
     tz_blocks: list[bytes] = []
-    for calendar in calendars:
-        for component in calendar.walk():
-            if component.name == "VTIMEZONE":
-                defined_tz.add(_text(component.get("TZID")))
-                tz_blocks.append(component.to_ical())
-            elif component.name == "VEVENT":
-                _check_event(component, path, text, defined_tz)
-                uid = _text(component.get("UID")) or _synthetic_uid(component)
-                events.setdefault(uid, []).append(component)
+    vtimezones = []
+    for component in parsed:
+        if component.name == "VTIMEZONE":
+            defined_tz.add(_text(component.get("TZID")))
+            tz_blocks.append(component.to_ical())
+            vtimezones.append(component)
+        elif component.name == "VEVENT":
+            _check_event(component, path, text, defined_tz)
+            uid = _text(component.get("UID")) or _synthetic_uid(component)
+            events.setdefault(uid, []).append(component)
     # Zones may be defined after the events that use them; check names once all are known.
     for components in events.values():
         for component in components:
@@ -215,11 +222,9 @@ def _parse(text, path, start, end, default_tz, owner_email, expansion_cache) -> 
         window=(start, end),
     )
     tz_signature = hashlib.sha1(b"".join(sorted(tz_blocks)) + (wr_tz or "").encode() + str(default_tz).encode()).hexdigest()
-    cache = expansion_cache if expansion_cache is not None else {}
     # Floating and all-day times may be up to 14 hours either side of UTC: pad the query, filter exactly after.
     span_start = dt.datetime.fromtimestamp(start, UTC) - dt.timedelta(days=2)
     span_end = dt.datetime.fromtimestamp(end, UTC) + dt.timedelta(days=2)
-    vtimezones = [c for calendar in calendars for c in calendar.walk("VTIMEZONE")]
     for uid, components in events.items():
         master = next((c for c in components if "RECURRENCE-ID" not in c), components[0])
         is_recurring = any(("RRULE" in c or "RDATE" in c or "RECURRENCE-ID" in c) for c in components)
@@ -235,23 +240,24 @@ def _parse(text, path, start, end, default_tz, owner_email, expansion_cache) -> 
         rrule = master.get("RRULE")
         rrule_text = (rrule[0] if isinstance(rrule, list) else rrule).to_ical().decode() if rrule is not None else None
         tzid = _tzid_of(master.get("DTSTART"))
-        details: dict[int, tuple] = {}
-        for occ_start, occ_end, all_day, rid, source_index in expanded:
+        details = cache.setdefault("details", {})
+        for occ_start, occ_end, all_day, rid, source_index, is_moved in expanded:
             # An occurrence belongs to the window its start falls in: re-imports replace exactly that.
             if not start <= occ_start < end:
                 continue
-            about = details.get(source_index)
+            source = components[source_index]
+            about = details.get(id(source))
             if about is None:
-                # Shared by every occurrence of the same component: parse attendees once.
-                source = components[source_index]
-                about = details[source_index] = (
+                # Shared by every occurrence of the component, in every export that carries it: parse attendees once.
+                about = details[id(source)] = (
                     _text(source.get("SUMMARY")),
                     (_text(source.get("STATUS")) or "").upper() or None,
                     (_text(source.get("TRANSP")) or "").upper() == "TRANSPARENT",
                     _organizer(source),
                     _attendees(source),
+                    source,  # keeps id() unique while cached
                 )
-            summary, status, transparent, organizer, attendees = about
+            summary, status, transparent, organizer, attendees, _ = about
             if status == "CANCELLED":
                 export.cancelled.add((uid, rid))
                 continue
@@ -265,7 +271,7 @@ def _parse(text, path, start, end, default_tz, owner_email, expansion_cache) -> 
                     all_day=all_day,
                     status=status,
                     transparent=transparent,
-                    is_moved=bool(rid) and not all_day and occ_start != _rid_epoch(rid),
+                    is_moved=is_moved,
                     organizer=organizer,
                     attendees=attendees,
                     is_recurring=is_recurring,
@@ -281,7 +287,7 @@ def _parse(text, path, start, end, default_tz, owner_email, expansion_cache) -> 
 # -- expansion ------------------------------------------------------------------
 
 def _expand(uid, components, vtimezones, cal, span_start, span_end, floating_zone, is_recurring):
-    """[(start, end, all_day, recurrence_id, index of the source component)] for one UID."""
+    """[(start, end, all_day, recurrence_id, index of the source component, is_moved)] for one UID."""
     mini = icalendar.Calendar()
     for key in ("VERSION", "PRODID", "X-WR-TIMEZONE"):
         if key in cal:
@@ -290,8 +296,7 @@ def _expand(uid, components, vtimezones, cal, span_start, span_end, floating_zon
         mini.add_component(tz)
     for component in components:
         mini.add_component(component)
-    # A moved instance shares its RECURRENCE-ID object with its source component: map back by identity.
-    by_rid = {id(c.get("RECURRENCE-ID")): i for i, c in enumerate(components) if "RECURRENCE-ID" in c}
+    position = {id(c): i for i, c in enumerate(components)}
     this_and_future = {
         i: _delta(c) for i, c in enumerate(components) if "RECURRENCE-ID" in c and str(c["RECURRENCE-ID"].params.get("RANGE", "")).upper() == "THISANDFUTURE"
     }
@@ -299,26 +304,54 @@ def _expand(uid, components, vtimezones, cal, span_start, span_end, floating_zon
     query = recurring_ical_events.of(mini, keep_recurrence_attributes=True)
     out = []
     seen = set()
-    for occurrence in query.between(span_start, span_end):
-        begin = occurrence["DTSTART"].dt
-        finish = occurrence["DTEND"].dt if "DTEND" in occurrence else begin
+    for begin, finish, index in _occurrences(query, span_start, span_end, components, position, core_index):
+        finish = begin if finish is None else finish
         all_day = not isinstance(begin, dt.datetime)
         start_epoch = _epoch(begin, floating_zone)
         end_epoch = _epoch(finish, floating_zone)
-        index = by_rid.get(id(occurrence.get("RECURRENCE-ID")), core_index)
+        source = components[index]
         if not is_recurring:
-            rid = ""
+            rid, moved = "", False
         else:
-            original = occurrence["RECURRENCE-ID"].dt
             if index in this_and_future:
                 # Instances after a THISANDFUTURE edit carry the edit's RECURRENCE-ID: undo the shift.
                 original = begin - this_and_future[index]
+            elif "RECURRENCE-ID" in source:
+                original = source["RECURRENCE-ID"].dt
+            else:
+                original = begin
             rid = _rid_key(original, all_day, floating_zone)
-        if rid in seen and is_recurring:
-            continue
+            moved = (not all_day) and _epoch(original, floating_zone) != start_epoch
+            if rid in seen:
+                continue
         seen.add(rid)
-        out.append((start_epoch, max(end_epoch, start_epoch), all_day, rid, index))
+        out.append((start_epoch, max(end_epoch, start_epoch), all_day, rid, index, moved))
     return out
+
+
+def _occurrences(query, span_start, span_end, components, position, core_index):
+    """(start, end, index of the source component) for each occurrence in the span.
+
+    recurring-ical-events' public ``between()`` deep-copies a component per
+    occurrence, which is most of the cost over a year of calendars; its
+    ``Occurrence`` objects carry the same start, end and source. We use them
+    when this version has them, and the public API otherwise
+    (tests/meetings/test_calendar_real.py checks both agree).
+    """
+    try:
+        found = query._occurrences_between(span_start, span_end)
+        return [(o.start, o.end, position[id(o._adapter._component)]) for o in found]
+    except (AttributeError, KeyError, TypeError):
+        return list(_public_occurrences(query, span_start, span_end, components, core_index))
+
+
+def _public_occurrences(query, span_start, span_end, components, core_index):
+    # A moved instance shares its RECURRENCE-ID object with its source component: map back by identity.
+    by_rid = {id(c.get("RECURRENCE-ID")): i for i, c in enumerate(components) if "RECURRENCE-ID" in c}
+    for occurrence in query.between(span_start, span_end):
+        begin = occurrence["DTSTART"].dt
+        finish = occurrence["DTEND"].dt if "DTEND" in occurrence else None
+        yield begin, finish, by_rid.get(id(occurrence.get("RECURRENCE-ID")), core_index)
 
 
 def _delta(component) -> dt.timedelta:
@@ -349,12 +382,6 @@ def _rid_key(value, all_day: bool, zone) -> str:
     return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _rid_epoch(rid: str) -> int | None:
-    if len(rid) != 16:
-        return None
-    return int(dt.datetime.strptime(rid, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC).timestamp())
-
-
 def _timing(component) -> tuple:
     parts = []
     for name in TIMING_PROPERTIES:
@@ -364,6 +391,60 @@ def _timing(component) -> tuple:
         for item in value if isinstance(value, list) else [value]:
             parts.append((name, tuple(sorted((k, str(v)) for k, v in item.params.items())) if hasattr(item, "params") else (), item.to_ical() if hasattr(item, "to_ical") else str(item)))
     return tuple(parts)
+
+
+# -- loading, shared across the exports of one import -------------------------------------
+
+def _load_shared(text: str, cache: dict):
+    """(calendar header, [VTIMEZONE and VEVENT components]) or None to take the careful path.
+
+    The same event sits in every attendee's export, byte for byte apart from
+    DTSTAMP (the export time): each distinct VEVENT is parsed once per import.
+    Anything unusual (an unterminated block, a property icalendar flags)
+    returns None and the whole file is parsed, and reported on, line by line.
+    """
+    header: list[str] = []
+    blocks: list[tuple[str, list[str]]] = []
+    current: list[str] | None = None
+    kind = ""
+    for line in text.splitlines():
+        token = line.strip().upper()
+        if current is None:
+            if token.startswith("BEGIN:") and token != "BEGIN:VCALENDAR":
+                current, kind = [line], token[6:]
+            else:
+                header.append(line)
+        else:
+            current.append(line)
+            if token == "END:" + kind:
+                blocks.append((kind, current))
+                current = None
+    if current is not None:
+        return None
+    parsed_blocks = cache.setdefault("blocks", {})
+    try:
+        calendars = icalendar.Calendar.from_ical("\r\n".join(header), multiple=True)
+    except ValueError:
+        return None
+    calendars = [c for c in calendars if c.name == "VCALENDAR"]
+    if not calendars or any(getattr(c, "errors", None) for c in calendars):
+        return None
+    out = []
+    for kind, lines in blocks:
+        if kind not in ("VEVENT", "VTIMEZONE"):
+            continue
+        key = "\n".join(line for line in lines if not line.upper().startswith("DTSTAMP"))
+        component = parsed_blocks.get(key)
+        if component is None:
+            try:
+                component = icalendar.Component.from_ical("\r\n".join(lines))
+            except ValueError:
+                return None
+            if any(getattr(c, "errors", None) for c in component.walk()):
+                return None
+            parsed_blocks[key] = component
+        out.append(component)
+    return calendars[0], out
 
 
 # -- people -------------------------------------------------------------------
