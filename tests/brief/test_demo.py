@@ -108,3 +108,6 @@ def test_demo_rebuilds_its_own_folder_and_refuses_someone_elses(tmp_path, histor
 
     with pytest.raises(DemoError, match="not a git repository"):
         run_demo(tmp_path / "nowhere-git", tmp_path / "d2", console=Console(file=StringIO()))
+    with pytest.raises(DemoError, match="not the repository"):
+        run_demo(history.repo.path, history.repo.path, console=Console(file=StringIO()))
+    assert (history.repo.path / ".git").is_dir()

@@ -92,8 +92,8 @@ def run_demo(repository: Path, folder: Path, console=None, seed: int | None = No
     say = lambda text: console.print(text, highlight=False)  # noqa: E731
     repository = _toplevel(Path(repository))
     folder = Path(folder).resolve()
-    if folder == repository or repository in folder.parents and folder.name in (".git",):
-        raise DemoError("choose a demo folder that is not the repository itself")
+    if folder == repository or folder in repository.parents:
+        raise DemoError("choose a demo folder that is not the repository or a folder holding it")
     prepare_folder(folder)
     store = open_store(f"sqlite:///{folder / '.foundermode' / 'foundermode.db'}")
     try:
