@@ -125,3 +125,20 @@ def test_charts_are_drawn_from_data():
     bars = bar_chart("tf", ["api", "web"], [2, 1])
     assert bars.count("<rect") == 2 and 'data-points="2"' in bars
     assert 'data-points="0"' in line_chart("empty", [], {}) and "no data yet" in bar_chart("empty", [], [])
+
+
+def test_view_cache_serves_repeats_and_sees_every_write(org):
+    cache = org.app.state.view_cache
+    leader = org.client("leader")
+    before = leader.get("/api/bottlenecks", headers=org.bearer("leader"))
+    assert before.status_code == 200
+    first = leader.get("/?until=2024-03-12")
+    assert first.status_code == 200 and cache.misses == 1
+    assert leader.get("/?until=2024-03-12").text == first.text and cache.hits == 1
+    assert leader.get("/?until=2024-03-12&days=14").status_code == 200 and cache.misses == 2  # other filters, other entry
+    org.report("ada", "the vpn drops every hour, nobody can push")  # written by the library, not the web: the fingerprint changes
+    after = leader.get("/?until=2024-03-12")
+    assert cache.misses == 3 and "vpn drops every hour" in after.text
+    client = org.client("engineer")
+    client.post("/bottlenecks/report", data={"text": "the printer is on fire", "csrf": org.csrf(client)})
+    assert "printer is on fire" in leader.get("/?until=2024-03-12").text and cache.misses == 4

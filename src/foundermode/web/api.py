@@ -43,7 +43,7 @@ def brief(request: Request, f: views.Filters = Depends(filters), viewer: Viewer 
     from ..brief import to_json
 
     auth.require_leader(viewer)
-    result, _sections = views.overview(request.app.state.store, request.app.state.config, f)
+    result, _sections = views.cached(request, "overview", f, lambda: views.overview(request.app.state.store, request.app.state.config, f))
     return json.loads(to_json(result))
 
 
@@ -51,7 +51,7 @@ def brief(request: Request, f: views.Filters = Depends(filters), viewer: Viewer 
 def team(request: Request, f: views.Filters = Depends(filters), viewer: Viewer = Depends(api_viewer)):
     """Profiles, truck factors (per repository and area), output per head by month, managers, review list. Leaders only."""
     auth.require_leader(viewer)
-    data = views.team_page(request.app.state.store, request.app.state.config, f)
+    data = views.cached(request, "team", f, lambda: views.team_page(request.app.state.store, request.app.state.config, f))
     return {**to_plain(data["report"]), "charts": data["charts"]}
 
 
@@ -59,7 +59,7 @@ def team(request: Request, f: views.Filters = Depends(filters), viewer: Viewer =
 def meetings(request: Request, f: views.Filters = Depends(filters), viewer: Viewer = Depends(api_viewer)):
     """Hours and cost per person and team, large and long meetings, series, focus time, weekly trend, walk-out suggestions. Leaders only."""
     auth.require_leader(viewer)
-    data = views.meetings_page(request.app.state.store, request.app.state.config, f)
+    data = views.cached(request, "meetings", f, lambda: views.meetings_page(request.app.state.store, request.app.state.config, f))
     return {"window": {"start": data["window"].start, "end": data["window"].end}, **to_plain(data["report"]),
             "walkouts": to_plain(data["walkouts"]), "charts": data["charts"]}
 
@@ -68,14 +68,14 @@ def meetings(request: Request, f: views.Filters = Depends(filters), viewer: View
 def people(request: Request, f: views.Filters = Depends(filters), viewer: Viewer = Depends(api_viewer)):
     """Everyone's profile for the window. Leaders only."""
     auth.require_leader(viewer)
-    return to_plain(views.people_page(request.app.state.store, f)["profiles"])
+    return to_plain(views.cached(request, "people", f, lambda: views.people_page(request.app.state.store, f))["profiles"])
 
 
 @router.get("/people/{person_id}")
 def person(person_id: int, request: Request, f: views.Filters = Depends(filters), viewer: Viewer = Depends(api_viewer)):
     """One person's profile in depth. Leaders, or the person themself."""
     auth.require_person(viewer, person_id)
-    data = views.person_page(request.app.state.store, request.app.state.config, f, person_id)
+    data = views.cached(request, "person", f, lambda: views.person_page(request.app.state.store, request.app.state.config, f, person_id), person_id)
     return {"profile": to_plain(data["profile"]), "walkouts": to_plain(data["walkouts"])}
 
 

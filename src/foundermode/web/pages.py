@@ -77,7 +77,7 @@ def overview(request: Request, viewer: Viewer = Depends(page_viewer)):
 
     filters = views.Filters.of(request)
     store, config = request.app.state.store, request.app.state.config
-    brief, sections = views.overview(store, config, filters)
+    brief, sections = views.cached(request, "overview", filters, lambda: views.overview(store, config, filters))
     return render("overview.html", viewer, "overview", title="Overview", brief=brief, sections=sections, filters=filters,
                   choices=views.choices(store), present={s.key: s.has_content for s in brief.sections},
                   kind_of=lambda block: type(block).__name__.lower(), chart_for=lambda block: svg(bars_svg(block)))
@@ -88,7 +88,7 @@ def team_page(request: Request, viewer: Viewer = Depends(page_viewer)):
     auth.require_leader(viewer)
     filters = views.Filters.of(request)
     store, config = request.app.state.store, request.app.state.config
-    data = views.team_page(store, config, filters)
+    data = views.cached(request, "team", filters, lambda: views.team_page(store, config, filters))
     c = data["charts"]
     drawn = {
         "output_per_head": svg(charts.line_chart("Commits per head per month", c["output_per_head"]["labels"], c["output_per_head"]["series"], c["output_per_head"]["unit"])),
@@ -103,7 +103,7 @@ def meetings_page(request: Request, viewer: Viewer = Depends(page_viewer)):
     auth.require_leader(viewer)
     filters = views.Filters.of(request)
     store, config = request.app.state.store, request.app.state.config
-    data = views.meetings_page(store, config, filters)
+    data = views.cached(request, "meetings", filters, lambda: views.meetings_page(store, config, filters))
     c = data["charts"]
     drawn = {
         "hours_per_week": svg(charts.line_chart("Meeting hours per week", c["hours_per_week"]["labels"], c["hours_per_week"]["series"], c["hours_per_week"]["unit"])),
@@ -132,6 +132,7 @@ def report_page(request: Request, text: str = Form(""), csrf: str = Form(""), vi
         result = report(request.app.state.store, request.app.state.config, text=text, person_id=viewer.person_id, source="web", now=_now(request))
     except ValueError as error:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
+    request.app.state.view_cache.clear()
     return RedirectResponse(f"/bottlenecks/{result.bottleneck_id}", status.HTTP_303_SEE_OTHER)
 
 
@@ -160,6 +161,7 @@ def _act(request: Request, viewer: Viewer, bottleneck_id: int, csrf: str, verb: 
     call = {"acknowledge": actions.acknowledge, "resolve": actions.resolve, "vendor": actions.blocked_on_vendor}[verb]
     try:
         call(store, config, bottleneck_id, viewer.person_id, now, enforce=True)
+        request.app.state.view_cache.clear()
     except NotFound as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
     except NotAllowed as error:
@@ -195,7 +197,7 @@ def people_page(request: Request, viewer: Viewer = Depends(page_viewer)):
     if not viewer.is_leader:
         return RedirectResponse(f"/people/{viewer.person_id}", status.HTTP_303_SEE_OTHER)
     filters = views.Filters.of(request)
-    data = views.people_page(request.app.state.store, filters)
+    data = views.cached(request, "people", filters, lambda: views.people_page(request.app.state.store, filters))
     return render("people.html", viewer, "people", title="People", filters=filters, choices=views.choices(request.app.state.store), **data)
 
 
@@ -204,7 +206,7 @@ def person_page(person_id: int, request: Request, viewer: Viewer = Depends(page_
     auth.require_person(viewer, person_id)
     filters = views.Filters.of(request)
     store = request.app.state.store
-    data = views.person_page(store, request.app.state.config, filters, person_id)
+    data = views.cached(request, "person", filters, lambda: views.person_page(store, request.app.state.config, filters, person_id), person_id)
     p = data["profile"]
     areas_chart = svg(charts.bar_chart("Lines changed per area", [a["area"] for a in p.areas[:12]], [a["lines_changed"] for a in p.areas[:12]]))
     return render("person.html", viewer, "people", title=p.name, filters=filters, choices=views.choices(store), areas_chart=areas_chart,
@@ -303,7 +305,10 @@ def install(app: FastAPI) -> None:
     """Add the pages, the read API, the session key and the error pages to ``app``."""
     from . import api
 
+    from .cache import ViewCache
+
     app.state.secret_key = auth.secret_key()
+    app.state.view_cache = ViewCache()
     # FastAPI's own /openapi.json, /docs and /redoc answer anyone (and the docs pages pull scripts
     # from a CDN): off. The schema is served at /api/openapi.json to signed-in callers.
     app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", None) not in ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc")]

@@ -41,6 +41,14 @@ class Filters:
         return ("?" + urlencode(clean)) if clean else ""
 
 
+def cached(request: Request, view: str, filters: "Filters | None", compute, *extra):
+    """``compute()`` through the app's short view cache (web/cache.py), keyed by view, filters and ``extra``."""
+    from dataclasses import astuple
+
+    key = (view, astuple(filters) if filters is not None else (), *extra)
+    return request.app.state.view_cache.get(request.app.state.store, key, compute)
+
+
 def _bad(error: Exception):
     return HTTPException(status.HTTP_400_BAD_REQUEST, str(error))
 
