@@ -32,6 +32,7 @@ from ..store import Store, chunked, now
 from ..store.schema_meetings import attendance, calendar_occurrences, calendars, meetings, occurrences
 
 CHUNK = 500
+BIG_CHUNK = 5000  # ids per IN (...): under SQLite's 32,766 variables and PostgreSQL's 65,535
 
 
 def bulk_insert(conn, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -42,6 +43,16 @@ def bulk_insert(conn, table, columns: tuple[str, ...], rows: list[tuple]) -> Non
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     quote = conn.dialect.identifier_preparer
     sql = f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.quote(c) for c in columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    for chunk in chunked(rows, 20000):
+        conn.exec_driver_sql(sql, chunk)
+
+
+def bulk_execute(conn, sql: str, rows: list[tuple]) -> None:
+    """executemany a statement written with ? placeholders, on either driver."""
+    if not rows:
+        return
+    if conn.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
     for chunk in chunked(rows, 20000):
         conn.exec_driver_sql(sql, chunk)
 
@@ -283,10 +294,12 @@ def write_exports(conn, exports: list[CalendarExport], config: Config) -> Calend
 
     removed: set[int] = {occurrence_ids[key] for key in cancelled if key in occurrence_ids}
     new_occ, changed_occ = [], []
+    new_keys: set[tuple[str, str]] = set()
     for key, (_, occ) in chosen.items():
         meeting_summary = series[occ.uid][1].series_summary or series[occ.uid][1].summary
         values = (occ.summary if occ.summary != meeting_summary else None, occ.start, occ.end, occ.all_day, occ.status, occ.transparent, occ.is_moved)
         if key not in occurrence_ids:
+            new_keys.add(key)
             # A new occurrence has no attendance from earlier imports: its count is known now.
             count = sum(1 for response, _, _ in wanted[key].values() if response != "DECLINED")
             new_occ.append((meeting_ids[occ.uid], occ.recurrence_id, values[0], occ.start, occ.end, occ.all_day, occ.status, occ.transparent, occ.is_moved, count, (not occ.all_day) and count >= 2, stamp))
@@ -333,35 +346,39 @@ def write_exports(conn, exports: list[CalendarExport], config: Config) -> Calend
                 unlinked[occurrence_id].add(owners[index])
         bulk_insert(conn, calendar_occurrences, ("calendar_id", "occurrence_id"), [(calendar_id, oid) for oid in sorted(now_linked - linked)])
 
-    # -- attendance -------------------------------------------------------------------------
+    # -- attendance: written as a difference, so an unchanged re-import writes nothing -----------
     touched = {occurrence_ids[key]: key for key in chosen}
+    fresh = {occurrence_ids[key] for key in new_keys}
     import_owners = {o for o in owners if o is not None}
-    kept: dict[int, dict[int, str]] = {}  # responses from other people's own exports, imported earlier
-    for chunk in chunked(sorted(touched), CHUNK):
-        for occurrence_id, person_id, response in conn.execute(
-            select(attendance.c.occurrence_id, attendance.c.person_id, attendance.c.response).where(
-                attendance.c.occurrence_id.in_(chunk), attendance.c.from_own_calendar == True  # noqa: E712
-            )
-        ):
-            if person_id not in import_owners:
-                kept.setdefault(occurrence_id, {})[person_id] = response
-        conn.execute(delete(attendance).where(attendance.c.occurrence_id.in_(chunk), ~and_(attendance.c.from_own_calendar == True, attendance.c.person_id.notin_(import_owners) if import_owners else True)))  # noqa: E712
-    rows = []
+    existing_att: dict[tuple[int, int], tuple] = {}
+    for chunk in chunked(sorted(oid for oid in touched if oid not in fresh), BIG_CHUNK):
+        stmt = select(attendance.c.occurrence_id, attendance.c.person_id, attendance.c.response, attendance.c.is_organizer, attendance.c.is_optional, attendance.c.from_own_calendar)
+        for row in conn.execute(stmt.where(attendance.c.occurrence_id.in_(chunk))):
+            existing_att[(row[0], row[1])] = (row[2], bool(row[3]), bool(row[4]), bool(row[5]))
+    kept: dict[int, dict[int, tuple]] = {}  # responses from the own exports of people not in this import
+    for (occurrence_id, person_id), values in existing_att.items():
+        if values[3] and person_id not in import_owners:
+            kept.setdefault(occurrence_id, {})[person_id] = values
+    desired: dict[tuple[int, int], tuple] = {}
     counts: dict[int, int] = {}
     for occurrence_id, key in touched.items():
-        _, occ = chosen[key]
-        organizer_id = organizer_of(occ)
-        own_elsewhere = kept.get(occurrence_id, {})
-        count = sum(1 for response in own_elsewhere.values() if response != "DECLINED")
-        for person_id, (response, optional, own) in wanted.get(key, {}).items():
-            if person_id in own_elsewhere:
-                continue
-            rows.append((occurrence_id, person_id, response, person_id == organizer_id, optional, own))
-            if response != "DECLINED":
-                count += 1
-        counts[occurrence_id] = count
-    bulk_insert(conn, attendance, ("occurrence_id", "person_id", "response", "is_organizer", "is_optional", "from_own_calendar"), rows)
-    result.attendance_rows = len(rows)
+        organizer_id = organizer_of(chosen[key][1])
+        here = dict(kept.get(occurrence_id, {}))
+        for person_id, (response, optional, own) in wanted[key].items():
+            if person_id not in here:
+                here[person_id] = (response, person_id == organizer_id, optional, own)
+        for person_id, values in here.items():
+            desired[(occurrence_id, person_id)] = values
+        counts[occurrence_id] = sum(1 for values in here.values() if values[0] != "DECLINED")
+    bulk_execute(conn, "DELETE FROM attendance WHERE occurrence_id = ? AND person_id = ?", [k for k in existing_att if k not in desired])
+    added = [(*k, *v) for k, v in desired.items() if k not in existing_att]
+    bulk_insert(conn, attendance, ("occurrence_id", "person_id", "response", "is_organizer", "is_optional", "from_own_calendar"), added)
+    bulk_execute(
+        conn,
+        "UPDATE attendance SET response = ?, is_organizer = ?, is_optional = ?, from_own_calendar = ? WHERE occurrence_id = ? AND person_id = ?",
+        [(*v, *k) for k, v in desired.items() if k in existing_att and existing_att[k] != v],
+    )
+    result.attendance_rows = len(desired)
 
     # The owner of an export that no longer shows an occurrence no longer attends it.
     for occurrence_id, gone_owners in unlinked.items():
@@ -372,12 +389,14 @@ def write_exports(conn, exports: list[CalendarExport], config: Config) -> Calend
 
     # -- counts, orphans and cancellations ------------------------------------------------------
     current = {}
-    for chunk in chunked(sorted(touched), CHUNK):
+    for chunk in chunked(sorted(oid for oid in touched if oid not in fresh), BIG_CHUNK):
         for row in conn.execute(select(occurrences.c.id, occurrences.c.attendee_count, occurrences.c.is_meeting, occurrences.c.all_day).where(occurrences.c.id.in_(chunk))):
             current[row.id] = row
     count_updates = []
     for occurrence_id, count in counts.items():
-        row = current[occurrence_id]
+        row = current.get(occurrence_id)
+        if row is None:  # inserted above with this count
+            continue
         is_meeting = (not row.all_day) and count >= 2
         if row.attendee_count != count or row.is_meeting != is_meeting:
             count_updates.append({"o_id": occurrence_id, "attendee_count": count, "is_meeting": is_meeting})
