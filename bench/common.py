@@ -176,7 +176,18 @@ def machine() -> dict:
         "python": platform.python_version(),
         "git": subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip(),
         "when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        "foundermode_commit": source_commit(),
     }
+
+
+def source_commit() -> str | None:
+    """The commit of foundermode's sources measured ('+dirty' when src/ has uncommitted changes)."""
+    root = BENCH_DIR.parent
+    head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    if not head:
+        return None
+    dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "src"], capture_output=True, text=True).stdout.strip()
+    return head + ("+dirty" if dirty else "")
 
 
 def package_version(name: str) -> str | None:
