@@ -114,7 +114,7 @@ def meetings_page(request: Request, viewer: Viewer = Depends(page_viewer)):
 
 
 @router.get("/bottlenecks")
-def board_page(request: Request, viewer: Viewer = Depends(page_viewer), status_filter: str = "open"):
+def board_page(request: Request, viewer: Viewer = Depends(page_viewer)):
     status_filter = request.query_params.get("status", "open")
     data = views.board_page(request.app.state.store, _now(request), status_filter, request.query_params.get("resource") or None)
     c = data["charts"]["time_to_unblock"]
