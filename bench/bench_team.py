@@ -189,7 +189,8 @@ def main() -> int:
                   f"peak {row['maxrss_mb']:.0f} MB, {row['profiles']} profiles, {row['months']} months, TF {row['truck_factors']}, "
                   f"{row['areas']} areas; in-process parts {row['parts']}")
     if rows:
-        out = common.write_results("team", {"machine": common.machine(), "foundermode": common.package_version("foundermode"), "rows": rows})
+        label = "synthetic" if args.synthetic else ("db-" + Path(args.db.split("///")[-1]).stem if args.db else "-".join(n.strip() for n in args.repos.split(",")))
+        out = common.write_results(f"team-{label}", {"machine": common.machine(), "foundermode": common.package_version("foundermode"), "rows": rows})
         print(f"results: {out}")
     return 0
 

@@ -136,11 +136,12 @@ def follow_history(rows, files: set[str], allowed_commits: set[int] | None = Non
     """Walk file changes newest first, carrying each present file's identity back through renames.
 
     ``rows``: (path, old_path, status, commit_id, author_id, is_bot), newest
-    first by commit time. A file's history ends at its creation ('A'); an
-    older file at the same path (deleted, then re-created) is another file.
-    Commit times are not a topological order (rebases, clock skew), so a
-    modification that sorts just before its file's creation still counts
-    for it; only a deletion or another creation ends the identity.
+    first (git's topological order when the repository is on disk). A file's
+    history ends at its creation ('A'); an older file at the same path
+    (deleted, then re-created) is another file. Parallel branches interleave
+    in any linear order, so a modification that sorts just before its file's
+    creation still counts for it; only a deletion or another creation ends
+    the identity.
     Bots' changes carry renames but count for nobody.
     """
     alias = {path: path for path in files}  # name at this point in the walk -> name at the revision
@@ -187,10 +188,11 @@ def resolve_revision(repo_path: Path, revision: str) -> str:
     return git(repo_path, "rev-parse", "--verify", f"{revision}^{{commit}}").decode().strip()
 
 
-def reachable(repo_path: Path, sha: str) -> set[str]:
+def topological_order(repo_path: Path, sha: str) -> list[str]:
+    """Commits reachable from ``sha``, children before parents (newest first)."""
     from ..sources.git import git
 
-    return set(git(repo_path, "rev-list", sha).decode().split())
+    return git(repo_path, "rev-list", "--topo-order", sha).decode().split()
 
 
 def authorship(conn, repo: dict, at: str | None = None, excluded_patterns: list[str] | None = None) -> Authorship:
@@ -205,19 +207,21 @@ def authorship(conn, repo: dict, at: str | None = None, excluded_patterns: list[
 
     rules = PathRules(excluded_patterns if excluded_patterns is not None else DEFAULT_EXCLUDED_PATHS)
     repo_path = Path(repo["path"])
-    allowed: set[int] | None = None
     revision = repo["last_sha"]
+    rank: dict[int, int] | None = None
     with ThreadPoolExecutor(max_workers=2) as pool:
-        # git lists the files (and reachable commits) while the database reads the history.
+        # git lists the files and orders the commits while the database is read.
         if repo_path.exists():
             revision = resolve_revision(repo_path, at or repo["last_sha"] or "HEAD")
             listing = pool.submit(files_at, repo_path, revision)
-            reach = pool.submit(reachable, repo_path, revision) if revision != repo["last_sha"] else None
+            order = pool.submit(topological_order, repo_path, revision)
+            ids = queries.commit_ids_by_sha(conn, repo["id"])
+            rank = {ids[sha]: position for position, sha in enumerate(order.result()) if sha in ids}
         elif at:
             raise LookupError(f"{repo['path']} is not on this machine: --at needs the repository")
         else:
-            listing, reach = None, None
-        rows = queries.file_history(conn, repo["id"])
+            listing = None
+        rows = queries.file_history(conn, repo["id"], rank)
         flagged = queries.excluded_paths(conn, repo["id"])
         if listing is None:
             files = queries.ownership_file_list(conn, repo["id"])
@@ -225,11 +229,8 @@ def authorship(conn, repo: dict, at: str | None = None, excluded_patterns: list[
                 raise LookupError(f"{repo['path']} is not on this machine and no ownership was computed")
         else:
             files = listing.result()
-        if reach is not None:
-            ids = queries.commit_ids_by_sha(conn, repo["id"])
-            allowed = {ids[sha] for sha in reach.result() if sha in ids}
     present = {p for p in files if p not in flagged and not rules.excluded(p)}
-    histories = follow_history(rows, present, allowed)
+    histories = follow_history(rows, present)
     return Authorship(
         repo_id=repo["id"],
         repository=repo["name"],
