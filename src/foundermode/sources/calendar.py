@@ -188,6 +188,8 @@ def _parse(text, path, start, end, default_tz, owner_email, expansion_cache) -> 
         parsed = [c for calendar in calendars for c in calendar.walk() if c.name in ("VTIMEZONE", "VEVENT")]
     else:
         cal, parsed = loaded
+    shared = loaded is not None
+    checked = cache.setdefault("checked", set())
     name = _text(cal.get("X-WR-CALNAME")) or None
     wr_tz = _text(cal.get("X-WR-TIMEZONE")) or None
     if wr_tz and _zone(wr_tz) is None:
@@ -198,15 +200,16 @@ def _parse(text, path, start, end, default_tz, owner_email, expansion_cache) -> 
 
     events: dict[str, list] = {}
     defined_tz: set[str] = set()
-    tz_blocks: list[bytes] = []
     vtimezones = []
     for component in parsed:
         if component.name == "VTIMEZONE":
             defined_tz.add(_text(component.get("TZID")))
-            tz_blocks.append(component.to_ical())
             vtimezones.append(component)
         elif component.name == "VEVENT":
-            _check_event(component, path, text, defined_tz)
+            if not (shared and id(component) in checked):
+                _check_event(component, path, text, defined_tz)
+                if shared:
+                    checked.add(id(component))
             uid = _text(component.get("UID")) or _synthetic_uid(component)
             events.setdefault(uid, []).append(component)
     # Zones may be defined after the events that use them; check names once all are known.
@@ -221,25 +224,37 @@ def _parse(text, path, start, end, default_tz, owner_email, expansion_cache) -> 
         timezone=wr_tz,
         window=(start, end),
     )
-    tz_signature = hashlib.sha1(b"".join(sorted(tz_blocks)) + (wr_tz or "").encode() + str(default_tz).encode()).hexdigest()
+    # Parsed once per import, shared components are the same objects in every file: their ids
+    # identify them. Components parsed file by file are compared by their timing properties.
+    if shared:
+        tz_signature = (tuple(sorted(id(c) for c in vtimezones)), wr_tz, str(default_tz))
+    else:
+        tz_signature = hashlib.sha1(b"".join(sorted(c.to_ical() for c in vtimezones)) + (wr_tz or "").encode() + str(default_tz).encode()).hexdigest()
     # Floating and all-day times may be up to 14 hours either side of UTC: pad the query, filter exactly after.
     span_start = dt.datetime.fromtimestamp(start, UTC) - dt.timedelta(days=2)
     span_end = dt.datetime.fromtimestamp(end, UTC) + dt.timedelta(days=2)
     for uid, components in events.items():
-        master = next((c for c in components if "RECURRENCE-ID" not in c), components[0])
-        is_recurring = any(("RRULE" in c or "RDATE" in c or "RECURRENCE-ID" in c) for c in components)
-        signature = (uid, tz_signature, tuple(_timing(c) for c in components), start, end)
-        expanded = cache.get(signature)
-        if expanded is None:
+        if shared:
+            signature = ("ids", uid, tz_signature, tuple(id(c) for c in components), start, end)
+        else:
+            signature = (uid, tz_signature, tuple(_timing(c) for c in components), start, end)
+        group = cache.get(signature)
+        if group is None:
+            master = next((c for c in components if "RECURRENCE-ID" not in c), components[0])
+            is_recurring = any(("RRULE" in c or "RDATE" in c or "RECURRENCE-ID" in c) for c in components)
             try:
                 expanded = _expand(uid, components, vtimezones, cal, span_start, span_end, floating_zone, is_recurring)
             except Exception as error:  # recurring-ical-events raises many kinds on malformed rules
                 raise CalendarError(path, f"cannot expand event {uid!r}: {error}", _event_line(text, uid)) from error
-            cache[signature] = expanded
-        series_summary = _text(master.get("SUMMARY"))
-        rrule = master.get("RRULE")
-        rrule_text = (rrule[0] if isinstance(rrule, list) else rrule).to_ical().decode() if rrule is not None else None
-        tzid = _tzid_of(master.get("DTSTART"))
+            rrule = master.get("RRULE")
+            group = cache[signature] = (
+                expanded,
+                is_recurring,
+                _text(master.get("SUMMARY")),
+                (rrule[0] if isinstance(rrule, list) else rrule).to_ical().decode() if rrule is not None else None,
+                _tzid_of(master.get("DTSTART")),
+            )
+        expanded, is_recurring, series_summary, rrule_text, tzid = group
         details = cache.setdefault("details", {})
         for occ_start, occ_end, all_day, rid, source_index, is_moved in expanded:
             # An occurrence belongs to the window its start falls in: re-imports replace exactly that.
@@ -422,11 +437,15 @@ def _load_shared(text: str, cache: dict):
     if current is not None:
         return None
     parsed_blocks = cache.setdefault("blocks", {})
-    try:
-        calendars = icalendar.Calendar.from_ical("\r\n".join(header), multiple=True)
-    except ValueError:
-        return None
-    calendars = [c for c in calendars if c.name == "VCALENDAR"]
+    headers = cache.setdefault("headers", {})
+    header_text = "\r\n".join(header)
+    calendars = headers.get(header_text)
+    if calendars is None:
+        try:
+            calendars = icalendar.Calendar.from_ical(header_text, multiple=True)
+        except ValueError:
+            return None
+        calendars = headers[header_text] = [c for c in calendars if c.name == "VCALENDAR"]
     if not calendars or any(getattr(c, "errors", None) for c in calendars):
         return None
     out = []
