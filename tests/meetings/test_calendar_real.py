@@ -213,3 +213,39 @@ def test_bad_property_value_names_its_line(ical):
     with pytest.raises(CalendarError) as caught:
         read_calendar(path, epoch(2014, 1, 1), epoch(2015, 1, 1))
     assert caught.value.line == path.read_text().splitlines().index("DTSTART:INVALID-DATE") + 1
+
+
+# -- the fast paths agree with the plain ones ---------------------------------------------------
+
+AGREEMENT = [
+    ("ric", "each_week_but_two_deleted.ics"), ("ric", "issue_20_exdate_ignored.ics"), ("ric", "issue_18_cancel_status.ics"),
+    ("ric", "daylight_saving_time.ics"), ("ric", "issue_62_moved_event.ics"), ("ric", "issue_75_range_parameter.ics"),
+    ("ric", "issue_107_omitting_last_event.ics"), ("ric", "issue_28_rrule_with_UTC_endinginZ.ics"), ("ric", "recurring_events_moved.ics"),
+    ("ric", "issue_48_daylight_aware_repeats.ics"), ("ric", "rdate.ics"), ("ric", "issue_163_deleted_modification.ics"),
+    ("ical", "issue_313_globally_unique_tzid.ics"), ("ical", "timezone_rdate.ics"),
+]
+
+
+@pytest.mark.parametrize("where,name", AGREEMENT)
+def test_shared_parsing_and_occurrence_objects_match_the_public_api(where, name, request, monkeypatch):
+    """Each distinct VEVENT parsed once, and recurring-ical-events' Occurrence objects instead of its
+    copied components: both shortcuts must give exactly what whole-file parsing and between() give."""
+    import foundermode.sources.calendar as reader
+
+    path = request.getfixturevalue(where) / name
+    window = (epoch(2018, 1, 1), epoch(2026, 1, 1))
+
+    def facts(export):
+        return [(o.uid, o.recurrence_id, o.start, o.end, o.all_day, o.is_moved, o.summary, o.status, o.attendees) for o in export.occurrences], export.cancelled
+
+    try:
+        fast = facts(read_calendar(path, *window))
+    except CalendarError as error:
+        fast = str(error)
+    monkeypatch.setattr(reader, "_load_shared", lambda text, cache: None)
+    monkeypatch.setattr(reader, "_occurrences", lambda q, a, b, comps, pos, core: list(reader._public_occurrences(q, a, b, comps, core)))
+    try:
+        plain = facts(read_calendar(path, *window))
+    except CalendarError as error:
+        plain = str(error)
+    assert fast == plain
