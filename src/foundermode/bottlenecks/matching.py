@@ -41,6 +41,8 @@ KINDS = tuple(_THRESHOLDS)
 # Share of the word cosine in the lexical score (the rest is the n-gram cosine).
 WORD_WEIGHT = 0.5
 NGRAM_SIZES = (3, 4, 5)
+# Candidates a query looks at closely, per feature family (see LexicalIndex.query).
+POOL = 300
 
 STOP_WORDS = frozenset(
     """a about above after again against all am an and any are aren as at be because been before being below
@@ -157,9 +159,13 @@ class _Space:
         self.df: list[int] = []
         self.postings: list[list[int]] = []
         self.docs: dict[int, tuple[array, array]] = {}
-        # doc -> (collection size when computed, norm): norms move with IDF, so
-        # they are recomputed once the collection has drifted (see _norm).
-        self.norms: dict[int, tuple[int, float]] = {}
+        # Norms move with IDF, which moves with every add. They only rank
+        # candidates (final scores use exact norms), so they are refreshed all
+        # at once when the collection size has drifted 10% since the last
+        # refresh, instead of on every query; a new document's norm is exact
+        # when it is added.
+        self.norms: dict[int, float] = {}
+        self.norms_at = 0
 
     def idf_of(self, fid: int | None) -> float:
         # Smoothed IDF, as scikit-learn's TfidfVectorizer(smooth_idf=True): never
@@ -181,84 +187,80 @@ class _Space:
             fids.append(fid)
             values.append(weight)
         self.docs[doc] = (fids, values)
-        self.norms.pop(doc, None)
-        self._norm(doc)
+        self.norms[doc] = self.exact_norm(doc)
 
     def remove(self, doc: int) -> None:
         fids, _ = self.docs.pop(doc)
         for fid in fids:
             self.df[fid] -= 1
             self.postings[fid].remove(doc)
-        self.norms.pop(doc, None)
+        del self.norms[doc]
 
-    def _norm(self, doc: int) -> float:
-        size = len(self.docs)
-        cached = self.norms.get(doc)
-        # IDF changes a little with every report added. Norms only pick the
-        # candidates (their final scores are exact), so one computed within 10%
-        # of the current collection size is close enough, and a query need not
-        # recompute 10,000 norms after every add.
-        if cached is not None and abs(cached[0] - size) * 10 <= size:
-            return cached[1]
+    def exact_norm(self, doc: int) -> float:
         fids, values = self.docs[doc]
-        idf = self.idf_of
-        norm = math.sqrt(sum((w * idf(f)) ** 2 for f, w in zip(fids, values))) or 1.0
-        self.norms[doc] = (size, norm)
-        return norm
+        total, df, log = 1 + len(self.docs), self.df, math.log
+        return math.sqrt(sum((w * (log(total / (1 + df[f])) + 1.0)) ** 2 for f, w in zip(fids, values))) or 1.0
 
+    def refresh_norms(self) -> None:
+        size = len(self.docs)
+        if abs(size - self.norms_at) * 10 <= size:
+            return
+        total, log = 1 + size, math.log
+        idf = [log(total / (1 + d)) + 1.0 for d in self.df]
+        for doc, (fids, values) in self.docs.items():
+            self.norms[doc] = math.sqrt(sum((w * idf[f]) ** 2 for f, w in zip(fids, values))) or 1.0
+        self.norms_at = size
 
     def query_vector(self, weights: dict[str, float]) -> tuple[dict[int, float], float]:
-        """IDF-weighted query over known features, and the norm over all of them."""
+        """Query weights times IDF times IDF again (the document side's), and the query norm.
+
+        Folding the document side's IDF into the query lets a dot product read
+        a document's raw weights with no IDF computed per feature.
+        """
         vector: dict[int, float] = {}
         squares = 0.0
         for term, weight in weights.items():
             fid = self.ids.get(term)
             if fid is not None and self.df[fid] == 0:
                 fid = None
-            value = weight * self.idf_of(fid)
-            squares += value * value
+            idf = self.idf_of(fid)
+            squares += (weight * idf) ** 2
             if fid is not None:
-                vector[fid] = value
+                vector[fid] = weight * idf * idf
         return vector, math.sqrt(squares)
 
-    def accumulate(self, vector: dict[int, float], qnorm: float, cap: int, keep: int = 8) -> dict[int, float]:
-        """Approximate cosines through the postings of the query's rarer features.
+    def accumulate(self, vector: dict[int, float], cap: int, keep: int = 8) -> dict[int, float]:
+        """Approximate dot products through the postings of the query's rarer features.
 
         Features in more than ``cap`` documents add little to a TF-IDF score but
         most of the work; they are skipped here and counted exactly when the
         candidates are rescored. The ``keep`` rarest features always count, so a
-        query made only of common words still finds candidates.
+        query made only of common words still finds candidates. Each document's
+        own weight is taken as 1 (most terms occur once in a short report).
         """
         scores: dict[int, float] = {}
-        if not vector or not qnorm:
-            return scores
-        by_rarity = sorted(vector, key=self.df.__getitem__)
-        for rank, fid in enumerate(by_rarity):
-            if rank >= keep and self.df[fid] > cap:
+        df = self.df
+        for rank, fid in enumerate(sorted(vector, key=df.__getitem__)):
+            if rank >= keep and df[fid] > cap:
                 break
-            contribution = vector[fid] * self.idf_of(fid) / qnorm
+            contribution = vector[fid]
             get = scores.get
             for doc in self.postings[fid]:
                 scores[doc] = get(doc, 0.0) + contribution
         return scores
 
-    def cosine(self, doc: int, vector: dict[int, float], qnorm: float) -> float:
-        """Exact cosine with current IDF: the norm comes free in the same pass."""
+    def dot(self, doc: int, vector: dict[int, float]) -> float:
+        fids, values = self.docs[doc]
+        get = vector.get
+        return sum(w * get(f, 0.0) for f, w in zip(fids, values))
+
+    def cosine(self, doc: int, vector: dict[int, float], qnorm: float, exact: bool = True) -> float:
         if not qnorm:
             return 0.0
-        fids, values = self.docs[doc]
-        idf = self.idf_of
-        get = vector.get
-        dot = squares = 0.0
-        for fid, weight in zip(fids, values):
-            value = weight * idf(fid)
-            squares += value * value
-            q = get(fid)
-            if q is not None:
-                dot += q * value
+        dot = self.dot(doc, vector)
         if dot <= 0.0:
             return 0.0
-        return min(1.0, dot / (qnorm * math.sqrt(squares)))
+        return min(1.0, dot / (qnorm * (self.exact_norm(doc) if exact else self.norms[doc])))
 
 
 class LexicalIndex:
@@ -312,22 +314,28 @@ class LexicalIndex:
         words, grams = featurize(text)
         wvec, wnorm = self._words.query_vector(words)
         gvec, gnorm = self._grams.query_vector(grams)
-        size = len(self._doc_of)
-        cap = max(64, size // 20)
-        wscores = self._words.accumulate(wvec, wnorm, cap)
-        gscores = self._grams.accumulate(gvec, gnorm, cap)
-        # Rank candidates by the approximate blend (norms from the cache), then
-        # rescore the best of them exactly, with every feature and current IDF.
-        wnorm_of, gnorm_of = self._words._norm, self._grams._norm
-        approx = {
-            doc: blend(wscores.get(doc, 0.0) / wnorm_of(doc), gscores.get(doc, 0.0) / gnorm_of(doc))
-            for doc in wscores.keys() | gscores.keys()
+        if not wnorm and not gnorm:
+            return []
+        self._words.refresh_norms()
+        self._grams.refresh_norms()
+        cap = max(64, len(self._doc_of) // 20)
+        wdots = self._words.accumulate(wvec, cap)
+        gdots = self._grams.accumulate(gvec, cap)
+        # Rank candidates by the approximate blend, rescore the best of them
+        # with every feature (cached norms), then give the final few exact norms.
+        wn, gn = self._words.norms, self._grams.norms
+        wq, gq = wnorm or 1.0, gnorm or 1.0
+        # Thousands of documents share some n-gram with a query; the few hundred
+        # with the largest raw dot products in either space hold the answer.
+        pool = set(heapq.nlargest(POOL, wdots, key=wdots.__getitem__)) | set(heapq.nlargest(POOL, gdots, key=gdots.__getitem__))
+        approx = {doc: blend(wdots.get(doc, 0.0) / (wq * wn[doc]), gdots.get(doc, 0.0) / (gq * gn[doc])) for doc in pool}
+        shortlist = heapq.nlargest(max(4 * k, 40), approx, key=approx.__getitem__)
+        rescored = {
+            doc: blend(self._words.cosine(doc, wvec, wnorm, exact=False), self._grams.cosine(doc, gvec, gnorm, exact=False))
+            for doc in shortlist
         }
-        candidates = heapq.nlargest(max(4 * k, 40), approx, key=approx.__getitem__)
-        exact = [
-            (blend(self._words.cosine(doc, wvec, wnorm), self._grams.cosine(doc, gvec, gnorm)), doc)
-            for doc in candidates
-        ]
+        finalists = heapq.nlargest(2 * k, rescored, key=rescored.__getitem__)
+        exact = [(blend(self._words.cosine(doc, wvec, wnorm), self._grams.cosine(doc, gvec, gnorm)), doc) for doc in finalists]
         best = heapq.nlargest(k, exact, key=lambda pair: (pair[0], -pair[1]))
         return [(self._key_of[doc], score) for score, doc in best if score > 0.0]
 
