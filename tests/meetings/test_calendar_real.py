@@ -249,3 +249,9 @@ def test_shared_parsing_and_occurrence_objects_match_the_public_api(where, name,
     except CalendarError as error:
         plain = str(error)
     assert fast == plain
+
+
+def test_custom_tzid_defined_by_its_own_vtimezone(ical):
+    # TZID "UTC+11" is no zone name anywhere, but the file's VTIMEZONE defines it (+11:00, no DST).
+    export = read_calendar(ical / "issue_218_bad_tzid.ics", epoch(2017, 1, 1), epoch(2018, 1, 1))
+    assert [(o.start, o.end) for o in export.occurrences] == [(epoch(2017, 2, 28, 12), epoch(2017, 2, 28, 12, 30))]
