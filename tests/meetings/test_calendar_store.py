@@ -274,3 +274,17 @@ def test_busy_intervals_and_meeting_time_with(imported):
         week = meeting_time_with(conn, ada, berlin(4, 0), berlin(11, 0))
         assert [(m.summary, m.start) for m in week] == [("Weekly sync", berlin(4, 10)), ("Planning", berlin(6, 9)), ("All hands", berlin(6, 15))]
         assert week[0].others == sorted([bob, cat]) and len(week[2].others) == 11
+
+
+def test_merging_two_people_who_share_meetings(imported):
+    from foundermode.sources.identities import merge_people
+
+    store, _, _ = imported
+    with store.write() as conn:
+        merge_people(conn, pid(conn, BOB), pid(conn, DAN))
+    with store.read() as conn:
+        bob = pid(conn, BOB)
+        sync = occurrence_rows(conn, "sync@example.com")[0]
+        rows = conn.execute(select(attendance.c.person_id).where(attendance.c.occurrence_id == sync["id"])).all()
+        assert sorted(r[0] for r in rows) == sorted([pid(conn, ADA), bob, pid(conn, CAT)])
+        assert conn.execute(select(calendars.c.person_id).where(calendars.c.key == BOB)).scalar_one() == bob
