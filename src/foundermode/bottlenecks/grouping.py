@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from ..store.schema_bottlenecks import blocker_reports, bottleneck_events, bottlenecks
 from . import matching
