@@ -304,6 +304,8 @@ def test_eval_grouping_command(tmp_path):
     assert report["in_sample"]["f1"] == pytest.approx(1.0)
     assert {"precision", "recall", "f1", "thresholds"} <= set(report["cross_validated"])
     assert [g["group"] for g in report["by_group"]] == ["p1", "p2"]
+    by_source = {row["source"]: row for row in report["by_source"]}
+    assert by_source["p1/x"]["called_duplicate"] == 1.0 and by_source["p1/y"]["called_duplicate"] == 0.0
 
     table = CliRunner().invoke(app, ["eval", "grouping", str(path), "--folds", "2", "--format", "markdown"])
     assert table.exit_code == 0 and "| in-sample | 8 |" in table.output

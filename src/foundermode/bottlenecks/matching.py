@@ -546,7 +546,14 @@ def metrics_at(scores: list[float], labels: list[bool], threshold: float) -> dic
     return {"threshold": threshold, "precision": precision, "recall": recall, "f1": f1, **counts}
 
 
-def evaluate(scores: list[float], labels: list[bool], folds: int = 5, seed: int = 0, groups: list[str] | None = None) -> dict:
+def evaluate(
+    scores: list[float],
+    labels: list[bool],
+    folds: int = 5,
+    seed: int = 0,
+    groups: list[str] | None = None,
+    sources: list[str] | None = None,
+) -> dict:
     """In-sample and cross-validated figures for one matcher's scores.
 
     * in_sample: the threshold chosen on all pairs and the figures on those same
@@ -556,6 +563,11 @@ def evaluate(scores: list[float], labels: list[bool], folds: int = 5, seed: int 
       predictions are pooled into one confusion matrix.
     * by_group (when ``groups`` names a project per pair): each group is scored
       with the threshold chosen on the other groups, i.e. on another project.
+    * by_source (when ``sources`` labels each pair, e.g. how it was sampled):
+      the share of each source's pairs called duplicates at the in-sample
+      threshold, which is recall for a source of duplicates ("textually
+      dissimilar" ones are the hard case) and the false-merge rate for a source
+      of non-duplicates.
     """
     labels = [bool(label) for label in labels]
     result: dict = {
@@ -605,6 +617,18 @@ def evaluate(scores: list[float], labels: list[bool], folds: int = 5, seed: int 
             row["roc_auc"] = roc_auc(g_scores, g_labels) if 0 < sum(g_labels) < len(g_labels) else None
             by_group.append(row)
         result["by_group"] = by_group
+    if sources is not None:
+        result["by_source"] = [
+            {
+                "source": source,
+                "pairs": len(members),
+                "duplicates": sum(labels[i] for i in members),
+                "called_duplicate": sum(scores[i] >= threshold for i in members) / len(members),
+                "mean_score": sum(scores[i] for i in members) / len(members),
+            }
+            for source in sorted(set(sources))
+            for members in [[i for i, s in enumerate(sources) if s == source]]
+        ]
     return result
 
 

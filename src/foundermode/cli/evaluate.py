@@ -106,7 +106,8 @@ def eval_grouping(
 
         fail(escape(str(error)))
     groups = [project_of(r["source"]) for r in rows]
-    result = evaluate(scores, [r["duplicate"] for r in rows], folds=folds, seed=seed, groups=groups)
+    sources = [r["source"] for r in rows] if any(r["source"] for r in rows) else None
+    result = evaluate(scores, [r["duplicate"] for r in rows], folds=folds, seed=seed, groups=groups, sources=sources)
     result = {"matcher": matcher.value, "file": str(pairs_file), **({"idf": idf.value} if matcher is Matcher.lexical else {}), **result}
     if as_json or fmt == Format.json:
         output(result, json_flag=True)
