@@ -8,7 +8,9 @@ back to the newest first-parent ancestor with at least ``--new`` commits after
 it, and ingested into a fresh SQLite store (its state is kept). Then, back to
 back, ``--repeat`` times: a full ingest of HEAD into a fresh store, and, from
 the kept store, ``foundermode ingest git`` after the clone is moved forward to
-HEAD (only the new commits are read). Also timed: a run with nothing new.
+HEAD (only the new commits are read). Also timed: a run with nothing new, and
+the same incremental ingest inside one Python process (``ingest_repository``
+alone, without interpreter start-up, imports and the migrations check).
 Ratio: incremental / full (medians). Results: bench/results/incremental.json.
 """
 from __future__ import annotations
@@ -37,6 +39,25 @@ def base_commit(path: Path, new: int) -> tuple[str, int]:
         k += step if count < new * 0.8 else 1
 
 
+IN_PROCESS = r"""
+import sys, time
+from foundermode.store import open_store
+from foundermode.ingest import ingest_repository
+store = open_store(sys.argv[1])
+start = time.perf_counter()
+result = ingest_repository(store, sys.argv[2], jobs=int(sys.argv[3]))
+print(time.perf_counter() - start, result.new_commits)
+"""
+
+
+def in_process(clone: Path, db: Path, jobs: int) -> float:
+    """Seconds inside ingest_repository alone: no interpreter start-up, imports or migrations check."""
+    run = common.timed([sys.executable, "-c", IN_PROCESS, f"sqlite:///{db}", str(clone), str(jobs)])
+    if run.returncode != 0:
+        raise RuntimeError(run.stderr.decode(errors="replace")[-1000:])
+    return float(run.stdout.split()[0])
+
+
 def copy_db(src: Path, dst: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         target = Path(str(dst) + suffix)
@@ -56,7 +77,7 @@ def bench(name: str, new: int, repeat: int, jobs: int) -> dict | None:
     head = common.git(source, "rev-parse", "HEAD").strip()
     total = int(common.git(source, "rev-list", "--count", "HEAD"))
     base, count = base_commit(source, new)
-    full_times, incr_times, noop_times = [], [], []
+    full_times, incr_times, noop_times, lib_times = [], [], [], []
     with tempfile.TemporaryDirectory(prefix="fm-bench-") as tmp:
         tmp = Path(tmp)
         clone = tmp / f"{name}-incr.git"
@@ -77,10 +98,12 @@ def bench(name: str, new: int, repeat: int, jobs: int) -> dict | None:
             assert rows and rows[0]["new_commits"] == count, rows
             noop = common.ingest(clone, f"sqlite:///{work}", cwd=tmp, jobs=jobs)
             assert common.ingest_json(noop)[0]["new_commits"] == 0
+            copy_db(old_db, tmp / "lib.db")
+            lib_times.append(in_process(clone, tmp / "lib.db", jobs))
             full_times.append(full.seconds)
             incr_times.append(incr.seconds)
             noop_times.append(noop.seconds)
-            print(f"  {name} run {i + 1}: full {full.seconds:.2f}s, +{count} commits {incr.seconds:.2f}s ({incr.seconds / full.seconds:.2%}), nothing new {noop.seconds:.2f}s", file=sys.stderr)
+            print(f"  {name} run {i + 1}: full {full.seconds:.2f}s, +{count} commits {incr.seconds:.2f}s ({incr.seconds / full.seconds:.2%}), nothing new {noop.seconds:.2f}s, in-process {lib_times[-1]:.2f}s", file=sys.stderr)
         with sqlite3.connect(work) as a, sqlite3.connect(tmp / "full.db") as b:
             same = a.execute("select count(*), sum(additions), sum(deletions) from commits").fetchone() == b.execute("select count(*), sum(additions), sum(deletions) from commits").fetchone()
     return {
@@ -93,11 +116,13 @@ def bench(name: str, new: int, repeat: int, jobs: int) -> dict | None:
         "full_s": common.median(full_times),
         "incremental_s": common.median(incr_times),
         "nothing_new_s": common.median(noop_times),
+        "incremental_in_process_s": common.median(lib_times),
         "ratio": common.median(incr_times) / common.median(full_times),
         "same_totals_as_full": same,
         "full_runs": full_times,
         "incremental_runs": incr_times,
         "nothing_new_runs": noop_times,
+        "incremental_in_process_runs": lib_times,
     }
 
 
@@ -109,7 +134,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
     rows = [r for r in (bench(name, args.new, args.repeat, args.jobs) for name in args.repos.split(",")) if r]
-    print(common.table(rows, ["repository", "commits", "new_commits", "full_s", "incremental_s", "ratio", "nothing_new_s", "same_totals_as_full"], "Incremental ingest vs full ingest (ratio: incremental / full)"))
+    print(common.table(rows, ["repository", "commits", "new_commits", "full_s", "incremental_s", "ratio", "nothing_new_s", "incremental_in_process_s", "same_totals_as_full"], "Incremental ingest vs full ingest (ratio: incremental / full)"))
     out = common.write_results("incremental", {"machine": common.machine(), "foundermode": common.package_version("foundermode"), "rows": rows})
     print(f"\nresults: {out}")
 
