@@ -111,3 +111,33 @@ def test_demo_rebuilds_its_own_folder_and_refuses_someone_elses(tmp_path, histor
     with pytest.raises(DemoError, match="not the repository"):
         run_demo(history.repo.path, history.repo.path, console=Console(file=StringIO()))
     assert (history.repo.path / ".git").is_dir()
+
+
+def test_demo_command_on_a_small_history_built_with_make_repo(make_repo, tmp_path, monkeypatch):
+    """The command itself, as the README runs it: from inside the repository, into ./foundermode-demo."""
+    from typer.testing import CliRunner
+
+    from foundermode.cli import app
+
+    from .conftest import DAY, WEEK
+
+    repo = make_repo("tiny")
+    people = [("Ada Lovelace", "ada@example.com"), ("Grace Hopper", "grace@example.com"), ("Alan Turing", "alan@example.com")]
+    start = 1_700_000_000
+    for week in range(4):
+        for index, author in enumerate(people):
+            repo.commit({f"part{index}/file{week}.py": f"x = {week}\n"}, f"Part {index}: step {week}", author=author, when=start + week * WEEK + index * DAY)
+    monkeypatch.chdir(repo.path)
+    monkeypatch.delenv("FOUNDERMODE_DB", raising=False)
+    monkeypatch.delenv("FOUNDERMODE_CONFIG", raising=False)
+    result = CliRunner().invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    for _, title in SECTIONS:
+        assert title in result.output
+    assert "could not be computed" not in result.output
+    folder = repo.path / "foundermode-demo"
+    assert (folder / "brief.html").is_file()
+    assert repo.git("status", "--porcelain").strip() == "", "the demo folder stays out of git status"
+    monkeypatch.chdir(folder)
+    data = json.loads(CliRunner().invoke(app, ["brief", "--until", "last-commit", "--format", "json"]).output)
+    assert all(s["has_content"] for s in data["sections"]), [(s["key"], s["note"]) for s in data["sections"] if not s["has_content"]]
