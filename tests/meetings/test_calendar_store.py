@@ -8,7 +8,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 
 from foundermode.config import Config, ConfigError
 from foundermode.meetings.calendars import CalendarError, import_calendars

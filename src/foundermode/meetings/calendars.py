@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from ..config import Config, ConfigError
 from ..sources.calendar import CalendarError, CalendarExport, calendar_files, default_window, read_calendar, zone_for
@@ -418,10 +418,11 @@ def write_exports(conn, exports: list[CalendarExport], config: Config) -> Calend
         conn.execute(delete(occurrences).where(occurrences.c.id.in_(chunk)))
     result.occurrences_removed = len(doomed)
     # A series left with no occurrences at all (every instance cancelled) goes too.
-    empty = select(meetings.c.id).where(meetings.c.uid.in_([uid for uid, _ in cancelled] or [""]), ~select(occurrences.c.id).where(occurrences.c.meeting_id == meetings.c.id).exists())
-    empty_ids = [row[0] for row in conn.execute(empty)]
-    for chunk in chunked(empty_ids, CHUNK):
-        conn.execute(delete(meetings).where(meetings.c.id.in_(chunk)))
+    for chunk in chunked(sorted({uid for uid, _ in cancelled}), CHUNK):
+        empty = select(meetings.c.id).where(meetings.c.uid.in_(chunk), ~select(occurrences.c.id).where(occurrences.c.meeting_id == meetings.c.id).exists())
+        empty_ids = [row[0] for row in conn.execute(empty)]
+        if empty_ids:
+            conn.execute(delete(meetings).where(meetings.c.id.in_(empty_ids)))
     return result
 
 
