@@ -288,3 +288,17 @@ def test_merging_two_people_who_share_meetings(imported):
         rows = conn.execute(select(attendance.c.person_id).where(attendance.c.occurrence_id == sync["id"])).all()
         assert sorted(r[0] for r in rows) == sorted([pid(conn, ADA), bob, pid(conn, CAT)])
         assert conn.execute(select(calendars.c.person_id).where(calendars.c.key == BOB)).scalar_one() == bob
+
+
+def test_a_whole_series_cancelled_later_disappears(store, tmp_path):
+    review = event("review@example.com", "Review", "20240305T100000", "20240305T110000", ADA, [attendee(ADA), attendee(BOB)], "RRULE:FREQ=WEEKLY;COUNT=3")
+    path = write(tmp_path / "one", f"{ADA}.ics", calendar(ADA, review))
+    import_calendars(store, [path], since=SINCE, until=UNTIL)
+    with store.read() as conn:
+        assert len(occurrence_rows(conn, "review@example.com")) == 3
+    write(tmp_path / "one", f"{ADA}.ics", calendar(ADA, review.replace("RRULE:FREQ=WEEKLY;COUNT=3", "RRULE:FREQ=WEEKLY;COUNT=3\nSTATUS:CANCELLED")))
+    result = import_calendars(store, [path], since=SINCE, until=UNTIL)
+    assert result.occurrences_removed == 3
+    with store.read() as conn:
+        assert occurrence_rows(conn, "review@example.com") == []
+        assert conn.execute(select(func.count()).select_from(meetings).where(meetings.c.uid == "review@example.com")).scalar_one() == 0
