@@ -211,7 +211,7 @@ def generate(folder: Path, n_people: int, seed: int = 7) -> dict:
     return {"people": n_people, "series": len(series), "files": len(mine), "bytes": size, "expected_occurrences": int(occurrences), "expected_person_hours": round(person_hours, 2)}
 
 
-COLUMNS = ["step", "seconds", "cpu_seconds", "load_before", "peak_rss_mb", "target_s", "met"]
+COLUMNS = ["step", "seconds", "cpu_seconds", "load_before", "peak_rss_mb", "target_s", "met_wall", "met_cpu"]
 
 
 def store_figures(db: Path) -> dict:
@@ -250,7 +250,9 @@ def main() -> None:
             raise SystemExit(f"{name} failed ({run.returncode}):\n{run.stderr.decode(errors='replace')[-3000:]}")
         rows.append({
             "step": name, "seconds": round(run.seconds, 2), "cpu_seconds": round(run.cpu_seconds, 2), "load_before": round(load, 1),
-            "peak_rss_mb": round(run.maxrss_mb), "target_s": target, "met": (run.seconds < target) if target else None,
+            "peak_rss_mb": round(run.maxrss_mb), "target_s": target, "met_wall": (run.seconds < target) if target else None,
+            # Single-threaded: on a core of its own, wall time is its CPU time. On a shared machine wall time includes the wait.
+            "met_cpu": (run.cpu_seconds < target) if target else None,
         })
         print(table([rows[-1]], COLUMNS), flush=True)
         return run
