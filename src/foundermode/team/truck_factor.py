@@ -132,7 +132,7 @@ def area_of(path: str) -> str:
     return path.split("/", 1)[0] if "/" in path else "(root)"
 
 
-def follow_history(rows, files: set[str], allowed_commits: set[int] | None = None) -> dict[str, FileHistory]:
+def follow_history(rows, files: set[str]) -> dict[str, FileHistory]:
     """Walk file changes newest first, carrying each present file's identity back through renames.
 
     ``rows``: (path, old_path, status, commit_id, author_id, is_bot), newest
@@ -148,8 +148,6 @@ def follow_history(rows, files: set[str], allowed_commits: set[int] | None = Non
     created: set[str] = set()  # names whose creation the walk has passed
     histories = {path: FileHistory(path) for path in files}
     for path, old_path, status, commit_id, author_id, is_bot in rows:
-        if allowed_commits is not None and commit_id not in allowed_commits:
-            continue
         final = alias.get(path)
         if final is None:
             continue
@@ -211,24 +209,25 @@ def authorship(conn, repo: dict, at: str | None = None, excluded_patterns: list[
     rank: dict[int, int] | None = None
     with ThreadPoolExecutor(max_workers=2) as pool:
         # git lists the files and orders the commits while the database is read.
+        listing = order = None
         if repo_path.exists():
             revision = resolve_revision(repo_path, at or repo["last_sha"] or "HEAD")
             listing = pool.submit(files_at, repo_path, revision)
             order = pool.submit(topological_order, repo_path, revision)
-            ids = queries.commit_ids_by_sha(conn, repo["id"])
-            rank = {ids[sha]: position for position, sha in enumerate(order.result()) if sha in ids}
         elif at:
             raise LookupError(f"{repo['path']} is not on this machine: --at needs the repository")
-        else:
-            listing = None
-        rows = queries.file_history(conn, repo["id"], rank)
+        history = queries.file_history(conn, repo["id"])
         flagged = queries.excluded_paths(conn, repo["id"])
+        if order is not None:
+            ids = queries.commit_ids_by_sha(conn, repo["id"])
+            rank = {ids[sha]: position for position, sha in enumerate(order.result()) if sha in ids}
         if listing is None:
             files = queries.ownership_file_list(conn, repo["id"])
             if not files:
                 raise LookupError(f"{repo['path']} is not on this machine and no ownership was computed")
         else:
             files = listing.result()
+    rows = history.newest_first(rank)
     present = {p for p in files if p not in flagged and not rules.excluded(p)}
     histories = follow_history(rows, present)
     return Authorship(
