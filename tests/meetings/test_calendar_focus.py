@@ -55,3 +55,20 @@ def test_focus_and_breakers_match_a_minute_grid():
     assert len(rows) > 5
     assert people[0].focus_hours == round(expected_focus / 60, 2)
     assert {b.meeting_id: b.focus_hours_lost for b in breakers} == {k: round(v, 2) for k, v in expected_lost.items()}
+
+
+def test_working_hours_follow_the_wall_clock_across_daylight_saving():
+    from zoneinfo import ZoneInfo
+
+    from foundermode.meetings.load import working_days
+
+    zone = ZoneInfo("America/New_York")  # clocks go forward on Sunday 2024-03-10
+    start = int(dt.datetime(2024, 3, 4, tzinfo=dt.timezone.utc).timestamp())
+    end = int(dt.datetime(2024, 3, 18, tzinfo=dt.timezone.utc).timestamp())
+    days = working_days(start, end, zone, MeetingSettings())
+    assert len(days) == 10
+    for day_start, day_end in days:
+        local = dt.datetime.fromtimestamp(day_start, zone)
+        assert (local.hour, local.minute, local.weekday() < 5, day_end - day_start) == (9, 0, True, 8 * 3600)
+    utc_hours = [dt.datetime.fromtimestamp(s, dt.timezone.utc).hour for s, _ in days]
+    assert utc_hours == [14] * 5 + [13] * 5
