@@ -64,7 +64,10 @@ def ingest_calendar(
     if as_json:
         output(result.__dict__, json_flag=True)
         return
-    output(result.calendars, title=f"Calendars {_day(result.window[0])} to {_day(result.window[1])}")
+    shown = result.calendars if len(result.calendars) <= 20 else result.calendars[:20]
+    output(shown, title=f"Calendars {_day(result.window[0])} to {_day(result.window[1])}")
+    if len(shown) < len(result.calendars):
+        console.print(f"... and {len(result.calendars) - len(shown):,} more (--json lists them all)")
     console.print(
         f"{result.files} export(s), {result.occurrences_read:,} occurrences read: "
         f"{result.meetings_added:,} new meetings, {result.occurrences_added:,} new and {result.occurrences_updated:,} changed occurrences, "
