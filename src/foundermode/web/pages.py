@@ -38,6 +38,8 @@ NAV = [
 ]
 
 router = APIRouter(include_in_schema=False)
+ROWS = 50  # longest table shown before "show all" (?all=1): a page for 1,000 people stays light
+CHART_BARS = 30
 
 
 def _date(epoch: int | None) -> str:
@@ -54,6 +56,12 @@ def render(name: str, viewer: Viewer | None, here: str = "", status_code: int = 
     return response
 
 
+def _lowest(labels, values, count: int = CHART_BARS) -> tuple[list, list]:
+    """The ``count`` smallest values, smallest first (the riskiest truck factors, the least focus): a chart of 1,000 bars says nothing."""
+    pairs = sorted(zip(labels, values), key=lambda pair: pair[1])[:count]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
 def svg(markup: str) -> Markup:
     """Only for what ``charts`` (or the brief's own drawing) returned: they escape every label."""
     return Markup(markup)
@@ -61,6 +69,10 @@ def svg(markup: str) -> Markup:
 
 def _scope_label(scope) -> str:
     return f"{_date(scope.since)} to {_date(scope.until - 1)}" + (f" · team {scope.team}" if scope.team else "")
+
+
+def _limit(request: Request) -> int | None:
+    return None if request.query_params.get("all") else ROWS
 
 
 def _now(request: Request) -> int:
@@ -92,9 +104,9 @@ def team_page(request: Request, viewer: Viewer = Depends(page_viewer)):
     c = data["charts"]
     drawn = {
         "output_per_head": svg(charts.line_chart("Commits per head per month", c["output_per_head"]["labels"], c["output_per_head"]["series"], c["output_per_head"]["unit"])),
-        "truck_factor": svg(charts.bar_chart("Truck factor per area", c["truck_factor"]["labels"], c["truck_factor"]["values"])),
+        "truck_factor": svg(charts.bar_chart("Truck factor per area (the lowest first)", *_lowest(c["truck_factor"]["labels"], c["truck_factor"]["values"]))),
     }
-    return render("team.html", viewer, "team", title="Team", report=data["report"], charts=drawn, filters=filters,
+    return render("team.html", viewer, "team", title="Team", report=data["report"], charts=drawn, filters=filters, limit=_limit(request),
                   choices=views.choices(store), scope_label=_scope_label(data["report"].scope))
 
 
@@ -107,9 +119,9 @@ def meetings_page(request: Request, viewer: Viewer = Depends(page_viewer)):
     c = data["charts"]
     drawn = {
         "hours_per_week": svg(charts.line_chart("Meeting hours per week", c["hours_per_week"]["labels"], c["hours_per_week"]["series"], c["hours_per_week"]["unit"])),
-        "focus": svg(charts.bar_chart("Focus hours in the window", c["focus"]["labels"], c["focus"]["values"], " h")),
+        "focus": svg(charts.bar_chart("Focus hours in the window (the least first)", *_lowest(c["focus"]["labels"], c["focus"]["values"]), " h")),
     }
-    return render("meetings.html", viewer, "meetings", title="Meetings", charts=drawn, filters=filters, choices=views.choices(store),
+    return render("meetings.html", viewer, "meetings", title="Meetings", charts=drawn, filters=filters, choices=views.choices(store), limit=_limit(request),
                   **{k: v for k, v in data.items() if k != "charts"})
 
 
@@ -198,7 +210,7 @@ def people_page(request: Request, viewer: Viewer = Depends(page_viewer)):
         return RedirectResponse(f"/people/{viewer.person_id}", status.HTTP_303_SEE_OTHER)
     filters = views.Filters.of(request)
     data = views.cached(request, "people", filters, lambda: views.people_page(request.app.state.store, filters))
-    return render("people.html", viewer, "people", title="People", filters=filters, choices=views.choices(request.app.state.store), **data)
+    return render("people.html", viewer, "people", title="People", filters=filters, choices=views.choices(request.app.state.store), limit=_limit(request), **data)
 
 
 @router.get("/people/{person_id}")
