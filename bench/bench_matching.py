@@ -6,6 +6,7 @@ has the vocabulary and the near-duplicates a real backlog has; queries are
 fresh variants that were not indexed. Run from the repository root:
 
     python bench/bench_matching.py [--reports 10000] [--queries 500] [--matcher lexical|semantic] [--check 20] [--json]
+    python bench/bench_matching.py --threshold-by-index-size 2,10,30,100,300,1000
 """
 from __future__ import annotations
 
@@ -125,6 +126,43 @@ def run(reports: int, queries: int, matcher: str, check: int = 20, seed: int = 7
     }
 
 
+def threshold_by_index_size(sizes: list[int], seed: int = 7) -> list[dict]:
+    """Does the shipped threshold hold for an index of 2, 10, ... reports?
+
+    IDF comes from the index, so the scale of scores could move with its size.
+    The labelled pairs are shuffled and cut into batches whose texts number
+    about ``size``; each batch gets its own index and its pairs are scored
+    with that index's IDF.
+    """
+    from foundermode.bottlenecks.matching import DEFAULT_THRESHOLD, LexicalIndex, best_threshold, metrics_at, roc_auc
+
+    with DEV.open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
+    rng = random.Random(seed)
+    out = []
+    for size in sizes:
+        order = list(range(len(rows)))
+        rng.shuffle(order)
+        per_batch = max(1, size // 2)
+        scores: list[float] = [0.0] * len(rows)
+        for start in range(0, len(order), per_batch):
+            batch = order[start : start + per_batch]
+            index = LexicalIndex()
+            index.add_many(enumerate(dict.fromkeys(t for i in batch for t in (rows[i]["a"], rows[i]["b"]))))
+            for i in batch:
+                scores[i] = index.similarity(rows[i]["a"], rows[i]["b"])
+        labels = [row["duplicate"] for row in rows]
+        best = best_threshold(scores, labels)
+        out.append({
+            "texts_per_index": size,
+            "roc_auc": round(roc_auc(scores, labels), 3),
+            "max_f1_threshold": round(best, 3),
+            "max_f1": round(metrics_at(scores, labels, best)["f1"], 3),
+            "f1_at_shipped_threshold": round(metrics_at(scores, labels, DEFAULT_THRESHOLD)["f1"], 3),
+        })
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reports", type=int, default=10_000)
@@ -132,7 +170,18 @@ def main() -> None:
     parser.add_argument("--matcher", default="lexical", choices=["lexical", "semantic"])
     parser.add_argument("--check", type=int, default=20, help="queries also scored exhaustively, to check pruning")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--threshold-by-index-size", metavar="SIZES", help="instead: e.g. 2,10,30,100,300,1000 (see threshold_by_index_size)")
     args = parser.parse_args()
+    if args.threshold_by_index_size:
+        rows = threshold_by_index_size([int(size) for size in args.threshold_by_index_size.split(",")])
+        if args.json:
+            print(json.dumps(rows, indent=2))
+        else:
+            print("| " + " | ".join(rows[0]) + " |")
+            print("|" + "---|" * len(rows[0]))
+            for row in rows:
+                print("| " + " | ".join(str(v) for v in row.values()) + " |")
+        return
     result = run(args.reports, args.queries, args.matcher, args.check)
     if args.json:
         print(json.dumps(result, indent=2))
