@@ -56,7 +56,11 @@ def _global(
 
 
 def fail(message: str, code: int = 1):
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    from rich.text import Text
+
+    # The message is data (paths, file:line), never markup, and never wrapped:
+    # a "file.csv:6" split over two lines can't be searched or clicked.
+    err_console.print(Text.assemble(("error: ", "bold red"), message), soft_wrap=True, highlight=False)
     raise typer.Exit(code)
 
 

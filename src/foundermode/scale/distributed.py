@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -131,6 +132,9 @@ def cluster_reader(min_slice: int = 500):
     return read
 
 
+_worker_stores: dict = {}
+
+
 def ingest_one(db_url: str, location: str, cache: str, jobs: int | None, config_path: str | None, split_over: int | None = None) -> dict:
     """The task a worker runs: materialise one repository and ingest it in one transaction."""
     from ..config import load_config
@@ -141,11 +145,12 @@ def ingest_one(db_url: str, location: str, cache: str, jobs: int | None, config_
     config = load_config(config_path) if config_path else load_config(None)
     path = materialise(RepoSource(location), Path(cache))
     big = split_over is not None and estimated_commits(str(path)) > split_over
-    store = open_store(db_url)
-    try:
-        result = ingest_repository(store, path, config, jobs=jobs, reader=cluster_reader() if big else read_commits)
-    finally:
-        store.dispose()
+    store = _worker_stores.get(db_url)
+    if store is None:
+        # One engine per worker process, kept between tasks: a connection pool
+        # and a migrated schema are not worth rebuilding for every repository.
+        store = _worker_stores[db_url] = open_store(db_url)
+    result = ingest_repository(store, path, config, jobs=jobs, reader=cluster_reader() if big else read_commits)
     return {"repository": result.name, "location": location, "new_commits": result.new_commits, "commits": result.total_commits, "rewritten": result.rewritten, "warnings": result.warnings}
 
 
@@ -189,7 +194,8 @@ def ingest_distributed(
     client = client or own_client
     repos = [str(location) for location in repos]
     # Largest histories first: a big repository started last would leave the other workers idle at the end.
-    sizes = {location: estimated_commits(location) for location in repos}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        sizes = dict(zip(repos, pool.map(estimated_commits, repos)))
     try:
         futures = {
             client.submit(
