@@ -219,7 +219,7 @@ def run_load(url: str, requests: int, clients: int, port: int, workers: int) -> 
             time.sleep(0.2)
 
         def signed_in() -> httpx.Client:
-            client = httpx.Client(base_url=base, timeout=120)
+            client = httpx.Client(base_url=base, timeout=900)
             client.get("/login")
             response = client.post("/login/token", data={"token": secret, "csrf": client.cookies.get("fm_login_csrf"), "next": "/"})
             assert response.status_code == 303, response.text
