@@ -33,7 +33,7 @@ zed@example.com,Zed Zero,Engineer,web,,engineer
 
 FORBIDDEN = re.compile(
     r"\b(underperform\w*|under-perform\w*|fire|fired|firing|lazy|let go|low performer|poor performer|incompetent|"
-    r"terminate\w*|dismiss\w*|should (be|leave|go)|must go|replace (him|her|them)|deadweight|dead weight|slacker)\b",
+    r"terminat\w*|dismiss\w*|should (be|leave|go)|must go|replace (him|her|them)|deadweight|dead weight|slacker)\b",
     re.IGNORECASE,
 )
 
@@ -89,15 +89,16 @@ def test_review_lists_low_signal_with_evidence_to_keep(history):
     assert any(e.startswith("first commit on 2024-04-15: new in this window") for e in nia.keep_evidence)
     assert "code review" in lin.cannot_show and "mentoring" in lin.cannot_show and "not a conclusion" in lin.cannot_show
     assert reviews["web"].entries == [] and "too few" in reviews["web"].note
-
-
-def test_review_never_states_a_verdict(history):
-    scope = team.window(history, since="2024-01-01", until="2024-05-01")
-    words = all_text(team.review_list(history, scope))
+    # Never a verdict, in any of the text.
+    words = all_text(list(reviews.values()))
     assert "Lin Longtime" in words
     assert not FORBIDDEN.search(words), FORBIDDEN.search(words)
-    # The pattern itself catches what it must.
-    assert FORBIDDEN.search("Lin underperforms") and FORBIDDEN.search("should be let go") and FORBIDDEN.search("Fire him")
+
+
+def test_forbidden_words_pattern_catches_verdicts():
+    for verdict in ("Lin underperforms", "should be let go", "Fire him", "a low performer", "lazy", "consider terminating"):
+        assert FORBIDDEN.search(verdict), verdict
+    assert not FORBIDDEN.search("no commits for 40 days: leave, other duties or work elsewhere do not show in git")
 
 
 def test_median_with_zeros_matches_statistics():
@@ -113,9 +114,9 @@ def test_median_with_zeros_matches_statistics():
         assert median_with_zeros(values, size) == statistics.median([0] * (size - len(values)) + values)
 
 
-def test_review_needs_three_months(history):
+def test_review_needs_three_months(store):
     with pytest.raises(ValueError, match="three months"):
-        team.review_list(history, team.window(history, since="2024-03-01", until="2024-05-01"))
+        team.review_list(store, team.window(store, since="2024-03-01", until="2024-05-01"))
 
 
 def test_growth_check(history):
