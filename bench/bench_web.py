@@ -103,7 +103,9 @@ def generate(url: str, commits: int, people_count: int = 1000, repos: int = 10, 
         weights = [1 / (i + 1) ** 0.6 for i in range(len(engineers))]
         files_per_repo = 2000
         paths = {r: [f"area{i % 12}/pkg{i % 90}/file{i}.py" for i in range(files_per_repo)] for r in range(1, repos + 1)}
-        file_weights = [1 / (i + 1) ** 0.8 for i in range(files_per_repo)]
+        from itertools import accumulate
+
+        file_cum = list(accumulate(1 / (i + 1) ** 0.8 for i in range(files_per_repo)))  # cumulative once: choices() would redo it per call
         span = 5 * 365 * DAY
         created: dict[int, set] = {r: set() for r in paths}
         batch_c, batch_f = [], []
@@ -114,7 +116,7 @@ def generate(url: str, commits: int, people_count: int = 1000, repos: int = 10, 
             at = END - span + span * cid // commits
             author = authors_at[cid - 1]
             merge = rng.random() < 0.15
-            changes = [] if merge else sorted(set(rng.choices(range(files_per_repo), file_weights, k=rng.choice((1, 1, 2, 2, 3)))))
+            changes = [] if merge else sorted(set(rng.choices(range(files_per_repo), cum_weights=file_cum, k=rng.choice((1, 1, 2, 2, 3)))))
             added = 0
             for f in changes:
                 path = paths[repo][f]
