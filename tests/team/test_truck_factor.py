@@ -124,6 +124,20 @@ def test_three_disjoint_authors(store, repo, ingest):
     assert by_area["b"].truck_factor == 1 and by_area["b"].members[0].name == "Bob Babbage"
 
 
+def test_per_codeowners_owner(store, repo, ingest):
+    repo.commit({f"pay/f{i}.py": lines(5, f"p{i}") for i in range(4)}, author=ADA)
+    repo.commit({"pay/f0.py": lines(6, "p0b"), "pay/f1.py": lines(6, "p1b")}, author=BOB)
+    repo.commit({f"web/g{i}.py": lines(5, f"w{i}") for i in range(3)}, author=CAY)
+    repo.commit({".github/CODEOWNERS": "/pay/ @org/payments\n/web/ @org/web\n"}, author=CAY)
+    ingest(store, repo)
+    found = {t.area: t for t in team.truck_factor(store, by_owner=True)}
+    assert set(found) == {None, "CODEOWNERS @org/payments", "CODEOWNERS @org/web", "CODEOWNERS (no owner)"}
+    payments = found["CODEOWNERS @org/payments"]
+    # Ada created all four; Bob changed two once (DOA 3.293 + 0.164 - 0.321 ln 2 = 3.235 < 3.293): Ada alone.
+    assert (payments.files, payments.truck_factor, [m.name for m in payments.members]) == (4, 1, ["Ada Lovelace"])
+    assert found["CODEOWNERS @org/web"].members[0].name == "Cay Hopper"
+
+
 def test_rewritten_file_doa_checked_numerically(store, repo, ingest):
     repo.commit({"core.py": lines(20)}, author=ADA)
     for i in range(5):

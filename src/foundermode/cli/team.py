@@ -143,6 +143,7 @@ def truck_factor_cmd(
     repo: Optional[List[str]] = RepoOption,
     at: Optional[str] = typer.Option(None, "--at", help="Any revision (tag, sha, branch): files present there, history reachable from it."),
     by_area: bool = typer.Option(False, "--by-area", help="Also one truck factor per top-level directory."),
+    by_owner: bool = typer.Option(False, "--by-owner", help="Also one per CODEOWNERS owner (rules at the ingested tip)."),
     files: int = typer.Option(5, "--files", help="Orphaned files to list per person (0: none)."),
     fmt: Format = FormatOption,
     as_json: bool = JsonOption,
@@ -153,7 +154,7 @@ def truck_factor_cmd(
 
     with opened_store() as store:
         try:
-            found = team_api.truck_factor(store, repo, at=at, by_area=by_area, config=get_config())
+            found = team_api.truck_factor(store, repo, at=at, by_area=by_area, config=get_config(), by_owner=by_owner)
         except (LookupError, GitError) as error:
             fail(str(error))
     if _structured(fmt, as_json):

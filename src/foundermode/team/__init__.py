@@ -26,7 +26,7 @@ from .output import Month, read_output
 from .profiles import Profile, read_profile, read_profiles
 from .queries import DAY, Scope
 from .review import TeamReview, read_review
-from .truck_factor import Authorship, TruckFactor, areas, authorship, truck_factor_of
+from .truck_factor import Authorship, TruckFactor, areas, authorship, owner_areas, truck_factor_of
 
 DEFAULT_DAYS = 90
 REVIEW_DAYS = 182
@@ -118,18 +118,35 @@ def authorships(store, repos: list[str] | tuple[int, ...] | None = None, at: str
     return _with_conn(store, run)
 
 
-def truck_factor(store, repos: list[str] | None = None, at: str | None = None, by_area: bool = False, config=None, computed: list[Authorship] | None = None) -> list[TruckFactor]:
-    """Truck factor per repository (and per top-level area with ``by_area``)."""
+def truck_factor(
+    store,
+    repos: list[str] | None = None,
+    at: str | None = None,
+    by_area: bool = False,
+    config=None,
+    computed: list[Authorship] | None = None,
+    by_owner: bool = False,
+) -> list[TruckFactor]:
+    """Truck factor per repository; per top-level directory with ``by_area``, per CODEOWNERS owner with ``by_owner``."""
+    from ..sources import codeowners
     from . import queries
 
     computed = computed if computed is not None else authorships(store, repos, at, config)
-    names = _with_conn(store, lambda conn: {p: row["name"] for p, row in queries.people_rows(conn).items()})
-    out = []
-    for auth in computed:
-        out.append(truck_factor_of(auth, names))
-        if by_area:
-            out.extend(truck_factor_of(auth, names, area) for area in areas(auth))
-    return out
+
+    def run(conn):
+        names = {p: row["name"] for p, row in queries.people_rows(conn).items()}
+        out = []
+        for auth in computed:
+            out.append(truck_factor_of(auth, names))
+            if by_area:
+                out.extend(truck_factor_of(auth, names, area) for area in areas(auth))
+            if by_owner:
+                rules = codeowners.load(conn, auth.repo_id)
+                if rules.rules:
+                    out.extend(truck_factor_of(auth, names, f"CODEOWNERS {owners}", files) for owners, files in owner_areas(auth, rules).items())
+        return out
+
+    return _with_conn(store, run)
 
 
 def output(store, scope: Scope, by_team: bool | None = None) -> list[Month]:

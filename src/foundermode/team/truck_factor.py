@@ -265,8 +265,9 @@ class TruckFactor:
         return orphaned / self.files if self.files else 0.0
 
 
-def truck_factor_of(auth: Authorship, names: dict[int, str], area: str | None = None) -> TruckFactor:
-    result = greedy(auth.within(area))
+def truck_factor_of(auth: Authorship, names: dict[int, str], area: str | None = None, files: dict[str, frozenset[int]] | None = None) -> TruckFactor:
+    """The truck factor of a repository, of one top-level directory (``area``), or of given ``files``."""
+    result = greedy(files if files is not None else auth.within(area))
     return TruckFactor(
         repository=auth.repository,
         revision=auth.revision,
@@ -280,3 +281,12 @@ def truck_factor_of(auth: Authorship, names: dict[int, str], area: str | None = 
 
 def areas(auth: Authorship) -> list[str]:
     return sorted({area_of(p) for p in auth.authors})
+
+
+def owner_areas(auth: Authorship, rules) -> dict[str, dict[str, frozenset[int]]]:
+    """CODEOWNERS owners (as written, e.g. '@org/payments') -> the authorship of the files they own."""
+    out: dict[str, dict[str, frozenset[int]]] = {}
+    for path, people in auth.authors.items():
+        owners = rules.owners_for(path)
+        out.setdefault(" ".join(owners) if owners else "(no owner)", {})[path] = people
+    return dict(sorted(out.items()))
