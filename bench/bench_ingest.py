@@ -62,7 +62,7 @@ def bench_full(names: list[str], repeat: int, jobs: int) -> list[dict]:
         head = common.git(path, "rev-parse", "HEAD").strip()
         count = int(common.git(path, "rev-list", "--count", "HEAD"))
         missing = common.fill_missing_blobs(path)
-        git_times, fm_times, rss = [], [], []
+        git_times, fm_times, rss, git_cpu, fm_cpu = [], [], [], [], []
         with tempfile.TemporaryDirectory(prefix="fm-bench-") as tmp:
             tmp = Path(tmp)
             for i in range(repeat):
@@ -72,8 +72,10 @@ def bench_full(names: list[str], repeat: int, jobs: int) -> list[dict]:
                 run = common.ingest(path, common.fresh_db(tmp, name), cwd=tmp, jobs=jobs)
                 git_times.append(base.seconds)
                 fm_times.append(run.seconds)
+                git_cpu.append(base.cpu_s)
+                fm_cpu.append(run.cpu_s)
                 rss.append(run.maxrss_mb)
-                print(f"  {name} run {i + 1}: git log {base.seconds:.2f}s, foundermode {run.seconds:.2f}s ({run.seconds / base.seconds:.2f}x), {run.maxrss_mb:.0f} MB", file=sys.stderr)
+                print(f"  {name} run {i + 1}: git log {base.seconds:.2f}s, foundermode {run.seconds:.2f}s ({run.seconds / base.seconds:.2f}x); CPU {base.cpu_s:.1f}s vs {run.cpu_s:.1f}s; {run.maxrss_mb:.0f} MB; load {common.os.getloadavg()[0]:.1f}", file=sys.stderr)
             stored = _scalar(tmp / f"{name}.db", "select count(*) from commits")
             row = {
                 "repository": common.KNOWN.get(name, name),
@@ -85,6 +87,9 @@ def bench_full(names: list[str], repeat: int, jobs: int) -> list[dict]:
                 "foundermode_s": common.median(fm_times),
                 "ratio": common.median(fm_times) / common.median(git_times),
                 "commits_per_s": count / common.median(fm_times),
+                "git_log_cpu_s": common.median(git_cpu),
+                "foundermode_cpu_s": common.median(fm_cpu),
+                "cpu_ratio": common.median(fm_cpu) / common.median(git_cpu),
                 "max_rss_mb": max(rss),
                 "git_log_runs": git_times,
                 "foundermode_runs": fm_times,
@@ -244,7 +249,7 @@ def main() -> None:
         names = args.repos.split(",") if args.repos else ["git", "rails"]
         rows = bench_full(names, args.repeat, args.jobs)
         results["full"] = rows
-        print(common.table(rows, ["repository", "commits", "git_log_s", "foundermode_s", "ratio", "commits_per_s", "max_rss_mb"], "Full ingest vs serial git log --numstat (ratio < 1 is faster)"))
+        print(common.table(rows, ["repository", "commits", "git_log_s", "foundermode_s", "ratio", "git_log_cpu_s", "foundermode_cpu_s", "cpu_ratio", "max_rss_mb"], "Full ingest vs serial git log --numstat (ratio < 1 is faster)"))
         for row in rows:
             if row.get("as_is"):
                 a = row["as_is"]

@@ -131,6 +131,7 @@ class Run:
     returncode: int
     stdout: bytes
     stderr: bytes
+    cpu_s: float = 0.0  # user + system seconds of the process and the children it waited for
 
 
 def timed(cmd: list[str], cwd: Path | str | None = None, env: dict | None = None, stdout_to_null: bool = False) -> Run:
@@ -143,7 +144,7 @@ def timed(cmd: list[str], cwd: Path | str | None = None, env: dict | None = None
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, out.read(), err.read())
+        return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, out.read(), err.read(), usage.ru_utime + usage.ru_stime)
 
 
 def median(values: list[float]) -> float:
