@@ -142,7 +142,7 @@ def bench_pydriller(name: str, repeat: int, jobs: int) -> list[dict]:
         print(f"skipped: {skip}")
         return []
     count = int(common.git(path, "rev-list", "--count", "HEAD"))
-    fm_times, pd_times = [], []
+    fm_times, pd_times, fm_cpu, pd_cpu = [], [], [], []
     pd_out = ""
     with tempfile.TemporaryDirectory(prefix="fm-bench-") as tmp:
         tmp = Path(tmp)
@@ -154,7 +154,10 @@ def bench_pydriller(name: str, repeat: int, jobs: int) -> list[dict]:
             pd_out = pd.stdout.decode().strip()
             fm_times.append(run.seconds)
             pd_times.append(pd.seconds)
-            print(f"  {name} run {i + 1}: foundermode {run.seconds:.2f}s, PyDriller {pd.seconds:.2f}s ({pd.seconds / run.seconds:.1f}x)", file=sys.stderr)
+            fm_cpu.append(run.cpu_s)
+            pd_cpu.append(pd.cpu_s)
+            print(f"  {name} run {i + 1}: foundermode {run.seconds:.2f}s, PyDriller {pd.seconds:.2f}s ({pd.seconds / run.seconds:.1f}x); "
+                  f"CPU {run.cpu_s:.1f}s vs {pd.cpu_s:.1f}s; load {common.os.getloadavg()[0]:.1f}", file=sys.stderr)
         db = tmp / f"{name}.db"
         fm_files = _scalar(db, "select count(*) from file_changes fc join commits c on c.id = fc.commit_id where not c.is_merge")
         fm_adds = _scalar(db, "select coalesce(sum(fc.additions), 0) from file_changes fc join commits c on c.id = fc.commit_id where not c.is_merge")
@@ -167,6 +170,9 @@ def bench_pydriller(name: str, repeat: int, jobs: int) -> list[dict]:
             "foundermode_s": common.median(fm_times),
             "pydriller_s": common.median(pd_times),
             "speedup": common.median(pd_times) / common.median(fm_times),
+            "foundermode_cpu_s": common.median(fm_cpu),
+            "pydriller_cpu_s": common.median(pd_cpu),
+            "cpu_speedup": common.median(pd_cpu) / common.median(fm_cpu),
             "foundermode_runs": fm_times,
             "pydriller_runs": pd_times,
             "pydriller_commits": pd_commits,
@@ -260,7 +266,7 @@ def main() -> None:
         names = args.repos.split(",") if (args.repos and args.what == "pydriller") else ["flask"]
         rows = [r for name in names for r in bench_pydriller(name, args.repeat, args.jobs)]
         results["pydriller"] = rows
-        print(common.table(rows, ["repository", "commits", "foundermode_s", "pydriller_s", "speedup"], "Ingest vs PyDriller (speedup > 1: foundermode faster)"))
+        print(common.table(rows, ["repository", "commits", "foundermode_s", "pydriller_s", "speedup", "foundermode_cpu_s", "pydriller_cpu_s", "cpu_speedup"], "Ingest vs PyDriller (speedup > 1: foundermode faster)"))
         print()
     if args.what in ("all", "shortlog"):
         names = args.repos.split(",") if (args.repos and args.what == "shortlog") else ["flask", "rails"]
