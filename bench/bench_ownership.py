@@ -116,6 +116,7 @@ def bench(name: str, repeat: int, jobs: int, commit_graph: bool = False, fame_jo
         return None
     head = common.git(path, "rev-parse", "HEAD").strip()
     fm_times, gf2_times, gfd_times, rss = [], [], [], []
+    fm_cpu, gf_cpu = [], []
     graph_s = None
     with tempfile.TemporaryDirectory(prefix="fm-bench-") as tmp:
         tmp = Path(tmp)
@@ -132,17 +133,20 @@ def bench(name: str, repeat: int, jobs: int, commit_graph: bool = False, fame_jo
             common.ingest(path, url, cwd=tmp, jobs=jobs)  # history first, not timed
             run = common.ingest(path, url, cwd=tmp, jobs=jobs, extra=["--ownership"])
             fm_times.append(run.seconds)
+            fm_cpu.append(run.cpu_s)
             rss.append(run.maxrss_mb)
             line = f"  {name} run {i + 1}: foundermode {run.seconds:.1f}s"
             if jobs in fame_jobs:
                 gf2, fame = run_git_fame(path, jobs)
                 gf2_times.append(gf2.seconds)
+                gf_cpu.append(gf2.cpu_s)
                 line += f", git-fame -j{jobs} {gf2.seconds:.1f}s"
             if 0 in fame_jobs:
                 gfd, fame = run_git_fame(path, 0)
                 gfd_times.append(gfd.seconds)
+                gf_cpu.append(gfd.cpu_s)
                 line += f", git-fame -j0 {gfd.seconds:.1f}s"
-            print(line, file=sys.stderr)
+            print(line + f"; CPU foundermode {run.cpu_s:.1f}s, git-fame {gf_cpu[-1]:.1f}s; load {common.os.getloadavg()[0]:.1f}", file=sys.stderr)
         result = compare(tmp / f"{name}.db", fame)
     best_fame = min(common.median(t) for t in (gf2_times, gfd_times) if t)
     return {
@@ -155,6 +159,9 @@ def bench(name: str, repeat: int, jobs: int, commit_graph: bool = False, fame_jo
         f"git_fame_j{jobs}_s": common.median(gf2_times) if gf2_times else None,
         "git_fame_default_s": common.median(gfd_times) if gfd_times else None,
         "speedup": best_fame / common.median(fm_times),
+        "foundermode_cpu_s": common.median(fm_cpu),
+        "git_fame_cpu_s": common.median(gf_cpu),
+        "cpu_speedup": common.median(gf_cpu) / common.median(fm_cpu),
         "foundermode_runs": fm_times,
         "git_fame_jobs_runs": gf2_times,
         "git_fame_default_runs": gfd_times,
@@ -176,7 +183,7 @@ def main() -> None:
     fame_jobs = tuple(int(j) for j in (args.git_fame_jobs or f"{args.jobs},0").split(","))
     variants = {"no": [False], "yes": [True], "both": [False, True]}[args.commit_graph]
     rows = [r for r in (bench(name, args.repeat, args.jobs, cg, fame_jobs) for name in args.repos.split(",") for cg in variants) if r]
-    print(common.table(rows, ["repository", "files_blamed", "foundermode_s", f"git_fame_j{args.jobs}_s", "git_fame_default_s", "speedup"], "Ownership at HEAD vs git-fame (speedup > 1: foundermode faster)"))
+    print(common.table(rows, ["repository", "files_blamed", "foundermode_s", f"git_fame_j{args.jobs}_s", "git_fame_default_s", "speedup", "foundermode_cpu_s", "git_fame_cpu_s", "cpu_speedup"], "Ownership at HEAD vs git-fame (speedup > 1: foundermode faster)"))
     print()
     print(common.table(rows, ["repository", "lines_foundermode", "lines_git_fame", "total_relative_diff", "people_differing", "worst_abs_diff_lines", "worst_relative_diff_people_over_0.1pct"], "Surviving lines: foundermode vs git-fame"))
     for row in rows:
