@@ -79,7 +79,7 @@ def test_review_lists_low_signal_with_evidence_to_keep(history):
     measures = {m.name: (m.value, m.team_median) for m in lin.low_measures}
     assert measures["commits"] == (1, 8) and measures["active_days"] == (1, 8)
     assert lin.low_months == 3 and lin.months == 4
-    assert "commits 1 (team median 8)" in lin.data_shows
+    assert "below half of the core team's median on 3 of 4 measures: commits 1 (team median 8)" in lin.data_shows
     evidence = " | ".join(lin.keep_evidence)
     assert "in the truck factor of project (TF 1): 6 files would lose their last author" in evidence
     assert "sole author (DOA) of 6 files in project" in evidence
@@ -87,6 +87,9 @@ def test_review_lists_low_signal_with_evidence_to_keep(history):
     assert re.search(r"no commits for \d+ days", evidence)
     nia = entries["Nia Newcomer"]
     assert any(e.startswith("first commit on 2024-04-15: new in this window") for e in nia.keep_evidence)
+    # The months before a new joiner's first commit are not an absence.
+    assert not any("no commits for" in e for e in nia.keep_evidence)
+    assert "sole author (DOA) of 1 file in project" in nia.keep_evidence
     assert "code review" in lin.cannot_show and "mentoring" in lin.cannot_show and "not a conclusion" in lin.cannot_show
     assert reviews["web"].entries == [] and "too few" in reviews["web"].note
     # Never a verdict, in any of the text.

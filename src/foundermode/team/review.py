@@ -25,6 +25,7 @@ LONG_GAP_DAYS = 30
 RAMP_DAYS = 30
 MEASURES = ("commits", "active_days", "lines_added", "files_touched")
 NO_TEAM = "(no team in the org chart)"
+EVERYONE = "everyone (no org chart)"
 
 CANNOT_SHOW = (
     "Not in git: code review, design, mentoring, on-call, incident work, hiring, "
@@ -126,7 +127,9 @@ def keep_evidence(person_id: int, scope: Scope, evidence: Evidence, team_survivi
         per_30 = evidence.window_commits.get(person_id, 0) * RAMP_DAYS / window_days
         if per_30 and recent >= 2 * per_30:
             found.append(f"ramping up: {recent} commits in the last {RAMP_DAYS} days against {number(per_30)} per {RAMP_DAYS} days over the window")
-    first_day, last_day = scope.since // DAY, (scope.until - 1) // DAY
+    # Before a new joiner's first commit there is nothing to be absent from.
+    first_day = max(scope.since, first or scope.since) // DAY
+    last_day = (scope.until - 1) // DAY
     edges = [first_day - 1, *days, last_day + 1]
     gap, gap_start = 0, None
     for before, after in zip(edges, edges[1:]):
@@ -167,9 +170,10 @@ def review_team(
         if len(low) < MIN_LOW_MEASURES or low_months < MIN_LOW_MONTHS:
             continue
         figures = "; ".join(f"{m.name.replace('_', ' ')} {number(m.value)} (team median {number(m.team_median)})" for m in low)
+        group = "everyone's" if team == EVERYONE else f"the {team} team's"
         shows = (
-            f"Between {day_text(scope.since // DAY)} and {day_text((scope.until - 1) // DAY)}, {person['name']} is below half of the "
-            f"{team} median on {len(low)} of {len(MEASURES)} measures: {figures}; and below half the team's median monthly commits "
+            f"Between {day_text(scope.since // DAY)} and {day_text((scope.until - 1) // DAY)}, {person['name']} is below half of "
+            f"{group} median on {len(low)} of {len(MEASURES)} measures: {figures}; and below half of {group} median monthly commits "
             f"in {low_months} of {len(months)} months."
         )
         review.entries.append(
@@ -212,7 +216,7 @@ def read_review(conn, scope: Scope, authorships=None) -> list[TeamReview]:
     else:
         for person_id in totals:
             if not people[person_id]["is_bot"]:
-                teams["everyone (no org chart)"].append(people[person_id])
+                teams[EVERYONE].append(people[person_id])
     if scope.team is not None:
         teams = {t: m for t, m in teams.items() if t == scope.team}
 
@@ -229,10 +233,10 @@ def read_review(conn, scope: Scope, authorships=None) -> list[TeamReview]:
         tf = truck_factor_of(auth, names)
         for member in tf.members:
             evidence.truck_factor.setdefault(member.person_id, []).append(
-                f"in the truck factor of {auth.repository} (TF {tf.truck_factor}): {len(member.orphaned_files)} files would lose their last author"
+                f"in the truck factor of {auth.repository} (TF {tf.truck_factor}): {len(member.orphaned_files)} file{'s' if len(member.orphaned_files) != 1 else ''} would lose their last author"
             )
         for person_id, count in sorted(auth.sole_authored().items()):
-            evidence.sole_authored.setdefault(person_id, []).append(f"sole author (DOA) of {count} files in {auth.repository}")
+            evidence.sole_authored.setdefault(person_id, []).append(f"sole author (DOA) of {count} file{'s' if count != 1 else ''} in {auth.repository}")
     member_ids = [p["id"] for members in teams.values() for p in members]
     evidence.active_days = queries.active_days_of(conn, Scope(scope.since, scope.until, scope.repo_ids, None), member_ids)
     months = months_between(scope.since, scope.until)
