@@ -199,6 +199,38 @@ def test_at_a_past_revision(store, repo, ingest):
     assert sum(team.authorships(store)[0].histories["a/f0.py"].changes.values()) == 2
 
 
+def test_at_a_revision_equals_a_clone_of_that_revision(store, make_repo, ingest, tmp_path):
+    repo = make_repo("grown")
+    repo.commit({f"a/f{i}.py": lines(8, f"a{i}") for i in range(4)}, author=ADA)
+    repo.commit({"a/f1.py": lines(9, "b1")}, author=BOB)
+    repo.git("mv", "a/f2.py", "a/moved.py")
+    repo.commit(message="move", author=CAY)
+    middle = repo.head()
+    repo.commit({f"b/g{i}.py": lines(5, f"g{i}") for i in range(3)}, author=BOB)
+    repo.commit({"a/moved.py": lines(12, "later")}, author=DEE)
+    ingest(store, repo)
+    (at_middle,) = team.authorships(store, at=middle)
+    clone = tmp_path / "middle"
+    git_out(repo.path, "clone", "-q", "--no-local", str(repo.path), str(clone))
+    git_out(clone, "reset", "-q", "--hard", middle)
+    from foundermode.store import open_store
+
+    other = open_store(f"sqlite:///{tmp_path / 'middle.db'}")
+    try:
+        from foundermode.ingest import ingest_repository
+
+        ingest_repository(other, clone)
+        (fresh,) = team.authorships(other)
+        names_here, names_there = _names(store), _names(other)
+        assert set(at_middle.histories) == set(fresh.histories) == {"a/f0.py", "a/f1.py", "a/moved.py", "a/f3.py"}
+        for path, history in at_middle.histories.items():
+            there = fresh.histories[path]
+            assert names_here[history.creator] == names_there[there.creator], path
+            assert {names_here[p]: n for p, n in history.changes.items()} == {names_there[p]: n for p, n in there.changes.items()}, path
+    finally:
+        other.dispose()
+
+
 def test_excluded_paths_and_bots_do_not_count(store, repo, ingest):
     repo.commit({"app.py": lines(5), "vendor/lib.js": lines(50), "package-lock.json": "{}\n"}, author=ADA)
     repo.commit({"app.py": lines(6)}, author=BOT)
