@@ -206,4 +206,10 @@ def test_session_cookie_is_signed_httponly_and_samesite(org):
     assert tampered.get("/bottlenecks").status_code == 303
     assert client.get("/bottlenecks").status_code == 200
     assert org.client().get("/api/me", headers={"Authorization": "Bearer fm_not-a-token"}).status_code == 401
-    assert NOW  # the fixed clock the org runs on
+    # Revoking the token ends the session it opened.
+    from foundermode.web.auth import token_id_of
+    from foundermode.web.tokens import revoke_token
+
+    with org.store.write() as conn:
+        assert revoke_token(conn, token_id_of(conn, org.tokens["engineer"]), NOW)
+    assert client.get("/bottlenecks").status_code == 303

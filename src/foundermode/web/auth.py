@@ -15,7 +15,8 @@
 when unset a random key is generated and a warning logged: sessions then do
 not survive a restart and do not work across several workers). The cookie is
 HttpOnly, SameSite=Lax, Secure over HTTPS, and carries the person's id and a
-per-session CSRF token. Every form carries that token and every POST checks it
+per-session CSRF token; a session opened with a token ends when that token is
+revoked (``foundermode token revoke``). Every form carries the CSRF token and every POST checks it
 (forms before sign-in use a double-submit cookie instead).
 
 **Roles.** A *leader* sees everything: the person named by ``[org] leader`` or
@@ -117,9 +118,14 @@ def role_of(conn, config, person_id: int) -> tuple[str, list[str]]:
     return "engineer", owns
 
 
-def _viewer_for(request: Request, person_id: int, csrf: str, via: str) -> Viewer | None:
+def _viewer_for(request: Request, person_id: int, csrf: str, via: str, token_id: int | None = None) -> Viewer | None:
     store, config = request.app.state.store, request.app.state.config
     with store.read() as conn:
+        if token_id is not None:
+            # A session opened with a token ends when the token is revoked.
+            live = conn.execute(select(api_tokens.c.id).where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))).first()
+            if live is None:
+                return None
         row = conn.execute(select(people.c.name, people.c.email).where(people.c.id == person_id)).first()
         if row is None:
             return None
@@ -142,7 +148,7 @@ def viewer_of(request: Request, *, bearer: bool = True, cookie: bool = True) -> 
     elif cookie and request.cookies.get(SESSION_COOKIE):
         try:
             data = serializer(request).loads(request.cookies[SESSION_COOKIE], max_age=SESSION_MAX_AGE)
-            viewer = _viewer_for(request, int(data["p"]), str(data["c"]), "session")
+            viewer = _viewer_for(request, int(data["p"]), str(data["c"]), "session", data.get("t"))
         except (BadSignature, KeyError, TypeError, ValueError):
             viewer = None
     request.scope["fm_viewer"] = viewer
@@ -201,8 +207,9 @@ def check_login_csrf(request: Request, submitted: str | None) -> None:
 
 # -- sessions ------------------------------------------------------------------------------
 
-def start_session(request: Request, response, person_id: int) -> None:
-    value = serializer(request).dumps({"p": person_id, "c": secrets.token_urlsafe(24)})
+def start_session(request: Request, response, person_id: int, token_id: int | None = None) -> None:
+    """The session cookie; ``token_id`` (sign-in by token) ties the session to that token's life."""
+    value = serializer(request).dumps({"p": person_id, "c": secrets.token_urlsafe(24), "t": token_id})
     response.set_cookie(SESSION_COOKIE, value, max_age=SESSION_MAX_AGE, httponly=True, samesite="lax",
                         secure=request.url.scheme == "https", path="/")
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
@@ -210,6 +217,11 @@ def start_session(request: Request, response, person_id: int) -> None:
 
 def end_session(response) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+def token_id_of(conn, secret: str) -> int | None:
+    row = conn.execute(select(api_tokens.c.id).where(api_tokens.c.token_hash == hash_token(secret))).first()
+    return row.id if row else None
 
 
 def safe_next(value: str | None) -> str:

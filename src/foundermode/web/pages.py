@@ -248,10 +248,11 @@ def login_token(request: Request, token: str = Form(""), csrf: str = Form(""), n
     auth.check_login_csrf(request, csrf)
     with request.app.state.store.read() as conn:
         person_id = person_for_token(conn, token.strip()) if token.strip() else None
+        token_id = auth.token_id_of(conn, token.strip()) if person_id is not None else None
     if person_id is None:
         return _login_form(request, next, "That token is unknown or revoked.", "error", status.HTTP_401_UNAUTHORIZED)
     response = RedirectResponse(auth.safe_next(next), status.HTTP_303_SEE_OTHER)
-    auth.start_session(request, response, person_id)
+    auth.start_session(request, response, person_id, token_id)
     return response
 
 
