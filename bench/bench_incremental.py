@@ -78,6 +78,7 @@ def bench(name: str, new: int, repeat: int, jobs: int) -> dict | None:
     total = int(common.git(source, "rev-list", "--count", "HEAD"))
     base, count = base_commit(source, new)
     full_times, incr_times, noop_times, lib_times = [], [], [], []
+    full_cpu, incr_cpu = [], []
     with tempfile.TemporaryDirectory(prefix="fm-bench-") as tmp:
         tmp = Path(tmp)
         clone = tmp / f"{name}-incr.git"
@@ -101,9 +102,11 @@ def bench(name: str, new: int, repeat: int, jobs: int) -> dict | None:
             copy_db(old_db, tmp / "lib.db")
             lib_times.append(in_process(clone, tmp / "lib.db", jobs))
             full_times.append(full.seconds)
+            full_cpu.append(full.cpu_s)
+            incr_cpu.append(incr.cpu_s)
             incr_times.append(incr.seconds)
             noop_times.append(noop.seconds)
-            print(f"  {name} run {i + 1}: full {full.seconds:.2f}s, +{count} commits {incr.seconds:.2f}s ({incr.seconds / full.seconds:.2%}), nothing new {noop.seconds:.2f}s, in-process {lib_times[-1]:.2f}s", file=sys.stderr)
+            print(f"  {name} run {i + 1}: full {full.seconds:.2f}s, +{count} commits {incr.seconds:.2f}s ({incr.seconds / full.seconds:.2%}), nothing new {noop.seconds:.2f}s, in-process {lib_times[-1]:.2f}s; CPU full {full.cpu_s:.1f}s, incremental {incr.cpu_s:.2f}s; load {common.os.getloadavg()[0]:.1f}", file=sys.stderr)
         with sqlite3.connect(work) as a, sqlite3.connect(tmp / "full.db") as b:
             same = a.execute("select count(*), sum(additions), sum(deletions) from commits").fetchone() == b.execute("select count(*), sum(additions), sum(deletions) from commits").fetchone()
     return {
@@ -118,6 +121,10 @@ def bench(name: str, new: int, repeat: int, jobs: int) -> dict | None:
         "nothing_new_s": common.median(noop_times),
         "incremental_in_process_s": common.median(lib_times),
         "ratio": common.median(incr_times) / common.median(full_times),
+        "full_cpu_s": common.median(full_cpu),
+        "incremental_cpu_s": common.median(incr_cpu),
+        "cpu_ratio": common.median(incr_cpu) / common.median(full_cpu),
+        "in_process_ratio": common.median(lib_times) / common.median(full_times),
         "same_totals_as_full": same,
         "full_runs": full_times,
         "incremental_runs": incr_times,
@@ -134,7 +141,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
     rows = [r for r in (bench(name, args.new, args.repeat, args.jobs) for name in args.repos.split(",")) if r]
-    print(common.table(rows, ["repository", "commits", "new_commits", "full_s", "incremental_s", "ratio", "nothing_new_s", "incremental_in_process_s", "same_totals_as_full"], "Incremental ingest vs full ingest (ratio: incremental / full)"))
+    print(common.table(rows, ["repository", "commits", "new_commits", "full_s", "incremental_s", "ratio", "nothing_new_s", "incremental_in_process_s", "in_process_ratio", "cpu_ratio", "same_totals_as_full"], "Incremental ingest vs full ingest (ratio: incremental / full)"))
     out = common.write_results("incremental", {"machine": common.machine(), "foundermode": common.package_version("foundermode"), "rows": rows})
     print(f"\nresults: {out}")
 
