@@ -10,6 +10,7 @@ ESCAPED = escape(XSS, quote=False)
 
 
 def _no_live_markup(html: str, where: str) -> None:
+    assert "<script" not in html, f"{where}: pages carry no script at all"
     assert "<script>alert(1)" not in html, f"{where}: a script from user text reached the page"
     assert "<img src=x" not in html, f"{where}: an img tag from user text reached the page"
     assert "onerror=alert(2)>" not in html.replace("onerror=alert(2)&gt;", ""), where
