@@ -1,0 +1,78 @@
+"""``foundermode serve``: uvicorn on loopback, and the escalation tick in the background loop."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy import func, select
+
+from conftest import free_port
+
+from .conftest import CONFIG
+
+
+def test_serve_answers_health_and_sends_anonymous_pages_to_sign_in(tmp_path):
+    (tmp_path / "foundermode.toml").write_text(CONFIG, encoding="utf-8")
+    port = free_port()
+    exe = Path(sys.executable).parent / "foundermode"
+    env = {**os.environ, "FOUNDERMODE_SECRET_KEY": "serve-test", "FM_WEB_TEST_SLACK": "x"}
+    server = subprocess.Popen([str(exe), "--db", f"sqlite:///{tmp_path / 'fm.db'}", "serve", "--port", str(port), "--no-tick"],
+                              cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                health = httpx.get(base + "/health", timeout=2)
+                break
+            except httpx.HTTPError:
+                assert server.poll() is None, server.stderr.read().decode(errors="replace")
+                assert time.monotonic() < deadline, "serve did not answer within 60 s"
+                time.sleep(0.2)
+        assert health.json() == {"status": "ok", "store": "sqlite"}
+        page = httpx.get(base + "/team", follow_redirects=False)
+        assert page.status_code == 303 and page.headers["location"] == "/login?next=/team"
+        assert httpx.get(base + "/api/team").status_code == 401
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_the_background_tick_moves_due_escalations(store, tmp_path, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from foundermode.bottlenecks.intake import report
+    from foundermode.cli.web import build_app
+    from foundermode.config import load_config
+    from foundermode.sources.identities import IdentityResolver
+    from foundermode.store.schema_bottlenecks import bottleneck_events
+
+    monkeypatch.setenv("FOUNDERMODE_SECRET_KEY", "tick-test")
+    path = tmp_path / "foundermode.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    config = load_config(path)
+    with store.write() as conn:
+        resolver = IdentityResolver.from_config(conn, config)
+        ada, bob = (resolver.person_for("", e, source="manual") for e in ("ada@example.com", "bob@example.com"))
+    three_hours_ago = int(time.time()) - 3 * 3600  # the owner step waits 2 h: due now
+    report(store, config, text="the gpu cluster is down", person_id=ada, source="api", now=three_hours_ago)
+    assert report(store, config, text="gpu cluster down, cuda fails", person_id=bob, source="api", now=three_hours_ago + 60).escalated
+
+    def events():
+        with store.read() as conn:
+            return conn.execute(select(func.count()).select_from(bottleneck_events)).scalar()
+
+    before = events()
+    app = build_app(config, store.engine.url.render_as_string(hide_password=False), tick_every=0.2)
+    with TestClient(app):  # the lifespan starts the tick loop
+        deadline = time.monotonic() + 30
+        while events() == before and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert events() > before, "the background tick did not advance the due escalation"
+    with store.read() as conn:
+        kinds = [k for (k,) in conn.execute(select(bottleneck_events.c.kind).order_by(bottleneck_events.c.id))]
+    assert kinds[-1] in ("notified", "step", "exhausted"), kinds
