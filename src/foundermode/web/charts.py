@@ -25,6 +25,14 @@ def _fmt(value: float) -> str:
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
+def _nice(value: float) -> float:
+    """The round number at or above ``value`` (1, 2, 2.5, 4, 5 or 10 times a power of ten), so the four grid steps read well."""
+    import math
+
+    power = 10 ** math.floor(math.log10(value))
+    return next(m * power for m in (1, 2, 2.5, 4, 5, 10) if m * power >= value)
+
+
 def empty_chart(title: str, note: str = "no data yet", width: int = 560, height: int = 80) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart empty" role="img" viewBox="0 0 {width} {height}" data-points="0" style="{FONT}">'
             f"<title>{_e(title)}</title><text x=\"{width / 2}\" y=\"{height / 2}\" text-anchor=\"middle\" fill=\"#777\">{_e(note)}</text></svg>")
@@ -37,8 +45,7 @@ def line_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[flo
         return empty_chart(title)
     left, right, top, bottom = 52, 36, 16, 44 + 16 * ((len(series) + 2) // 3)
     plot_w, plot_h = width - left - right, height - top - bottom
-    high = max((v for values in series.values() for v in values if v is not None), default=0) or 1
-    high *= 1.1
+    high = _nice(max((v for values in series.values() for v in values if v is not None), default=0) or 1)
     step = plot_w / max(len(labels) - 1, 1)
 
     def xy(i: int, v: float) -> tuple[float, float]:
