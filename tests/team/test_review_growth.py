@@ -123,15 +123,22 @@ def test_review_needs_three_months(store):
 
 
 def test_growth_check(history):
-    from foundermode.store.schema_bottlenecks import blocker_reports, bottlenecks
+    from foundermode.config import Config
     from foundermode.sources.identities import find_person
+    from foundermode.store.schema_bottlenecks import blocker_reports, bottlenecks
 
     with history.write() as conn:
-        ada = find_person(conn, "ada@example.com")
-        for title, status in (("CI queue is slow", "open"), ("GPU quota", "resolved")):
-            bid = conn.execute(insert(bottlenecks).values(title=title, status=status, opened_at=JAN, updated_at=JAN).returning(bottlenecks.c.id)).scalar_one()
-            conn.execute(insert(blocker_reports).values(bottleneck_id=bid, person_id=ada, text=title, source="cli", reported_at=JAN, received_at=JAN, pinned=False))
-    check = team.growth(history, "core", team.window(history, since="2024-01-01", until="2024-05-01"))
+        ada, wes = find_person(conn, "ada@example.com"), find_person(conn, "wes@example.com")
+        for title, status, resource, reporter in (
+            ("CI queue is slow", "open", None, ada),  # reported by the team
+            ("GPU quota", "resolved", None, ada),  # closed: not counted
+            ("Staging database down", "escalated", "Staging", wes),  # on a resource the team owns
+            ("Design review backlog", "open", None, wes),  # neither
+        ):
+            bid = conn.execute(insert(bottlenecks).values(title=title, status=status, resource=resource, opened_at=JAN, updated_at=JAN).returning(bottlenecks.c.id)).scalar_one()
+            conn.execute(insert(blocker_reports).values(bottleneck_id=bid, person_id=reporter, text=title, source="cli", reported_at=JAN, received_at=JAN, pinned=False))
+    config = Config(raw={"resources": [{"name": "Staging", "owner": "bob@example.com"}, {"name": "Billing", "owner": "wes@example.com"}]})
+    check = team.growth(history, "core", team.window(history, since="2024-01-01", until="2024-05-01"), config=config)
     assert check.members == 6
     assert [m.month for m in check.months] == ["2024-01", "2024-02", "2024-03", "2024-04"]
     (tf,) = check.truck_factor
@@ -139,8 +146,12 @@ def test_growth_check(history):
     assert tf.in_repository_truck_factor == ["Lin Longtime"]
     signals = "\n".join(check.signals)
     assert "truck-factor risk high in project" in signals
-    assert "open bottlenecks reported by the team: 1" in signals
-    assert [b["title"] for b in check.open_bottlenecks] == ["CI queue is slow"]
+    assert check.owned_resources == ["Staging"]
+    assert "open bottlenecks: 1 reported by the team, 1 on resources the team owns (Staging)" in signals
+    assert [(b["title"], b["reported_by_team"], b["on_team_resource"]) for b in check.open_bottlenecks] == [
+        ("CI queue is slow", True, False),
+        ("Staging database down", False, True),
+    ]
     # Day 30 is Jan 31 and day 90 is Mar 31 (2024 is a leap year), so by month:
     # Jan 7 commits / 3 heads, Feb 6 / 4 (Lin), Mar 7 / 3, Apr 6 / 4 (Nia).
     assert [(m.commits, m.engineers) for m in check.months] == [(7, 3), (6, 4), (7, 3), (6, 4)]

@@ -317,7 +317,7 @@ def growth_cmd(
         return
     output([{"signal": s} for s in check.signals], fmt, title=f"Growth check: {team} ({check.members} people), {_window_line(scope)}")
     if check.open_bottlenecks:
-        output(check.open_bottlenecks, fmt, title="Open bottlenecks reported by the team")
+        output(check.open_bottlenecks, fmt, title="Open bottlenecks on the team's resources or reported by its people")
     if fmt in (Format.table, Format.markdown):
         console.print(check.cannot_show, highlight=False)
 

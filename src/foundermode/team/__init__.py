@@ -164,7 +164,7 @@ def review_list(store, scope: Scope, computed: list[Authorship] | None = None, c
 
 def growth(store, team_name: str, scope: Scope, computed: list[Authorship] | None = None, config=None) -> GrowthCheck:
     computed = computed if computed is not None else authorships(store, scope.repo_ids, config=config)
-    return _with_conn(store, lambda conn: read_growth(conn, team_name, scope, computed))
+    return _with_conn(store, lambda conn: read_growth(conn, team_name, scope, computed, config))
 
 
 @dataclass

@@ -1,14 +1,13 @@
 """Should this team grow? The evidence, not the answer.
 
 Three signals: output per head (recent months against the months before),
-truck-factor risk on the files the team authors, and open bottlenecks that
-the team's people reported (when the bottlenecks tables exist).
+truck-factor risk on the files the team authors, and open bottlenecks on
+resources the team owns (the config's resources whose owner is one of its
+people) or reported by its people (when principle 4's tables exist).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from sqlalchemy import text
 
 from ..store import table_exists
 from . import queries
@@ -39,6 +38,7 @@ class GrowthCheck:
     output_per_head_trend: str
     truck_factor: list[TeamTruckFactor]
     open_bottlenecks: list[dict] | None  # None: no bottlenecks tables in this store
+    owned_resources: list[str] = field(default_factory=list)  # config resources whose owner is in the team
     signals: list[str] = field(default_factory=list)
     cannot_show: str = "Not in git: demand on the team, hiring pipeline, review load, on-call, quality of output."
 
@@ -70,23 +70,52 @@ def team_truck_factor(auth: Authorship, member_ids: set[int], names: dict[int, s
     )
 
 
-def open_bottlenecks(conn, member_ids: set[int]) -> list[dict] | None:
-    """Open bottlenecks reported by the team's people; None when principle 4's tables are absent."""
-    if not (table_exists(conn, "bottlenecks") and table_exists(conn, "blocker_reports")) or not member_ids:
-        return None if not table_exists(conn, "bottlenecks") else []
-    ids = ",".join(str(int(p)) for p in sorted(member_ids))
-    rows = conn.execute(
-        text(
-            "SELECT b.id, b.title, b.resource, b.status, b.opened_at, COUNT(r.id) AS reports "
-            "FROM bottlenecks b JOIN blocker_reports r ON r.bottleneck_id = b.id "
-            f"WHERE r.person_id IN ({ids}) AND b.status NOT IN ('resolved', 'merged') "
-            "GROUP BY b.id, b.title, b.resource, b.status, b.opened_at ORDER BY b.opened_at"
-        )
-    ).mappings()
-    return [dict(r) for r in rows]
+def owned_resources(conn, config, member_ids: set[int]) -> list[str]:
+    """Resources and vendors in the config whose internal owner is one of the team's people."""
+    if config is None:
+        return []
+    try:
+        from ..bottlenecks.resources import load_catalog
+
+        catalog = load_catalog(config)
+    except (ImportError, ValueError):
+        return []  # no principle 4, or a config it rejects: say nothing rather than guess
+    from sqlalchemy import select
+
+    from ..sources.identities import identity_key
+    from ..store.schema import identities
+
+    keys = dict(conn.execute(select(identities.c.key, identities.c.person_id)).all())
+    return sorted(
+        r.name for r in [*catalog.resources.values(), *catalog.vendors.values()] if r.owner and keys.get(identity_key("", r.owner)) in member_ids
+    )
 
 
-def growth_check(team: str, members: dict[int, str], months: list[Month], truck: list[TeamTruckFactor], bottlenecks: list[dict] | None) -> GrowthCheck:
+def open_bottlenecks(conn, member_ids: set[int], resources: list[str] | None = None) -> list[dict] | None:
+    """Open bottlenecks on resources the team owns or reported by its people; None without principle 4's tables."""
+    if not (table_exists(conn, "bottlenecks") and table_exists(conn, "blocker_reports")):
+        return None
+    from sqlalchemy import exists, false, or_, select
+
+    from ..store.schema import metadata
+
+    bottlenecks, reports = metadata.tables["bottlenecks"], metadata.tables["blocker_reports"]
+    reported = exists().where(reports.c.bottleneck_id == bottlenecks.c.id, reports.c.person_id.in_(sorted(member_ids)))
+    owned = bottlenecks.c.resource.in_(resources) if resources else false()
+    query = (
+        select(bottlenecks.c.id, bottlenecks.c.title, bottlenecks.c.resource, bottlenecks.c.status, bottlenecks.c.opened_at, reported.label("reported_by_team"), owned.label("on_team_resource"))
+        .where(bottlenecks.c.status.not_in(CLOSED), or_(reported, owned))
+        .order_by(bottlenecks.c.opened_at, bottlenecks.c.id)
+    )
+    return [
+        {**dict(row), "reported_by_team": bool(row["reported_by_team"]), "on_team_resource": bool(row["on_team_resource"])}
+        for row in conn.execute(query).mappings()
+    ]
+
+
+def growth_check(
+    team: str, members: dict[int, str], months: list[Month], truck: list[TeamTruckFactor], bottlenecks: list[dict] | None, resources: list[str] | None = None
+) -> GrowthCheck:
     recent, earlier = months[-RECENT_MONTHS:], months[:-RECENT_MONTHS][-RECENT_MONTHS:]
     check = GrowthCheck(
         team=team,
@@ -97,6 +126,7 @@ def growth_check(team: str, members: dict[int, str], months: list[Month], truck:
         output_per_head_trend=trend_of(per_head(recent), per_head(earlier)),
         truck_factor=truck,
         open_bottlenecks=bottlenecks,
+        owned_resources=resources or [],
     )
     check.signals.append(f"output per head: {check.output_per_head_trend}")
     grew = [m.month for m in months if m.headcount_up_output_per_head_down]
@@ -112,11 +142,14 @@ def growth_check(team: str, members: dict[int, str], months: list[Month], truck:
     if bottlenecks is None:
         check.signals.append("open bottlenecks: not tracked in this store")
     else:
-        check.signals.append(f"open bottlenecks reported by the team: {len(bottlenecks)}")
+        reported = sum(1 for b in bottlenecks if b["reported_by_team"])
+        owned = sum(1 for b in bottlenecks if b["on_team_resource"])
+        where = f" ({', '.join(resources)})" if resources else ""
+        check.signals.append(f"open bottlenecks: {reported} reported by the team, {owned} on resources the team owns{where}")
     return check
 
 
-def read_growth(conn, team: str, scope: Scope, authorships: list[Authorship]) -> GrowthCheck:
+def read_growth(conn, team: str, scope: Scope, authorships: list[Authorship], config=None) -> GrowthCheck:
     people = queries.people_rows(conn)
     members = {p: row["name"] for p, row in people.items() if row["team"] == team and not row["is_bot"]}
     if not members:
@@ -125,4 +158,5 @@ def read_growth(conn, team: str, scope: Scope, authorships: list[Authorship]) ->
     months = [m for m in read_output(conn, team_scope, by_team=True) if m.team == team]
     names = {p: row["name"] for p, row in people.items()}
     truck = [team_truck_factor(auth, set(members), names) for auth in authorships]
-    return growth_check(team, members, months, truck, open_bottlenecks(conn, set(members)))
+    resources = owned_resources(conn, config, set(members))
+    return growth_check(team, members, months, truck, open_bottlenecks(conn, set(members), resources), resources)
