@@ -158,7 +158,9 @@ def generate(url: str, commits: int, people_count: int = 1000, repos: int = 10, 
                 occ_rows.append((occ_id, len(teams) + 1, str(midnight), None, midnight + 15 * 3600, midnight + 16 * 3600, False, "CONFIRMED", False, False, people_count, True, END))
                 att_rows.extend((occ_id, pid, "ACCEPTED" if pid % 9 else "DECLINED", pid == 1, False, True) for pid in range(1, people_count + 1))
         insert_rows(conn, meetings, ["id", "uid", "summary", "organizer_id", "is_recurring", "rrule", "tzid", "source", "created_at", "updated_at"], meeting_rows)
-        insert_rows(conn, occurrences, ["id", "meeting_id", "recurrence_id", "summary", "start", "end", "all_day", "status", "transparent", "is_moved", "attendee_count", "is_meeting", "updated_at"], occ_rows)
+        # Through SQLAlchemy, not insert_rows: its COPY column list is not quoted and "end" is reserved in PostgreSQL.
+        occ_columns = ["id", "meeting_id", "recurrence_id", "summary", "start", "end", "all_day", "status", "transparent", "is_moved", "attendee_count", "is_meeting", "updated_at"]
+        conn.execute(occurrences.insert(), [dict(zip(occ_columns, row)) for row in occ_rows])
         insert_rows(conn, attendance, ["occurrence_id", "person_id", "response", "is_organizer", "is_optional", "from_own_calendar"], att_rows)
         insert_rows(conn, calendars, ["id", "key", "name", "person_id", "path", "timezone", "window_start", "window_end", "occurrence_count", "imported_at"],
                     [(pid, f"cal-{pid}", f"p{pid}", pid, f"/cal/{pid}.ics", "UTC", first_monday, END, 0, END) for pid in range(1, people_count + 1)])
