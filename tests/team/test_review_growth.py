@@ -170,3 +170,25 @@ def test_review_without_org_chart_compares_everyone(store, repo, ingest):
     (everyone,) = team.review_list(store, team.window(store, since="2024-01-01", until="2024-05-01"))
     assert everyone.team == "everyone (no org chart)"
     assert {e.name for e in everyone.entries} == {"Lin Longtime", "Nia Newcomer", "Wes Web"}
+
+
+def test_keep_evidence_by_hand():
+    from foundermode.team.queries import Scope
+    from foundermode.team.review import Evidence, keep_evidence
+
+    scope = Scope(since=JAN, until=JAN + 120 * DAY)
+    evidence = Evidence(
+        surviving={1: 500, 2: 10},
+        surviving_total=1000,
+        first_activity={1: JAN - 400 * DAY, 2: JAN - 400 * DAY},
+        recent_commits={1: 6, 2: 1},
+        window_commits={1: 8, 2: 4},
+        active_days={1: [JAN // DAY + d for d in (1, 100, 101, 110)], 2: [JAN // DAY + d for d in range(0, 120, 10)]},
+    )
+    ramp = keep_evidence(1, scope, evidence, team_surviving_median=100)
+    # 6 commits in the last 30 days against 8 * 30 / 120 = 2 per 30 days over the window.
+    assert "ramping up: 6 commits in the last 30 days against 2 per 30 days over the window" in ramp
+    assert "owns 500 surviving lines (50.0% of the codebase; team median 100 lines)" in ramp
+    assert any(e.startswith("no commits for 98 days (2024-01-03 to 2024-04-09)") for e in ramp)
+    steady = keep_evidence(2, scope, evidence, team_surviving_median=100)
+    assert steady == []  # below the team's surviving median, no ramp, no gap of 30 days, not new
