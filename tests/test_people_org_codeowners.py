@@ -71,6 +71,27 @@ def test_merge_people_moves_work_and_survives_reingest(store, repo):
     assert owned[keep] == 2  # a.txt and b.txt
 
 
+def test_same_name_merge_is_opt_in(store, repo):
+    from foundermode.store.queries import same_name_people
+
+    repo.commit({"a.txt": "a\n"}, "work", author=("Rafael França", "rafael@work.example.com"))
+    repo.commit({"b.txt": "b\n"}, "home", author=("Rafael França", "rafael@home.example.com"))
+    repo.commit({"c.txt": "c\n"}, "root", author=("root", "root@box1"))
+    repo.commit({"d.txt": "d\n"}, "root", author=("root", "root@box2"))
+    ingest_repository(store, repo.path)
+    with store.read() as conn:
+        groups = same_name_people(conn)
+    assert {g["name"]: len(g["people"]) for g in groups} == {"Rafael França": 2, "root": 2}
+    config = Config(raw={"identities": {"merge_same_name": True}})
+    with store.write() as conn:
+        resolver = IdentityResolver.from_config(conn, config)
+        # two people already carry the name: ambiguous, so a new address stays apart
+        assert resolver.person_for("Rafael França", "rafael@third.example.com") not in groups[0]["people"]
+        resolver.prepare([("Grace Hopper", "grace@a.example.com"), ("Grace  Hopper", "grace@b.example.com"), ("root", "root@box3")])
+        assert resolver.person_for("Grace Hopper", "grace@a.example.com") == resolver.person_for("", "grace@b.example.com")
+        assert resolver.person_for("", "root@box3") not in (resolver.person_for("", "root@box1"), resolver.person_for("", "root@box2"))
+
+
 def test_find_person_errors(store):
     with store.write() as conn:
         resolver = IdentityResolver(conn)

@@ -190,6 +190,8 @@ INIT_TEMPLATE = """\
 
 [identities]
 # Extra identities for a person, on top of .mailmap and the org chart.
+# One person per full name across addresses (off by default: two people can share a name).
+# merge_same_name = true
 # [identities.aliases]
 # "ada@example.com" = ["ada@old-company.com", "github:ada-l"]
 

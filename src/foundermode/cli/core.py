@@ -147,6 +147,16 @@ def people_merge(keep: str = typer.Argument(..., help="Person to keep (id, email
     console.print(f"merged person {other_id} into {keep_id}")
 
 
+@people_app.command("duplicates")
+def people_duplicates(fmt: Format = FormatOption, as_json: bool = JsonOption):
+    """Different people who share a name: candidates for `people merge` (or merge_same_name in [identities])."""
+    from ..store.queries import same_name_people
+
+    with opened_store() as store, store.read() as conn:
+        rows = same_name_people(conn)
+    output(rows, fmt, as_json, title="Same name, different people")
+
+
 @app.command("repos")
 def repos(fmt: Format = FormatOption, as_json: bool = JsonOption):
     """Repositories in the store, with what their last ingest could not see."""

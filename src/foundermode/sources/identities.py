@@ -54,6 +54,7 @@ class IdentityResolver:
     _by_key: dict[str, int] = field(default_factory=dict)
     _alias_to_canonical: dict[str, str] = field(default_factory=dict)
     _name_index: dict[str, list[int]] | None = None
+    merge_same_name: bool = False
 
     def __post_init__(self) -> None:
         self._by_key = dict(self.conn.execute(select(identities.c.key, identities.c.person_id)).all())
@@ -64,7 +65,8 @@ class IdentityResolver:
 
     @classmethod
     def from_config(cls, conn: Connection, config) -> "IdentityResolver":
-        return cls(conn, aliases=config.aliases, bot_rules=AuthorRules(config.bot_authors))
+        same_name = bool(config.section("identities").get("merge_same_name", False))
+        return cls(conn, aliases=config.aliases, bot_rules=AuthorRules(config.bot_authors), merge_same_name=same_name)
 
     def person_for(self, name: str | None, email: str | None, source: str = "git") -> int:
         key = identity_key(name, email)
@@ -118,10 +120,20 @@ class IdentityResolver:
 
         if not fresh:
             return
-        person_ids = reserve_ids(conn, people, len(fresh))
+        owners = list(range(len(fresh)))
+        if self.merge_same_name:
+            # Several new addresses under one full name in the same batch: one person.
+            first_with_name: dict[str, int] = {}
+            for index, (_key, name, _email) in enumerate(fresh):
+                if name and _distinctive(name):
+                    owners[index] = first_with_name.setdefault(" ".join(name.split()).casefold(), index)
+        creators = [i for i in range(len(fresh)) if owners[i] == i]
+        created_ids = dict(zip(creators, reserve_ids(conn, people, len(creators))))
+        person_ids = [created_ids[owners[i]] for i in range(len(fresh))]
         created = now()
         person_rows, identity_rows = [], []
-        for person_id, (key, name, email) in zip(person_ids, fresh):
+        for index in creators:
+            person_id, (key, name, email) = created_ids[index], fresh[index]
             display = (name or "").strip() or (email or "").split("@")[0] or key
             is_bot = bool(self.bot_rules and self.bot_rules.is_bot(name, email))
             person_rows.append((person_id, display, email or None, is_bot, False, created))
@@ -140,9 +152,10 @@ class IdentityResolver:
             canonical_key = identity_key("", canonical)
             if canonical_key != key:
                 return self.person_for("", canonical, source="alias")
-        if key.startswith("github:") and name:
+        if name and (key.startswith("github:") or (self.merge_same_name and _distinctive(name))):
             # A noreply address belongs to whoever commits under the same name,
-            # but only when exactly one person carries that name.
+            # but only when exactly one person carries that name. With
+            # merge_same_name, so does any address under a full name.
             candidates = self._people_named(name)
             if len(candidates) == 1:
                 return candidates[0]
@@ -168,6 +181,12 @@ class IdentityResolver:
     def _add_identity(self, person_id: int, key: str, name: str | None, email: str | None, source: str) -> None:
         self.conn.execute(insert(identities).values(person_id=person_id, key=key, name=name or None, email=email or None, source=source))
         self._by_key[key] = person_id
+
+
+def _distinctive(name: str) -> bool:
+    """A full name (two words or more) that is not a placeholder like 'root' or 'unknown'."""
+    words = name.split()
+    return len(words) >= 2 and name.casefold() not in {"github action", "github actions", "your name", "unknown user"}
 
 
 def person_references(exclude: tuple[str, ...] = ("identities",)) -> list[tuple]:

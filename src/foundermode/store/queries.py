@@ -76,3 +76,18 @@ def commit_counts_by_identity(conn: Connection, repo_id: int | None = None) -> d
     if repo_id is not None:
         query = query.where(commits.c.repo_id == repo_id)
     return dict(conn.execute(query).all())
+
+
+def same_name_people(conn: Connection) -> list[dict]:
+    """Groups of different people who share a name: candidates for ``people merge`` or aliases."""
+    groups: dict[str, list] = {}
+    for row in conn.execute(select(people.c.id, people.c.name, people.c.email, people.c.is_bot)).mappings():
+        if not row["is_bot"]:
+            groups.setdefault(" ".join(row["name"].split()).casefold(), []).append(row)
+    counts = commit_counts_by_identity(conn)
+    out = []
+    for rows in groups.values():
+        if len(rows) > 1:
+            rows = sorted(rows, key=lambda r: -counts.get(r["id"], 0))
+            out.append({"name": rows[0]["name"], "people": [r["id"] for r in rows], "emails": [r["email"] for r in rows], "commits": [counts.get(r["id"], 0) for r in rows]})
+    return sorted(out, key=lambda g: -sum(g["commits"]))
