@@ -46,7 +46,7 @@ from sqlalchemy import insert, select, update
 
 from ..store.schema import people
 from ..store.schema_bottlenecks import api_tokens
-from .tokens import PREFIX, hash_token, person_for_token
+from .tokens import PREFIX, hash_token
 
 log = logging.getLogger("foundermode.web")
 
@@ -141,10 +141,17 @@ def viewer_of(request: Request, *, bearer: bool = True, cookie: bool = True) -> 
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     if bearer and scheme.lower() == "bearer" and secret.strip():
-        with request.app.state.store.read() as conn:
-            person_id = person_for_token(conn, secret.strip())
-        if person_id is not None:
-            viewer = _viewer_for(request, person_id, "", "token")
+        from .tokens import USED_EVERY, token_for
+
+        store = request.app.state.store
+        with store.read() as conn:
+            token = token_for(conn, secret.strip())
+        if token is not None:
+            viewer = _viewer_for(request, token.person_id, "", "token")
+            now = request.app.state.clock()
+            if viewer is not None and (token.last_used_at is None or now - token.last_used_at >= USED_EVERY):
+                with store.write() as conn:  # as tokens.current_person does: at most once per USED_EVERY seconds
+                    conn.execute(update(api_tokens).where(api_tokens.c.id == token.id).values(last_used_at=now))
     elif cookie and request.cookies.get(SESSION_COOKIE):
         try:
             data = serializer(request).loads(request.cookies[SESSION_COOKIE], max_age=SESSION_MAX_AGE)
