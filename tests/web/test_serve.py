@@ -76,3 +76,33 @@ def test_the_background_tick_moves_due_escalations(store, tmp_path, monkeypatch)
     with store.read() as conn:
         kinds = [k for (k,) in conn.execute(select(bottleneck_events.c.kind).order_by(bottleneck_events.c.id))]
     assert kinds[-1] in ("notified", "step", "exhausted"), kinds
+
+
+def test_every_page_reads_on_an_empty_store(store, tmp_path, monkeypatch):
+    """Nothing ingested yet: each page says what is missing instead of failing."""
+    from fastapi.testclient import TestClient
+
+    from foundermode.config import load_config
+    from foundermode.sources.identities import IdentityResolver
+    from foundermode.web.app import create_app
+    from foundermode.web.tokens import create_token
+
+    monkeypatch.setenv("FOUNDERMODE_SECRET_KEY", "empty-store")
+    path = tmp_path / "foundermode.toml"
+    path.write_text('[org]\nleader = "lee@example.com"\n', encoding="utf-8")
+    config = load_config(path)
+    with store.write() as conn:
+        person = IdentityResolver.from_config(conn, config).person_for("Lee", "lee@example.com", source="manual")
+        token = create_token(conn, person, 1_700_000_000)[1]
+    client = TestClient(create_app(store, config), follow_redirects=False)
+    client.get("/login")
+    assert client.post("/login/token", data={"token": token, "csrf": client.cookies.get("fm_login_csrf")}).status_code == 303
+    for path in ("/", "/team", "/meetings", "/bottlenecks", "/resources", "/people", f"/people/{person}"):
+        page = client.get(path)
+        assert page.status_code == 200, (path, page.text[:300])
+        assert "<script" not in page.text
+    assert "no repositories ingested" in client.get("/").text
+    assert "no data yet" in client.get("/team").text  # the charts say so
+    assert "no meetings in this window" in client.get("/meetings").text
+    for path in ("/api/brief", "/api/team", "/api/meetings", "/api/people", f"/api/people/{person}", "/api/board", "/api/resources/open"):
+        assert client.get(path, headers={"Authorization": f"Bearer {token}"}).status_code == 200, path
