@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import statistics
 import sys
 import time
@@ -72,9 +73,11 @@ def run(reports: int, queries: int, matcher: str, check: int = 20, seed: int = 7
     probes = [variant(rng.choice(texts), rng.choice(texts), rng) for _ in range(queries)]
 
     index = build_index(matcher)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     index.add_many(enumerate(docs))
     build_s = time.perf_counter() - started
+    rss_growth_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024  # KiB on Linux
 
     index.query(probes[0])  # warm caches, as a long-running server would be
     # Wall time is what a reporter waits; CPU time is what the query costs
@@ -113,6 +116,7 @@ def run(reports: int, queries: int, matcher: str, check: int = 20, seed: int = 7
         "queries": queries,
         "mean_query_chars": round(statistics.mean(map(len, probes))),
         "build_s": round(build_s, 2),
+        "peak_rss_growth_mb": round(rss_growth_mb),
         "query_p50_ms": round(percentile(timings, 0.50), 2),
         "query_p95_ms": round(percentile(timings, 0.95), 2),
         "query_max_ms": round(max(timings), 2),
