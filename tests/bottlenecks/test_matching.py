@@ -6,7 +6,6 @@ import random
 
 import pytest
 
-from foundermode.bottlenecks import matching
 from foundermode.bottlenecks.matching import (
     DEFAULT_THRESHOLD,
     LexicalIndex,
