@@ -275,3 +275,13 @@ def test_init_writes_commented_config(tmp_path):
     assert (tmp_path / "org" / ".foundermode").is_dir()
     assert load_config(tmp_path / "org" / "foundermode.toml").database_url().endswith(".foundermode/foundermode.db")
     assert re.search(r"_env", text)
+
+
+def test_commit_graph_with_bloom_filters_is_written_for_blame(repo):
+    from foundermode.sources.ownership import write_commit_graph
+
+    repo.commit({"a.txt": "a\n"}, "one")
+    assert write_commit_graph(repo.path)
+    graph = repo.path / ".git" / "objects" / "info" / "commit-graph"
+    assert graph.exists()
+    assert b"BIDX" in graph.read_bytes()  # the changed-path Bloom filter index chunk

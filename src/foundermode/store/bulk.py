@@ -28,11 +28,12 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: It
     rows = rows if isinstance(rows, list) else list(rows)
     if not rows:
         return 0
-    names = ", ".join(columns)
+    # Quoted: some columns carry reserved words ("end").
+    names = ", ".join(f'"{column}"' for column in columns)
     if conn.dialect.name == "postgresql":
         cursor = conn.connection.dbapi_connection.cursor()
         try:
-            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
                 for row in rows:
                     copy.write_row(row)
         finally:
@@ -41,7 +42,7 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: It
     placeholders = ", ".join("?" for _ in columns)
     cursor = conn.connection.dbapi_connection.cursor()
     try:
-        cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({placeholders})", rows)
+        cursor.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({placeholders})', rows)
     finally:
         cursor.close()
     return len(rows)
