@@ -23,8 +23,23 @@ app = typer.Typer(
 ingest_app = typer.Typer(help="Read sources into the store: git, org chart, calendars, transcripts.", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
 
-console = Console(stderr=False)
-err_console = Console(stderr=True)
+class _CurrentConsole:
+    """A rich Console made at each use, not at import: rich fixes a console's
+    width from COLUMNS when it is built, and the terminal (or a test runner's
+    environment) can change after this module is imported."""
+
+    def __init__(self, stderr: bool):
+        self.stderr = stderr
+
+    def get(self) -> Console:
+        return Console(stderr=self.stderr)
+
+    def __getattr__(self, name):
+        return getattr(self.get(), name)
+
+
+console = _CurrentConsole(stderr=False)
+err_console = _CurrentConsole(stderr=True)
 
 FormatOption = typer.Option(Format.table, "--format", "-f", help="table, json, csv or markdown")
 JsonOption = typer.Option(False, "--json", help="Print JSON (same as --format json).")
@@ -84,7 +99,7 @@ def opened_store():
 
 
 def output(rows, fmt: Format = Format.table, json_flag: bool = False, columns=None, title: str | None = None):
-    render(rows, "json" if json_flag else fmt, columns=columns, title=title, console=console)
+    render(rows, "json" if json_flag else fmt, columns=columns, title=title, console=console.get())
 
 
 def progress_bar(transient: bool = False) -> Progress:
@@ -97,7 +112,7 @@ def progress_bar(transient: bool = False) -> Progress:
         TextColumn("{task.fields[rate]}"),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
-        console=err_console,
+        console=err_console.get(),
         transient=transient,
     )
 
