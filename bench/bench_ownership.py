@@ -15,7 +15,10 @@ git-fame     ``git-fame -w -M --loc surviving --format json --show name,email -s
              (one per core, as foundermode) and with its default (-j 0: a pool of
              min(32, cores + 4) threads); the ratio uses its faster run.
 
---commit-graph yes|both runs the same on a clone carrying a commit-graph with
+Each tool starts from the repository as cloned (no commit-graph; foundermode
+writes one itself before a large blame, and that is inside its time: any
+graph it left is removed before git-fame runs). --commit-graph yes|both also
+runs both on a repository that already carries a commit-graph with
 changed-path Bloom filters (``git commit-graph write --reachable --changed-paths``,
 what ``git maintenance`` writes), which git blame uses to skip commits that
 do not touch the file; both tools benefit.
@@ -120,28 +123,38 @@ def bench(name: str, repeat: int, jobs: int, commit_graph: bool = False, fame_jo
     graph_s = None
     with tempfile.TemporaryDirectory(prefix="fm-bench-") as tmp:
         tmp = Path(tmp)
-        if commit_graph:
-            # A clone of the benchmark clone (shared objects) with a commit-graph
-            # holding changed-path Bloom filters, which git blame consults; both tools use it.
-            clone = tmp / f"{name}-graph"
-            subprocess.run(["git", "clone", "-q", "--shared", str(path), str(clone)], check=True)
-            path = clone
-            graph = common.timed(["git", "-C", str(path), "commit-graph", "write", "--reachable", "--changed-paths"])
-            graph_s = graph.seconds
+        # A clone of the benchmark clone (shared objects): foundermode writes a
+        # commit-graph into the repository it blames, so each tool gets the
+        # repository in the state the variant names before it runs.
+        clone = tmp / f"{name}-{'graph' if commit_graph else 'plain'}"
+        subprocess.run(["git", "clone", "-q", "--shared", str(path), str(clone)], check=True)
+        path = clone
+
+        def prepare() -> float | None:
+            info = Path(common.git(path, "rev-parse", "--git-path", "objects/info").strip())
+            info = info if info.is_absolute() else path / info
+            (info / "commit-graph").unlink(missing_ok=True)
+            shutil.rmtree(info / "commit-graphs", ignore_errors=True)
+            if commit_graph:
+                return common.timed(["git", "-C", str(path), "commit-graph", "write", "--reachable", "--changed-paths"]).seconds
+            return None
         for i in range(repeat):
             url = common.fresh_db(tmp, name)
             common.ingest(path, url, cwd=tmp, jobs=jobs)  # history first, not timed
+            graph_s = prepare() or graph_s
             run = common.ingest(path, url, cwd=tmp, jobs=jobs, extra=["--ownership"])
             fm_times.append(run.seconds)
             fm_cpu.append(run.cpu_s)
             rss.append(run.maxrss_mb)
             line = f"  {name} run {i + 1}: foundermode {run.seconds:.1f}s"
             if jobs in fame_jobs:
+                prepare()
                 gf2, fame = run_git_fame(path, jobs)
                 gf2_times.append(gf2.seconds)
                 gf_cpu.append(gf2.cpu_s)
                 line += f", git-fame -j{jobs} {gf2.seconds:.1f}s"
             if 0 in fame_jobs:
+                prepare()
                 gfd, fame = run_git_fame(path, 0)
                 gfd_times.append(gfd.seconds)
                 gf_cpu.append(gfd.cpu_s)
