@@ -369,3 +369,26 @@ def test_real_public_history_matches_shortlog(tmp_path):
         assert per_person_counts(conn) == shortlog_by_person(conn, clone)
     store.dispose()
     assert result.new_commits == int(git(clone, "rev-list", "--count", "HEAD"))
+
+
+def test_missing_blob_found_before_the_header_blames_the_right_commit(store, repo):
+    """With rename detection git reads blobs before printing a commit: the failure then
+    shows right after the previous, whole commit, which must not be taken for the culprit."""
+    body = "".join(f"line {i}\n" for i in range(200))
+    repo.commit({"f.txt": body}, "one", author=ADA)
+    repo.git("mv", "f.txt", "g.txt")
+    repo.commit({"g.txt": body + "tail\n"}, "rename", author=BOB)
+    repo.commit({"c.txt": "three\n"}, "three", author=ADA)
+    blob = git(repo.path, "rev-parse", "HEAD~1:g.txt").strip()
+    repo.git("repack", "-adq")
+    pack = next((repo.path / ".git/objects/pack").glob("*.pack")).read_bytes()
+    for leftover in (repo.path / ".git/objects/pack").glob("*"):
+        leftover.unlink()
+    subprocess.run(["git", "-C", str(repo.path), "unpack-objects", "-q"], input=pack, check=True)
+    (repo.path / ".git/objects" / blob[:2] / blob[2:]).unlink()
+    result = ingest_repository(store, repo.path, jobs=1)
+    rename_sha = git(repo.path, "rev-parse", "HEAD~1").strip()
+    assert [w[:19] for w in result.warnings] == [f"commit {rename_sha[:12]}"], result.warnings
+    with store.read() as conn:
+        three = conn.execute(select(file_changes.c.additions).where(file_changes.c.path == "c.txt")).scalar()
+    assert three == 1

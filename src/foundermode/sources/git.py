@@ -251,8 +251,14 @@ def read_slice(repo: Path, shas: list[str], warnings: list[str]) -> list[CommitR
         remaining = remaining[len(complete):]
         if complete:
             continue
-        # git fails on the very first commit of what is left: that commit is the culprit.
-        failing, remaining = remaining[0], remaining[1:]
+        # Nothing whole before the failure. git may have died on the commit after
+        # the first one before printing its header: read the first one alone.
+        first, remaining = remaining[0], remaining[1:]
+        alone, alone_ok, alone_error, _ = _run_log(repo, [first], mode="numstat")
+        if alone_ok and alone:
+            records.extend(alone)
+            continue
+        failing, error = first, alone_error or error
         lines = error.strip().splitlines()
         reason = next((line for line in lines if line.startswith(("fatal", "error"))), lines[-1] if lines else "git failed")
         # Trees may still be there when blobs are not: keep the list of files.
