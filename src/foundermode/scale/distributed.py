@@ -121,7 +121,8 @@ def cluster_reader(min_slice: int = 500):
             threads = max(1, sum(client.nthreads().values()))
             slice_size = max(min_slice, -(-len(shas) // (threads * 4)))
             pieces = [shas[i : i + slice_size] for i in range(0, len(shas), slice_size)]
-            futures = [client.submit(read_slice_task, str(repo), piece, pure=False) for piece in pieces]
+            # Ahead of every waiting repository: their writer task is already holding a worker.
+            futures = [client.submit(read_slice_task, str(repo), piece, pure=False, priority=1 << 40) for piece in pieces]
             for future in as_completed(futures):
                 records, piece_warnings = future.result()
                 if warnings is not None:
