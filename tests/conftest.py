@@ -358,3 +358,22 @@ def http_receiver():
     receiver = HttpReceiver()
     yield receiver
     receiver.down()
+
+
+CHROMIUM = os.environ.get("FOUNDERMODE_CHROMIUM", "/usr/bin/chromium")
+# Background networking off: this machine's closed network would refuse Chromium's own calls home.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright (never a browser Playwright downloads)."""
+    import shutil
+
+    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set FOUNDERMODE_CHROMIUM)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (the Python package) is not installed: pip install -e '.[test]'")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

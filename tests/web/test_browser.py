@@ -10,8 +10,6 @@ carry data. No request may leave loopback, and no script from user text runs.
 """
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 import time
 from pathlib import Path
@@ -22,9 +20,7 @@ from conftest import free_port
 
 from .conftest import XSS, Clock, build_history
 
-CHROMIUM = os.environ.get("FOUNDERMODE_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 pytestmark = pytest.mark.browser
 
@@ -40,17 +36,6 @@ notify = "owner"
 channels = ["email"]
 wait = "2h"
 """
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set FOUNDERMODE_CHROMIUM)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (the Python package) is not installed: pip install -e '.[test]'")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
