@@ -1,7 +1,6 @@
 """The typer apps and what every command shares: the store, the config, output."""
 from __future__ import annotations
 
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional

@@ -390,7 +390,7 @@ def generated_paths(repo: Path, paths: list[str]) -> set[str]:
     parts = result.stdout.split(b"\0")
     marked = set()
     for i in range(0, len(parts) - 2, 3):
-        path, _attr, value = parts[i], parts[i + 1], parts[i + 2]
+        path, value = parts[i], parts[i + 2]
         if value in (b"set", b"true"):
             marked.add(decode(path))
     return marked

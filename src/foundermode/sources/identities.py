@@ -59,7 +59,6 @@ class IdentityResolver:
     def __post_init__(self) -> None:
         self._by_key = dict(self.conn.execute(select(identities.c.key, identities.c.person_id)).all())
         for canonical, others in self.aliases.items():
-            canonical_key = identity_key("", canonical)
             for other in others:
                 self._alias_to_canonical[identity_key("", other) if ("@" in other or ":" in other) else identity_key(other, "")] = canonical
 
