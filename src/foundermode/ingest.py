@@ -123,7 +123,8 @@ def ingest_repository(
         writer.flag_generated()
         result.new_commits = writer.written
         _finish(conn, repo_id, info, info.head, warnings)
-        codeowners_source.refresh(conn, repo_id, info.path)
+        if last_sha != info.head:  # CODEOWNERS can only have changed with HEAD
+            codeowners_source.refresh(conn, repo_id, info.path)
         result.total_commits = conn.execute(select(repositories.c.commit_count).where(repositories.c.id == repo_id)).scalar_one()
     return result
 

@@ -28,23 +28,13 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from ..config import Config, ConfigError
 from ..sources.calendar import CalendarError, CalendarExport, calendar_files, default_window, read_calendar, zone_for
 from ..sources.identities import IdentityResolver, identity_key
+from ..ingest import NoProgress
 from ..store import Store, chunked, now
+from ..store.bulk import insert_rows
 from ..store.schema_meetings import attendance, calendar_occurrences, calendars, meetings, occurrences
 
 CHUNK = 500
 BIG_CHUNK = 5000  # ids per IN (...): under SQLite's 32,766 variables and PostgreSQL's 65,535
-
-
-def bulk_insert(conn, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """executemany straight to the driver: at hundreds of thousands of rows SQLAlchemy's
-    per-row parameter processing costs more than the database does."""
-    if not rows:
-        return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    quote = conn.dialect.identifier_preparer
-    sql = f"INSERT INTO {quote.format_table(table)} ({', '.join(quote.quote(c) for c in columns)}) VALUES ({', '.join([mark] * len(columns))})"
-    for chunk in chunked(rows, 20000):
-        conn.exec_driver_sql(sql, chunk)
 
 
 def bulk_execute(conn, sql: str, rows: list[tuple]) -> None:
@@ -55,14 +45,6 @@ def bulk_execute(conn, sql: str, rows: list[tuple]) -> None:
         sql = sql.replace("?", "%s")
     for chunk in chunked(rows, 20000):
         conn.exec_driver_sql(sql, chunk)
-
-
-class NoProgress:
-    def start(self, total: int) -> None:
-        pass
-
-    def advance(self, count: int) -> None:
-        pass
 
 
 @dataclass
@@ -308,7 +290,7 @@ def write_exports(conn, exports: list[CalendarExport], config: Config) -> Calend
                 "o_id": occurrence_ids[key], "summary": values[0], "start": occ.start, "end": occ.end, "all_day": occ.all_day,
                 "status": occ.status, "transparent": occ.transparent, "is_moved": occ.is_moved, "updated_at": stamp,
             })
-    bulk_insert(conn, occurrences, ("meeting_id", "recurrence_id", "summary", "start", "end", "all_day", "status", "transparent", "is_moved", "attendee_count", "is_meeting", "updated_at"), new_occ)
+    insert_rows(conn, occurrences, ("meeting_id", "recurrence_id", "summary", "start", "end", "all_day", "status", "transparent", "is_moved", "attendee_count", "is_meeting", "updated_at"), new_occ)
     for chunk in chunked(sorted({row[0] for row in new_occ}), CHUNK):
         for row_id, meeting_id, rid in conn.execute(select(occurrences.c.id, occurrences.c.meeting_id, occurrences.c.recurrence_id).where(occurrences.c.meeting_id.in_(chunk))):
             occurrence_ids.setdefault((uid_of[meeting_id], rid), row_id)
@@ -344,7 +326,7 @@ def write_exports(conn, exports: list[CalendarExport], config: Config) -> Calend
             unlinked.setdefault(occurrence_id, set())
             if owners[index] is not None:
                 unlinked[occurrence_id].add(owners[index])
-        bulk_insert(conn, calendar_occurrences, ("calendar_id", "occurrence_id"), [(calendar_id, oid) for oid in sorted(now_linked - linked)])
+        insert_rows(conn, calendar_occurrences, ("calendar_id", "occurrence_id"), [(calendar_id, oid) for oid in sorted(now_linked - linked)])
 
     # -- attendance: written as a difference, so an unchanged re-import writes nothing -----------
     touched = {occurrence_ids[key]: key for key in chosen}
@@ -372,7 +354,7 @@ def write_exports(conn, exports: list[CalendarExport], config: Config) -> Calend
         counts[occurrence_id] = sum(1 for values in here.values() if values[0] != "DECLINED")
     bulk_execute(conn, "DELETE FROM attendance WHERE occurrence_id = ? AND person_id = ?", [k for k in existing_att if k not in desired])
     added = [(*k, *v) for k, v in desired.items() if k not in existing_att]
-    bulk_insert(conn, attendance, ("occurrence_id", "person_id", "response", "is_organizer", "is_optional", "from_own_calendar"), added)
+    insert_rows(conn, attendance, ("occurrence_id", "person_id", "response", "is_organizer", "is_optional", "from_own_calendar"), added)
     bulk_execute(
         conn,
         "UPDATE attendance SET response = ?, is_organizer = ?, is_optional = ?, from_own_calendar = ? WHERE occurrence_id = ? AND person_id = ?",
