@@ -8,7 +8,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from foundermode.store import make_engine, metadata, open_store, Store
-from foundermode.store.migrate import alembic_config, current_revisions, downgrade, head_revisions, upgrade
+from foundermode.store.migrate import alembic_config, current_revisions, declared_heads, downgrade, head_revisions, upgrade
 
 
 def schema_differences(store) -> list:
@@ -20,7 +20,8 @@ def schema_differences(store) -> list:
 
 
 def test_upgrade_from_empty_matches_the_tables(store_url):
-    store = open_store(store_url)
+    store = Store(make_engine(store_url))
+    upgrade(store, new_store_from_metadata=False)
     try:
         with store.engine.connect() as conn:
             assert current_revisions(conn) == head_revisions(store)
@@ -77,3 +78,65 @@ def test_open_store_is_idempotent(tmp_path):
         fks = conn.exec_driver_sql("PRAGMA foreign_keys").scalar()
     store.dispose()
     assert (mode, fks) == ("wal", 1)
+
+
+def reflected_schema(store) -> dict:
+    """Every table with its columns, types, nullability, keys and indexes, as the database reports them."""
+    with store.engine.connect() as conn:
+        inspector = inspect(conn)
+        schema = {}
+        for table in sorted(inspector.get_table_names()):
+            schema[table] = {
+                "columns": [(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)],
+                "primary_key": inspector.get_pk_constraint(table)["constrained_columns"],
+                "foreign_keys": sorted(
+                    (tuple(fk["constrained_columns"]), fk["referred_table"], tuple(fk["referred_columns"]),
+                     (fk.get("options") or {}).get("ondelete"))
+                    for fk in inspector.get_foreign_keys(table)
+                ),
+                "indexes": sorted((ix["name"], tuple(ix["column_names"]), bool(ix["unique"])) for ix in inspector.get_indexes(table)),
+                "unique": sorted(tuple(u["column_names"]) for u in inspector.get_unique_constraints(table)),
+            }
+        return schema
+
+
+def test_a_new_store_from_the_tables_equals_one_built_by_every_migration(store_url):
+    """open_store creates a brand-new store from the metadata in one step (fast); it must be
+    exactly the store the migrations build, or later migrations would meet a different schema."""
+    store = Store(make_engine(store_url))
+    try:
+        upgrade(store, new_store_from_metadata=False)
+        migrated = reflected_schema(store)
+        downgrade(store, "base")
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("DROP TABLE alembic_version")
+        assert reflected_schema(store) == {}
+
+        upgrade(store)  # the new-store road
+        created = reflected_schema(store)
+        with store.engine.connect() as conn:
+            assert current_revisions(conn) == head_revisions(store) == set(declared_heads())
+        assert created == migrated
+        assert set(metadata.tables) <= set(created)
+        upgrade(store)  # nothing left to do, and Alembic agrees
+        assert reflected_schema(store) == migrated
+    finally:
+        store.dispose()
+
+
+def test_a_store_with_tables_but_no_version_is_not_recreated(tmp_path):
+    """A database that already holds foundermode tables without a version goes through Alembic, untouched by the fast road."""
+    from foundermode.store.migrate import create_new_store
+
+    store = Store(make_engine(f"sqlite:///{tmp_path / 'odd.db'}"))
+    try:
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT)")
+            conn.exec_driver_sql("INSERT INTO people (name) VALUES ('kept')")
+        with store.engine.connect() as conn:
+            assert create_new_store(store, conn) is False
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT name FROM people").scalars().all() == ["kept"]
+            assert "alembic_version" not in inspect(conn).get_table_names()
+    finally:
+        store.dispose()
