@@ -249,6 +249,28 @@ def test_surviving_lines_equal_serial_git_blame_and_update_incrementally(store, 
         assert set(conn.execute(select(ownership_files.c.path)).scalars()) == {"a.py", "c.py"}
 
 
+def test_blames_start_with_the_costliest_files(store, repo):
+    """Ownership blames the files with most versions x bytes first; sizes are git's own."""
+    from foundermode.sources.ownership import head_files_with_sizes, longest_first, recorded_versions
+
+    repo.commit({"small.py": "s\n", "big.py": "b\n" * 400, "busy.py": "x\n"}, "one")
+    for i in range(6):
+        repo.commit({"busy.py": "".join(f"x{j}\n" for j in range(i + 2))}, f"busy {i}")
+    repo.commit({"logo.bin": bytes(range(256))}, "binary")
+    result = ingest_repository(store, repo.path)
+    files = head_files_with_sizes(repo.path)
+    assert set(files) == {"small.py", "big.py", "busy.py"}  # binaries are never blamed
+    for path, (blob, size) in files.items():
+        assert blob == repo.git("rev-parse", f"HEAD:{path}").strip()
+        assert size == int(repo.git("cat-file", "-s", blob))
+    with store.read() as conn:
+        versions = recorded_versions(conn, result.repo_id)
+    assert versions == {"small.py": 1, "big.py": 1, "busy.py": 7, "logo.bin": 1}
+    sizes = {path: size for path, (_blob, size) in files.items()}
+    # big.py: 2 versions-ish x 800 bytes outweighs busy.py: 8 x 16 bytes; small.py is cheapest.
+    assert longest_first(sorted(files), versions, sizes) == ["big.py", "busy.py", "small.py"]
+
+
 # -- config -------------------------------------------------------------------------------
 
 def test_config_errors_name_key_and_line(tmp_path):
