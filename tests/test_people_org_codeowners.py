@@ -267,7 +267,7 @@ def test_blames_start_with_the_costliest_files(store, repo):
         versions = recorded_versions(conn, result.repo_id)
     assert versions == {"small.py": 1, "big.py": 1, "busy.py": 7, "logo.bin": 1}
     sizes = {path: size for path, (_blob, size) in files.items()}
-    # big.py: 2 versions-ish x 800 bytes outweighs busy.py: 8 x 16 bytes; small.py is cheapest.
+    # big.py: (1 + 1) versions x 800 bytes outweighs busy.py: (7 + 1) x 16 bytes; small.py is cheapest.
     assert longest_first(sorted(files), versions, sizes) == ["big.py", "busy.py", "small.py"]
 
 
