@@ -197,12 +197,31 @@ def test_force_push_is_detected_and_reread(store, repo):
     assert shas == set(git(repo.path, "rev-list", "HEAD").split())
 
 
+def test_slices_are_few_and_even_per_job():
+    from foundermode.sources.git import balanced_slice_size
+
+    for count in (1, 2, 5, 300, 5531, 10_000, 10_001, 82_000, 99_429):
+        for jobs in (1, 2, 3, 8):
+            size = balanced_slice_size(count, jobs, largest=5000)
+            pieces = -(-count // size)
+            rounds = -(-count // (jobs * 5000))
+            assert size <= 5000
+            assert pieces <= rounds * jobs  # never more processes than whole rounds of jobs
+            assert pieces * size - count < pieces  # slices as even as whole commits allow
+    assert -(-5531 // balanced_slice_size(5531, 2)) == 2
+
+
 def test_parallel_read_equals_serial(tmp_path):
+    import functools
+
+    from foundermode.sources.git import read_commits
+
     path = fast_history(tmp_path / "big", commits=1200, authors=7)
     stores = {}
-    for jobs in (1, 3):
+    readers = {1: read_commits, 3: read_commits, "many slices": functools.partial(read_commits, slice_size=97)}
+    for jobs, reader in readers.items():
         store = open_store(f"sqlite:///{tmp_path / f'jobs{jobs}.db'}")
-        ingest_repository(store, path, jobs=jobs)
+        ingest_repository(store, path, jobs=2 if jobs == "many slices" else jobs, reader=reader)
         with store.read() as conn:
             stores[jobs] = sorted(
                 conn.execute(
@@ -215,7 +234,7 @@ def test_parallel_read_equals_serial(tmp_path):
             )
         store.dispose()
     assert len(stores[1]) > 2000
-    assert stores[1] == stores[3]
+    assert stores[1] == stores[3] == stores["many slices"]
 
 
 def test_bots_and_vendored_paths_are_flagged_and_reflaggable(store, repo, tmp_path):
