@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, select
 
 from ..store.schema import coauthors, commits, file_changes, people, repositories
 from .window import Window
@@ -115,12 +115,11 @@ def load_commits(conn: Connection, window: Window) -> list[Commit]:
 
 def first_commit_times(conn: Connection) -> dict[int, int]:
     """person id -> time of their first counted commit, across every repository."""
-    query = (
-        select(commits.c.author_id, func.min(commits.c.authored_at))
-        .where(commits.c.is_merge == False, commits.c.is_boundary == False)  # noqa: E712
-        .group_by(commits.c.author_id)
-    )
-    return dict(conn.execute(query).all())
+    from ..team.queries import edge_commit_time
+
+    # One index seek per person (team.queries.edge_commit_time), not a pass over every commit.
+    query = select(people.c.id, edge_commit_time(False))
+    return {person_id: first for person_id, first in conn.execute(query) if first is not None}
 
 
 class AreaMap:
@@ -138,16 +137,11 @@ class AreaMap:
 
     @classmethod
     def load(cls, conn: Connection) -> "AreaMap":
-        query = (
-            select(commits.c.repo_id, file_changes.c.path, func.count())
-            .join(commits, commits.c.id == file_changes.c.commit_id)
-            .where(file_changes.c.is_excluded == False)  # noqa: E712
-            .group_by(commits.c.repo_id, file_changes.c.path)
-        )
-        counts: dict[int, dict[str, int]] = {}
-        for repo_id, path, count in conn.execute(query):
-            counts.setdefault(repo_id, {})[path] = count
-        return cls(counts)
+        from ..team.summary import path_changes
+
+        # Non-excluded changes per path over the whole history: the stored summary while the
+        # history is unchanged, else counted from every file change (team/summary.py).
+        return cls(path_changes(conn))
 
     @staticmethod
     def _split_dirs(counts: dict[str, int]) -> set[str]:

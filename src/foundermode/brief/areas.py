@@ -10,6 +10,7 @@ from __future__ import annotations
 import fnmatch
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .activity import AreaMap, Commit, Person
 from .window import Window
@@ -31,7 +32,10 @@ HOT_FILE_MIN_COMMITS = 2
 EXPLAIN_COMMITS = 4
 
 
+@lru_cache(maxsize=1 << 16)
 def is_dependency_file(path: str) -> bool:
+    # Cached: a brief asks about the same paths for every commit in the window and its baseline
+    # (a million fnmatch calls on the web benchmark's store).
     name = path.rsplit("/", 1)[-1]
     tail = "/".join(path.split("/")[-2:])
     return any(fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(tail, pattern) for pattern in DEPENDENCY_FILES)

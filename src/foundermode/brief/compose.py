@@ -73,8 +73,12 @@ class _Inputs:
 
 def build_brief(store, config, window: Window) -> Brief:
     from ..store.queries import list_repositories
+    from ..team.summary import refresh_quietly
     from .team_view import Authorships
 
+    # The whole-history summaries the areas and truck factors read (a no-op when the history is
+    # unchanged); should it fail, they are computed from the history below instead.
+    refresh_quietly(store, config)
     with store.read() as conn:
         current = load_commits(conn, window)
         baseline = load_commits(conn, window.previous(BASELINE_WINDOWS))

@@ -106,14 +106,32 @@ def profile(store, person: str | int, scope: Scope) -> Profile:
 
 
 def authorships(store, repos: list[str] | tuple[int, ...] | None = None, at: str | None = None, config=None) -> list[Authorship]:
-    """DOA authorship of every file, per repository (the expensive part; shared by the reports)."""
-    from . import queries
+    """DOA authorship of every file, per repository (the expensive part; shared by the reports).
 
-    patterns = config.excluded_paths if config is not None else None
+    At the ingested tip (no ``at``) the stored summary is read whenever the
+    history it was computed from is unchanged; given a store, stale summaries
+    are recomputed and stored first (team/summary.py). At another revision, or
+    where no summary can be used, authorship is computed from the history.
+    """
+    from . import queries, summary
+
+    patterns = summary.effective_patterns(config)
+
+    def resolve(conn):
+        return repos if isinstance(repos, tuple) else queries.resolve_repositories(conn, repos)
+
+    if at is None and hasattr(store, "write"):
+        summary.refresh(store, patterns=patterns, repo_ids=_with_conn(store, resolve))
 
     def run(conn):
-        repo_ids = repos if isinstance(repos, tuple) else queries.resolve_repositories(conn, repos)
-        return [authorship(conn, repo, at=at, excluded_patterns=patterns) for repo in queries.repository_rows(conn, repo_ids) if repo["last_sha"]]
+        rows = [repo for repo in queries.repository_rows(conn, resolve(conn)) if repo["last_sha"]]
+        stored = {}
+        if at is None:
+            def recompute(repo):
+                return _with_conn(store, lambda c: authorship(c, repo, excluded_patterns=patterns).histories)
+
+            stored = summary.stored_authorships(conn, rows, patterns, recompute)
+        return [stored.get(repo["id"]) or authorship(conn, repo, at=at, excluded_patterns=patterns) for repo in rows]
 
     return _with_conn(store, run)
 

@@ -16,6 +16,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from ..sources.patterns import PathRules
 from . import queries
@@ -107,13 +108,25 @@ def greedy(authors: dict[str, frozenset[int]]) -> GreedyResult:
 
 @dataclass
 class Authorship:
-    """Who authors each file of one repository at one revision."""
+    """Who authors each file of one repository at one revision.
+
+    Read from the stored summary (team/summary.py), it carries only the
+    authors; ``histories`` (each file's changes per person) is then recomputed
+    on first use.
+    """
 
     repo_id: int
     repository: str
     revision: str | None
-    histories: dict[str, FileHistory]
     authors: dict[str, frozenset[int]]
+    computed_histories: dict[str, FileHistory] | None = None
+    recompute: Callable[[], dict[str, FileHistory]] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def histories(self) -> dict[str, FileHistory]:
+        if self.computed_histories is None:
+            self.computed_histories = self.recompute() if self.recompute is not None else {}
+        return self.computed_histories
 
     def sole_authored(self) -> Counter:
         """person -> files they alone author."""
@@ -193,13 +206,15 @@ def topological_order(repo_path: Path, sha: str) -> list[str]:
     return git(repo_path, "rev-list", "--topo-order", sha).decode().split()
 
 
-def authorship(conn, repo: dict, at: str | None = None, excluded_patterns: list[str] | None = None) -> Authorship:
+def authorship(conn, repo: dict, at: str | None = None, excluded_patterns: list[str] | None = None, flagged: set[str] | None = None) -> Authorship:
     """DOA authors of every file present at ``at`` (default: the ingested tip).
 
     Files: the repository's text files at the revision (git ls-tree), less the
-    excluded-path rules and paths the store flags as excluded. History: only
-    commits reachable from the revision. Without the repository on disk, the
-    ownership table's file list at the tip is used.
+    excluded-path rules and paths the store flags as excluded (``flagged``, when
+    the caller has read them already). History: only commits reachable from the
+    revision. Without the repository on disk, the ownership table's file list at
+    the tip is used. This is the straightforward computation; ``team.authorships``
+    reads its stored result when the history has not changed (team/summary.py).
     """
     from ..config import DEFAULT_EXCLUDED_PATHS
 
@@ -217,7 +232,8 @@ def authorship(conn, repo: dict, at: str | None = None, excluded_patterns: list[
         elif at:
             raise LookupError(f"{repo['path']} is not on this machine: --at needs the repository")
         history = queries.file_history(conn, repo["id"])
-        flagged = queries.excluded_paths(conn, repo["id"])
+        if flagged is None:
+            flagged = queries.excluded_paths(conn, repo["id"])
         if order is not None:
             ids = queries.commit_ids_by_sha(conn, repo["id"])
             rank = {ids[sha]: position for position, sha in enumerate(order.result()) if sha in ids}
@@ -234,8 +250,8 @@ def authorship(conn, repo: dict, at: str | None = None, excluded_patterns: list[
         repo_id=repo["id"],
         repository=repo["name"],
         revision=revision,
-        histories=histories,
         authors={path: file_authors(h) for path, h in histories.items()},
+        computed_histories=histories,
     )
 
 
