@@ -187,6 +187,12 @@ class _CommitWriter:
         return value
 
     def write(self, batch: list[CommitRecord]) -> None:
+        move_into = getattr(batch, "move_into", None)
+        if move_into is not None:
+            # Rows already written to staging tables by the Dask workers that read
+            # them (scale/staging.py): moved, inside this transaction, not rebuilt.
+            self.written += move_into(self.conn, self.repo_id)
+            return
         for start in range(0, len(batch), WRITE_BATCH):
             self._write(batch[start : start + WRITE_BATCH])
 
@@ -230,10 +236,14 @@ class _CommitWriter:
                 if person_id not in seen:
                     seen.add(person_id)
                     coauthor_rows.append((commit_id, person_id))
-        insert_rows(self.conn, commits, COMMIT_COLUMNS, commit_rows)
-        insert_rows(self.conn, file_changes, CHANGE_COLUMNS, change_rows)
-        insert_rows(self.conn, coauthors, ("commit_id", "person_id"), coauthor_rows)
+        self._insert(commits, COMMIT_COLUMNS, commit_rows)
+        self._insert(file_changes, CHANGE_COLUMNS, change_rows)
+        self._insert(coauthors, ("commit_id", "person_id"), coauthor_rows)
         self.written += len(batch)
+
+    def _insert(self, table, columns, rows) -> None:
+        # The staging writer (scale/staging.py) sends the same rows to its own tables.
+        insert_rows(self.conn, table, columns, rows)
 
     def flag_generated(self) -> None:
         """Paths that .gitattributes marks generated or vendored join the excluded set."""

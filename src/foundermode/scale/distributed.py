@@ -8,6 +8,7 @@ cloned into a cache folder once and fetched incrementally afterwards.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -136,22 +137,53 @@ def cluster_reader(min_slice: int = 500):
 _worker_stores: dict = {}
 
 
-def ingest_one(db_url: str, location: str, cache: str, jobs: int | None, config_path: str | None, split_over: int | None = None) -> dict:
-    """The task a worker runs: materialise one repository and ingest it in one transaction."""
+def worker_store(db_url: str):
+    """One engine per worker process, kept between tasks: a connection pool and
+    a migrated schema are not worth rebuilding for every repository or range."""
+    from ..store import open_store
+
+    store = _worker_stores.get(db_url)
+    if store is None:
+        store = _worker_stores[db_url] = open_store(db_url)
+    return store
+
+
+def ingest_one(
+    db_url: str, location: str, cache: str, jobs: int | None, config_path: str | None, split_over: int | None = None, size: int | None = None
+) -> dict:
+    """The task a worker runs: materialise one repository and ingest it in one transaction.
+
+    ``size`` is the commit count the client measured (None when it could not:
+    a URL not cloned yet), so most tasks need not count again.
+    """
     from ..config import load_config
     from ..ingest import ingest_repository
     from ..sources.git import read_commits
-    from ..store import open_store
+    from .staging import discard_attempt, staged_reader
 
     config = load_config(config_path) if config_path else load_config(None)
     path = materialise(RepoSource(location), Path(cache))
-    big = split_over is not None and estimated_commits(str(path)) > split_over
-    store = _worker_stores.get(db_url)
-    if store is None:
-        # One engine per worker process, kept between tasks: a connection pool
-        # and a migrated schema are not worth rebuilding for every repository.
-        store = _worker_stores[db_url] = open_store(db_url)
-    result = ingest_repository(store, path, config, jobs=jobs, reader=cluster_reader() if big else read_commits)
+    if split_over is not None and not size:
+        size = estimated_commits(str(path))
+    big = split_over is not None and size > split_over
+    store = worker_store(db_url)
+    if not big:
+        reader = read_commits
+    elif store.is_sqlite:
+        # One writer at a time: the ranges' records come back to this task, which writes them.
+        reader = cluster_reader()
+    else:
+        # Each range is written to staging by the worker that read it; this task moves them.
+        reader = staged_reader(store, db_url, config_path, local_up_to=split_over)
+    try:
+        result = ingest_repository(store, path, config, jobs=jobs, reader=reader)
+    except BaseException:
+        # The repository's transaction rolled back: what its ranges staged goes too.
+        # If that fails too, the next attempt at this repository sweeps them.
+        for attempt in getattr(reader, "attempts", ()):
+            with contextlib.suppress(Exception):
+                discard_attempt(store, attempt)
+        raise
     return {"repository": result.name, "location": location, "new_commits": result.new_commits, "commits": result.total_commits, "rewritten": result.rewritten, "warnings": result.warnings}
 
 
@@ -200,7 +232,7 @@ def ingest_distributed(
     try:
         futures = {
             client.submit(
-                ingest_one, db_url, location, str(cache), jobs, config_path, split_over,
+                ingest_one, db_url, location, str(cache), jobs, config_path, split_over, sizes[location] or None,
                 key=f"ingest-{i}-{hashlib.sha1(location.encode()).hexdigest()[:8]}", retries=retries, pure=False, priority=sizes[location],
             ): location
             for i, location in enumerate(repos)

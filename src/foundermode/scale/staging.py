@@ -1,0 +1,265 @@
+"""A long history read and written on every Dask worker, landed in one transaction (PostgreSQL).
+
+The repository's task cuts the commits to read into ranges and submits one
+task per range. Each range task reads its commits with git and writes the
+rows itself, in a short transaction of its own, into staging tables
+(store/schema_scale.py): commit ids are reserved from the real sequence and
+people are resolved as in any ingest (identities created in short
+advisory-locked transactions), so staged rows are final rows. When every
+range is in, the repository's task moves them into the real tables, one
+``INSERT ... SELECT`` per table, inside the repository's one transaction,
+and deletes them from staging in the same transaction.
+
+So no commit record crosses processes, and the single writer left is the
+database server's own ``INSERT ... SELECT``. The guarantees stay those of a
+one-process ingest: until the repository's transaction commits, none of its
+rows is in the real tables.
+
+Failures: an attempt is a row in ``ingest_attempts``. A range task takes a
+share lock on it for its transaction and writes nothing once it is gone, so
+deleting the attempt (``discard_attempt``, or the next attempt at the same
+repository, which sweeps earlier ones) also shuts out range tasks still
+running for it. A range task run twice (its worker died after committing)
+finds its part already written and writes nothing more.
+
+SQLite cannot take this path: one writer at a time, and the repository's
+task holds the write lock while its ranges would wait for it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import delete, insert, literal, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError
+
+from ..ingest import COMMIT_COLUMNS, _CommitWriter
+from ..store import Store, now
+from ..store.bulk import insert_rows
+from ..store.schema import coauthors, commits, file_changes
+from ..store.schema_scale import (
+    ingest_attempts,
+    ingest_staged_coauthors,
+    ingest_staged_commits,
+    ingest_staged_file_changes,
+    ingest_staged_parts,
+)
+
+STAGED_TABLES = (ingest_staged_parts, ingest_staged_commits, ingest_staged_file_changes, ingest_staged_coauthors)
+_REAL_TO_STAGED = {
+    commits.name: ingest_staged_commits,
+    file_changes.name: ingest_staged_file_changes,
+    coauthors.name: ingest_staged_coauthors,
+}
+_REPO_ID_AT = COMMIT_COLUMNS.index("repo_id")
+
+
+class AttemptAbandoned(RuntimeError):
+    """The attempt a range belongs to was discarded (its repository task failed or was superseded)."""
+
+
+def begin_attempt(store: Store, repo_path: str) -> int:
+    """A new attempt at ``repo_path``; earlier ones there are dead (Dask runs one at a time) and swept."""
+    with store.write() as conn:
+        stale = conn.execute(select(ingest_attempts.c.id).where(ingest_attempts.c.repo_path == repo_path)).scalars().all()
+        _sweep(conn, stale)
+        return conn.execute(insert(ingest_attempts).values(repo_path=repo_path, started_at=now()).returning(ingest_attempts.c.id)).scalar_one()
+
+
+def discard_attempt(store: Store, attempt_id: int) -> None:
+    """Delete an attempt and everything staged for it, in a transaction of its own."""
+    with store.write() as conn:
+        _sweep(conn, [attempt_id])
+
+
+def _sweep(conn, attempt_ids: list[int]) -> None:
+    if not attempt_ids:
+        return
+    # The attempt row first: this waits for range transactions holding it and
+    # makes every later one find it gone, so nothing is staged after the sweep.
+    conn.execute(delete(ingest_attempts).where(ingest_attempts.c.id.in_(attempt_ids)))
+    for table in STAGED_TABLES:
+        conn.execute(delete(table).where(table.c.attempt_id.in_(attempt_ids)))
+
+
+class StagingWriter(_CommitWriter):
+    """The ingest's own row building, sent to the staging tables under one attempt."""
+
+    def __init__(self, conn, attempt_id: int, info, config, generated: set[str]):
+        super().__init__(conn, 0, info, config)  # repo_id: set by the move
+        self.attempt_id = attempt_id
+        # .gitattributes marks are known before writing here (the range's paths
+        # are all at hand), so totals come out right without a recount.
+        self._excluded.update(dict.fromkeys(generated, True))
+
+    def _insert(self, table, columns, rows) -> None:
+        staged = _REAL_TO_STAGED[table.name]
+        attempt = self.attempt_id
+        if table is commits:
+            columns = ("attempt_id",) + COMMIT_COLUMNS[:_REPO_ID_AT] + COMMIT_COLUMNS[_REPO_ID_AT + 1 :]
+            rows = [(attempt, *row[:_REPO_ID_AT], *row[_REPO_ID_AT + 1 :]) for row in rows]
+        else:
+            columns = ("attempt_id", *columns)
+            rows = [(attempt, *row) for row in rows]
+        insert_rows(self.conn, staged, columns, rows)
+
+
+def _attempt_alive(conn, attempt_id: int, lock: bool = False) -> bool:
+    query = select(ingest_attempts.c.id).where(ingest_attempts.c.id == attempt_id)
+    if lock:
+        query = query.with_for_update(read=True)
+    return conn.execute(query).first() is not None
+
+
+def _part_written(conn, attempt_id: int, part: int):
+    return conn.execute(
+        select(ingest_staged_parts.c.commits, ingest_staged_parts.c.warnings).where(
+            ingest_staged_parts.c.attempt_id == attempt_id, ingest_staged_parts.c.part == part
+        )
+    ).first()
+
+
+def _as_result(part_row) -> tuple[int, list[str]]:
+    return part_row.commits, part_row.warnings.split("\n") if part_row.warnings else []
+
+
+def write_part(store: Store, config, repo: Path, shas: list[str], attempt_id: int, part: int) -> tuple[int, list[str]]:
+    """Read one commit range and stage its rows; returns (commits, warnings)."""
+    from ..sources.git import generated_paths, inspect_repo, read_slice
+
+    with store.read() as conn:
+        if not _attempt_alive(conn, attempt_id):
+            raise AttemptAbandoned(f"attempt {attempt_id} was discarded")
+        done = _part_written(conn, attempt_id, part)
+    if done is not None:
+        return _as_result(done)
+    info = inspect_repo(repo)
+    warnings: list[str] = []
+    # Read before the transaction opens: the attempt stays locked only while writing.
+    records = read_slice(Path(repo), shas, warnings)
+    paths = sorted({change.path for record in records for change in record.changes})
+    generated = generated_paths(info.path, paths)
+    for tries_left in reversed(range(IDENTITY_RACE_TRIES)):
+        try:
+            with store.write() as conn:
+                if not _attempt_alive(conn, attempt_id, lock=True):
+                    raise AttemptAbandoned(f"attempt {attempt_id} was discarded")
+                claimed = conn.execute(
+                    pg_insert(ingest_staged_parts)
+                    .values(attempt_id=attempt_id, part=part, commits=len(records), warnings="\n".join(warnings) or None)
+                    .on_conflict_do_nothing()
+                    .returning(ingest_staged_parts.c.part)
+                ).first()
+                if claimed is None:  # another run of this task got there first
+                    return _as_result(_part_written(conn, attempt_id, part))
+                StagingWriter(conn, attempt_id, info, config, generated).write(records)
+            return len(records), warnings
+        except DBAPIError as error:
+            if not tries_left or not _lost_identity_race(error):
+                raise
+
+
+IDENTITY_RACE_TRIES = 4
+
+
+def _lost_identity_race(error: DBAPIError) -> bool:
+    """Two ranges of one history met the same new address of a known person.
+
+    New people are created in short advisory-locked transactions, but an
+    address joined to an existing person (a GitHub noreply address under a
+    known name, a configured alias) is added in the writer's own transaction;
+    the range that commits second then fails on the identity's unique key (or
+    in a deadlock between two such keys). Its transaction wrote nothing, its
+    commits are still in memory, and the identity is there now: write again.
+    """
+    import psycopg.errors
+
+    orig = getattr(error, "orig", None)
+    if isinstance(orig, psycopg.errors.DeadlockDetected):
+        return True
+    return isinstance(orig, psycopg.errors.UniqueViolation) and getattr(orig.diag, "constraint_name", None) == "uq_identities_key"
+
+
+@dataclass
+class StagedHistory:
+    """What the workers staged for one attempt; ``_CommitWriter.write`` moves it."""
+
+    attempt_id: int
+    commits: int
+
+    def __len__(self) -> int:
+        return self.commits
+
+    def move_into(self, conn, repo_id: int) -> int:
+        attempt = self.attempt_id
+        commit_columns = [c for c in COMMIT_COLUMNS if c != "repo_id"]
+        moved = conn.execute(
+            insert(commits).from_select(
+                ["repo_id", *commit_columns],
+                select(literal(repo_id), *(ingest_staged_commits.c[c] for c in commit_columns)).where(ingest_staged_commits.c.attempt_id == attempt),
+            ).execution_options(preserve_rowcount=True)  # SQLAlchemy reports no INSERT count otherwise
+        ).rowcount
+        if moved != self.commits:
+            # A part missing or written twice would be silent data loss or duplication.
+            raise RuntimeError(f"attempt {attempt}: {moved} commits staged, {self.commits} reported by its ranges")
+        for real, staged in ((file_changes, ingest_staged_file_changes), (coauthors, ingest_staged_coauthors)):
+            columns = [c.name for c in staged.columns if c.name != "attempt_id"]
+            conn.execute(insert(real).from_select(columns, select(*(staged.c[c] for c in columns)).where(staged.c.attempt_id == attempt)))
+        # Gone from staging exactly when the rows land: the same transaction.
+        _sweep(conn, [attempt])
+        return moved
+
+
+def staged_reader(store: Store, db_url: str, config_path: str | None, local_up_to: int = 0, parts_per_thread: int = 2, min_part: int = 500):
+    """A reader for ingest_repository whose ranges are read and staged on every worker.
+
+    It runs inside the repository's task, which secedes while it waits so its
+    own worker takes ranges too. ``read.attempts`` lists the attempts begun,
+    for the caller to discard if the repository's transaction does not commit.
+    Up to ``local_up_to`` new commits (an incremental run of a long history)
+    are read here, as for any repository.
+    """
+
+    def read(repo: Path, shas: list[str], jobs=None, warnings=None):
+        from distributed import as_completed, worker_client
+
+        from ..sources.git import read_commits
+
+        if len(shas) <= local_up_to:
+            yield from read_commits(repo, shas, jobs=jobs, warnings=warnings)
+            return
+        attempt_id = begin_attempt(store, str(repo))
+        read.attempts.append(attempt_id)
+        total = 0
+        with worker_client() as client:
+            threads = max(1, sum(client.nthreads().values()))
+            size = max(min_part, -(-len(shas) // (threads * parts_per_thread)))
+            pieces = [shas[i : i + size] for i in range(0, len(shas), size)]
+            # Ahead of every waiting repository: this task already holds a worker.
+            futures = [
+                client.submit(write_part_task, db_url, config_path, str(repo), piece, attempt_id, index, pure=False, priority=1 << 40, retries=2)
+                for index, piece in enumerate(pieces)
+            ]
+            try:
+                for future in as_completed(futures):
+                    count, part_warnings = future.result()
+                    total += count
+                    if warnings is not None:
+                        warnings.extend(part_warnings)
+                    future.release()
+            except BaseException:
+                client.cancel(futures)
+                raise
+        yield StagedHistory(attempt_id, total)
+
+    read.attempts = []
+    return read
+
+
+def write_part_task(db_url: str, config_path: str | None, repo: str, shas: list[str], attempt_id: int, part: int) -> tuple[int, list[str]]:
+    """The Dask task for one range: the worker's store and the configuration, then ``write_part``."""
+    from ..config import load_config
+    from .distributed import worker_store
+
+    return write_part(worker_store(db_url), load_config(config_path), Path(repo), shas, attempt_id, part)
