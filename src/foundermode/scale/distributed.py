@@ -175,6 +175,13 @@ def ingest_one(
     else:
         # Each range is written to staging by the worker that read it; this task moves them.
         reader = staged_reader(store, db_url, config_path, local_up_to=split_over)
+    staged = reader not in (read_commits,) and not store.is_sqlite
+    if staged:
+        # This task mostly waits, on its ranges and then on the server's INSERT ... SELECT:
+        # out of the worker's thread pool, so its worker keeps a task running beside it.
+        from distributed import rejoin, secede
+
+        secede()
     try:
         result = ingest_repository(store, path, config, jobs=jobs, reader=reader)
     except BaseException:
@@ -184,6 +191,9 @@ def ingest_one(
             with contextlib.suppress(Exception):
                 discard_attempt(store, attempt)
         raise
+    finally:
+        if staged:
+            rejoin()
     return {"repository": result.name, "location": location, "new_commits": result.new_commits, "commits": result.total_commits, "rewritten": result.rewritten, "warnings": result.warnings}
 
 
@@ -235,7 +245,8 @@ def ingest_distributed(
                 ingest_one, db_url, location, str(cache), jobs, config_path, split_over, sizes[location] or None,
                 key=f"ingest-{i}-{hashlib.sha1(location.encode()).hexdigest()[:8]}", retries=retries, pure=False, priority=sizes[location],
             ): location
-            for i, location in enumerate(repos)
+            # Submitted largest first too: the first submissions start at once, before priorities are compared.
+            for i, location in sorted(enumerate(repos), key=lambda item: -sizes[item[1]])
         }
         results = []
         for future in as_completed(futures):
