@@ -126,19 +126,23 @@ def ingest_repository(
         if last_sha != info.head:  # CODEOWNERS can only have changed with HEAD
             codeowners_source.refresh(conn, repo_id, info.path)
         result.total_commits = conn.execute(select(repositories.c.commit_count).where(repositories.c.id == repo_id)).scalar_one()
-    _refresh_team_summaries(store, config, [repo_id], warnings)
+    _refresh_team_summaries(store, config, [repo_id])
     return result
 
 
-def _refresh_team_summaries(store: Store, config: Config, repo_ids: list[int] | None, warnings: list[str]) -> None:
+def _refresh_team_summaries(store: Store, config: Config, repo_ids: list[int] | None) -> None:
     """Bring the team's whole-history summaries (authorship, changes per path) up to the new
     history, so the first report or page after an ingest does not compute them (team/summary.py).
-    Nothing to do when the history did not change."""
+    Nothing to do when the history did not change. A failure (git can no longer read the whole
+    history, say) is logged, not made an ingest warning: the ingest succeeded, and the report
+    that reads the summaries next computes them from the history and meets the problem there."""
+    import logging
+
     from .team.summary import refresh_quietly
 
     problem = refresh_quietly(store, config, repo_ids)
     if problem:
-        warnings.append(problem)
+        logging.getLogger(__name__).warning(problem)
 
 
 def _forget_commits(conn, repo_id: int) -> None:
@@ -299,7 +303,7 @@ def apply_rules(store: Store, config: Config) -> dict[str, int]:
         for start in range(0, len(excluded), 500):
             conn.execute(update(file_changes).where(file_changes.c.path.in_(excluded[start : start + 500])).values(is_excluded=True))
         recount_commit_totals(conn)
-    _refresh_team_summaries(store, config, None, [])  # bots and flagged paths are part of what they summarise
+    _refresh_team_summaries(store, config, None)  # bots and flagged paths are part of what they summarise
     return {"bots": len(bots), "excluded_paths": len(excluded)}
 
 

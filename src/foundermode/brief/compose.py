@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,7 +75,7 @@ class _Inputs:
 def build_brief(store, config, window: Window) -> Brief:
     from ..store.queries import list_repositories
     from ..team.summary import refresh_quietly
-    from .team_view import Authorships
+    from .team_view import Authorships, review_entries
 
     # The whole-history summaries the areas and truck factors read (a no-op when the history is
     # unchanged); should it fail, they are computed from the history below instead.
@@ -96,14 +97,18 @@ def build_brief(store, config, window: Window) -> Brief:
     brief = Brief(window, window.label(), generated, inputs.repos, as_of=min(generated, window.end))
     authorships = Authorships(store, config)  # read from git once, shared by talk-to and team
     titles = dict(SECTIONS)
-    brief.sections = [
-        _areas_section(Section("areas", titles["areas"]), inputs),
-        _talk_section(Section("talk_to", titles["talk_to"]), inputs, authorships),
-        _time_split_section(Section("time_split", titles["time_split"]), inputs),
-        _bottlenecks_section(Section("bottlenecks", titles["bottlenecks"]), inputs, brief.as_of),
-        _meetings_section(Section("meetings", titles["meetings"]), inputs, brief.as_of),
-        _team_section(Section("team", titles["team"]), inputs, authorships),
-    ]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # The team section's two review lists are mostly time in the database (which releases
+        # the GIL): they run on their own connections while the other sections are composed.
+        reviews = [pool.submit(review_entries, store, window, authorships, before) for before in (False, True)] if inputs.repos else None
+        brief.sections = [
+            _areas_section(Section("areas", titles["areas"]), inputs),
+            _talk_section(Section("talk_to", titles["talk_to"]), inputs, authorships),
+            _time_split_section(Section("time_split", titles["time_split"]), inputs),
+            _bottlenecks_section(Section("bottlenecks", titles["bottlenecks"]), inputs, brief.as_of),
+            _meetings_section(Section("meetings", titles["meetings"]), inputs, brief.as_of),
+            _team_section(Section("team", titles["team"]), inputs, authorships, reviews),
+        ]
     return brief
 
 
@@ -177,13 +182,13 @@ def _meetings_section(section: Section, inputs: _Inputs, as_of: int) -> Section:
     return section
 
 
-def _team_section(section: Section, inputs: _Inputs, authorships) -> Section:
+def _team_section(section: Section, inputs: _Inputs, authorships, reviews=None) -> Section:
     from .team_view import team_view
 
     if not inputs.repos:
         section.note = "no repositories ingested: foundermode ingest git PATH"
         return section
-    section.data = _guard(section, lambda: team_view(inputs.store, inputs.config, inputs.window, authorships, inputs.hot_truck))
+    section.data = _guard(section, lambda: team_view(inputs.store, inputs.config, inputs.window, authorships, inputs.hot_truck, reviews))
     if authorships.error:
         section.note = f"truck factor unavailable: {authorships.error}"
     return section

@@ -58,21 +58,25 @@ class Authorships:
     """Authorship per repository, computed once per brief (it reads git) and shared."""
 
     def __init__(self, store, config):
+        import threading
+
         self.store = store
         self.config = config
         self._computed = None
         self.error: str | None = None
+        self._lock = threading.Lock()  # the review lists ask from their own thread (compose.build_brief)
 
     def get(self):
-        if self._computed is None and self.error is None:
-            from .. import team
+        with self._lock:
+            if self._computed is None and self.error is None:
+                from .. import team
 
-            try:
-                self._computed = team.authorships(self.store, config=self.config)
-            except (LookupError, OSError, RuntimeError) as error:
-                self.error = str(error)
-                self._computed = []
-        return self._computed or []
+                try:
+                    self._computed = team.authorships(self.store, config=self.config)
+                except (LookupError, OSError, RuntimeError) as error:
+                    self.error = str(error)
+                    self._computed = []
+            return self._computed or []
 
 
 @dataclass
@@ -99,7 +103,17 @@ def hot_area_truck_factors(authorships: Authorships, areas: AreaMap, hot: list[t
     return out
 
 
-def team_view(store, config, window: Window, authorships: Authorships, hot: dict[tuple[str, str], AreaTruckFactor]) -> TeamView:
+def review_entries(store, window: Window, authorships: Authorships, before: bool) -> dict:
+    """person -> review entry, over the REVIEW_DAYS before the window's end (or its start, ``before``)."""
+    from .. import team
+
+    end = window.start if before else window.end
+    return {e.person_id: e for t in team.review_list(store, team.Scope(since=end - REVIEW_DAYS * DAY, until=end), authorships.get()) for e in t.entries}
+
+
+def team_view(store, config, window: Window, authorships: Authorships, hot: dict[tuple[str, str], AreaTruckFactor], reviews=None) -> TeamView:
+    """``reviews``: futures of the two ``review_entries`` (now, before), started earlier: the brief
+    runs them beside its other sections."""
     from sqlalchemy import select
 
     from .. import team
@@ -121,14 +135,14 @@ def team_view(store, config, window: Window, authorships: Authorships, hot: dict
         for m in team.managers_without_footprint(store, scope)
     ]
 
-    now_scope = team.Scope(since=window.end - REVIEW_DAYS * DAY, until=window.end)
-    before_scope = team.Scope(since=window.start - REVIEW_DAYS * DAY, until=window.start)
     changes: list[ReviewChange] = []
     review_note = None
     size = 0
     try:
-        now_list = {e.person_id: e for t in team.review_list(store, now_scope, authorships.get()) for e in t.entries}
-        before_list = {e.person_id: e for t in team.review_list(store, before_scope, authorships.get()) for e in t.entries}
+        if reviews is not None:
+            now_list, before_list = (pending.result() for pending in reviews)
+        else:
+            now_list, before_list = (review_entries(store, window, authorships, before) for before in (False, True))
         size = len(now_list)
         for pid, entry in now_list.items():
             if pid not in before_list:

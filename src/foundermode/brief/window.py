@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, select
 
-from ..store.schema import commits, people
+from ..store.schema import people
 
 DAY = 86_400
 WEEK = 7 * DAY
@@ -68,8 +68,12 @@ def parse_moment(value: str, end_of_day: bool = False) -> int:
 
 def last_commit_time(conn: Connection) -> int | None:
     """The newest authored time among people's (not bots') commits."""
-    query = select(func.max(commits.c.authored_at)).join(people, people.c.id == commits.c.author_id).where(people.c.is_bot == False)  # noqa: E712
-    return conn.execute(query).scalar()
+    from ..team.queries import edge_commit_time
+
+    # Each person's newest commit is one index seek; MAX over the joined tables read every commit
+    # (every page asks this: 100 ms on a million commits, against a few ms).
+    newest = edge_commit_time(True, counted_only=False)
+    return conn.execute(select(func.max(newest)).select_from(people).where(people.c.is_bot == False)).scalar()  # noqa: E712
 
 
 def resolve_window(conn: Connection, since: str | None = None, until: str | None = None, days: float | None = None, now: int | None = None) -> Window:

@@ -121,7 +121,8 @@ def authorships(store, repos: list[str] | tuple[int, ...] | None = None, at: str
         return repos if isinstance(repos, tuple) else queries.resolve_repositories(conn, repos)
 
     if at is None and hasattr(store, "write"):
-        summary.refresh(store, patterns=patterns, repo_ids=_with_conn(store, resolve))
+        # Should this fail (a read-only database user), run() below computes from the history.
+        summary.refresh_quietly(store, repo_ids=_with_conn(store, resolve), patterns=patterns)
 
     def run(conn):
         rows = [repo for repo in queries.repository_rows(conn, resolve(conn)) if repo["last_sha"]]
@@ -198,9 +199,11 @@ class TeamReport:
 def report(store, scope: Scope, review_scope: Scope | None = None, config=None, by_area: bool = True) -> TeamReport:
     """Everything principle 1 says about the scope, with authorship computed once.
 
-    Authorship (the history walk behind the truck factor) runs on its own
-    connection in a second thread while the aggregate queries run: both spend
-    most of their time inside the database driver, which releases the GIL.
+    The parts run on their own connections in a second thread while the main
+    thread runs the others: they spend most of their time inside the database
+    driver, which releases the GIL. Authorship (read from the stored summary,
+    or the history walk when the history changed) goes first, then the review
+    list that needs it.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -209,18 +212,20 @@ def report(store, scope: Scope, review_scope: Scope | None = None, config=None, 
         review_scope = scope if long_enough else replace(scope, since=scope.until - REVIEW_DAYS * DAY)
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(authorships, store, scope.repo_ids, None, config)
+        found_output = pool.submit(output, store, scope)
         found_profiles = profiles(store, scope)
-        found_output = output(store, scope)
-        found_managers = managers_without_footprint(store, scope)
         computed = pending.result()
-    return TeamReport(
-        scope=scope,
-        profiles=found_profiles,
-        truck_factors=truck_factor(store, computed=computed, by_area=by_area),
-        output=found_output,
-        managers=found_managers,
-        review=review_list(store, review_scope, computed),
-    )
+        found_review = pool.submit(review_list, store, review_scope, computed)
+        found_managers = managers_without_footprint(store, scope)
+        truck_factors = truck_factor(store, computed=computed, by_area=by_area)
+        return TeamReport(
+            scope=scope,
+            profiles=found_profiles,
+            truck_factors=truck_factors,
+            output=found_output.result(),
+            managers=found_managers,
+            review=found_review.result(),
+        )
 
 
 __all__ = [

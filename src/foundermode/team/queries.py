@@ -101,8 +101,12 @@ def resolve_repositories(conn: Connection, names: list[str] | None) -> tuple[int
 
 def activity_span(conn: Connection, scope: Scope) -> tuple[int | None, int | None]:
     """First and last counted commit time in the scope (ignoring its window)."""
-    query = _where(select(func.min(commits.c.authored_at), func.max(commits.c.authored_at)).select_from(_commits_of_people()).where(counted_commit()), scope.unbounded())
-    first, last = conn.execute(query).one()
+    # The earliest first and the latest last commit of the people in scope: two index seeks per
+    # person (edge_commit_time) instead of a pass over every commit.
+    query = select(func.min(edge_commit_time(False, scope.repo_ids)), func.max(edge_commit_time(True, scope.repo_ids))).where(people.c.is_bot == false())
+    if scope.team is not None:
+        query = query.where(people.c.team == scope.team)
+    first, last = conn.execute(query.select_from(people)).one()
     return first, last
 
 

@@ -185,11 +185,12 @@ def refresh(store, config=None, repo_ids: tuple[int, ...] | list[int] | None = N
     return [repo["id"] for repo, *_ in results]
 
 
-def refresh_quietly(store, config=None, repo_ids=None) -> str | None:
-    """``refresh`` for the end of an ingest or a rules change: a failure is returned as a
-    warning rather than raised, because the summaries are recomputed when next read anyway."""
+def refresh_quietly(store, config=None, repo_ids=None, patterns: list[str] | None = None) -> str | None:
+    """``refresh`` where a failure must not stop the caller (the end of an ingest, a store a
+    reader may not write to): it is returned as a warning, and whoever reads the summaries
+    next computes what they hold from the history instead."""
     try:
-        refresh(store, config, repo_ids)
+        refresh(store, config, repo_ids, patterns)
     except Exception as error:  # noqa: BLE001 - the ingest itself succeeded
         return f"team summaries not refreshed ({type(error).__name__}: {error}); the first report will compute them"
     return None
