@@ -251,3 +251,22 @@ def test_a_worker_killed_while_its_repository_task_waits_on_staged_ranges(tmp_pa
         client.close()
         cluster.close()
     assert store_contents(fresh_pg_url) == store_contents(serial)
+
+
+def test_an_incremental_run_of_a_long_history_reads_its_few_new_commits_in_its_own_task(tmp_path, fresh_pg_url):
+    path = fast_history(tmp_path / "long", commits=1500, authors=6, files=40)
+    first = ingest_distributed(fresh_pg_url, [str(path)], scheduler="local", workers=2, split_over=200, cache=tmp_path / "cache")
+    assert first[0]["new_commits"] == 1500, first
+    repo = Repo(path=path, clock=1_800_000_000)
+    for i in range(5):
+        repo.commit({f"new{i}.txt": "x\n"}, f"new {i}", author=("Dev 1", "dev1@example.com"))
+    again = ingest_distributed(fresh_pg_url, [str(path)], scheduler="local", workers=2, split_over=200, cache=tmp_path / "cache")
+    assert again[0]["new_commits"] == 5 and again[0]["commits"] == 1505, again
+    store = open_store(fresh_pg_url)
+    try:
+        with store.read() as conn:
+            # One attempt in all: the first run's. Five commits are not worth a cluster's round trips.
+            assert conn.execute(text("SELECT last_value FROM ingest_attempts_id_seq")).scalar_one() == 1
+        assert staged_counts(store) == EMPTY
+    finally:
+        store.dispose()

@@ -11,9 +11,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import re
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -90,13 +90,23 @@ def materialise(source: RepoSource, cache: Path) -> Path:
     return target
 
 
-def estimated_commits(location: str) -> int:
-    """Commit count of a local repository (cheap); 0 when it is not cloned yet."""
-    path = RepoSource(location).local_path(Path("."))
-    if RepoSource(location).is_url or not path.exists():
+def repo_weight(location: str) -> int:
+    """Bytes of a local repository's object store: a proxy for its history's size that
+    costs a few stat calls (counting commits costs a second on rails/rails, before
+    any task could start). 0 when it is not cloned yet."""
+    source = RepoSource(location)
+    path = source.local_path(Path("."))
+    if source.is_url or not path.exists():
         return 0
-    result = subprocess.run(["git", "-C", str(path), "rev-list", "--count", "HEAD"], capture_output=True, text=True)
-    return int(result.stdout.strip() or 0) if result.returncode == 0 else 0
+    objects = path / ".git" / "objects" if (path / ".git" / "objects").is_dir() else path / "objects"
+    total = 0
+    with contextlib.suppress(OSError):
+        for pack in (objects / "pack").glob("*.pack"):
+            total += pack.stat().st_size
+        # Loose objects: their count by folder, at a typical compressed size.
+        for folder in objects.glob("[0-9a-f][0-9a-f]"):
+            total += 200 * len(os.listdir(folder))
+    return total
 
 
 def read_slice_task(repo: str, shas: list[str]) -> tuple[list, list[str]]:
@@ -107,16 +117,22 @@ def read_slice_task(repo: str, shas: list[str]) -> tuple[list, list[str]]:
     return read_slice(Path(repo), shas, warnings), warnings
 
 
-def cluster_reader(min_slice: int = 500):
-    """A reader for ingest_repository that spreads a history's commit ranges over the cluster.
+def cluster_reader(local_up_to: int = 0, min_slice: int = 500):
+    """A reader for ingest_repository that spreads a history's commit ranges over the cluster (SQLite).
 
     It runs inside the repository's task: the task secedes while it waits, so
     its own worker reads ranges too; the task alone writes, in one transaction.
+    Up to ``local_up_to`` new commits are read here, as for any repository.
     """
 
     def read(repo: Path, shas: list[str], jobs=None, warnings=None):
         from distributed import as_completed, worker_client
 
+        from ..sources.git import read_commits
+
+        if len(shas) <= local_up_to:
+            yield from read_commits(repo, shas, jobs=jobs, warnings=warnings)
+            return
         with worker_client() as client:
             # Several ranges per worker thread keeps every worker busy to the end.
             threads = max(1, sum(client.nthreads().values()))
@@ -148,13 +164,11 @@ def worker_store(db_url: str):
     return store
 
 
-def ingest_one(
-    db_url: str, location: str, cache: str, jobs: int | None, config_path: str | None, split_over: int | None = None, size: int | None = None
-) -> dict:
+def ingest_one(db_url: str, location: str, cache: str, jobs: int | None, config_path: str | None, split_over: int | None = None) -> dict:
     """The task a worker runs: materialise one repository and ingest it in one transaction.
 
-    ``size`` is the commit count the client measured (None when it could not:
-    a URL not cloned yet), so most tasks need not count again.
+    Whether its history is long enough to spread over the cluster is decided
+    on the commits it has to read (the new ones), once it knows them.
     """
     from ..config import load_config
     from ..ingest import ingest_repository
@@ -163,25 +177,15 @@ def ingest_one(
 
     config = load_config(config_path) if config_path else load_config(None)
     path = materialise(RepoSource(location), Path(cache))
-    if split_over is not None and not size:
-        size = estimated_commits(str(path))
-    big = split_over is not None and size > split_over
     store = worker_store(db_url)
-    if not big:
+    if split_over is None:
         reader = read_commits
     elif store.is_sqlite:
         # One writer at a time: the ranges' records come back to this task, which writes them.
-        reader = cluster_reader()
+        reader = cluster_reader(local_up_to=split_over)
     else:
         # Each range is written to staging by the worker that read it; this task moves them.
         reader = staged_reader(store, db_url, config_path, local_up_to=split_over)
-    staged = reader not in (read_commits,) and not store.is_sqlite
-    if staged:
-        # This task mostly waits, on its ranges and then on the server's INSERT ... SELECT:
-        # out of the worker's thread pool, so its worker keeps a task running beside it.
-        from distributed import rejoin, secede
-
-        secede()
     try:
         result = ingest_repository(store, path, config, jobs=jobs, reader=reader)
     except BaseException:
@@ -192,7 +196,9 @@ def ingest_one(
                 discard_attempt(store, attempt)
         raise
     finally:
-        if staged:
+        if getattr(reader, "seceded", False):
+            from distributed import rejoin
+
             rejoin()
     return {"repository": result.name, "location": location, "new_commits": result.new_commits, "commits": result.total_commits, "rewritten": result.rewritten, "warnings": result.warnings}
 
@@ -237,12 +243,11 @@ def ingest_distributed(
     client = client or own_client
     repos = [str(location) for location in repos]
     # Largest histories first: a big repository started last would leave the other workers idle at the end.
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        sizes = dict(zip(repos, pool.map(estimated_commits, repos)))
+    sizes = {location: repo_weight(location) for location in repos}
     try:
         futures = {
             client.submit(
-                ingest_one, db_url, location, str(cache), jobs, config_path, split_over, sizes[location] or None,
+                ingest_one, db_url, location, str(cache), jobs, config_path, split_over,
                 key=f"ingest-{i}-{hashlib.sha1(location.encode()).hexdigest()[:8]}", retries=retries, pure=False, priority=sizes[location],
             ): location
             # Submitted largest first too: the first submissions start at once, before priorities are compared.

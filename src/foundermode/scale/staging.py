@@ -214,9 +214,10 @@ class StagedHistory:
 def staged_reader(store: Store, db_url: str, config_path: str | None, local_up_to: int = 0, parts_per_thread: int = 2, min_part: int = 500):
     """A reader for ingest_repository whose ranges are read and staged on every worker.
 
-    It runs inside the repository's task, which secedes while it waits so its
-    own worker takes ranges too. ``read.attempts`` lists the attempts begun,
-    for the caller to discard if the repository's transaction does not commit.
+    It runs inside the repository's task, which secedes (``read.seceded``: the
+    caller rejoins) so its own worker takes ranges too. ``read.attempts`` lists
+    the attempts begun, for the caller to discard if the repository's
+    transaction does not commit.
     Up to ``local_up_to`` new commits (an incremental run of a long history)
     are read here, as for any repository.
     """
@@ -229,6 +230,13 @@ def staged_reader(store: Store, db_url: str, config_path: str | None, local_up_t
         if len(shas) <= local_up_to:
             yield from read_commits(repo, shas, jobs=jobs, warnings=warnings)
             return
+        from distributed import secede
+
+        # From here this task mostly waits, on its ranges and then on the server's
+        # INSERT ... SELECT: out of the worker's thread pool until it ends (ingest_one
+        # rejoins), so its worker keeps a task running beside it.
+        secede()
+        read.seceded = True
         attempt_id = begin_attempt(store, str(repo))
         read.attempts.append(attempt_id)
         total = 0
@@ -254,6 +262,7 @@ def staged_reader(store: Store, db_url: str, config_path: str | None, local_up_t
         yield StagedHistory(attempt_id, total)
 
     read.attempts = []
+    read.seceded = False
     return read
 
 
