@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, and_, select
 
 from ..store.schema import coauthors, commits, file_changes, people, repositories
+from ..team.queries import driver_rows
 from .window import Window
 
 # Directories that hold a project's parts rather than being one: the brief looks one level inside.
@@ -93,16 +94,18 @@ def load_commits(conn: Connection, window: Window) -> list[Commit]:
         .where(counted)
         .order_by(commits.c.authored_at, commits.c.id)
     )
+    # On the driver's own cursor (team.queries.driver_rows): tens of thousands of rows, where
+    # SQLAlchemy's Row objects cost as much as the query.
     by_id: dict[int, Commit] = {}
-    for r in conn.execute(query).mappings():
-        by_id[r["id"]] = Commit(r["id"], r["sha"], r["repo_id"], r["repo"], r["author_id"], r["subject"] or "", r["authored_at"], r["additions"] or 0, r["deletions"] or 0)
+    for commit_id, sha, repo_id, repo, author_id, subject, at, adds, dels in driver_rows(conn, query):
+        by_id[commit_id] = Commit(commit_id, sha, repo_id, repo, author_id, subject or "", at, adds or 0, dels or 0)
     if not by_id:
         return []
     in_window = select(commits.c.id).join(people, people.c.id == commits.c.author_id).where(counted)
     files = select(file_changes.c.commit_id, file_changes.c.path, file_changes.c.status, file_changes.c.additions, file_changes.c.deletions, file_changes.c.is_excluded).where(
         file_changes.c.commit_id.in_(in_window)
     ).order_by(file_changes.c.id)
-    for commit_id, path, status, adds, dels, excluded in conn.execute(files):
+    for commit_id, path, status, adds, dels, excluded in driver_rows(conn, files):
         commit = by_id.get(commit_id)
         if commit is not None:
             commit.files.append(FileChange(path, status, adds or 0, dels or 0, bool(excluded)))

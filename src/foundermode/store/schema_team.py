@@ -17,8 +17,9 @@ while its stamp equals the store's current one, so an incremental ingest, a
 force-push re-read, ``people merge`` or re-flagged bots and vendored paths can
 never be answered from an outdated summary: they are recomputed instead.
 
-Two indexes serve the per-person reads (first and last commit, lines ever
-added, a window's figures) and the flagged-path check without reading every row.
+Indexes serve the per-person reads (first and last commit, lines ever added,
+a window's figures), a window's commits on PostgreSQL, and the flagged-path
+check without reading every row.
 """
 from __future__ import annotations
 
@@ -62,6 +63,11 @@ Index(
     "ix_commits_author_counted",
     commits.c.author_id, commits.c.is_merge, commits.c.is_boundary, commits.c.authored_at, commits.c.repo_id, commits.c.additions, commits.c.deletions,
 )
+# A window's commits by time, on PostgreSQL only: its planner otherwise reads every commit for
+# each windowed query of the brief and the review list (load_commits 0.9 s -> 0.4 s on a million
+# commits). SQLite already reads those windows per person through the index above, and with this
+# one it picks plans no faster, so it is not built there.
+Index("ix_commits_authored_at", commits.c.authored_at).ddl_if(dialect="postgresql")
 # Flagged (vendored, generated) changes are few: the summaries' stamp lists them through this partial index.
 Index(
     "ix_file_changes_excluded",

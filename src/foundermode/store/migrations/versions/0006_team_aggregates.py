@@ -45,6 +45,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("repo_id", "path", name=op.f("pk_team_file_authors")),
     )
     op.create_index("ix_commits_author_counted", "commits", ["author_id", "is_merge", "is_boundary", "authored_at", "repo_id", "additions", "deletions"], unique=False)
+    if op.get_bind().dialect.name == "postgresql":  # see store/schema_team.py
+        op.create_index("ix_commits_authored_at", "commits", ["authored_at"], unique=False)
     op.create_index(
         "ix_file_changes_excluded",
         "file_changes",
@@ -58,6 +60,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_file_changes_excluded", table_name="file_changes")
     op.drop_index("ix_commits_author_counted", table_name="commits")
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_commits_authored_at", table_name="commits")
     op.drop_table("team_file_authors")
     op.drop_table("team_path_changes")
     op.drop_table("team_summaries")
