@@ -70,10 +70,17 @@ def ingest_repository(
     jobs: int | None = None,
     progress: Progress | None = None,
     reader=read_commits,
+    refresh_summaries: bool = False,
 ) -> IngestResult:
     """Ingest one repository. ``reader(path, shas, jobs=, warnings=)`` yields batches of
     parsed commits; the default reads them with parallel git processes on this
-    machine, the Dask one spreads a large history over a cluster's workers."""
+    machine, the Dask one spreads a large history over a cluster's workers.
+
+    ``refresh_summaries`` also recomputes the team's whole-history summaries
+    (team/summary.py) at the end. Off by default: that walks the repository's
+    whole history (4 s on git/git), ten times what an incremental ingest of a
+    hundred commits costs; the first report computes them instead, and
+    ``foundermode serve`` keeps them fresh in the background."""
     config = config or Config()
     progress = progress or NoProgress()
     info = inspect_repo(path)
@@ -126,7 +133,8 @@ def ingest_repository(
         if last_sha != info.head:  # CODEOWNERS can only have changed with HEAD
             codeowners_source.refresh(conn, repo_id, info.path)
         result.total_commits = conn.execute(select(repositories.c.commit_count).where(repositories.c.id == repo_id)).scalar_one()
-    _refresh_team_summaries(store, config, [repo_id])
+    if refresh_summaries:
+        _refresh_team_summaries(store, config, [repo_id])
     return result
 
 

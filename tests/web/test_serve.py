@@ -78,6 +78,44 @@ def test_the_background_tick_moves_due_escalations(store, tmp_path, monkeypatch)
     assert kinds[-1] in ("notified", "step", "exhausted"), kinds
 
 
+def test_serve_brings_the_team_summaries_up_to_date_after_an_ingest(store, make_repo, tmp_path, monkeypatch):
+    """An ingest leaves the whole-history summaries stale; the server's background loop refreshes them."""
+    from fastapi.testclient import TestClient
+
+    from foundermode.cli.web import build_app
+    from foundermode.config import load_config
+    from foundermode.ingest import ingest_repository
+    from foundermode.team.summary import Freshness
+
+    monkeypatch.setenv("FOUNDERMODE_SECRET_KEY", "summaries-test")
+    path = tmp_path / "foundermode.toml"
+    path.write_text(CONFIG, encoding="utf-8")
+    config = load_config(path)
+    repo = make_repo("served")
+    repo.commit({"src/a.py": "a\n" * 5}, author=("Ada", "ada@example.com"))
+    repo.commit({"src/a.py": "a\n" * 9, "docs/b.md": "b\n"}, author=("Bob", "bob@example.com"))
+    ingest_repository(store, repo.path, config)
+
+    def fresh() -> bool:
+        with store.read() as conn:
+            return Freshness(conn).all_fresh()
+
+    assert not fresh()
+    app = build_app(config, store.engine.url.render_as_string(hide_password=False), summaries_every=0.2)
+    with TestClient(app):  # the lifespan starts the summaries loop
+        deadline = time.monotonic() + 30
+        while not fresh() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert fresh(), "the server did not refresh the summaries"
+        repo.commit({"src/c.py": "c\n"}, author=("Ada", "ada@example.com"))
+        ingest_repository(store, repo.path, config)  # a new commit while it serves
+        assert not fresh()
+        deadline = time.monotonic() + 30
+        while not fresh() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert fresh(), "the server did not notice the new ingest"
+
+
 def test_every_page_reads_on_an_empty_store(store, tmp_path, monkeypatch):
     """Nothing ingested yet: each page says what is missing instead of failing."""
     from fastapi.testclient import TestClient

@@ -35,6 +35,10 @@ def ingest_git(
     repo_list: Optional[Path] = typer.Option(None, "--from", help="A file listing repositories (one path or URL a line), or a GitHub/GitLab organisation export (JSON)."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Parallel git processes per repository (default: one per core)."),
     ownership: bool = typer.Option(False, "--ownership", help="Also compute surviving lines per person at HEAD (git blame)."),
+    summaries: bool = typer.Option(
+        False, "--summaries",
+        help="Also bring the team's whole-history summaries up to date (else the first report does; `serve` keeps them fresh).",
+    ),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://HOST:PORT), or 'local' for a LocalCluster: one task per repository."),
     workers: int = typer.Option(2, "--workers", help="Workers of the LocalCluster with --scheduler local."),
     cache: Path = typer.Option(Path(".foundermode/clones"), "--cache", help="Where clone URLs are cloned (bare) and later fetched."),
@@ -77,6 +81,12 @@ def ingest_git(
                 if ownership:
                     own = compute_ownership(store, result.repo_id, config, jobs=jobs, progress=TaskProgress(bar, f"{result.name} blame", unit="files"))
                     row.update({"files_blamed": own.blamed, "files_reused": own.reused})
+                if summaries:  # after the ownership: the summaries describe it too
+                    from ..team.summary import refresh_quietly
+
+                    problem = refresh_quietly(store, config, [result.repo_id])
+                    if problem:
+                        result.warnings.append(problem)
                 row["warnings"] = result.warnings
                 summary.append(row)
                 for warning in result.warnings:

@@ -9,10 +9,18 @@ import typer
 from .common import app, err_console, get_config, state
 
 log = logging.getLogger("foundermode.web")
+SUMMARIES_EVERY = 60.0
 
 
-def build_app(config, db_url: str, *, tick_every: float | None = None):
-    """The app for ``db_url``; with ``tick_every`` the escalation tick runs every that many seconds while it serves."""
+def build_app(config, db_url: str, *, tick_every: float | None = None, summaries_every: float | None = SUMMARIES_EVERY):
+    """The app for ``db_url``; with ``tick_every`` the escalation tick runs every that many seconds while it serves.
+
+    With ``summaries_every``, a second background thread brings the team's
+    whole-history summaries up to date at start and then every that many
+    seconds (a few milliseconds when nothing changed): an ingest leaves them
+    stale rather than walk the whole history, and the first page after it
+    would otherwise pay for it.
+    """
     from contextlib import asynccontextmanager
 
     from ..store import open_store
@@ -20,10 +28,10 @@ def build_app(config, db_url: str, *, tick_every: float | None = None):
 
     store = open_store(db_url)
     web = create_app(store, config)
+    stop = threading.Event()
+    loops = []
     if tick_every:
-        stop = threading.Event()
-
-        def loop():
+        def tick_loop():
             from ..bottlenecks.engine import tick
 
             while not stop.wait(tick_every):
@@ -32,15 +40,31 @@ def build_app(config, db_url: str, *, tick_every: float | None = None):
                 except Exception:  # noqa: BLE001 - a failing tick is logged and tried again next round
                     log.exception("escalation tick failed")
 
+        loops.append(("foundermode-tick", tick_loop))
+    if summaries_every:
+        def summaries_loop():
+            from ..team.summary import refresh_quietly
+
+            while True:
+                problem = refresh_quietly(store, config)
+                if problem:
+                    log.warning(problem)
+                if stop.wait(summaries_every):
+                    return
+
+        loops.append(("foundermode-summaries", summaries_loop))
+    if loops:
         @asynccontextmanager
         async def lifespan(_app):
-            worker = threading.Thread(target=loop, name="foundermode-tick", daemon=True)
-            worker.start()
+            workers = [threading.Thread(target=target, name=name, daemon=True) for name, target in loops]
+            for worker in workers:
+                worker.start()
             try:
                 yield
             finally:
                 stop.set()
-                worker.join(timeout=5)
+                for worker in workers:
+                    worker.join(timeout=5)
                 store.dispose()
 
         web.router.lifespan_context = lifespan
@@ -55,7 +79,10 @@ def app_factory():
 
     config = load_config(os.environ.get("FOUNDERMODE_SERVE_CONFIG") or None)
     every = float(os.environ.get("FOUNDERMODE_SERVE_TICK", "0") or 0)
-    return build_app(config, config.database_url(os.environ.get("FOUNDERMODE_SERVE_DB") or None), tick_every=every or None)
+    summaries = float(os.environ.get("FOUNDERMODE_SERVE_SUMMARIES", str(SUMMARIES_EVERY)) or 0)
+    return build_app(
+        config, config.database_url(os.environ.get("FOUNDERMODE_SERVE_DB") or None), tick_every=every or None, summaries_every=summaries or None
+    )
 
 
 @app.command("serve")
@@ -65,6 +92,10 @@ def serve(
     workers: int = typer.Option(1, "--workers", min=1, help="Worker processes (set FOUNDERMODE_SECRET_KEY so they share sessions)."),
     no_tick: bool = typer.Option(False, "--no-tick", help="Do not run the escalation tick in the background (run `foundermode tick` from cron instead)."),
     tick_every: float = typer.Option(60.0, "--tick-every", min=1.0, help="Seconds between escalation ticks."),
+    summaries_every: float = typer.Option(
+        SUMMARIES_EVERY, "--summaries-every", min=0.0,
+        help="Seconds between checks that the team's whole-history summaries are up to date (recomputed after an ingest); 0: never, the first page computes them.",
+    ),
     log_level: str = typer.Option("warning", "--log-level", help="uvicorn's log level."),
 ):
     """The web dashboard and JSON API (OpenAPI at /api/openapi.json), with the escalation tick running in the background."""
@@ -84,6 +115,7 @@ def serve(
         if config.path:
             os.environ["FOUNDERMODE_SERVE_CONFIG"] = str(config.path)
         os.environ["FOUNDERMODE_SERVE_TICK"] = str(every or 0)
+        os.environ["FOUNDERMODE_SERVE_SUMMARIES"] = str(summaries_every)
         uvicorn.run("foundermode.cli.web:app_factory", factory=True, host=host, port=port, workers=workers, log_level=log_level)
     else:
-        uvicorn.run(build_app(config, db_url, tick_every=every), host=host, port=port, log_level=log_level)
+        uvicorn.run(build_app(config, db_url, tick_every=every, summaries_every=summaries_every or None), host=host, port=port, log_level=log_level)
