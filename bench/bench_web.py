@@ -11,8 +11,9 @@ The store is written straight into the tables with ``foundermode.store.bulk.inse
 about 1.6 file changes per commit, files at HEAD with ownership, daily team
 stand-ups and a weekly all-hands for the last twelve weeks with everyone's
 calendar, and 200 blocker reports placed through the library's intake
-(grouping, escalation), then the team's whole-history summaries, as an ingest
-leaves them (team/summary.py). Generation is not timed.
+(grouping, escalation), then the team's whole-history summaries, as
+``foundermode serve``'s background loop leaves them after an ingest
+(team/summary.py). Generation is not timed.
 
 Then ``foundermode --db URL serve --no-tick`` runs as a subprocess; the leader's
 session is opened by the token form like a browser; each page is requested once
@@ -183,9 +184,9 @@ def generate(url: str, commits: int, people_count: int = 1000, repos: int = 10, 
     if store.is_sqlite:
         with store.write() as conn:
             conn.execute(sql("ANALYZE"))
-    # What an ingest does at its end (ingest.py): the team's whole-history summaries
-    # (authorship, changes per path) are computed for the new history. The rows above
-    # bypass the ingest, so the generator does it; timed apart, not part of the figures.
+    # What serve's background loop does after an ingest (cli/web.py): the team's
+    # whole-history summaries (authorship, changes per path) are computed for the new
+    # history. Done here, timed apart, not part of the figures.
     t = time.perf_counter()
     refresh(store, config)
     summaries = time.perf_counter() - t

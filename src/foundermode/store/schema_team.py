@@ -2,8 +2,9 @@
 that a report or a web page does not re-read every file change on each call.
 
 Two summaries, both exact results of the straightforward computation, written
-by ``foundermode.team.summary.refresh`` (at the end of each ingest, after
-``foundermode rules``, and by any analysis that finds them stale):
+by ``foundermode.team.summary.refresh`` (in ``foundermode serve``'s background
+loop, after ``foundermode rules`` or ``ingest git --summaries``, and by any
+analysis that finds them stale):
 
 * ``team_path_changes``: non-excluded file changes per path over the whole
   history (the brief's area map);

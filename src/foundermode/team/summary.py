@@ -22,8 +22,11 @@ A summary is read only while its stored stamp equals the current one; otherwise
 the straightforward computation runs (and ``refresh`` stores its result). An
 incremental ingest, a force-push re-read, a merge of two people or a rules
 change therefore never meet an outdated summary, even from a process that did
-not write them. ``refresh`` runs at the end of every ingest and after
-``foundermode rules`` so that the first report after them is fast too.
+not write them. ``refresh`` runs after ``foundermode rules``, after
+``ingest git --summaries``, in ``foundermode serve``'s background loop (so the
+first page after an ingest is fast too) and in the first report that finds them
+stale. A plain ingest does not run it: walking the whole history would cost ten
+times what an incremental ingest of a hundred commits costs.
 """
 from __future__ import annotations
 
