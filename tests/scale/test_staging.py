@@ -12,7 +12,7 @@ from sqlalchemy import func, insert, select, text
 from foundermode.config import Config
 from foundermode.ingest import ingest_repository
 from foundermode.scale.distributed import ingest_distributed
-from foundermode.scale.staging import STAGED_TABLES, AttemptAbandoned, StagedHistory, begin_attempt, discard_attempt, write_part
+from foundermode.scale.staging import STAGED_TABLES, AttemptAbandoned, StagedHistory, begin_attempt, discard_attempt, release_attempt, write_part
 from foundermode.sources.git import inspect_repo, rev_list
 from foundermode.store import open_store
 from foundermode.store.schema import commits, file_changes, identities, people, repositories
@@ -163,6 +163,33 @@ def test_a_dead_attempt_is_swept_by_the_next_and_shut_out(mixed_history, fresh_p
         assert staged_counts(store) == {**EMPTY, "ingest_attempts": 1}
         discard_attempt(store, live)
         assert staged_counts(store) == EMPTY
+    finally:
+        store.dispose()
+
+
+def test_an_attempt_whose_task_is_alive_is_left_to_finish(mixed_history, fresh_pg_url):
+    """Two runs of one repository at once (overlapping cron runs): neither sweeps the other's ranges."""
+    store = open_store(fresh_pg_url)
+    try:
+        info = inspect_repo(mixed_history)
+        shas = rev_list(info.path, info.head)
+        holder = store.engine.connect()
+        live = begin_attempt(store, str(info.path), holder)
+        write_part(store, Config(), info.path, shas[:200], live, 0)
+        other_holder = store.engine.connect()
+        other = begin_attempt(store, str(info.path), other_holder)
+        assert staged_counts(store)["ingest_staged_commits"] == 200
+        assert write_part(store, Config(), info.path, shas[200:300], live, 1)[0] == 100
+        # The first task's connection goes (its worker died): the next attempt sweeps it.
+        holder.invalidate()  # the socket closed, as when the process is killed
+        holder.close()
+        release_attempt(other_holder, other)
+        third_holder = store.engine.connect()
+        third = begin_attempt(store, str(info.path), third_holder)
+        with store.read() as conn:
+            assert conn.execute(select(ingest_attempts.c.id)).scalars().all() == [third]
+        assert staged_counts(store) == {**EMPTY, "ingest_attempts": 1}
+        release_attempt(third_holder, third)
     finally:
         store.dispose()
 

@@ -173,7 +173,7 @@ def ingest_one(db_url: str, location: str, cache: str, jobs: int | None, config_
     from ..config import load_config
     from ..ingest import ingest_repository
     from ..sources.git import read_commits
-    from .staging import discard_attempt, staged_reader
+    from .staging import discard_attempt, release_attempt, staged_reader
 
     config = load_config(config_path) if config_path else load_config(None)
     path = materialise(RepoSource(location), Path(cache))
@@ -191,11 +191,14 @@ def ingest_one(db_url: str, location: str, cache: str, jobs: int | None, config_
     except BaseException:
         # The repository's transaction rolled back: what its ranges staged goes too.
         # If that fails too, the next attempt at this repository sweeps them.
-        for attempt in getattr(reader, "attempts", ()):
+        for attempt, _holder in getattr(reader, "attempts", ()):
             with contextlib.suppress(Exception):
                 discard_attempt(store, attempt)
         raise
     finally:
+        for attempt, holder in getattr(reader, "attempts", ()):
+            with contextlib.suppress(Exception):
+                release_attempt(holder, attempt)
         if getattr(reader, "seceded", False):
             from distributed import rejoin
 

@@ -30,13 +30,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import delete, insert, literal, select
+from sqlalchemy import delete, insert, literal, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 
 from ..ingest import COMMIT_COLUMNS, _CommitWriter
 from ..store import Store, now
-from ..store.bulk import insert_rows
+from ..store.bulk import insert_rows, reserve_ids
 from ..store.schema import coauthors, commits, file_changes
 from ..store.schema_scale import (
     ingest_attempts,
@@ -59,12 +59,40 @@ class AttemptAbandoned(RuntimeError):
     """The attempt a range belongs to was discarded (its repository task failed or was superseded)."""
 
 
-def begin_attempt(store: Store, repo_path: str) -> int:
-    """A new attempt at ``repo_path``; earlier ones there are dead (Dask runs one at a time) and swept."""
+ATTEMPT_LOCK = 0x466D5374  # "FmSt": class of the advisory locks that mark an attempt's task alive
+
+
+def begin_attempt(store: Store, repo_path: str, holder=None) -> int:
+    """A new attempt at ``repo_path``, sweeping the dead ones there.
+
+    ``holder``, a connection kept open by the repository's task for as long as
+    the attempt runs, holds a session advisory lock on the attempt: an attempt
+    whose lock is free lost its task (its worker died, its connection with it)
+    and is swept; one still held belongs to a live task (two runs of the same
+    repository at once, say overlapping cron runs) and is left to finish, so
+    the two do not discard each other's work. Without a holder (tests, tools)
+    the attempt counts as dead to the next one.
+    """
     with store.write() as conn:
+        attempt_id = reserve_ids(conn, ingest_attempts, 1)[0]
+        if holder is not None:
+            # Before the row exists, so no sweep can ever see it unlocked.
+            holder.execute(text("SELECT pg_advisory_lock(:c, :a)"), {"c": ATTEMPT_LOCK, "a": attempt_id})
+            holder.commit()  # the lock is the session's; no transaction left open beside it
         stale = conn.execute(select(ingest_attempts.c.id).where(ingest_attempts.c.repo_path == repo_path)).scalars().all()
-        _sweep(conn, stale)
-        return conn.execute(insert(ingest_attempts).values(repo_path=repo_path, started_at=now()).returning(ingest_attempts.c.id)).scalar_one()
+        dead = [a for a in stale if conn.execute(text("SELECT pg_try_advisory_xact_lock(:c, :a)"), {"c": ATTEMPT_LOCK, "a": a}).scalar_one()]
+        _sweep(conn, dead)
+        conn.execute(insert(ingest_attempts).values(id=attempt_id, repo_path=repo_path, started_at=now()))
+    return attempt_id
+
+
+def release_attempt(holder, attempt_id: int) -> None:
+    """The task is done with its attempt (moved or discarded): drop the lock, close the connection."""
+    try:
+        holder.execute(text("SELECT pg_advisory_unlock(:c, :a)"), {"c": ATTEMPT_LOCK, "a": attempt_id})
+        holder.commit()
+    finally:
+        holder.close()
 
 
 def discard_attempt(store: Store, attempt_id: int) -> None:
@@ -216,8 +244,8 @@ def staged_reader(store: Store, db_url: str, config_path: str | None, local_up_t
 
     It runs inside the repository's task, which secedes (``read.seceded``: the
     caller rejoins) so its own worker takes ranges too. ``read.attempts`` lists
-    the attempts begun, for the caller to discard if the repository's
-    transaction does not commit.
+    the attempts begun with the connection holding each: the caller discards
+    them if the repository's transaction does not commit, then releases them.
     Up to ``local_up_to`` new commits (an incremental run of a long history)
     are read here, as for any repository.
     """
@@ -237,8 +265,9 @@ def staged_reader(store: Store, db_url: str, config_path: str | None, local_up_t
         # rejoins), so its worker keeps a task running beside it.
         secede()
         read.seceded = True
-        attempt_id = begin_attempt(store, str(repo))
-        read.attempts.append(attempt_id)
+        holder = store.engine.connect()
+        attempt_id = begin_attempt(store, str(repo), holder)
+        read.attempts.append((attempt_id, holder))
         total = 0
         with worker_client() as client:
             threads = max(1, sum(client.nthreads().values()))
