@@ -19,7 +19,8 @@ Then ``foundermode --db URL serve --no-tick`` runs as a subprocess; the leader's
 session is opened by the token form like a browser; each page is requested once
 (cold, reported apart), then ``--requests`` times per page from ``--clients``
 concurrent httpx clients. Reported per page: cold ms, p50, p95, max, and the
-analysis each page calls. Results: a table on stdout and bench/results/web.json.
+analysis each page calls. Results: a table on stdout and bench/results/web.json
+(web-pg.json for PostgreSQL).
 """
 from __future__ import annotations
 
@@ -325,7 +326,8 @@ def main() -> int:
     port = args.port or _free_port()
     print(f"serving {url} on 127.0.0.1:{port}; {args.requests} requests per page from {args.clients} clients, {args.workers} worker(s)", flush=True)
     rows = run_load(url, args.requests, args.clients, port, args.workers)
-    out = common.write_results("web", {"machine": common.machine(), "foundermode": common.package_version("foundermode"), "store": url.split("@")[-1],
+    name = "web-pg" if url.startswith("postgresql") else "web"  # one file per database, so one run does not overwrite the other
+    out = common.write_results(name, {"machine": common.machine(), "foundermode": common.package_version("foundermode"), "store": url.split("@")[-1],
                                        "generated": info, "requests": args.requests, "clients": args.clients, "workers": args.workers, "rows": rows})
     print(common.table(rows, ["page", "cold_ms", "p50_ms", "p95_ms", "max_ms", "req_per_s", "errors", "analysis"]))
     print(f"results: {out}")
