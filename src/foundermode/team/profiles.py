@@ -99,17 +99,20 @@ def build_profiles(
 
 
 def read_profiles(conn, scope: Scope, person_id: int | None = None) -> list[Profile]:
-    """All the window's profiles from the store: a handful of GROUP BY queries, no commit loaded."""
+    """All the window's profiles from the store: a handful of GROUP BY queries, no commit loaded.
+
+    With ``person_id``, only that person's (the others' figures are not read; the
+    codebase share still divides by everyone's surviving lines)."""
     has_own = queries.has_ownership(conn, scope.repo_ids)
     return build_profiles(
         people=queries.people_rows(conn),
-        activity=queries.activity_by_person(conn, scope),
-        previous=queries.activity_by_person(conn, scope.previous()),
-        files=queries.files_touched_by_person(conn, scope),
-        coauthored=queries.coauthored_by_person(conn, scope),
+        activity=queries.activity_by_person(conn, scope, person_id),
+        previous=queries.activity_by_person(conn, scope.previous(), person_id),
+        files=queries.files_touched_by_person(conn, scope, person_id),
+        coauthored=queries.coauthored_by_person(conn, scope, person_id),
         areas=queries.areas_by_person(conn, scope, person_id),
         surviving=queries.surviving_lines(conn, scope.repo_ids) if has_own else None,
-        span=queries.first_last_by_person(conn, scope),
+        span=queries.first_last_by_person(conn, scope, person_id),
         team=scope.team,
     )
 
@@ -123,9 +126,9 @@ def read_profile(conn, scope: Scope, person_id: int) -> Profile:
         profile = found[0]
     else:
         person = queries.people_rows(conn)[person_id]
-        span = queries.first_last_by_person(conn, scope).get(person_id, {})
+        span = queries.first_last_by_person(conn, scope, person_id).get(person_id, {})
         surviving = queries.surviving_lines(conn, scope.repo_ids) if queries.has_ownership(conn, scope.repo_ids) else None
-        before = queries.activity_by_person(conn, scope.previous()).get(person_id, {})
+        before = queries.activity_by_person(conn, scope.previous(), person_id).get(person_id, {})
         profile = Profile(
             person_id, person["name"], person["email"], person["team"], 0, 0, 0, 0, 0, 0, [],
             surviving[0].get(person_id, 0) if surviving else None,

@@ -110,8 +110,8 @@ def activity_span(conn: Connection, scope: Scope) -> tuple[int | None, int | Non
     return first, last
 
 
-def activity_by_person(conn: Connection, scope: Scope) -> dict[int, dict]:
-    """person -> commits, active days, lines added/removed, first/last commit in the window."""
+def activity_by_person(conn: Connection, scope: Scope, person_id: int | None = None) -> dict[int, dict]:
+    """person -> commits, active days, lines added/removed, first/last commit in the window (one person's with ``person_id``)."""
     query = _where(
         select(
             commits.c.author_id,
@@ -127,10 +127,12 @@ def activity_by_person(conn: Connection, scope: Scope) -> dict[int, dict]:
         .group_by(commits.c.author_id),
         scope,
     )
+    if person_id is not None:
+        query = query.where(commits.c.author_id == person_id)
     return {row.author_id: dict(row._mapping) for row in conn.execute(query)}
 
 
-def files_touched_by_person(conn: Connection, scope: Scope) -> dict[int, int]:
+def files_touched_by_person(conn: Connection, scope: Scope, person_id: int | None = None) -> dict[int, int]:
     query = _where(
         select(commits.c.author_id, func.count(distinct(file_changes.c.path)))
         .select_from(_commits_of_people().join(file_changes, file_changes.c.commit_id == commits.c.id))
@@ -138,14 +140,18 @@ def files_touched_by_person(conn: Connection, scope: Scope) -> dict[int, int]:
         .group_by(commits.c.author_id),
         scope,
     )
+    if person_id is not None:
+        query = query.where(commits.c.author_id == person_id)
     return dict(conn.execute(query).all())
 
 
-def coauthored_by_person(conn: Connection, scope: Scope) -> dict[int, int]:
+def coauthored_by_person(conn: Connection, scope: Scope, person_id: int | None = None) -> dict[int, int]:
     """Commits (in the window) that name the person in a Co-authored-by trailer."""
     query = select(coauthors.c.person_id, func.count(distinct(coauthors.c.commit_id))).select_from(
         coauthors.join(commits, commits.c.id == coauthors.c.commit_id).join(people, people.c.id == coauthors.c.person_id)
     ).where(people.c.is_bot == false(), commits.c.is_merge == false())
+    if person_id is not None:
+        query = query.where(coauthors.c.person_id == person_id)
     query = _where(query, scope).group_by(coauthors.c.person_id)
     return dict(conn.execute(query).all())
 
@@ -354,11 +360,13 @@ def edge_commit_time(newest: bool, repo_ids: tuple[int, ...] | None = None, coun
     return query.order_by(order).limit(1).correlate(people).scalar_subquery()
 
 
-def first_last_by_person(conn: Connection, scope: Scope) -> dict[int, dict]:
+def first_last_by_person(conn: Connection, scope: Scope, person_id: int | None = None) -> dict[int, dict]:
     """person -> first and last counted commit over all time in scope's repositories and team."""
     first = edge_commit_time(False, scope.repo_ids).label("first")
     last = edge_commit_time(True, scope.repo_ids).label("last")
     query = select(people.c.id, first, last).where(people.c.is_bot == false())
+    if person_id is not None:
+        query = query.where(people.c.id == person_id)
     if scope.team is not None:
         query = query.where(people.c.team == scope.team)
     return {person_id: {"first": f, "last": l} for person_id, f, l in conn.execute(query) if f is not None}
