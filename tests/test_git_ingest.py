@@ -411,3 +411,58 @@ def test_missing_blob_found_before_the_header_blames_the_right_commit(store, rep
     with store.read() as conn:
         three = conn.execute(select(file_changes.c.additions).where(file_changes.c.path == "c.txt")).scalar()
     assert three == 1
+
+
+def test_streamed_slices_read_around_a_missing_blob_like_whole_ones(repo):
+    """Commits stream out of a slice in small batches; a blob missing mid-slice must still cost
+    exactly its own commit's line counts, as when the slice is read whole."""
+    from foundermode.sources.git import read_commits, read_slice, stream_slice
+
+    for i in range(30):
+        repo.commit({f"f{i % 4}.txt": f"v{i}\n" * (i + 1)}, f"c{i}", author=ADA if i % 2 else BOB)
+    blob = git(repo.path, "rev-parse", "HEAD~12:f1.txt").strip()  # written by commit c17
+    repo.git("repack", "-adq")
+    pack = next((repo.path / ".git/objects/pack").glob("*.pack")).read_bytes()
+    for leftover in (repo.path / ".git/objects/pack").glob("*"):
+        leftover.unlink()
+    subprocess.run(["git", "-C", str(repo.path), "unpack-objects", "-q"], input=pack, check=True)
+    (repo.path / ".git/objects" / blob[:2] / blob[2:]).unlink()
+    shas = git(repo.path, "rev-list", "HEAD").split()
+
+    def summary(records):
+        return [(r.sha, r.diff_missing, [(c.path, c.additions, c.deletions) for c in r.changes]) for r in records]
+
+    whole_warnings: list[str] = []
+    whole = read_slice(repo.path, shas, whole_warnings)
+    streamed, batches, streamed_warnings = [], [], []
+    stream_slice(repo.path, shas, streamed_warnings, lambda batch: (streamed.extend(batch), batches.append(len(batch))), batch=3)
+    assert len(batches) > 5  # it did stream
+    assert [r.sha for r in streamed] == shas  # every commit once, in order
+    assert summary(streamed) == summary(whole)
+    assert streamed_warnings == whole_warnings and len(whole_warnings) >= 1
+    missing = [r.subject for r in streamed if r.diff_missing]
+    assert "c17" in missing
+    assert all(c.additions is not None for r in streamed if not r.diff_missing for c in r.changes)
+    # Through the parallel reader too, batches in any order.
+    parallel = [r for batch in read_commits(repo.path, shas, jobs=2, slice_size=7) for r in batch]
+    assert sorted(summary(parallel)) == sorted(summary(whole))
+
+
+def test_a_reader_whose_consumer_stops_leaves_no_git_behind(tmp_path):
+    """The writer failing mid-ingest stops the readers and their git processes at once."""
+    import threading
+
+    from foundermode.sources.git import read_commits
+
+    path = fast_history(tmp_path / "long", commits=6000, authors=3)
+    shas = git(path, "rev-list", "HEAD").split()
+    before = threading.active_count()
+    reader = read_commits(path, shas, jobs=2)
+    first = next(reader)
+    assert first
+    started = time.monotonic()
+    reader.close()  # what a for loop does when the writer raises
+    assert time.monotonic() - started < 5
+    assert threading.active_count() <= before
+    children = subprocess.run(["pgrep", "-P", str(os.getpid()), "-f", "git"], capture_output=True, text=True).stdout.split()
+    assert children == []
