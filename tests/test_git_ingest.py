@@ -390,6 +390,17 @@ def test_real_public_history_matches_shortlog(tmp_path):
     assert result.new_commits == int(git(clone, "rev-list", "--count", "HEAD"))
 
 
+def lose_blob(repo, spec: str) -> None:
+    """Make the history lack one blob, as some snapshots do: every object loose, that one deleted."""
+    blob = git(repo.path, "rev-parse", spec).strip()
+    repo.git("repack", "-adq")
+    pack = next((repo.path / ".git/objects/pack").glob("*.pack")).read_bytes()
+    for leftover in (repo.path / ".git/objects/pack").glob("*"):
+        leftover.unlink()
+    subprocess.run(["git", "-C", str(repo.path), "unpack-objects", "-q"], input=pack, check=True)
+    (repo.path / ".git/objects" / blob[:2] / blob[2:]).unlink()
+
+
 def test_missing_blob_found_before_the_header_blames_the_right_commit(store, repo):
     """With rename detection git reads blobs before printing a commit: the failure then
     shows right after the previous, whole commit, which must not be taken for the culprit."""
@@ -398,13 +409,7 @@ def test_missing_blob_found_before_the_header_blames_the_right_commit(store, rep
     repo.git("mv", "f.txt", "g.txt")
     repo.commit({"g.txt": body + "tail\n"}, "rename", author=BOB)
     repo.commit({"c.txt": "three\n"}, "three", author=ADA)
-    blob = git(repo.path, "rev-parse", "HEAD~1:g.txt").strip()
-    repo.git("repack", "-adq")
-    pack = next((repo.path / ".git/objects/pack").glob("*.pack")).read_bytes()
-    for leftover in (repo.path / ".git/objects/pack").glob("*"):
-        leftover.unlink()
-    subprocess.run(["git", "-C", str(repo.path), "unpack-objects", "-q"], input=pack, check=True)
-    (repo.path / ".git/objects" / blob[:2] / blob[2:]).unlink()
+    lose_blob(repo, "HEAD~1:g.txt")
     result = ingest_repository(store, repo.path, jobs=1)
     rename_sha = git(repo.path, "rev-parse", "HEAD~1").strip()
     assert [w[:19] for w in result.warnings] == [f"commit {rename_sha[:12]}"], result.warnings
@@ -420,13 +425,7 @@ def test_streamed_slices_read_around_a_missing_blob_like_whole_ones(repo):
 
     for i in range(30):
         repo.commit({f"f{i % 4}.txt": f"v{i}\n" * (i + 1)}, f"c{i}", author=ADA if i % 2 else BOB)
-    blob = git(repo.path, "rev-parse", "HEAD~12:f1.txt").strip()  # written by commit c17
-    repo.git("repack", "-adq")
-    pack = next((repo.path / ".git/objects/pack").glob("*.pack")).read_bytes()
-    for leftover in (repo.path / ".git/objects/pack").glob("*"):
-        leftover.unlink()
-    subprocess.run(["git", "-C", str(repo.path), "unpack-objects", "-q"], input=pack, check=True)
-    (repo.path / ".git/objects" / blob[:2] / blob[2:]).unlink()
+    lose_blob(repo, "HEAD~12:f1.txt")  # written by commit c17
     shas = git(repo.path, "rev-list", "HEAD").split()
 
     def summary(records):
