@@ -447,21 +447,37 @@ def test_streamed_slices_read_around_a_missing_blob_like_whole_ones(repo):
     assert sorted(summary(parallel)) == sorted(summary(whole))
 
 
-def test_a_reader_whose_consumer_stops_leaves_no_git_behind(tmp_path):
-    """The writer failing mid-ingest stops the readers and their git processes at once."""
+def test_a_reader_whose_consumer_stops_leaves_no_git_behind(tmp_path, monkeypatch):
+    """The writer failing mid-ingest stops the readers and their git processes, without reading on."""
     import threading
 
-    from foundermode.sources.git import read_commits
+    from foundermode.sources import git as git_source
 
-    path = fast_history(tmp_path / "long", commits=6000, authors=3)
+    parsed = []
+    real_parse_log = git_source.parse_log
+
+    def counting_parse_log(tokens, numstat=True):
+        for record in real_parse_log(tokens, numstat=numstat):
+            parsed.append(record.sha)
+            yield record
+
+    monkeypatch.setattr(git_source, "parse_log", counting_parse_log)
+
+    def git_children() -> list[str]:
+        return subprocess.run(["pgrep", "-P", str(os.getpid()), "-x", "git"], capture_output=True, text=True).stdout.split()
+
+    # Two slices of 8,000 commits stream four batches each, more than the bounded queue and
+    # the consumer hold: with the consumer on its first batch, a reader waits, its git running.
+    path = fast_history(tmp_path / "long", commits=16_000, authors=3, files=2000)
     shas = git(path, "rev-list", "HEAD").split()
     before = threading.active_count()
-    reader = read_commits(path, shas, jobs=2)
-    first = next(reader)
-    assert first
-    started = time.monotonic()
+    reader = git_source.read_commits(path, shas, jobs=2)
+    assert next(reader)
+    deadline = time.monotonic() + 10
+    while not git_children() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert git_children()  # held up by the full queue, git still running
     reader.close()  # what a for loop does when the writer raises
-    assert time.monotonic() - started < 5
+    assert git_children() == []
     assert threading.active_count() <= before
-    children = subprocess.run(["pgrep", "-P", str(os.getpid()), "-f", "git"], capture_output=True, text=True).stdout.split()
-    assert children == []
+    assert len(parsed) < len(shas)  # stopped, not drained to the end
