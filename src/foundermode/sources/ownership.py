@@ -145,7 +145,6 @@ def compute_ownership(store, repo_id: int, config=None, jobs: int | None = None,
     with store.read() as conn:
         repo = conn.execute(select(repositories).where(repositories.c.id == repo_id)).mappings().one()
         previous = dict(conn.execute(select(ownership_files.c.path, ownership_files.c.blob).where(ownership_files.c.repo_id == repo_id)).all())
-        versions = recorded_versions(conn, repo_id)
     path = Path(repo["path"])
     result = OwnershipResult()
     if not repo["last_sha"]:
@@ -153,8 +152,11 @@ def compute_ownership(store, repo_id: int, config=None, jobs: int | None = None,
     files_and_sizes = head_files_with_sizes(path, rev)
     files = {p: blob for p, (blob, _size) in files_and_sizes.items()}
     rules = PathRules(config.excluded_paths)
-    sizes = {p: size for p, (_blob, size) in files_and_sizes.items()}
-    todo = longest_first([p for p, blob in files.items() if previous.get(p) != blob], versions, sizes)
+    todo = [p for p, blob in files.items() if previous.get(p) != blob]
+    if len(todo) > 1:  # the order only matters with several blames to share the cores
+        with store.read() as conn:
+            versions = recorded_versions(conn, repo_id)
+        todo = longest_first(todo, versions, {p: size for p, (_blob, size) in files_and_sizes.items()})
     gone = sorted(set(previous) - set(files))
     result.reused = len(files) - len(todo)
     if len(todo) >= COMMIT_GRAPH_MIN_FILES and config.section("ownership").get("commit_graph", True):
