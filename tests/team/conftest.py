@@ -10,6 +10,15 @@ import pytest
 
 from foundermode.ingest import ingest_repository
 
+ADA = ("Ada Lovelace", "ada@example.com")
+BOB = ("Bob Babbage", "bob@example.com")
+CAY = ("Cay Hopper", "cay@example.com")
+BOT = ("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com")
+
+
+def lines(n: int, tag: str = "x") -> str:
+    return "".join(f"{tag} line {i}\n" for i in range(n))
+
 
 def git_out(path: Path, *args: str) -> str:
     env = {**os.environ, "TZ": "UTC", "GIT_CONFIG_NOSYSTEM": "1"}

@@ -17,15 +17,9 @@ from foundermode.team import queries, summary
 from foundermode.team.queries import Scope, counted_commit
 from foundermode.team.truck_factor import authorship
 
-ADA = ("Ada Lovelace", "ada@example.com")
-BOB = ("Bob Babbage", "bob@example.com")
-CAY = ("Cay Hopper", "cay@example.com")
+from .conftest import ADA, BOB, BOT, CAY, lines
+
 ADA_OLD = ("A. Lovelace", "ada@old.example.com")
-BOT = ("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com")
-
-
-def lines(n: int, tag: str = "x") -> str:
-    return "".join(f"{tag} line {i}\n" for i in range(n))
 
 
 def build_history(repo) -> None:

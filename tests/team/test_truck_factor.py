@@ -9,17 +9,9 @@ import pytest
 from foundermode import team
 from foundermode.team.truck_factor import FileHistory, degree_of_authorship, file_authors, follow_history, greedy
 
-from .conftest import git_follow_changes, git_out
+from .conftest import ADA, BOB, BOT, CAY, git_follow_changes, git_out, lines
 
-ADA = ("Ada Lovelace", "ada@example.com")
-BOB = ("Bob Babbage", "bob@example.com")
-CAY = ("Cay Hopper", "cay@example.com")
 DEE = ("Dee Turing", "dee@example.com")
-BOT = ("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com")
-
-
-def lines(n: int, tag: str = "x") -> str:
-    return "".join(f"{tag} line {i}\n" for i in range(n))
 
 
 # -- the formula and the greedy search, by hand ------------------------------------------
