@@ -116,6 +116,50 @@ def test_serve_brings_the_team_summaries_up_to_date_after_an_ingest(store, make_
         assert fresh(), "the server did not notice the new ingest"
 
 
+def test_serve_with_workers_keeps_the_summaries_fresh(make_repo, tmp_path):
+    """With --workers the summaries are refreshed too (by the supervising process, not by each worker)."""
+    from foundermode.ingest import ingest_repository
+    from foundermode.store import open_store
+    from foundermode.team.summary import Freshness
+
+    (tmp_path / "foundermode.toml").write_text(CONFIG, encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'fm.db'}"
+    repo = make_repo("served")
+    repo.commit({"src/a.py": "a\n" * 5}, author=("Ada", "ada@example.com"))
+    store = open_store(url)
+    ingest_repository(store, repo.path)
+
+    def fresh() -> bool:
+        with store.read() as conn:
+            return Freshness(conn).all_fresh()
+
+    assert not fresh()
+    port = free_port()
+    exe = Path(sys.executable).parent / "foundermode"
+    env = {**os.environ, "FOUNDERMODE_SECRET_KEY": "workers-test"}
+    server = subprocess.Popen(
+        [str(exe), "--db", url, "serve", "--port", str(port), "--workers", "2", "--no-tick", "--summaries-every", "0.5"],
+        cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not fresh() and time.monotonic() < deadline:
+            assert server.poll() is None, server.stderr.read().decode(errors="replace")
+            time.sleep(0.2)
+        assert fresh(), "the summaries were not refreshed"
+        while True:  # and the workers serve
+            try:
+                assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200
+                break
+            except httpx.HTTPError:
+                assert server.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        store.dispose()
+
+
 def test_every_page_reads_on_an_empty_store(store, tmp_path, monkeypatch):
     """Nothing ingested yet: each page says what is missing instead of failing."""
     from fastapi.testclient import TestClient

@@ -42,17 +42,7 @@ def build_app(config, db_url: str, *, tick_every: float | None = None, summaries
 
         loops.append(("foundermode-tick", tick_loop))
     if summaries_every:
-        def summaries_loop():
-            from ..team.summary import refresh_quietly
-
-            while True:
-                problem = refresh_quietly(store, config)
-                if problem:
-                    log.warning(problem)
-                if stop.wait(summaries_every):
-                    return
-
-        loops.append(("foundermode-summaries", summaries_loop))
+        loops.append(("foundermode-summaries", lambda: keep_summaries_fresh(store, config, summaries_every, stop)))
     if loops:
         @asynccontextmanager
         async def lifespan(_app):
@@ -69,6 +59,18 @@ def build_app(config, db_url: str, *, tick_every: float | None = None, summaries
 
         web.router.lifespan_context = lifespan
     return web
+
+
+def keep_summaries_fresh(store, config, every: float, stop: threading.Event) -> None:
+    """Refresh the team's whole-history summaries now and every ``every`` seconds until ``stop``."""
+    from ..team.summary import refresh_quietly
+
+    while True:
+        problem = refresh_quietly(store, config)
+        if problem:
+            log.warning(problem)
+        if stop.wait(every):
+            return
 
 
 def app_factory():
@@ -115,7 +117,15 @@ def serve(
         if config.path:
             os.environ["FOUNDERMODE_SERVE_CONFIG"] = str(config.path)
         os.environ["FOUNDERMODE_SERVE_TICK"] = str(every or 0)
-        os.environ["FOUNDERMODE_SERVE_SUMMARIES"] = str(summaries_every)
+        # The summaries are kept fresh once, by this supervising process, not once per worker.
+        os.environ["FOUNDERMODE_SERVE_SUMMARIES"] = "0"
+        if summaries_every:
+            from ..store import open_store
+
+            threading.Thread(
+                target=keep_summaries_fresh, args=(open_store(db_url), config, summaries_every, threading.Event()),
+                name="foundermode-summaries", daemon=True,
+            ).start()
         uvicorn.run("foundermode.cli.web:app_factory", factory=True, host=host, port=port, workers=workers, log_level=log_level)
     else:
         uvicorn.run(build_app(config, db_url, tick_every=every, summaries_every=summaries_every or None), host=host, port=port, log_level=log_level)
