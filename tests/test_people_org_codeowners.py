@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import collections
+import os
 import re
 import subprocess
 
@@ -307,3 +308,66 @@ def test_commit_graph_with_bloom_filters_is_written_for_blame(repo):
     graph = repo.path / ".git" / "objects" / "info" / "commit-graph"
     assert graph.exists()
     assert b"BIDX" in graph.read_bytes()  # the changed-path Bloom filter index chunk
+
+
+def blamed_commits(path, rev, name: bytes) -> list[str]:
+    """The commit git blame gives each line of a file, in line order."""
+    out = subprocess.run(["git", "-C", str(path), "blame", "--porcelain", "-w", "-M", rev, "--", name], capture_output=True, check=True).stdout
+    by_line = {}
+    for line in out.split(b"\n"):
+        fields = line.split(b" ")
+        if len(fields) >= 3 and len(fields[0]) == 40 and fields[1].isdigit() and fields[2].isdigit():
+            by_line[int(fields[2])] = fields[0].decode()
+    return [by_line[n] for n in sorted(by_line)]
+
+
+def test_blames_start_below_head_where_nothing_above_changed_the_file(store, repo, monkeypatch):
+    """Each blame starts at the first first-parent commit that changed its file, and gives the same lines as one from HEAD.
+
+    Through a side branch, an evil merge, a path deleted and added again and a
+    non-UTF-8 name; ownership then equals a serial blame from HEAD.
+    """
+    from foundermode.sources import ownership as own
+
+    cy = ("Cy Young", "cy@example.com")
+    latin1 = "caf\xe9.txt".encode("latin-1")
+    first = repo.commit({"old.py": "".join(f"old{i}\n" for i in range(20)), "busy.py": "b\n" * 5, "gone.py": "g\n", os.fsdecode(latin1): "bonjour\n"}, "one", author=ADA)
+    repo.git("checkout", "-q", "-b", "side")
+    repo.commit({"side.py": "s\n" * 5, "busy.py": "b\n" * 5 + "from side\n"}, "side work", author=BOB)
+    repo.git("checkout", "-q", "main")
+    repo.commit({"main.py": "m\n" * 3}, "main work", author=ADA)
+    merge = repo.merge("side", author=cy)
+    repo.git("checkout", "-q", "-b", "side2")
+    repo.commit({"busy.py": "b\n" * 5 + "from side\n" + "side2\n"}, "side2 work", author=BOB)
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "--no-ff", "--no-commit", "-q", "side2")
+    evil = repo.commit({"busy.py": "b\n" * 5 + "from side\n" + "side2\n" + "evil\n"}, "merge side2, with an edit", author=cy)
+    repo.commit({"gone.py": None}, "drop gone", author=ADA)
+    back = repo.commit({"gone.py": "back\n" * 2}, "gone is back", author=BOB)
+    for i in range(5):
+        repo.commit({"main.py": "m\n" * (4 + i)}, f"later {i}", author=ADA)
+    names = [n for n in subprocess.run(["git", "-C", str(repo.path), "ls-files", "-z"], capture_output=True, check=True).stdout.split(b"\0") if n]
+
+    starts = own.blame_starts(repo.path, "HEAD", set(names))
+    assert starts[b"old.py"] == first and starts[latin1] == first
+    assert starts[b"side.py"] == merge  # brought in by the merge: its first parent has no side.py
+    assert starts[b"busy.py"] == evil
+    assert starts[b"gone.py"] == back
+    assert starts[b"main.py"] == repo.head()
+    for name in names:
+        assert blamed_commits(repo.path, starts[name], name) == blamed_commits(repo.path, "HEAD", name), name
+    assert own.blame_starts(repo.path, "HEAD", {b"main.py"}) == {b"main.py": repo.head()}  # stops at the first find
+
+    monkeypatch.setattr(own, "COMMIT_GRAPH_MIN_FILES", 1)  # prepare starts even for this small repository
+    result = ingest_repository(store, repo.path)
+    outcome = own.compute_ownership(store, result.repo_id, jobs=2)
+    assert (outcome.blamed, outcome.errors) == (len(names), 0)  # the non-UTF-8 name is blamed by git's own bytes
+    expected = collections.Counter()
+    emails = {sha: email for sha, email in (line.split(" ") for line in repo.git("log", "--all", "--format=%H %ae").split("\n") if line)}
+    for name in names:
+        expected.update(emails[sha] for sha in blamed_commits(repo.path, "HEAD", name))
+    with store.read() as conn:
+        rows = conn.execute(select(people.c.email, func.sum(ownership.c.lines)).join(people, people.c.id == ownership.c.person_id).group_by(people.c.email)).all()
+        assert "caf\xe9.txt" in set(conn.execute(select(ownership_files.c.path)).scalars())
+    assert dict(rows) == dict(expected)
+    assert expected["cy@example.com"] == 1  # the evil merge's own line

@@ -45,6 +45,15 @@ def list_head_files(repo: Path, rev: str = "HEAD") -> dict[str, str]:
 
 def head_files_with_sizes(repo: Path, rev: str = "HEAD") -> dict[str, tuple[str, int]]:
     """path -> (blob, bytes) for the regular text files at ``rev``."""
+    return {path: (blob, size) for path, (blob, size, _raw) in head_files_with_names(repo, rev).items()}
+
+
+def head_files_with_names(repo: Path, rev: str = "HEAD") -> dict[str, tuple[str, int, bytes]]:
+    """path -> (blob, bytes, the path as git spells it) for the regular text files at ``rev``.
+
+    The store's text of a non-UTF-8 name cannot always be turned back into
+    git's bytes, so blame is given the bytes git listed.
+    """
     out = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "-l", "-z", "--full-tree", rev], capture_output=True, check=True).stdout
     files = {}
     for entry in out.split(b"\0"):
@@ -53,7 +62,7 @@ def head_files_with_sizes(repo: Path, rev: str = "HEAD") -> dict[str, tuple[str,
         meta, path = entry.split(b"\t", 1)
         mode, kind, blob, size = meta.split()
         if kind == b"blob" and mode in (b"100644", b"100755"):
-            files[decode(path)] = (decode(blob), int(size))
+            files[decode(path)] = (decode(blob), int(size), path)
     text_files = subprocess.run(["git", "-C", str(repo), "grep", "-I", "-l", "-z", "--full-name", "-e", "", rev], capture_output=True).stdout
     prefix = rev.encode() + b":"
     text = {decode(p[len(prefix):] if p.startswith(prefix) else p) for p in text_files.split(b"\0") if p}
@@ -85,9 +94,9 @@ def parse_incremental_blame(output: bytes) -> tuple[dict[str, int], dict[str, tu
     return lines_by_commit, {sha: (name, email) for sha, (name, email) in authors.items()}
 
 
-def blame_file(repo: Path, rev: str, path: str) -> BlameFile:
+def blame_file(repo: Path, rev: str, path: str, raw_path: bytes | None = None) -> BlameFile:
     result = subprocess.run(
-        ["git", "-C", str(repo), "blame", "--incremental", *BLAME_OPTIONS, rev, "--", path.encode("utf-8", "surrogateescape")],
+        ["git", "-C", str(repo), "blame", "--incremental", *BLAME_OPTIONS, rev, "--", raw_path or path.encode("utf-8", "surrogateescape")],
         capture_output=True,
     )
     if result.returncode != 0:
@@ -122,6 +131,52 @@ def recorded_versions(conn, repo_id: int) -> dict[str, int]:
 COMMIT_GRAPH_MIN_FILES = 50
 
 
+def blame_starts(repo: Path, rev: str, wanted: set[bytes]) -> dict[bytes, str]:
+    """For each wanted path, the latest commit where its blame can start without changing the answer.
+
+    That commit is the first one down ``rev``'s first-parent chain whose first
+    parent holds another version of the path, or none. Every commit above it
+    has the very same blob in its first parent, and blame hands a file's whole
+    blame to the first parent holding the same blob, so a blame started there
+    gives the same lines to the same commits: it only skips walking from
+    ``rev`` down to it, which is most of a blame's time for a file last changed
+    long ago (on rails/rails, a file untouched since 2014 blames in 8 ms
+    instead of 109 ms). One ``git log --first-parent --raw`` finds them all
+    and stops as soon as every path is found. Paths it does not find (a root
+    commit's files, a history git cannot read to the end, a git too old for
+    ``--diff-merges``) are left out: those are blamed from ``rev``.
+    """
+    process = subprocess.Popen(
+        ["git", "-C", str(repo), "-c", "log.showSignature=false", "log", "--first-parent", "--diff-merges=first-parent",
+         "--raw", "--no-renames", "--no-abbrev", "--no-color", "-z", "--format=%H", rev, "--"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )
+    starts: dict[bytes, str] = {}
+    pending = set(wanted)
+    commit, next_is_path, tail = "", False, b""
+    try:
+        while pending:
+            chunk = process.stdout.read(1 << 16)
+            if not chunk:
+                break
+            tokens = (tail + chunk).split(b"\0")
+            tail = tokens.pop()
+            for token in tokens:
+                if next_is_path:  # with -z, a raw entry's path is the token after it
+                    if token in pending:
+                        starts[token] = commit
+                        pending.discard(token)
+                    next_is_path = False
+                elif token.lstrip(b"\n").startswith(b":"):
+                    next_is_path = True
+                elif token.strip():
+                    commit = token.strip().decode("ascii")
+    finally:
+        process.kill()
+        process.wait()
+    return starts
+
+
 def write_commit_graph(repo: Path) -> bool:
     """Give git a commit-graph with changed-path Bloom filters before many blames.
 
@@ -149,23 +204,33 @@ def compute_ownership(store, repo_id: int, config=None, jobs: int | None = None,
     result = OwnershipResult()
     if not repo["last_sha"]:
         return result
-    files_and_sizes = head_files_with_sizes(path, rev)
-    files = {p: blob for p, (blob, _size) in files_and_sizes.items()}
+    files_and_sizes = head_files_with_names(path, rev)
+    files = {p: blob for p, (blob, _size, _raw) in files_and_sizes.items()}
+    raw_names = {p: raw for p, (_blob, _size, raw) in files_and_sizes.items()}
     rules = PathRules(config.excluded_paths)
     todo = [p for p, blob in files.items() if previous.get(p) != blob]
     if len(todo) > 1:  # the order only matters with several blames to share the cores
         with store.read() as conn:
             versions = recorded_versions(conn, repo_id)
-        todo = longest_first(todo, versions, {p: size for p, (_blob, size) in files_and_sizes.items()})
+        todo = longest_first(todo, versions, {p: size for p, (_blob, size, _raw) in files_and_sizes.items()})
     gone = sorted(set(previous) - set(files))
     result.reused = len(files) - len(todo)
-    if len(todo) >= COMMIT_GRAPH_MIN_FILES and config.section("ownership").get("commit_graph", True):
-        write_commit_graph(path)
+    starts: dict[bytes, str] = {}
+    if len(todo) >= COMMIT_GRAPH_MIN_FILES:  # worth preparing only for many blames; both run side by side
+        with ThreadPoolExecutor(max_workers=2) as prepare:
+            finding = prepare.submit(blame_starts, path, rev, {raw_names[p] for p in todo})
+            if config.section("ownership").get("commit_graph", True):
+                write_commit_graph(path)
+            starts = finding.result()
     if progress:
         progress.start(len(todo))
     blamed: list[BlameFile] = []
+
+    def blame(p: str) -> BlameFile:
+        return blame_file(path, starts.get(raw_names[p], rev), p, raw_names[p])
+
     with ThreadPoolExecutor(max_workers=max(1, jobs or default_jobs())) as pool:
-        for item in pool.map(lambda p: blame_file(path, rev, p), todo):
+        for item in pool.map(blame, todo):
             blamed.append(item)
             if progress:
                 progress.advance(1)
