@@ -53,6 +53,34 @@ def test_noreply_aliases_and_case_fold_into_one_person(store):
     assert keys == {"ada@example.com", "github:lovelace", "ada@old-job.com", "github:countess"}
 
 
+@pytest.mark.parametrize("noreply_first", [True, False], ids=["noreply-first", "address-first"])
+@pytest.mark.parametrize("ingests", [1, 2], ids=["one-batch", "two-ingests"])
+def test_noreply_address_joins_its_owner_whichever_comes_first(store, repo, noreply_first, ingests):
+    """GitHub's web editor (noreply) and a local clone (address) are one person, in either order,
+    in one batch or across ingests; two people of one name keep a noreply address apart."""
+    web = ("Ada Lovelace", "4242+ada-l@users.noreply.github.com")
+    local = ("Ada Lovelace", "ada@example.com")
+    first, second = (web, local) if noreply_first else (local, web)
+    repo.commit({"a.txt": "a\n"}, "one", author=first)
+    if ingests == 2:
+        ingest_repository(store, repo.path)
+    repo.commit({"b.txt": "b\n"}, "two", author=second)
+    ingest_repository(store, repo.path)
+    with store.read() as conn:
+        owners = dict(conn.execute(select(identities.c.key, identities.c.person_id)).all())
+        assert owners["github:ada-l"] == owners["ada@example.com"]
+        assert conn.execute(select(func.count()).select_from(people)).scalar_one() == 1
+    # Another Ada with another address, then a noreply address under the name: whose is it? Nobody's.
+    repo.commit({"c.txt": "c\n"}, "three", author=("Ada Lovelace", "ada@elsewhere.example"))
+    ingest_repository(store, repo.path)
+    repo.commit({"d.txt": "d\n"}, "four", author=("Ada Lovelace", "7+other-ada@users.noreply.github.com"))
+    ingest_repository(store, repo.path)
+    with store.read() as conn:
+        owners = dict(conn.execute(select(identities.c.key, identities.c.person_id)).all())
+    assert owners["ada@elsewhere.example"] != owners["ada@example.com"]
+    assert owners["github:other-ada"] not in {owners["ada@example.com"], owners["ada@elsewhere.example"]}
+
+
 def test_merge_people_moves_work_and_survives_reingest(store, repo):
     repo.commit({"a.txt": "a\n"}, "one", author=ADA)
     repo.commit({"b.txt": "b\n"}, "two", author=("Ada at home", "ada@home.example.com"))

@@ -28,9 +28,9 @@ pytest.importorskip("distributed", reason="dask[distributed] is in the test extr
 def earlier(make_repo):
     """A repository ingested before: Dev 1 is a known person when the long history comes.
 
-    (A noreply address joins the person of the same name only if that person
-    exists before the batch that brings it, which with bulk resolution depends
-    on the order batches arrive in; known beforehand, the outcome is fixed.)
+    (A noreply address and an address under one name join whichever comes
+    first, as long as one person carries the name; known beforehand, Dev 1 is
+    that person however the ranges are cut.)
     """
     repo = make_repo("earlier")
     repo.commit({"x.txt": "x\n"}, "first", author=("Dev 1", "dev1@example.com"))

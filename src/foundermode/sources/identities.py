@@ -54,6 +54,7 @@ class IdentityResolver:
     _by_key: dict[str, int] = field(default_factory=dict)
     _alias_to_canonical: dict[str, str] = field(default_factory=dict)
     _name_index: dict[str, list[int]] | None = None
+    _with_address: set[int] | None = None  # people with an identity other than a GitHub login
     merge_same_name: bool = False
 
     def __post_init__(self) -> None:
@@ -89,6 +90,14 @@ class IdentityResolver:
             key = identity_key(name, email)
             if key not in self._by_key and key not in pending:
                 pending[key] = (name, email)
+        # Addresses before GitHub logins, so a noreply address in the same batch
+        # as its owner's address finds the owner whichever came first.
+        addresses = {k: v for k, v in pending.items() if not k.startswith("github:")}
+        logins = {k: v for k, v in pending.items() if k.startswith("github:")}
+        self._prepare_fresh(addresses, source)
+        self._prepare_fresh(logins, source)
+
+    def _prepare_fresh(self, pending: dict[str, tuple[str, str]], source: str) -> None:
         fresh = []
         for key, (name, email) in pending.items():
             related = self._find_related_person(key, name)
@@ -109,7 +118,8 @@ class IdentityResolver:
                     keys = [key for key, _, _ in fresh]
                     for start in range(0, len(keys), 1000):
                         chunk = keys[start : start + 1000]
-                        self._by_key.update(other.execute(select(identities.c.key, identities.c.person_id).where(identities.c.key.in_(chunk))).all())
+                        for key, person_id in other.execute(select(identities.c.key, identities.c.person_id).where(identities.c.key.in_(chunk))):
+                            self._note_identity(person_id, key)
                     self._create_bulk(other, [f for f in fresh if f[0] not in self._by_key], source)
         else:
             self._create_bulk(self.conn, fresh, source)
@@ -141,7 +151,7 @@ class IdentityResolver:
         identity_ids = reserve_ids(conn, identities, len(fresh))
         for identity_id, person_id, (key, name, email) in zip(identity_ids, person_ids, fresh):
             identity_rows.append((identity_id, person_id, key, name or None, email or None, source))
-            self._by_key[key] = person_id
+            self._note_identity(person_id, key)
         insert_rows(conn, people, ("id", "name", "email", "is_bot", "in_org_chart", "created_at"), person_rows)
         insert_rows(conn, identities, ("id", "person_id", "key", "name", "email", "source"), identity_rows)
 
@@ -151,14 +161,33 @@ class IdentityResolver:
             canonical_key = identity_key("", canonical)
             if canonical_key != key:
                 return self.person_for("", canonical, source="alias")
-        if name and (key.startswith("github:") or (self.merge_same_name and _distinctive(name))):
+        if not name:
+            return None
+        if key.startswith("github:") or (self.merge_same_name and _distinctive(name)):
             # A noreply address belongs to whoever commits under the same name,
             # but only when exactly one person carries that name. With
             # merge_same_name, so does any address under a full name.
             candidates = self._people_named(name)
             if len(candidates) == 1:
                 return candidates[0]
+        else:
+            # And the other way round, so the outcome does not hang on which came
+            # first: an address joins the one person of its name known so far only
+            # by a noreply address (GitHub's web editor before a local clone).
+            candidates = self._people_named(name)
+            if len(candidates) == 1 and candidates[0] not in self._people_with_address():
+                return candidates[0]
         return None
+
+    def _people_with_address(self) -> set[int]:
+        if self._with_address is None:
+            self._with_address = {person_id for key, person_id in self._by_key.items() if not key.startswith("github:")}
+        return self._with_address
+
+    def _note_identity(self, person_id: int, key: str) -> None:
+        self._by_key[key] = person_id
+        if self._with_address is not None and not key.startswith("github:"):
+            self._with_address.add(person_id)
 
     def _people_named(self, name: str) -> list[int]:
         if self._name_index is None:
@@ -179,7 +208,7 @@ class IdentityResolver:
 
     def _add_identity(self, person_id: int, key: str, name: str | None, email: str | None, source: str) -> None:
         self.conn.execute(insert(identities).values(person_id=person_id, key=key, name=name or None, email=email or None, source=source))
-        self._by_key[key] = person_id
+        self._note_identity(person_id, key)
 
 
 def _distinctive(name: str) -> bool:
