@@ -5,7 +5,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from foundermode.store import make_engine, metadata, open_store, Store
 from foundermode.store.migrate import alembic_config, current_revisions, declared_heads, downgrade, head_revisions, upgrade
@@ -80,6 +80,16 @@ def test_open_store_is_idempotent(tmp_path):
     assert (mode, fks) == ("wal", 1)
 
 
+def index_condition(conn, name: str) -> str | None:
+    """A partial index's WHERE, as the database spells it back."""
+    if conn.dialect.name == "sqlite":
+        sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :n"), {"n": name}).scalar() or ""
+    else:
+        sql = conn.execute(text("SELECT indexdef FROM pg_indexes WHERE indexname = :n"), {"n": name}).scalar() or ""
+    where = sql.upper().rpartition(" WHERE ")
+    return " ".join(where[2].split()) if where[1] else None
+
+
 def reflected_schema(store) -> dict:
     """Every table with its columns, types, nullability, keys and indexes, as the database reports them."""
     with store.engine.connect() as conn:
@@ -94,7 +104,9 @@ def reflected_schema(store) -> dict:
                      (fk.get("options") or {}).get("ondelete"))
                     for fk in inspector.get_foreign_keys(table)
                 ),
-                "indexes": sorted((ix["name"], tuple(ix["column_names"]), bool(ix["unique"])) for ix in inspector.get_indexes(table)),
+                "indexes": sorted(
+                    (ix["name"], tuple(ix["column_names"]), bool(ix["unique"]), index_condition(conn, ix["name"])) for ix in inspector.get_indexes(table)
+                ),
                 "unique": sorted(tuple(u["column_names"]) for u in inspector.get_unique_constraints(table)),
             }
         return schema
@@ -118,6 +130,8 @@ def test_a_new_store_from_the_tables_equals_one_built_by_every_migration(store_u
             assert current_revisions(conn) == head_revisions(store) == set(declared_heads())
         assert created == migrated
         assert set(metadata.tables) <= set(created)
+        flagged = [ix for ix in created["file_changes"]["indexes"] if ix[0] == "ix_file_changes_excluded"]
+        assert flagged and "IS_EXCLUDED" in flagged[0][3]  # partial on both roads, not merely alike
         upgrade(store)  # nothing left to do, and Alembic agrees
         assert reflected_schema(store) == migrated
     finally:
