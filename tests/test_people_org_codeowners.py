@@ -81,6 +81,32 @@ def test_noreply_address_joins_its_owner_whichever_comes_first(store, repo, nore
     assert owners["github:other-ada"] not in {owners["ada@example.com"], owners["ada@elsewhere.example"]}
 
 
+def test_resolver_reads_only_the_identities_and_names_it_meets(store):
+    """An incremental ingest meets a few people; the organisation has thousands: no whole-table reads."""
+    from sqlalchemy import event
+
+    with store.write() as conn:
+        IdentityResolver(conn).prepare([(f"Person {i}", f"p{i}@example.com") for i in range(300)])
+    statements: list[str] = []
+    listener = lambda _conn, _cursor, statement, *_args: statements.append(statement)  # noqa: E731
+    event.listen(store.engine, "before_cursor_execute", listener)
+    try:
+        with store.write() as conn:
+            resolver = IdentityResolver(conn)
+            p7 = resolver.person_for("Person 7", "P7@example.com")
+            resolver.prepare([("Newcomer Two", "new@example.com"), ("Person 8", "p8@example.com"), ("Person 9", "9+p9@users.noreply.github.com")])
+            assert resolver.person_for("Person 9", "9+p9@users.noreply.github.com") == resolver.person_for("Person 9", "p9@example.com")
+    finally:
+        event.remove(store.engine, "before_cursor_execute", listener)
+    reads = [
+        s for s in statements
+        if s.lstrip().upper().startswith("SELECT") and ("FROM identities" in s or "FROM people" in s) and "max(" not in s  # new ids: one index seek
+    ]
+    assert reads and all("WHERE" in s for s in reads), reads
+    with store.read() as conn:
+        assert conn.execute(select(people.c.name).where(people.c.id == p7)).scalar_one() == "Person 7"
+
+
 def test_merge_people_moves_work_and_survives_reingest(store, repo):
     repo.commit({"a.txt": "a\n"}, "one", author=ADA)
     repo.commit({"b.txt": "b\n"}, "two", author=("Ada at home", "ada@home.example.com"))

@@ -19,6 +19,7 @@ from .patterns import AuthorRules
 IDENTITY_LOCK = 0x466D4964  # "FmId": the advisory lock that serialises identity creation on PostgreSQL
 NOREPLY = re.compile(r"^(?:\d+\+)?(?P<login>[^@]+)@users\.noreply\.github\.com$", re.IGNORECASE)
 GITHUB_KEY = re.compile(r"^github:(?P<login>.+)$", re.IGNORECASE)
+NAMES_BY_QUERY = 200  # more names wanted at once than this: read every name instead
 
 
 def identity_key(name: str | None, email: str | None) -> str:
@@ -46,19 +47,22 @@ class IdentityResolver:
     """Maps (name, email) to a person id, creating people and identities as needed.
 
     Holds a cache for one transaction; everything it writes goes through ``conn``.
+    Identities and names are read from the store as they are met, not loaded
+    whole: an incremental ingest of a hundred commits meets a few dozen, an
+    organisation has thousands.
     """
 
     conn: Connection
     aliases: dict[str, list[str]] = field(default_factory=dict)
     bot_rules: AuthorRules | None = None
-    _by_key: dict[str, int] = field(default_factory=dict)
+    _by_key: dict[str, int] = field(default_factory=dict)  # identity key -> person, for the keys met so far
     _alias_to_canonical: dict[str, str] = field(default_factory=dict)
-    _name_index: dict[str, list[int]] | None = None
-    _with_address: set[int] | None = None  # people with an identity other than a GitHub login
+    _names: dict[str, list[int]] = field(default_factory=dict)  # casefolded name -> people, for the names looked up
+    _all_names: bool = False
+    _addressed: dict[int, bool] = field(default_factory=dict)  # person -> has an identity other than a GitHub login
     merge_same_name: bool = False
 
     def __post_init__(self) -> None:
-        self._by_key = dict(self.conn.execute(select(identities.c.key, identities.c.person_id)).all())
         for canonical, others in self.aliases.items():
             for other in others:
                 self._alias_to_canonical[identity_key("", other) if ("@" in other or ":" in other) else identity_key(other, "")] = canonical
@@ -70,6 +74,8 @@ class IdentityResolver:
 
     def person_for(self, name: str | None, email: str | None, source: str = "git") -> int:
         key = identity_key(name, email)
+        if key not in self._by_key:
+            self._look_up([key])
         person_id = self._by_key.get(key)
         if person_id is not None:
             return person_id
@@ -85,11 +91,12 @@ class IdentityResolver:
         A large history brings thousands of authors at once; one round trip
         per author would cost more than reading the history.
         """
-        pending: dict[str, tuple[str, str]] = {}
+        keyed: dict[str, tuple[str, str]] = {}
         for name, email in pairs:
-            key = identity_key(name, email)
-            if key not in self._by_key and key not in pending:
-                pending[key] = (name, email)
+            keyed.setdefault(identity_key(name, email), (name, email))
+        self._look_up(keyed)
+        pending = {key: pair for key, pair in keyed.items() if key not in self._by_key}
+        self._load_names(name for name, _email in pending.values())
         # Addresses before GitHub logins, so a noreply address in the same batch
         # as its owner's address finds the owner whichever came first.
         addresses = {k: v for k, v in pending.items() if not k.startswith("github:")}
@@ -146,8 +153,7 @@ class IdentityResolver:
             display = (name or "").strip() or (email or "").split("@")[0] or key
             is_bot = bool(self.bot_rules and self.bot_rules.is_bot(name, email))
             person_rows.append((person_id, display, email or None, is_bot, False, created))
-            if self._name_index is not None:
-                self._name_index.setdefault(display.casefold(), []).append(person_id)
+            self._note_person(person_id, display)
         identity_ids = reserve_ids(conn, identities, len(fresh))
         for identity_id, person_id, (key, name, email) in zip(identity_ids, person_ids, fresh):
             identity_rows.append((identity_id, person_id, key, name or None, email or None, source))
@@ -175,26 +181,57 @@ class IdentityResolver:
             # first: an address joins the one person of its name known so far only
             # by a noreply address (GitHub's web editor before a local clone).
             candidates = self._people_named(name)
-            if len(candidates) == 1 and candidates[0] not in self._people_with_address():
+            if len(candidates) == 1 and not self._has_address(candidates[0]):
                 return candidates[0]
         return None
 
-    def _people_with_address(self) -> set[int]:
-        if self._with_address is None:
-            self._with_address = {person_id for key, person_id in self._by_key.items() if not key.startswith("github:")}
-        return self._with_address
+    def _look_up(self, keys) -> None:
+        """Read the people of the given identity keys not met yet."""
+        missing = sorted({key for key in keys if key not in self._by_key})
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            self._by_key.update(self.conn.execute(select(identities.c.key, identities.c.person_id).where(identities.c.key.in_(chunk))).all())
+
+    def _load_names(self, names) -> None:
+        """Read who carries each of the given names (compared casefolded), or every name when many are wanted."""
+        if self._all_names:
+            return
+        wanted = sorted({name.casefold() for name in names if name} - set(self._names))
+        if not wanted:
+            return
+        # SQL's lower() folds ASCII letters only: other names, and a whole history's worth, read every name once.
+        if len(wanted) > NAMES_BY_QUERY or not all(name.isascii() for name in wanted):
+            self._names = {}
+            for person_id, person_name in self.conn.execute(select(people.c.id, people.c.name)):
+                self._names.setdefault(person_name.casefold(), []).append(person_id)
+            self._all_names = True
+            return
+        for name in wanted:
+            self._names[name] = []
+        rows = self.conn.execute(select(people.c.id, people.c.name).where(func.lower(people.c.name).in_(wanted)))
+        for person_id, person_name in rows:
+            if person_name.casefold() in self._names:
+                self._names[person_name.casefold()].append(person_id)
+
+    def _people_named(self, name: str) -> list[int]:
+        self._load_names([name])
+        return self._names.get(name.casefold(), [])
+
+    def _has_address(self, person_id: int) -> bool:
+        if person_id not in self._addressed:
+            query = select(func.count()).select_from(identities).where(identities.c.person_id == person_id, ~identities.c.key.startswith("github:"))
+            self._addressed[person_id] = self.conn.execute(query).scalar_one() > 0
+        return self._addressed[person_id]
 
     def _note_identity(self, person_id: int, key: str) -> None:
         self._by_key[key] = person_id
-        if self._with_address is not None and not key.startswith("github:"):
-            self._with_address.add(person_id)
+        if not key.startswith("github:"):
+            self._addressed[person_id] = True
 
-    def _people_named(self, name: str) -> list[int]:
-        if self._name_index is None:
-            self._name_index = {}
-            for person_id, person_name in self.conn.execute(select(people.c.id, people.c.name)):
-                self._name_index.setdefault(person_name.casefold(), []).append(person_id)
-        return self._name_index.get(name.casefold(), [])
+    def _note_person(self, person_id: int, display: str) -> None:
+        folded = display.casefold()
+        if self._all_names or folded in self._names:
+            self._names.setdefault(folded, []).append(person_id)
 
     def _create_person(self, name: str | None, email: str | None, key: str) -> int:
         display = (name or "").strip() or (email or "").split("@")[0] or key
@@ -202,8 +239,7 @@ class IdentityResolver:
         person_id = self.conn.execute(
             insert(people).values(name=display, email=(email or None), is_bot=is_bot, in_org_chart=False, created_at=now()).returning(people.c.id)
         ).scalar_one()
-        if self._name_index is not None:
-            self._name_index.setdefault(display.casefold(), []).append(person_id)
+        self._note_person(person_id, display)
         return person_id
 
     def _add_identity(self, person_id: int, key: str, name: str | None, email: str | None, source: str) -> None:
