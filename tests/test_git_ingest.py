@@ -197,6 +197,25 @@ def test_force_push_is_detected_and_reread(store, repo):
     assert shas == set(git(repo.path, "rev-list", "HEAD").split())
 
 
+def test_commits_since_tells_new_commits_from_a_rewritten_history(repo):
+    """One rev-list gives the new commits and whether the last ingested tip is still an ancestor."""
+    from foundermode.sources.git import commits_since
+
+    base = repo.commit({"a.txt": "a\n"}, "base")
+    repo.git("checkout", "-q", "-b", "side")
+    side = repo.commit({"s.txt": "s\n"}, "side")
+    repo.git("checkout", "-q", "main")
+    main = repo.commit({"m.txt": "m\n"}, "main")
+    merge = repo.merge("side")
+    assert commits_since(repo.path, merge, base) == git(repo.path, "rev-list", merge, f"^{base}").split()
+    assert set(commits_since(repo.path, merge, main)) == {merge, side}  # main's own side branch is new too
+    assert commits_since(repo.path, main, side) is None  # side is not in main's history
+    repo.git("reset", "-q", "--hard", base)
+    rewritten = repo.commit({"b.txt": "b\n"}, "rewritten")
+    assert commits_since(repo.path, rewritten, main) is None
+    assert commits_since(repo.path, rewritten, "0" * 40) is None  # a tip git no longer has
+
+
 def test_slices_are_few_and_even_per_job():
     from foundermode.sources.git import balanced_slice_size
 

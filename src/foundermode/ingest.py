@@ -18,9 +18,9 @@ from .sources import codeowners as codeowners_source
 from .sources.git import (
     CommitRecord,
     GitError,
+    commits_since,
     generated_paths,
     inspect_repo,
-    is_ancestor,
     map_coauthors_through_mailmap,
     read_commits,
     rev_list,
@@ -104,12 +104,11 @@ def ingest_repository(
             progress.start(0)
             return result
 
-        exclude = None
+        since_last = commits_since(info.path, info.head, last_sha) if last_sha and last_sha != info.head else None
         if last_sha == info.head:
             shas: list[str] = []
-        elif last_sha and is_ancestor(info.path, last_sha, info.head):
-            exclude = last_sha
-            shas = rev_list(info.path, info.head, exclude)
+        elif since_last is not None:
+            shas = since_last
         else:
             if last_sha:
                 result.rewritten = True

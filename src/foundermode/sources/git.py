@@ -214,9 +214,19 @@ def inspect_repo(path: Path | str) -> RepoInfo:
     return RepoInfo(path=top.resolve(), name=name, head=head, head_ref=head_ref, is_shallow=bool(boundaries), shallow_boundaries=boundaries)
 
 
-def is_ancestor(repo: Path, old: str, new: str) -> bool:
-    result = subprocess.run(["git", "-C", str(repo), "merge-base", "--is-ancestor", old, new], capture_output=True)
-    return result.returncode == 0
+def commits_since(repo: Path, head: str, last: str) -> list[str] | None:
+    """The commits of ``head`` that ``last`` lacks, newest first; None when ``last`` is not
+    an ancestor of ``head`` (a rewritten history, or ``last`` gone from the repository).
+
+    One walk answers both: with ``--boundary``, rev-list also prints (prefixed with
+    ``-``) the excluded parents of the commits it lists, and ``last`` is one of them
+    exactly when it is an ancestor of ``head``. Asking ``merge-base --is-ancestor``
+    first walked the same commits a second time.
+    """
+    out = decode(git(repo, "rev-list", "--boundary", head, f"^{last}", "--", check=False)).split()
+    if f"-{last}" not in out:
+        return None
+    return [sha for sha in out if not sha.startswith("-")]
 
 
 def rev_list(repo: Path, head: str, exclude: str | None = None) -> list[str]:
