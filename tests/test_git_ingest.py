@@ -18,7 +18,7 @@ from foundermode.ingest import apply_rules, ingest_repository
 from foundermode.sources.git import GitError
 from foundermode.sources.identities import identity_key
 from foundermode.store import open_store
-from foundermode.store.schema import coauthors, commits, file_changes, identities, people, repositories
+from foundermode.store.schema import coauthors, commits, file_changes, identities, ownership, people, repositories
 
 from conftest import fast_history, git
 
@@ -195,6 +195,69 @@ def test_force_push_is_detected_and_reread(store, repo):
         shas = set(conn.execute(select(commits.c.sha)).scalars())
         assert per_person_counts(conn) == shortlog_by_person(conn, repo.path)
     assert shas == set(git(repo.path, "rev-list", "HEAD").split())
+
+
+def test_a_changed_mailmap_moves_stored_commits_to_their_people(store, repo):
+    """.mailmap applies as git prints a commit; when it changes, stored commits, co-authors,
+    the team summaries' stamp and the ownership follow, committed or only in the working tree."""
+    from foundermode.sources.ownership import compute_ownership
+    from foundermode.team.queries import repository_rows
+    from foundermode.team.summary import stamps
+
+    old_ada = ("Ada L", "ada@old.example")
+    repo.commit({"a.py": "a\n" * 5}, "one", author=old_ada)
+    repo.commit({"b.py": "b\n" * 3}, "two\n\nCo-authored-by: Ada L <ada@old.example>", author=BOB)
+    repo.commit({"c.py": "c\n"}, "three", author=ADA)
+    first = ingest_repository(store, repo.path)
+    compute_ownership(store, first.repo_id)
+    assert first.remapped == 0
+
+    def people_of(email):
+        with store.read() as conn:
+            return conn.execute(select(identities.c.person_id).where(identities.c.key == email)).scalar_one()
+
+    def state():
+        with store.read() as conn:
+            counts = per_person_counts(conn)
+            coauthor_people = set(conn.execute(select(coauthors.c.person_id)).scalars())
+            stamp = stamps(conn, repository_rows(conn, None))[first.repo_id]
+            expected = shortlog_by_person(conn, repo.path)
+        return counts, coauthor_people, stamp, expected
+
+    counts, coauthor_people, stamp_before, expected = state()
+    assert counts == expected and coauthor_people == {people_of("ada@old.example")} != {people_of("ada@example.com")}
+
+    repo.commit({".mailmap": "Ada Lovelace <ada@example.com> <ada@old.example>\n"}, "mailmap", author=ADA)
+    second = ingest_repository(store, repo.path)
+    assert (second.new_commits, second.remapped) == (1, 2)  # "one" by its author, "two" by its co-author
+    counts, coauthor_people, stamp_after, expected = state()
+    assert counts == expected and counts.get(people_of("ada@old.example"), 0) == 0
+    assert coauthor_people == {people_of("ada@example.com")}
+    assert stamp_after != stamp_before
+    assert any("ownership" in w for w in second.warnings)
+    own = compute_ownership(store, first.repo_id)
+    assert own.blamed == 4  # every file again: blamed lines changed hands
+    with store.read() as conn:
+        lines = dict(conn.execute(select(people.c.email, func.sum(ownership.c.lines)).join(people, people.c.id == ownership.c.person_id).group_by(people.c.email)).all())
+    assert lines == {"ada@example.com": 5 + 1 + 1, "bob@example.com": 3}
+
+    third = ingest_repository(store, repo.path)
+    assert (third.new_commits, third.remapped, third.warnings) == (0, 0, [])
+
+    _, _, stamp_before, _ = state()
+    (repo.path / ".mailmap").write_text("")  # only in the working tree, as git log reads it
+    fourth = ingest_repository(store, repo.path)
+    assert (fourth.new_commits, fourth.remapped) == (0, 2)
+    counts, _, stamp_after, expected = state()
+    assert counts == expected and counts[people_of("ada@old.example")] == 1
+    assert stamp_after != stamp_before
+
+    (repo.path / ".mailmap").write_text("Ada Lovelace <ada@example.com> <ada@old.example>\n")
+    fifth = ingest_repository(store, repo.path)
+    assert (fifth.new_commits, fifth.remapped) == (0, 2)
+    counts, _, stamp_last, expected = state()
+    assert counts == expected
+    assert stamp_last != stamp_after  # same tip, commit count and ownership revision: the mailmap's digest tells them apart
 
 
 def test_commits_since_tells_new_commits_from_a_rewritten_history(repo):

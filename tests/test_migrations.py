@@ -154,3 +154,27 @@ def test_a_store_with_tables_but_no_version_is_not_recreated(tmp_path):
             assert "alembic_version" not in inspect(conn).get_table_names()
     finally:
         store.dispose()
+
+
+def test_leaving_the_mailmap_revision_keeps_every_commit(store_url, repo):
+    """Dropping the repositories column must not recreate the table: on SQLite, with foreign
+    keys on, dropping the old repositories table would delete every commit through the cascade."""
+    from foundermode.ingest import ingest_repository
+
+    repo.commit({"a.txt": "a\n"}, "one")
+    repo.commit({"b.txt": "b\n"}, "two")
+    store = open_store(store_url)
+    try:
+        ingest_repository(store, repo.path)
+        downgrade(store, "0008_mailmap-1")
+        with store.engine.connect() as conn:
+            assert "0008_mailmap" not in current_revisions(conn)
+            assert "mailmap" not in {c["name"] for c in inspect(conn).get_columns("repositories")}
+            assert conn.execute(text("SELECT count(*) FROM commits")).scalar_one() == 2
+            assert conn.execute(text("SELECT count(*) FROM file_changes")).scalar_one() == 2
+        upgrade(store)
+        with store.engine.connect() as conn:
+            assert current_revisions(conn) == head_revisions(store)
+            assert conn.execute(text("SELECT count(*) FROM commits")).scalar_one() == 2
+    finally:
+        store.dispose()

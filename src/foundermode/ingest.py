@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from .config import Config
 from .sources import codeowners as codeowners_source
@@ -21,15 +21,17 @@ from .sources.git import (
     commits_since,
     generated_paths,
     inspect_repo,
+    mailmap_digest,
     map_coauthors_through_mailmap,
     read_commits,
+    read_headers,
     rev_list,
 )
 from .sources.identities import IdentityResolver
 from .sources.patterns import PathRules
 from .store import Store, now
 from .store.bulk import insert_rows, reserve_ids
-from .store.schema import coauthors, codeowners, commits, file_changes, repositories
+from .store.schema import coauthors, codeowners, commits, file_changes, ownership_files, repositories
 
 WRITE_BATCH = 5000
 COMMIT_COLUMNS = (
@@ -60,6 +62,7 @@ class IngestResult:
     new_commits: int = 0
     total_commits: int = 0
     rewritten: bool = False
+    remapped: int = 0  # stored commits whose people changed with the .mailmap
     warnings: list[str] = field(default_factory=list)
 
 
@@ -100,7 +103,7 @@ def ingest_repository(
             warnings.append("empty repository: no commits yet")
             if last_sha:
                 _forget_commits(conn, repo_id)
-            _finish(conn, repo_id, info, None, warnings)
+            _finish(conn, repo_id, info, None, warnings, mailmap=None)
             progress.start(0)
             return result
 
@@ -115,6 +118,9 @@ def ingest_repository(
                 warnings.append(f"history rewritten since {last_sha[:12]} (force-push?): re-read from scratch")
                 _forget_commits(conn, repo_id)
             shas = rev_list(info.path, info.head)
+        mailmap = mailmap_digest(info)
+        if last_sha and not result.rewritten and mailmap != repo["mailmap"]:
+            result.remapped = remap_people(conn, repo_id, info, config, warnings)
         if info.is_shallow:
             warnings.append(
                 f"shallow clone: history before {len(info.shallow_boundaries)} boundary commit(s) is missing; "
@@ -128,7 +134,7 @@ def ingest_repository(
             progress.advance(len(batch))
         writer.flag_generated()
         result.new_commits = writer.written
-        _finish(conn, repo_id, info, info.head, warnings)
+        _finish(conn, repo_id, info, info.head, warnings, mailmap=mailmap)
         if last_sha != info.head:  # CODEOWNERS can only have changed with HEAD
             codeowners_source.refresh(conn, repo_id, info.path)
         result.total_commits = conn.execute(select(repositories.c.commit_count).where(repositories.c.id == repo_id)).scalar_one()
@@ -159,7 +165,7 @@ def _forget_commits(conn, repo_id: int) -> None:
     conn.execute(delete(commits).where(commits.c.repo_id == repo_id))
 
 
-def _finish(conn, repo_id: int, info, head: str | None, warnings: list[str]) -> None:
+def _finish(conn, repo_id: int, info, head: str | None, warnings: list[str], mailmap: str | None) -> None:
     count = conn.execute(select(func.count()).select_from(commits).where(commits.c.repo_id == repo_id)).scalar_one()
     conn.execute(
         update(repositories)
@@ -172,8 +178,77 @@ def _finish(conn, repo_id: int, info, head: str | None, warnings: list[str]) -> 
             commit_count=count,
             is_shallow=info.is_shallow,
             warnings="\n".join(warnings) or None,
+            mailmap=mailmap,
         )
     )
+
+
+def remap_people(conn, repo_id: int, info, config: Config, warnings: list[str]) -> int:
+    """Re-attribute a repository's stored commits under the .mailmap in force now; returns how many changed.
+
+    git applies .mailmap as it prints a commit, so a stored commit keeps the people it
+    was read with. When the mailmap changes, every stored commit's author, committer
+    and co-authors are read again (no diffs: a second or two on 100,000 commits) and
+    moved to the people they now map to. Ownership names the authors of blamed lines
+    under the old mapping and cannot be split by commit, so it is marked for a full
+    re-blame by the next ``--ownership`` run.
+    """
+    stored = {
+        sha: (commit_id, author_id, committer_id)
+        for commit_id, sha, author_id, committer_id in conn.execute(
+            select(commits.c.id, commits.c.sha, commits.c.author_id, commits.c.committer_id).where(commits.c.repo_id == repo_id)
+        )
+    }
+    if not stored:
+        return 0
+    stored_coauthors: dict[int, set[int]] = {}
+    query = select(coauthors.c.commit_id, coauthors.c.person_id).join(commits, commits.c.id == coauthors.c.commit_id).where(commits.c.repo_id == repo_id)
+    for commit_id, person_id in conn.execute(query):
+        stored_coauthors.setdefault(commit_id, set()).add(person_id)
+    resolver = IdentityResolver.from_config(conn, config)
+    coauthor_map: dict[tuple[str, str], tuple[str, str]] = {}
+    moved: list[dict] = []
+    new_coauthors: dict[int, set[int]] = {}
+
+    def remap(batch: list[CommitRecord]) -> None:
+        unseen = {c for record in batch for c in record.coauthors if c not in coauthor_map}
+        if unseen:
+            coauthor_map.update(map_coauthors_through_mailmap(info.path, unseen))
+        resolver.prepare(
+            [(r.author_name, r.author_email) for r in batch]
+            + [(r.committer_name, r.committer_email) for r in batch]
+            + [coauthor_map.get(c, c) for r in batch for c in r.coauthors]
+        )
+        for record in batch:
+            commit_id, author_id, committer_id = stored[record.sha]
+            now_author = resolver.person_for(record.author_name, record.author_email)
+            now_committer = resolver.person_for(record.committer_name, record.committer_email)
+            if (now_author, now_committer) != (author_id, committer_id):
+                moved.append({"commit": commit_id, "author": now_author, "committer": now_committer})
+            people_now = {resolver.person_for(*coauthor_map.get(c, c)) for c in record.coauthors}
+            if people_now != stored_coauthors.get(commit_id, set()):
+                new_coauthors[commit_id] = people_now
+
+    problem = read_headers(info.path, list(stored), remap)
+    if problem:
+        # Some stored commits are no longer readable: keep every attribution as it was.
+        warnings.append(f".mailmap changed, but the stored commits could not be read again to apply it ({problem})")
+        return 0
+    if moved:
+        conn.execute(
+            update(commits).where(commits.c.id == bindparam("commit")).values(author_id=bindparam("author"), committer_id=bindparam("committer")),
+            moved,
+        )
+    changed = sorted(new_coauthors)
+    for start in range(0, len(changed), 500):
+        conn.execute(delete(coauthors).where(coauthors.c.commit_id.in_(changed[start : start + 500])))
+    rows = [(commit_id, person_id) for commit_id in changed for person_id in sorted(new_coauthors[commit_id])]
+    insert_rows(conn, coauthors, ("commit_id", "person_id"), rows)
+    if moved and conn.execute(select(ownership_files.c.path).where(ownership_files.c.repo_id == repo_id).limit(1)).first():
+        conn.execute(update(ownership_files).where(ownership_files.c.repo_id == repo_id).values(blob=""))
+        conn.execute(update(repositories).where(repositories.c.id == repo_id).values(ownership_sha=None))
+        warnings.append(".mailmap changed: ownership describes the old attribution until the next `ingest git --ownership` re-blames every file")
+    return len({m["commit"] for m in moved} | set(changed))
 
 
 class _CommitWriter:

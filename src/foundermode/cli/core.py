@@ -77,7 +77,10 @@ def ingest_git(
             try:
                 path = materialise(source, cache)
                 result = ingest_repository(store, path, config, jobs=jobs, progress=TaskProgress(bar, Path(source.location).name or source.location))
-                row = {"repository": result.name, "new_commits": result.new_commits, "commits": result.total_commits, "rewritten": result.rewritten}
+                row = {
+                    "repository": result.name, "new_commits": result.new_commits, "commits": result.total_commits,
+                    "rewritten": result.rewritten, "remapped": result.remapped,
+                }
                 if ownership:
                     own = compute_ownership(store, result.repo_id, config, jobs=jobs, progress=TaskProgress(bar, f"{result.name} blame", unit="files"))
                     row.update({"files_blamed": own.blamed, "files_reused": own.reused})

@@ -203,7 +203,7 @@ def ingest_one(db_url: str, location: str, cache: str, jobs: int | None, config_
             from distributed import rejoin
 
             rejoin()
-    return {"repository": result.name, "location": location, "new_commits": result.new_commits, "commits": result.total_commits, "rewritten": result.rewritten, "warnings": result.warnings}
+    return {"repository": result.name, "location": location, "new_commits": result.new_commits, "commits": result.total_commits, "rewritten": result.rewritten, "remapped": result.remapped, "warnings": result.warnings}
 
 
 def connect(scheduler: str, workers: int = 2):

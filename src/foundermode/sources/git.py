@@ -8,6 +8,7 @@ messages in any encoding can break the parser.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import queue
 import subprocess
@@ -193,6 +194,7 @@ class RepoInfo:
     head_ref: str | None
     is_shallow: bool
     shallow_boundaries: set[str]
+    is_bare: bool = False
 
 
 def inspect_repo(path: Path | str) -> RepoInfo:
@@ -211,7 +213,35 @@ def inspect_repo(path: Path | str) -> RepoInfo:
     head_ref = decode(git(path, "symbolic-ref", "-q", "HEAD", check=False)).strip() or None
     shallow_file = git_dir / "shallow"
     boundaries = set(shallow_file.read_text().split()) if shallow_file.exists() else set()
-    return RepoInfo(path=top.resolve(), name=name, head=head, head_ref=head_ref, is_shallow=bool(boundaries), shallow_boundaries=boundaries)
+    return RepoInfo(
+        path=top.resolve(), name=name, head=head, head_ref=head_ref, is_shallow=bool(boundaries), shallow_boundaries=boundaries, is_bare=is_bare,
+    )
+
+
+def mailmap_digest(info: RepoInfo) -> str | None:
+    """A digest of every mailmap ``git log --use-mailmap`` reads in this repository, None when there is none.
+
+    Where git looks (gitmailmap(5)): ``.mailmap`` at the top of the working tree,
+    the file ``mailmap.file`` names, and the blob ``mailmap.blob`` names, which
+    in a bare repository defaults to ``HEAD:.mailmap``.
+    """
+    parts: list[bytes] = []
+    if not info.is_bare and (info.path / ".mailmap").is_file():
+        parts.append(b"tree\0" + (info.path / ".mailmap").read_bytes())
+    settings = dict(
+        line.split(" ", 1) for line in decode(git(info.path, "config", "--get-regexp", r"^mailmap\.(file|blob)$", check=False)).splitlines() if " " in line
+    )
+    if settings.get("mailmap.file"):
+        named = Path(settings["mailmap.file"]).expanduser()
+        named = named if named.is_absolute() else info.path / named
+        if named.is_file():
+            parts.append(b"file\0" + named.read_bytes())
+    blob = settings.get("mailmap.blob") or ("HEAD:.mailmap" if info.is_bare else "")
+    if blob:
+        found = subprocess.run(["git", "-C", str(info.path), "cat-file", "blob", blob], capture_output=True)
+        if found.returncode == 0:
+            parts.append(b"blob\0" + found.stdout)
+    return hashlib.sha1(b"\0\0".join(parts)).hexdigest() if parts else None
 
 
 def commits_since(repo: Path, head: str, last: str) -> list[str] | None:
@@ -290,6 +320,16 @@ def stream_slice(repo: Path, shas: list[str], warnings: list[str], emit: Callabl
             warnings.append(f"commit {failing[:12]}: diff unavailable, {known} ({reason})")
         else:
             warnings.append(f"commit {failing[:12]}: unreadable, skipped ({reason})")
+
+
+def read_headers(repo: Path, shas: list[str], emit: Callable[[list[CommitRecord]], None], batch: int = 5000) -> str | None:
+    """Read the given commits without their diffs (people, dates, trailers), handing them to
+    ``emit`` in batches; returns git's error when it could not read them all, else None."""
+    held, _emitted, ok, error, _cut = _run_log(repo, shas, mode="header", emit=emit, batch=batch)
+    if not ok:
+        return error.strip() or "git log failed"
+    emit(held)
+    return None
 
 
 def _run_log(

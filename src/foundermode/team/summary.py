@@ -10,8 +10,10 @@ computed once per history, by the straightforward code, and stored.
 Correctness rests on the **stamp**: a digest of everything the summaries are
 computed from, read cheaply from the store:
 
-* the repository's ingested tip, commit count and ownership revision, and
-  whether its checkout is on this machine (authorship reads git there);
+* the repository's ingested tip, commit count and ownership revision, the
+  digest of the .mailmap its commits are attributed under (a changed mailmap
+  moves stored commits between people), and whether its checkout is on this
+  machine (authorship reads git there);
 * the paths flagged as excluded in its history and at the ownership revision
   (``foundermode rules`` and ``.gitattributes`` re-flagging change them);
 * every person's id and bot flag, and which person every identity belongs to
@@ -91,7 +93,7 @@ def stamps(conn: Connection, repos: list[dict], flagged: dict[int, set[str]] | N
     out = {}
     for repo in repos:
         parts = [
-            STAMP_VERSION, repo["last_sha"], repo["commit_count"], repo["ownership_sha"], Path(repo["path"]).exists(),
+            STAMP_VERSION, repo["last_sha"], repo["commit_count"], repo["ownership_sha"], repo.get("mailmap"), Path(repo["path"]).exists(),
             sorted(flagged.get(repo["id"], ())), sorted(excluded_owned.get(repo["id"], ())), people_key,
         ]
         out[repo["id"]] = hashlib.sha1(json.dumps(parts).encode()).hexdigest()
