@@ -260,6 +260,24 @@ def test_a_changed_mailmap_moves_stored_commits_to_their_people(store, repo):
     assert stamp_last != stamp_after  # same tip, commit count and ownership revision: the mailmap's digest tells them apart
 
 
+def test_a_mailmap_that_cannot_be_applied_changes_nothing_and_is_tried_again(store, repo):
+    """A stored commit git can no longer read: the remap is not half-done, and not forgotten."""
+    repo.commit({"a.txt": "a\n"}, "one", author=("Ada L", "ada@old.example"))
+    middle = repo.commit({"b.txt": "b\n"}, "two", author=("Ada L", "ada@old.example"))
+    repo.commit({"c.txt": "c\n"}, "three", author=ADA)
+    first = ingest_repository(store, repo.path)
+    with store.read() as conn:
+        before = per_person_counts(conn)
+    (repo.path / ".git/objects" / middle[:2] / middle[2:]).unlink()  # loose: commits are not packed here
+    (repo.path / ".mailmap").write_text("Ada Lovelace <ada@example.com> <ada@old.example>\n")
+    for _attempt in range(2):
+        result = ingest_repository(store, repo.path)
+        assert result.remapped == 0 and any("could not be read again" in w for w in result.warnings), result.warnings
+        with store.read() as conn:
+            assert per_person_counts(conn) == before
+            assert conn.execute(select(repositories.c.mailmap).where(repositories.c.id == first.repo_id)).scalar_one() is None
+
+
 def test_commits_since_tells_new_commits_from_a_rewritten_history(repo):
     """One rev-list gives the new commits and whether the last ingested tip is still an ancestor."""
     from foundermode.sources.git import commits_since

@@ -120,7 +120,10 @@ def ingest_repository(
             shas = rev_list(info.path, info.head)
         mailmap = mailmap_digest(info)
         if last_sha and not result.rewritten and mailmap != repo["mailmap"]:
-            result.remapped = remap_people(conn, repo_id, info, config, warnings)
+            remapped = remap_people(conn, repo_id, info, config, warnings)
+            if remapped is None:
+                mailmap = repo["mailmap"]  # not applied: the next ingest tries again
+            result.remapped = remapped or 0
         if info.is_shallow:
             warnings.append(
                 f"shallow clone: history before {len(info.shallow_boundaries)} boundary commit(s) is missing; "
@@ -183,8 +186,9 @@ def _finish(conn, repo_id: int, info, head: str | None, warnings: list[str], mai
     )
 
 
-def remap_people(conn, repo_id: int, info, config: Config, warnings: list[str]) -> int:
-    """Re-attribute a repository's stored commits under the .mailmap in force now; returns how many changed.
+def remap_people(conn, repo_id: int, info, config: Config, warnings: list[str]) -> int | None:
+    """Re-attribute a repository's stored commits under the .mailmap in force now; returns how
+    many changed, or None when git could not read them all again (nothing is changed then).
 
     git applies .mailmap as it prints a commit, so a stored commit keeps the people it
     was read with. When the mailmap changes, every stored commit's author, committer
@@ -233,7 +237,7 @@ def remap_people(conn, repo_id: int, info, config: Config, warnings: list[str]) 
     if problem:
         # Some stored commits are no longer readable: keep every attribution as it was.
         warnings.append(f".mailmap changed, but the stored commits could not be read again to apply it ({problem})")
-        return 0
+        return None
     if moved:
         conn.execute(
             update(commits).where(commits.c.id == bindparam("commit")).values(author_id=bindparam("author"), committer_id=bindparam("committer")),
