@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import collections
+import json
 import os
 import re
 import subprocess
@@ -15,7 +16,7 @@ from foundermode.sources import codeowners
 from foundermode.sources.identities import IdentityResolver, find_person, identity_key, merge_people
 from foundermode.sources.org import OrgChartError, import_org_chart, parse_org_chart
 from foundermode.sources.ownership import compute_ownership
-from foundermode.store.schema import commits, identities, ownership, ownership_files, people
+from foundermode.store.schema import coauthors, commits, identities, ownership, ownership_files, people
 
 ADA = ("Ada Lovelace", "ada@example.com")
 BOB = ("Bob Builder", "bob@example.com")
@@ -105,6 +106,56 @@ def test_resolver_reads_only_the_identities_and_names_it_meets(store):
     assert reads and all("WHERE" in s for s in reads), reads
     with store.read() as conn:
         assert conn.execute(select(people.c.name).where(people.c.id == p7)).scalar_one() == "Person 7"
+
+
+def test_an_alias_added_later_joins_people_already_stored(store, repo):
+    """Aliases apply to identities met from then on, and `rules` joins the people already stored."""
+    from foundermode.ingest import apply_rules
+
+    old = ("A. Lovelace", "ada@old-company.com")
+    repo.commit({"a.txt": "a\n"}, "one", author=ADA)
+    repo.commit({"b.txt": "b\nb\n"}, "two", author=old)
+    repo.commit({"c.txt": "c\n"}, "three\n\nCo-authored-by: A. Lovelace <ada@old-company.com>", author=BOB)
+    result = ingest_repository(store, repo.path)
+    compute_ownership(store, result.repo_id)
+
+    def by_person():
+        with store.read() as conn:
+            owner = dict(conn.execute(select(identities.c.key, identities.c.person_id)).all())
+            commit_counts = dict(conn.execute(select(commits.c.author_id, func.count()).group_by(commits.c.author_id)).all())
+            lines = dict(conn.execute(select(ownership.c.person_id, func.sum(ownership.c.lines)).group_by(ownership.c.person_id)).all())
+            coauthor_people = set(conn.execute(select(coauthors.c.person_id)).scalars())
+        return owner, commit_counts, lines, coauthor_people
+
+    owner, counts, lines, coauthor_people = by_person()
+    assert owner["ada@example.com"] != owner["ada@old-company.com"]
+    config = Config(raw={"identities": {"aliases": {"ada@example.com": ["ada@old-company.com"]}}})
+    assert apply_rules(store, config)["merged_people"] == 1
+    owner, counts, lines, coauthor_people = by_person()
+    ada = owner["ada@example.com"]
+    assert owner["ada@old-company.com"] == ada
+    assert (counts[ada], lines[ada], coauthor_people) == (2, 3, {ada})
+    assert apply_rules(store, config)["merged_people"] == 0  # nothing left to join
+
+
+def test_ingest_joins_people_an_alias_names(tmp_path, repo):
+    """The command line applies new aliases before it ingests."""
+    from typer.testing import CliRunner
+
+    from foundermode.cli import app
+
+    repo.commit({"a.txt": "a\n"}, "one", author=ADA)
+    repo.commit({"b.txt": "b\n"}, "two", author=("A. Lovelace", "ada@old-company.com"))
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    config = tmp_path / "foundermode.toml"
+    config.write_text("")
+    assert CliRunner().invoke(app, ["--db", db, "--config", str(config), "ingest", "git", str(repo.path), "--json"]).exit_code == 0
+    config.write_text('[identities.aliases]\n"ada@example.com" = ["ada@old-company.com"]\n')
+    outcome = CliRunner().invoke(app, ["--db", db, "--config", str(config), "people", "--json"])
+    assert outcome.exit_code == 0 and len(json.loads(outcome.stdout)) == 2  # listing changes nothing
+    assert CliRunner().invoke(app, ["--db", db, "--config", str(config), "ingest", "git", str(repo.path), "--json"]).exit_code == 0
+    outcome = CliRunner().invoke(app, ["--db", db, "--config", str(config), "people", "--json"])
+    assert len(json.loads(outcome.stdout)) == 1
 
 
 def test_merge_people_moves_work_and_survives_reingest(store, repo):

@@ -361,13 +361,16 @@ def recount_commit_totals(conn, repo_id: int | None = None) -> None:
 
 
 def apply_rules(store: Store, config: Config) -> dict[str, int]:
-    """Re-flag bots and excluded paths under the rules in force; no git re-read needed."""
+    """Re-flag bots and excluded paths, and join the people aliases name as one, under the
+    configuration in force; no git re-read needed."""
+    from .sources.identities import apply_aliases
     from .sources.patterns import AuthorRules
     from .store.schema import identities, people
 
     bot_rules = AuthorRules(config.bot_authors)
     path_rules = PathRules(config.excluded_paths)
     with store.write() as conn:
+        merged = apply_aliases(conn, config.aliases)
         bots = set()
         for person_id, name, email in conn.execute(select(identities.c.person_id, identities.c.name, identities.c.email)):
             if bot_rules.is_bot(name, email):
@@ -390,7 +393,7 @@ def apply_rules(store: Store, config: Config) -> dict[str, int]:
             conn.execute(update(file_changes).where(file_changes.c.path.in_(excluded[start : start + 500])).values(is_excluded=True))
         recount_commit_totals(conn)
     _refresh_team_summaries(store, config, None)  # bots and flagged paths are part of what they summarise
-    return {"bots": len(bots), "excluded_paths": len(excluded)}
+    return {"bots": len(bots), "excluded_paths": len(excluded), "merged_people": merged}
 
 
 __all__ = ["ingest_repository", "apply_rules", "IngestResult", "GitError", "codeowners"]

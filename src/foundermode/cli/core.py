@@ -60,6 +60,9 @@ def ingest_git(
     if scheduler:
         from ..scale.distributed import ingest_distributed
 
+        if config.aliases:
+            with opened_store() as store:
+                _join_aliased_people(store, config)
         with progress_bar() as bar:
             task = bar.add_task("repositories", total=len(sources), rate="")
             results = ingest_distributed(
@@ -73,6 +76,7 @@ def ingest_git(
     summary = []
     failed = False
     with opened_store() as store, progress_bar() as bar:
+        _join_aliased_people(store, config)
         for source in sources:
             try:
                 path = materialise(source, cache)
@@ -102,6 +106,16 @@ def ingest_git(
     output(summary, json_flag=as_json, title="Ingested")
     if failed:
         raise typer.Exit(1)
+
+
+def _join_aliased_people(store, config) -> None:
+    """Aliases added since the last run join people already stored (identities: apply_aliases)."""
+    if not config.aliases:
+        return
+    from ..sources.identities import apply_aliases
+
+    with store.write() as conn:
+        apply_aliases(conn, config.aliases)
 
 
 def _db():
@@ -191,4 +205,4 @@ def rules(apply: bool = typer.Option(True, "--apply/--show", help="Re-flag bots 
         return
     with opened_store() as store:
         counts = apply_rules(store, config)
-    console.print(f"{counts['bots']} bots, {counts['excluded_paths']} excluded paths flagged")
+    console.print(f"{counts['bots']} bots, {counts['excluded_paths']} excluded paths flagged, {counts['merged_people']} people joined by aliases")

@@ -33,6 +33,11 @@ def identity_key(name: str | None, email: str | None) -> str:
     return "name:" + " ".join((name or "").split()).casefold()
 
 
+def alias_key(alias: str) -> str:
+    """The identity key of an ``[identities.aliases]`` entry: an email, ``github:LOGIN``, or a name."""
+    return identity_key("", alias) if ("@" in alias or ":" in alias) else identity_key(alias, "")
+
+
 def parse_name_email(value: str) -> tuple[str, str]:
     """'Ada Lovelace <ada@example.com>' -> ('Ada Lovelace', 'ada@example.com')."""
     match = re.match(r"^\s*(.*?)\s*<([^>]*)>\s*$", value)
@@ -65,7 +70,7 @@ class IdentityResolver:
     def __post_init__(self) -> None:
         for canonical, others in self.aliases.items():
             for other in others:
-                self._alias_to_canonical[identity_key("", other) if ("@" in other or ":" in other) else identity_key(other, "")] = canonical
+                self._alias_to_canonical[alias_key(other)] = canonical
 
     @classmethod
     def from_config(cls, conn: Connection, config) -> "IdentityResolver":
@@ -290,6 +295,28 @@ def merge_people(conn: Connection, keep_id: int, merge_id: int) -> None:
     if fill:
         conn.execute(update(people).where(people.c.id == keep_id).values(**fill))
     conn.execute(people.delete().where(people.c.id == merge_id))
+
+
+def apply_aliases(conn: Connection, aliases: dict[str, list[str]]) -> int:
+    """Merge the people ``[identities.aliases]`` declares to be one; returns how many were folded in.
+
+    The resolver applies an alias to identities it meets from then on; an alias
+    added after both addresses were seen must also join the two people already
+    stored. Each entry's people fold into the canonical address's person (or,
+    before that address is seen, into the first of them). Idempotent.
+    """
+    merged = 0
+    for canonical, others in aliases.items():
+        keys = [identity_key("", canonical)] + [alias_key(other) for other in others]
+        owners = dict(conn.execute(select(identities.c.key, identities.c.person_id).where(identities.c.key.in_(keys))).all())
+        found = [owners[key] for key in keys if key in owners]
+        if not found:
+            continue
+        keep = owners.get(keys[0], min(found))
+        for person_id in sorted(set(found) - {keep}):
+            merge_people(conn, keep, person_id)
+            merged += 1
+    return merged
 
 
 def _merge_keyed_rows(conn, table, column, keep_id, merge_id, primary):
