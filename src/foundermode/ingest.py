@@ -209,29 +209,17 @@ def remap_people(conn, repo_id: int, info, config: Config, warnings: list[str]) 
     query = select(coauthors.c.commit_id, coauthors.c.person_id).join(commits, commits.c.id == coauthors.c.commit_id).where(commits.c.repo_id == repo_id)
     for commit_id, person_id in conn.execute(query):
         stored_coauthors.setdefault(commit_id, set()).add(person_id)
-    resolver = IdentityResolver.from_config(conn, config)
-    coauthor_map: dict[tuple[str, str], tuple[str, str]] = {}
+    people = _CommitPeople(conn, info.path, config)
     moved: list[dict] = []
-    new_coauthors: dict[int, set[int]] = {}
+    new_coauthors: dict[int, list[int]] = {}
 
     def remap(batch: list[CommitRecord]) -> None:
-        unseen = {c for record in batch for c in record.coauthors if c not in coauthor_map}
-        if unseen:
-            coauthor_map.update(map_coauthors_through_mailmap(info.path, unseen))
-        resolver.prepare(
-            [(r.author_name, r.author_email) for r in batch]
-            + [(r.committer_name, r.committer_email) for r in batch]
-            + [coauthor_map.get(c, c) for r in batch for c in r.coauthors]
-        )
-        for record in batch:
+        for record, (now_author, now_committer, now_coauthors) in zip(batch, people.of(batch)):
             commit_id, author_id, committer_id = stored[record.sha]
-            now_author = resolver.person_for(record.author_name, record.author_email)
-            now_committer = resolver.person_for(record.committer_name, record.committer_email)
             if (now_author, now_committer) != (author_id, committer_id):
                 moved.append({"commit": commit_id, "author": now_author, "committer": now_committer})
-            people_now = {resolver.person_for(*coauthor_map.get(c, c)) for c in record.coauthors}
-            if people_now != stored_coauthors.get(commit_id, set()):
-                new_coauthors[commit_id] = people_now
+            if set(now_coauthors) != stored_coauthors.get(commit_id, set()):
+                new_coauthors[commit_id] = now_coauthors
 
     problem = read_headers(info.path, list(stored), remap)
     if problem:
@@ -246,13 +234,43 @@ def remap_people(conn, repo_id: int, info, config: Config, warnings: list[str]) 
     changed = sorted(new_coauthors)
     for start in range(0, len(changed), 500):
         conn.execute(delete(coauthors).where(coauthors.c.commit_id.in_(changed[start : start + 500])))
-    rows = [(commit_id, person_id) for commit_id in changed for person_id in sorted(new_coauthors[commit_id])]
+    rows = [(commit_id, person_id) for commit_id in changed for person_id in new_coauthors[commit_id]]
     insert_rows(conn, coauthors, ("commit_id", "person_id"), rows)
     if moved and conn.execute(select(ownership_files.c.path).where(ownership_files.c.repo_id == repo_id).limit(1)).first():
         conn.execute(update(ownership_files).where(ownership_files.c.repo_id == repo_id).values(blob=""))
         conn.execute(update(repositories).where(repositories.c.id == repo_id).values(ownership_sha=None))
         warnings.append(".mailmap changed: ownership describes the old attribution until the next `ingest git --ownership` re-blames every file")
     return len({m["commit"] for m in moved} | set(changed))
+
+
+class _CommitPeople:
+    """The people of parsed commits, resolved a batch at a time: author, committer and
+    co-authors (whose trailers git does not pass through .mailmap: check-mailmap does)."""
+
+    def __init__(self, conn, repo: Path, config: Config):
+        self.repo = repo
+        self.resolver = IdentityResolver.from_config(conn, config)
+        self._coauthor_map: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def of(self, batch: list[CommitRecord]) -> list[tuple[int, int, list[int]]]:
+        """(author, committer, distinct co-authors) for each commit of the batch."""
+        unseen = {c for record in batch for c in record.coauthors if c not in self._coauthor_map}
+        if unseen:
+            self._coauthor_map.update(map_coauthors_through_mailmap(self.repo, unseen))
+        self.resolver.prepare(
+            [(r.author_name, r.author_email) for r in batch]
+            + [(r.committer_name, r.committer_email) for r in batch]
+            + [self._coauthor_map.get(c, c) for r in batch for c in r.coauthors]
+        )
+        person = self.resolver.person_for
+        return [
+            (
+                person(r.author_name, r.author_email),
+                person(r.committer_name, r.committer_email),
+                list(dict.fromkeys(person(*self._coauthor_map.get(c, c)) for c in r.coauthors)),
+            )
+            for r in batch
+        ]
 
 
 class _CommitWriter:
@@ -262,10 +280,9 @@ class _CommitWriter:
         self.conn = conn
         self.repo_id = repo_id
         self.info = info
-        self.resolver = IdentityResolver.from_config(conn, config)
+        self.people = _CommitPeople(conn, info.path, config)
         self.rules = PathRules(config.excluded_paths)
         self._excluded: dict[str, bool] = {}
-        self._coauthor_map: dict[tuple[str, str], tuple[str, str]] = {}
         self.new_paths: set[str] = set()
         self.written = 0
 
@@ -287,25 +304,15 @@ class _CommitWriter:
             self._write(batch[start : start + WRITE_BATCH])
 
     def _write(self, batch: list[CommitRecord]) -> None:
-        unseen = {c for record in batch for c in record.coauthors if c not in self._coauthor_map}
-        if unseen:
-            self._coauthor_map.update(map_coauthors_through_mailmap(self.info.path, unseen))
-        self.resolver.prepare(
-            [(r.author_name, r.author_email) for r in batch]
-            + [(r.committer_name, r.committer_email) for r in batch]
-            + [self._coauthor_map.get(c, c) for r in batch for c in r.coauthors]
-        )
-        person = self.resolver.person_for
+        people = self.people.of(batch)
         commit_ids = reserve_ids(self.conn, commits, len(batch))
         commit_rows, change_rows, coauthor_rows = [], [], []
-        for commit_id, record in zip(commit_ids, batch):
+        for commit_id, record, (author_id, committer_id, coauthor_ids) in zip(commit_ids, batch, people):
             boundary = record.sha in self.info.shallow_boundaries
             counted = [] if (boundary or record.is_merge) else [c for c in record.changes if not self.excluded(c.path)]
             commit_rows.append(
                 (
-                    commit_id, self.repo_id, record.sha, " ".join(record.parents),
-                    person(record.author_name, record.author_email),
-                    person(record.committer_name, record.committer_email),
+                    commit_id, self.repo_id, record.sha, " ".join(record.parents), author_id, committer_id,
                     record.authored_at, record.author_tz, record.committed_at, record.subject,
                     record.is_merge, boundary,
                     sum(c.additions or 0 for c in counted), sum(c.deletions or 0 for c in counted),
@@ -320,12 +327,7 @@ class _CommitWriter:
                             change.is_binary, change.is_submodule, self.excluded(change.path),
                         )
                     )
-            seen = set()
-            for coauthor in record.coauthors:
-                person_id = person(*self._coauthor_map.get(coauthor, coauthor))
-                if person_id not in seen:
-                    seen.add(person_id)
-                    coauthor_rows.append((commit_id, person_id))
+            coauthor_rows.extend((commit_id, person_id) for person_id in coauthor_ids)
         self._insert(commits, COMMIT_COLUMNS, commit_rows)
         self._insert(file_changes, CHANGE_COLUMNS, change_rows)
         self._insert(coauthors, ("commit_id", "person_id"), coauthor_rows)

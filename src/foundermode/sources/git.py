@@ -259,9 +259,8 @@ def commits_since(repo: Path, head: str, last: str) -> list[str] | None:
     return [sha for sha in out if not sha.startswith("-")]
 
 
-def rev_list(repo: Path, head: str, exclude: str | None = None) -> list[str]:
-    args = ["rev-list", head] + ([f"^{exclude}"] if exclude else [])
-    return decode(git(repo, *args)).split()
+def rev_list(repo: Path, head: str) -> list[str]:
+    return decode(git(repo, "rev-list", head)).split()
 
 
 # -- parallel reading -----------------------------------------------------------------
