@@ -73,17 +73,15 @@ def ingest_repository(
     jobs: int | None = None,
     progress: Progress | None = None,
     reader=read_commits,
-    refresh_summaries: bool = False,
 ) -> IngestResult:
     """Ingest one repository. ``reader(path, shas, jobs=, warnings=)`` yields batches of
     parsed commits; the default reads them with parallel git processes on this
     machine, the Dask one spreads a large history over a cluster's workers.
 
-    ``refresh_summaries`` also recomputes the team's whole-history summaries
-    (team/summary.py) at the end. Off by default: that walks the repository's
-    whole history (4 s on git/git), ten times what an incremental ingest of a
-    hundred commits costs; the first report computes them instead, and
-    ``foundermode serve`` keeps them fresh in the background."""
+    The team's whole-history summaries (team/summary.py) are left stale, not
+    recomputed: that walks the whole history (4 s on git/git), ten times what an
+    incremental ingest of a hundred commits costs. ``ingest git --summaries``,
+    the first report and ``foundermode serve`` bring them up to date."""
     config = config or Config()
     progress = progress or NoProgress()
     info = inspect_repo(path)
@@ -141,24 +139,7 @@ def ingest_repository(
         if last_sha != info.head:  # CODEOWNERS can only have changed with HEAD
             codeowners_source.refresh(conn, repo_id, info.path)
         result.total_commits = conn.execute(select(repositories.c.commit_count).where(repositories.c.id == repo_id)).scalar_one()
-    if refresh_summaries:
-        _refresh_team_summaries(store, config, [repo_id])
     return result
-
-
-def _refresh_team_summaries(store: Store, config: Config, repo_ids: list[int] | None) -> None:
-    """Bring the team's whole-history summaries (authorship, changes per path) up to the new
-    history, so the first report or page after an ingest does not compute them (team/summary.py).
-    Nothing to do when the history did not change. A failure (git can no longer read the whole
-    history, say) is logged, not made an ingest warning: the ingest succeeded, and the report
-    that reads the summaries next computes them from the history and meets the problem there."""
-    import logging
-
-    from .team.summary import refresh_quietly
-
-    problem = refresh_quietly(store, config, repo_ids)
-    if problem:
-        logging.getLogger(__name__).warning(problem)
 
 
 def _forget_commits(conn, repo_id: int) -> None:
@@ -365,8 +346,11 @@ def recount_commit_totals(conn, repo_id: int | None = None) -> None:
 def apply_rules(store: Store, config: Config) -> dict[str, int]:
     """Re-flag bots and excluded paths, and join the people aliases name as one, under the
     configuration in force; no git re-read needed."""
+    import logging
+
     from .sources.identities import apply_aliases
     from .sources.patterns import AuthorRules
+    from .team.summary import refresh_quietly
     from .store.schema import identities, people
 
     bot_rules = AuthorRules(config.bot_authors)
@@ -394,7 +378,11 @@ def apply_rules(store: Store, config: Config) -> dict[str, int]:
         for start in range(0, len(excluded), 500):
             conn.execute(update(file_changes).where(file_changes.c.path.in_(excluded[start : start + 500])).values(is_excluded=True))
         recount_commit_totals(conn)
-    _refresh_team_summaries(store, config, None)  # bots and flagged paths are part of what they summarise
+    # Bots and flagged paths are part of what the team's summaries describe. A failure is
+    # logged: the rules are applied, and the next report computes the summaries itself.
+    problem = refresh_quietly(store, config)
+    if problem:
+        logging.getLogger(__name__).warning(problem)
     return {"bots": len(bots), "excluded_paths": len(excluded), "merged_people": merged}
 
 

@@ -107,7 +107,7 @@ def test_summaries_equal_the_straightforward_computation_through_every_change(st
     # A plain ingest leaves them stale (it does not walk the whole history); whoever reads next recomputes.
     with store.read() as conn:
         assert not summary.Freshness(conn).all_fresh()
-    ingest_repository(store, repo.path, refresh_summaries=True)  # nothing new, but asked to refresh
+    summary.refresh(store)  # what `serve`, a report or `ingest git --summaries` does
     # Refreshed: reading them computes nothing.
     with store.read() as conn:
         assert summary.Freshness(conn).all_fresh()
@@ -122,7 +122,8 @@ def test_summaries_equal_the_straightforward_computation_through_every_change(st
     repo.git("mv", "src/side.py", "src/renamed.py")
     repo.commit(message="rename side", author=BOB)
     before = stamp_of(store)
-    ingest_repository(store, repo.path, refresh_summaries=True)
+    ingest_repository(store, repo.path)
+    summary.refresh(store)
     assert stamp_of(store) != before
     assert_fast_equals_live(store)
 
@@ -154,7 +155,8 @@ def test_summaries_equal_the_straightforward_computation_through_every_change(st
 
 def test_a_writer_that_does_not_refresh_is_never_answered_from_the_summary(store, repo):
     build_history(repo)
-    ingest_repository(store, repo.path, refresh_summaries=True)
+    ingest_repository(store, repo.path)
+    summary.refresh(store)
     with store.read() as conn:
         assert summary.Freshness(conn).all_fresh()
     # Flag a path behind the summaries' back, as a tool writing the tables directly would.

@@ -231,7 +231,8 @@ class StagedHistory:
         if moved != self.commits:
             # A part missing or written twice would be silent data loss or duplication.
             raise RuntimeError(f"attempt {attempt}: {moved} commits staged, {self.commits} reported by its ranges")
-        for real, staged in ((file_changes, ingest_staged_file_changes), (coauthors, ingest_staged_coauthors)):
+        for real in (file_changes, coauthors):
+            staged = _REAL_TO_STAGED[real.name]
             columns = [c.name for c in staged.columns if c.name != "attempt_id"]
             conn.execute(insert(real).from_select(columns, select(*(staged.c[c] for c in columns)).where(staged.c.attempt_id == attempt)))
         # Gone from staging exactly when the rows land: the same transaction.
