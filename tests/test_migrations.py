@@ -1,7 +1,6 @@
 """Alembic migrations: from empty, from each previous revision, and in step with the tables."""
 from __future__ import annotations
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory

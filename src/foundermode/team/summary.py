@@ -34,12 +34,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from pathlib import Path
 from typing import Callable
 
 from sqlalchemy import Connection, delete, false, func, insert, select, true
 
+from ..store import now
 from ..store.schema import commits, file_changes, identities, ownership_files, people
 from ..store.schema_team import team_file_authors, team_path_changes, team_summaries
 from . import queries
@@ -93,7 +93,7 @@ def stamps(conn: Connection, repos: list[dict], flagged: dict[int, set[str]] | N
     out = {}
     for repo in repos:
         parts = [
-            STAMP_VERSION, repo["last_sha"], repo["commit_count"], repo["ownership_sha"], repo.get("mailmap"), Path(repo["path"]).exists(),
+            STAMP_VERSION, repo["last_sha"], repo["commit_count"], repo["ownership_sha"], repo["mailmap"], Path(repo["path"]).exists(),
             sorted(flagged.get(repo["id"], ())), sorted(excluded_owned.get(repo["id"], ())), people_key,
         ]
         out[repo["id"]] = hashlib.sha1(json.dumps(parts).encode()).hexdigest()
@@ -184,7 +184,7 @@ def refresh(store, config=None, repo_ids: tuple[int, ...] | list[int] | None = N
             conn.execute(
                 insert(team_summaries).values(
                     repo_id=repo_id, stamp=stamp, patterns=key, revision=auth.revision if auth else None,
-                    authorship_error=error, computed_at=int(time.time()),
+                    authorship_error=error, computed_at=now(),
                 )
             )
     return [repo["id"] for repo, *_ in results]
