@@ -309,6 +309,15 @@ def test_codeowners_read_from_github_folder_first(store, repo):
     assert rules.owners_for("x.txt") == ("@github",)
 
 
+def test_codeowners_skips_a_folder_named_codeowners(store, repo):
+    """One git call asks for every location; a folder called CODEOWNERS is not the file."""
+    repo.commit({"CODEOWNERS/readme.txt": "not rules\n", "docs/CODEOWNERS": "*.md @writers\n", "a.md": "a\n"}, "owners")
+    result = ingest_repository(store, repo.path)
+    assert codeowners.read_from_repo(repo.path) == ("docs/CODEOWNERS", "*.md @writers\n")
+    with store.read() as conn:
+        assert codeowners.load(conn, result.repo_id).owners_for("a.md") == ("@writers",)
+
+
 # -- ownership at HEAD ----------------------------------------------------------------
 
 def serial_blame_totals(path):
