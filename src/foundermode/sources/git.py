@@ -201,15 +201,17 @@ def inspect_repo(path: Path | str) -> RepoInfo:
     path = Path(path)
     if not path.exists():
         raise GitError(f"{path}: no such folder")
-    result = subprocess.run(["git", "-C", str(path), "rev-parse", "--absolute-git-dir"], capture_output=True)
-    if result.returncode != 0:
+    # One rev-parse for the git folder, bareness and tip: it prints them in the order asked,
+    # and with --verify -q an unborn HEAD only ends the output early (exit 1, no message).
+    result = subprocess.run(
+        ["git", "-C", str(path), "rev-parse", "--absolute-git-dir", "--is-bare-repository", "--verify", "-q", "HEAD^{commit}"], capture_output=True
+    )
+    lines = decode(result.stdout).split()
+    if len(lines) < 2:
         raise GitError(f"{path}: not a git repository ({decode(result.stderr).strip()})")
-    git_dir = Path(decode(result.stdout).strip())
-    is_bare = decode(git(path, "rev-parse", "--is-bare-repository")).strip() == "true"
+    git_dir, is_bare, head = Path(lines[0]), lines[1] == "true", (lines[2] if len(lines) > 2 else None)
     top = git_dir if is_bare else Path(decode(git(path, "rev-parse", "--show-toplevel")).strip())
     name = top.name[:-4] if top.name.endswith(".git") else top.name
-    head_result = subprocess.run(["git", "-C", str(path), "rev-parse", "--verify", "-q", "HEAD^{commit}"], capture_output=True)
-    head = decode(head_result.stdout).strip() or None
     head_ref = decode(git(path, "symbolic-ref", "-q", "HEAD", check=False)).strip() or None
     shallow_file = git_dir / "shallow"
     boundaries = set(shallow_file.read_text().split()) if shallow_file.exists() else set()
