@@ -173,7 +173,7 @@ def remap_people(conn, repo_id: int, info, config: Config, warnings: list[str]) 
 
     git applies .mailmap as it prints a commit, so a stored commit keeps the people it
     was read with. When the mailmap changes, every stored commit's author, committer
-    and co-authors are read again (no diffs: a second or two on 100,000 commits) and
+    and co-authors are read again (no diffs: 2.7 s for git/git's 82,000 commits) and
     moved to the people they now map to. Ownership names the authors of blamed lines
     under the old mapping and cannot be split by commit, so it is marked for a full
     re-blame by the next ``--ownership`` run.
