@@ -86,17 +86,20 @@ def main() -> None:
             load_before = os.getloadavg()[0]
             store = open_store(serial_url)
             per_repo = []
+            cpu_start = common.machine_cpu_seconds()
             start = time.perf_counter()
             for path in repos:
                 t = time.perf_counter()
                 ingest_repository(store, path, jobs=1)
                 per_repo.append((path.name, time.perf_counter() - t))
             serial = time.perf_counter() - start
+            serial_cpu = common.machine_cpu_seconds() - cpu_start
             store.dispose()
 
             cluster_url = fresh_url(args.pg, work, f"cluster{index}")
             created.append(cluster_url)
             open_store(cluster_url).dispose()  # migrated before the clock starts, as the serial store is
+            cpu_start = common.machine_cpu_seconds()
             start = time.perf_counter()
             client, cluster = connect("local", workers=2)
             started = time.perf_counter() - start
@@ -106,6 +109,7 @@ def main() -> None:
                 client.close()
                 cluster.close()
             distributed = time.perf_counter() - start
+            cluster_cpu = common.machine_cpu_seconds() - cpu_start
             rounds.append(
                 {
                     "serial_s": round(serial, 2),
@@ -115,13 +119,26 @@ def main() -> None:
                     # deployment's cluster is already up.
                     "cluster_start_s": round(started, 2),
                     "speedup_cluster_up": round(serial / (distributed - started), 2),
+                    # The whole machine's CPU over each run: the serial run is not one core's work
+                    # (git, the parser and PostgreSQL run side by side), which caps what two cores
+                    # can give at 2 / serial_cores even for a cluster that added no work.
+                    "serial_cpu_s": round(serial_cpu, 1),
+                    "serial_cores": round(serial_cpu / serial, 2),
+                    "two_workers_cpu_s": round(cluster_cpu, 1),
+                    "two_workers_cores": round(cluster_cpu / distributed, 2),
+                    "ceiling_on_2_cores": round(2 / (serial_cpu / serial), 2),
                     "load_1min_before": round(load_before, 2),
                     "load_1min_after": round(os.getloadavg()[0], 2),
                     "per_repo": per_repo,
                     "errors": [r for r in results if "error" in r],
                 }
             )
-            print(f"round {index + 1}: serial {serial:.1f} s, two workers {distributed:.1f} s, {serial / distributed:.2f}x (load {load_before:.2f} -> {os.getloadavg()[0]:.2f})", flush=True)
+            print(
+                f"round {index + 1}: serial {serial:.1f} s ({serial_cpu / serial:.2f} cores busy), two workers {distributed:.1f} s "
+                f"({cluster_cpu / distributed:.2f} cores), {serial / distributed:.2f}x, ceiling on 2 cores {2 * serial / serial_cpu:.2f}x "
+                f"(load {load_before:.2f} -> {os.getloadavg()[0]:.2f})",
+                flush=True,
+            )
     finally:
         drop_databases(args.pg, created)
 

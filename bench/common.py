@@ -147,6 +147,14 @@ def timed(cmd: list[str], cwd: Path | str | None = None, env: dict | None = None
         return Run(seconds, usage.ru_maxrss / 1024, proc.returncode, out.read(), err.read(), usage.ru_utime + usage.ru_stime)
 
 
+def machine_cpu_seconds() -> float:
+    """CPU time every process on the machine has used (busy jiffies in /proc/stat): what a run
+    keeps busy counts git, the database server and a cluster's processes alike."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
