@@ -27,7 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
 
+import common  # noqa: E402
 from conftest import fast_history  # noqa: E402
 
 from foundermode.ingest import ingest_repository  # noqa: E402

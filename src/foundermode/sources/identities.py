@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from sqlalchemy import Connection, func, insert, select, text, update
 
@@ -22,8 +23,12 @@ GITHUB_KEY = re.compile(r"^github:(?P<login>.+)$", re.IGNORECASE)
 NAMES_BY_QUERY = 200  # more names wanted at once than this: read every name instead
 
 
+@lru_cache(maxsize=1 << 16)
 def identity_key(name: str | None, email: str | None) -> str:
-    """The normalised key under which an identity is stored."""
+    """The normalised key under which an identity is stored.
+
+    Cached: a history names the same few thousand people on every commit, and
+    each commit asks for its author's and committer's keys twice."""
     email = (email or "").strip().strip("<>").strip()
     if email:
         github = NOREPLY.match(email) or GITHUB_KEY.match(email)
