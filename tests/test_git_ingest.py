@@ -259,6 +259,36 @@ def test_a_changed_mailmap_moves_stored_commits_to_their_people(store, repo):
     assert stamp_last != stamp_after  # same tip, commit count and ownership revision: the mailmap's digest tells them apart
 
 
+def test_a_mailmap_change_rereads_only_the_commits_it_can_concern(store, repo, monkeypatch):
+    """Only the people stored under an email a changed entry names are read again, including
+    an entry that now overrides one that did not change; the result equals git shortlog."""
+    import foundermode.ingest as ingest_module
+
+    repo.commit({".mailmap": "Ada Lovelace <ada@example.com> <ada@old.example>\n"}, "mailmap", author=ADA)
+    for i in range(3):
+        repo.commit({f"bob{i}.txt": "b\n"}, f"bob {i}", author=BOB)
+    repo.commit({"old.txt": "o\n"}, "from the old address", author=("Ada L", "ada@old.example"))
+    repo.commit({"cy.txt": "c\n"}, "cy", author=CY)
+    ingest_repository(store, repo.path)
+    asked: list[int] = []
+    real = ingest_module.read_headers
+    monkeypatch.setattr(ingest_module, "read_headers", lambda path, shas, emit: (asked.append(len(shas)), real(path, shas, emit))[1])
+
+    # A more specific entry for the old address overrides the unchanged one.
+    (repo.path / ".mailmap").write_text("Ada Lovelace <ada@example.com> <ada@old.example>\nAda Work <ada@work.example> Ada L <ada@old.example>\n")
+    result = ingest_repository(store, repo.path)
+    assert result.remapped == 1 and asked == [2]  # Ada's two commits, not Bob's three or Cy's
+    with store.read() as conn:
+        assert per_person_counts(conn) == shortlog_by_person(conn, repo.path)
+    (repo.path / ".mailmap").write_text("")  # every entry gone
+    result = ingest_repository(store, repo.path)
+    assert result.remapped == 1 and asked == [2, 2]
+    with store.read() as conn:
+        assert per_person_counts(conn) == shortlog_by_person(conn, repo.path)
+    (repo.path / ".mailmap").write_text("# only a comment now\n")
+    assert ingest_repository(store, repo.path).remapped == 0 and asked == [2, 2]  # no entry changed: nothing read
+
+
 def test_a_mailmap_that_cannot_be_applied_changes_nothing_and_is_tried_again(store, repo):
     """A stored commit git can no longer read: the remap is not half-done, and not forgotten."""
     repo.commit({"a.txt": "a\n"}, "one", author=("Ada L", "ada@old.example"))
@@ -274,7 +304,7 @@ def test_a_mailmap_that_cannot_be_applied_changes_nothing_and_is_tried_again(sto
         assert result.remapped == 0 and any("could not be read again" in w for w in result.warnings), result.warnings
         with store.read() as conn:
             assert per_person_counts(conn) == before
-            assert conn.execute(select(repositories.c.mailmap).where(repositories.c.id == first.repo_id)).scalar_one() is None
+            assert conn.execute(select(repositories.c.mailmap).where(repositories.c.id == first.repo_id)).scalar_one() == ""  # still: no mailmap
 
 
 def test_commits_since_tells_new_commits_from_a_rewritten_history(repo):

@@ -21,17 +21,18 @@ from .sources.git import (
     commits_since,
     generated_paths,
     inspect_repo,
-    mailmap_digest,
+    mailmap_emails_changed,
+    mailmap_text,
     map_coauthors_through_mailmap,
     read_commits,
     read_headers,
     rev_list,
 )
-from .sources.identities import IdentityResolver
+from .sources.identities import IdentityResolver, identity_key
 from .sources.patterns import PathRules
 from .store import Store, now
 from .store.bulk import insert_rows, reserve_ids
-from .store.schema import coauthors, codeowners, commits, file_changes, ownership_files, repositories
+from .store.schema import coauthors, codeowners, commits, file_changes, identities, ownership_files, repositories
 
 WRITE_BATCH = 5000
 COMMIT_COLUMNS = (
@@ -116,9 +117,9 @@ def ingest_repository(
                 warnings.append(f"history rewritten since {last_sha[:12]} (force-push?): re-read from scratch")
                 _forget_commits(conn, repo_id)
             shas = rev_list(info.path, info.head)
-        mailmap = mailmap_digest(info)
+        mailmap = mailmap_text(info) or ""  # "" is no mailmap; NULL, one never recorded
         if last_sha and not result.rewritten and mailmap != repo["mailmap"]:
-            remapped = remap_people(conn, repo_id, info, config, warnings)
+            remapped = remap_people(conn, repo_id, info, config, warnings, before=repo["mailmap"], after=mailmap)
             if remapped is None:
                 mailmap = repo["mailmap"]  # not applied: the next ingest tries again
             result.remapped = remapped or 0
@@ -167,27 +168,40 @@ def _finish(conn, repo_id: int, info, head: str | None, warnings: list[str], mai
     )
 
 
-def remap_people(conn, repo_id: int, info, config: Config, warnings: list[str]) -> int | None:
-    """Re-attribute a repository's stored commits under the .mailmap in force now; returns how
-    many changed, or None when git could not read them all again (nothing is changed then).
+def remap_people(conn, repo_id: int, info, config: Config, warnings: list[str], before: str | None, after: str | None) -> int | None:
+    """Re-attribute a repository's stored commits under the .mailmap in force now (``after``;
+    they were read under ``before``); returns how many changed, or None when git could not
+    read them again (nothing is changed then).
 
     git applies .mailmap as it prints a commit, so a stored commit keeps the people it
-    was read with. When the mailmap changes, every stored commit's author, committer
-    and co-authors are read again (no diffs: 2.7 s for git/git's 82,000 commits) and
-    moved to the people they now map to. Ownership names the authors of blamed lines
+    was read with. When the mailmap changes, the commits it can concern are read again
+    (no diffs) and moved to the people they now map to: those of the people stored under
+    an email that a changed entry names (``mailmap_emails_changed``), or every commit
+    when the mailmap they were read under is not known (a store older than this
+    record): 2.7 s for git/git's 82,000. Ownership names the authors of blamed lines
     under the old mapping and cannot be split by commit, so it is marked for a full
     re-blame by the next ``--ownership`` run.
     """
+    scope = commits.c.repo_id == repo_id
+    if before is not None:
+        emails = mailmap_emails_changed(before, after or "")
+        keys = sorted({identity_key("", email) for email in emails})
+        concerned: set[int] = set()
+        for start in range(0, len(keys), 500):
+            concerned.update(conn.execute(select(identities.c.person_id).where(identities.c.key.in_(keys[start : start + 500]))).scalars())
+        if not concerned:
+            return 0
+        listed = sorted(concerned)
+        coauthored = select(coauthors.c.commit_id).where(coauthors.c.person_id.in_(listed))
+        scope = scope & (commits.c.author_id.in_(listed) | commits.c.committer_id.in_(listed) | commits.c.id.in_(coauthored))
     stored = {
         sha: (commit_id, author_id, committer_id)
-        for commit_id, sha, author_id, committer_id in conn.execute(
-            select(commits.c.id, commits.c.sha, commits.c.author_id, commits.c.committer_id).where(commits.c.repo_id == repo_id)
-        )
+        for commit_id, sha, author_id, committer_id in conn.execute(select(commits.c.id, commits.c.sha, commits.c.author_id, commits.c.committer_id).where(scope))
     }
     if not stored:
         return 0
     stored_coauthors: dict[int, set[int]] = {}
-    query = select(coauthors.c.commit_id, coauthors.c.person_id).join(commits, commits.c.id == coauthors.c.commit_id).where(commits.c.repo_id == repo_id)
+    query = select(coauthors.c.commit_id, coauthors.c.person_id).join(commits, commits.c.id == coauthors.c.commit_id).where(scope)
     for commit_id, person_id in conn.execute(query):
         stored_coauthors.setdefault(commit_id, set()).add(person_id)
     people = _CommitPeople(conn, info.path, config)

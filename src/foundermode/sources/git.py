@@ -8,9 +8,9 @@ messages in any encoding can break the parser.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import queue
+import re
 import subprocess
 import threading
 from dataclasses import dataclass, field
@@ -220,8 +220,8 @@ def inspect_repo(path: Path | str) -> RepoInfo:
     )
 
 
-def mailmap_digest(info: RepoInfo) -> str | None:
-    """A digest of every mailmap ``git log --use-mailmap`` reads in this repository, None when there is none.
+def mailmap_text(info: RepoInfo) -> str | None:
+    """Every mailmap ``git log --use-mailmap`` reads in this repository, as one text; None when there is none.
 
     Where git looks (gitmailmap(5)): ``.mailmap`` at the top of the working tree,
     the file ``mailmap.file`` names, and the blob ``mailmap.blob`` names, which
@@ -229,7 +229,7 @@ def mailmap_digest(info: RepoInfo) -> str | None:
     """
     parts: list[bytes] = []
     if not info.is_bare and (info.path / ".mailmap").is_file():
-        parts.append(b"tree\0" + (info.path / ".mailmap").read_bytes())
+        parts.append((info.path / ".mailmap").read_bytes())
     settings = dict(
         line.split(" ", 1) for line in decode(git(info.path, "config", "--get-regexp", r"^mailmap\.(file|blob)$", check=False)).splitlines() if " " in line
     )
@@ -237,13 +237,41 @@ def mailmap_digest(info: RepoInfo) -> str | None:
         named = Path(settings["mailmap.file"]).expanduser()
         named = named if named.is_absolute() else info.path / named
         if named.is_file():
-            parts.append(b"file\0" + named.read_bytes())
+            parts.append(named.read_bytes())
     blob = settings.get("mailmap.blob") or ("HEAD:.mailmap" if info.is_bare else "")
     if blob:
         found = subprocess.run(["git", "-C", str(info.path), "cat-file", "blob", blob], capture_output=True)
         if found.returncode == 0:
-            parts.append(b"blob\0" + found.stdout)
-    return hashlib.sha1(b"\0\0".join(parts)).hexdigest() if parts else None
+            parts.append(found.stdout)
+    return decode(b"\n".join(parts)) if parts else None
+
+
+MAILMAP_ENTRY = re.compile(r"^\s*[^<#]*?\s*<([^>]*)>(?:\s*[^<#]*?\s*<([^>]*)>)?")  # proper <email>, then commit <email>
+
+
+def mailmap_emails_changed(old: str, new: str) -> set[str]:
+    """Every email (casefolded) a commit could have been stored under, or be moved to, because
+    an entry differs between two mailmaps.
+
+    An entry matches commits by their email (its last ``<...>``) and gives them its
+    first email. A commit moves only if an entry matching its email changed: it was
+    stored under its own email or under the first email of an entry matching it,
+    and goes to another such one. So the answer is the emails of the entries that
+    differ, and the first emails of every entry, in either text, matching one of
+    those commit emails (a new entry can override one that did not change).
+    """
+    def entries(text: str) -> set[tuple[str, str]]:
+        found = set()
+        for line in text.splitlines():
+            match = MAILMAP_ENTRY.match(line.split("#", 1)[0])
+            if match:
+                proper, commit = match.group(1).casefold(), (match.group(2) or match.group(1)).casefold()
+                found.add((" ".join(line.split("#", 1)[0].split()), proper, commit))
+        return found
+
+    before, after = entries(old), entries(new)
+    commit_emails = {commit for _line, _proper, commit in before ^ after}
+    return commit_emails | {proper for _line, proper, commit in before | after if commit in commit_emails}
 
 
 def commits_since(repo: Path, head: str, last: str) -> list[str] | None:

@@ -72,7 +72,7 @@ repositories = Table(
     Column("is_shallow", Boolean, nullable=False, default=False),
     Column("warnings", Text),  # what the last ingest could not see (shallow, missing objects)
     Column("ownership_sha", String(64)),  # revision the ownership table describes
-    Column("mailmap", String(64)),  # digest of the .mailmap its commits are attributed under (sources/git.py)
+    Column("mailmap", Text),  # the .mailmap its commits are attributed under (sources/git.py: mailmap_text)
 )
 
 commits = Table(

@@ -1,4 +1,4 @@
-"""foundation: the .mailmap a repository's commits were attributed under
+"""foundation: the .mailmap a repository's commits were attributed under (its text)
 
 Revision ID: 0008_mailmap
 Revises: 0001_foundation
@@ -17,7 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column("repositories", sa.Column("mailmap", sa.String(length=64), nullable=True))
+    op.add_column("repositories", sa.Column("mailmap", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
