@@ -11,7 +11,7 @@ Correctness rests on the **stamp**: a digest of everything the summaries are
 computed from, read cheaply from the store:
 
 * the repository's ingested tip, commit count and ownership revision, the
-  digest of the .mailmap its commits are attributed under (a changed mailmap
+  .mailmap its commits are attributed under (a changed mailmap
   moves stored commits between people), and whether its checkout is on this
   machine (authorship reads git there);
 * the paths flagged as excluded in its history and at the ownership revision
