@@ -2,61 +2,26 @@
 
 Secrets never live in the file: a key whose name ends in ``_env`` names the
 environment variable that holds the secret (``smtp_password_env = "SMTP_PASSWORD"``).
-Every principle reads its own section from ``Config.raw``; this module owns only
-what the foundation needs (store, identities, exclusion rules, ingest).
+Every key is declared in ``settings.py``; ``Config.settings`` holds the checked,
+effective values every reader takes (an unknown key or a bad value is a
+ConfigError with its line when the file is loaded).
 """
 from __future__ import annotations
 
 import os
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+
+from .errors import ConfigError
+from .settings import DEFAULT_BOT_AUTHORS, DEFAULT_EXCLUDED_PATHS, EffectiveSettings, KeyLines, check  # noqa: F401  (the defaults are re-exported)
 
 CONFIG_NAME = "foundermode.toml"
 STATE_DIR = ".foundermode"
 DB_ENV = "FOUNDERMODE_DB"
 CONFIG_ENV = "FOUNDERMODE_CONFIG"
 
-DEFAULT_BOT_AUTHORS = [
-    "*[bot]",
-    "*[bot]@*",
-    "dependabot*",
-    "renovate*",
-    "github-actions*",
-    "greenkeeper*",
-    "snyk-bot*",
-    "*@noreply.github.com",
-]
-
-DEFAULT_EXCLUDED_PATHS = [
-    "vendor/",
-    "vendors/",
-    "third_party/",
-    "third-party/",
-    "thirdparty/",
-    "node_modules/",
-    "bower_components/",
-    "*.min.js",
-    "*.min.css",
-    "*.map",
-    "package-lock.json",
-    "yarn.lock",
-    "pnpm-lock.yaml",
-    "Gemfile.lock",
-    "poetry.lock",
-    "Pipfile.lock",
-    "Cargo.lock",
-    "composer.lock",
-    "go.sum",
-    "uv.lock",
-    "*.pb.go",
-    "*_pb2.py",
-    "*.generated.*",
-]
-
-
-class ConfigError(ValueError):
-    """A problem in foundermode.toml; the message names the key and, when known, the line."""
 
 
 @dataclass
@@ -69,8 +34,13 @@ class Config:
     def base_dir(self) -> Path:
         return self.path.parent if self.path else Path.cwd()
 
+    @cached_property
+    def settings(self) -> EffectiveSettings:
+        """Every section checked against the schema, defaults filled in."""
+        return check(self.raw, self.text, str(self.path or CONFIG_NAME))
+
     def section(self, name: str) -> dict:
-        """A table of the file; dotted names reach sub-tables ("notify.email")."""
+        """The raw table as written (dotted names reach sub-tables); prefer ``settings``."""
         value = self.raw
         for part in name.split("."):
             value = value.get(part, {}) if isinstance(value, dict) else None
@@ -78,9 +48,10 @@ class Config:
             raise ConfigError(self.locate(f"[{name}] must be a table", name))
         return value
 
-    def locate(self, message: str, key: str) -> str:
-        """Append 'line N' for the first line of the file that mentions ``key``."""
-        line = line_of_key(self.text, key)
+    def locate(self, message: str, key: str, table: str | None = None) -> str:
+        """Append the key and its line: within ``table`` when given, else its first mention."""
+        line = KeyLines(self.text).key_line(table, key) if table else None
+        line = line or line_of_key(self.text, key)
         where = f"{self.path or CONFIG_NAME}"
         return f"{where}: {message} (key '{key}'" + (f", line {line})" if line else ")")
 
@@ -90,46 +61,34 @@ class Config:
             return normalise_db_url(override)
         if os.environ.get(DB_ENV):
             return normalise_db_url(os.environ[DB_ENV])
-        store = self.section("store")
-        if store.get("url"):
-            return normalise_db_url(str(store["url"]))
+        if self.settings.store.url:
+            return normalise_db_url(self.settings.store.url)
         return f"sqlite:///{self.base_dir / STATE_DIR / 'foundermode.db'}"
 
     # -- identities ------------------------------------------------------------
     @property
     def aliases(self) -> dict[str, list[str]]:
         """canonical email -> other identities (emails, or github:LOGIN)."""
-        aliases = self.section("identities").get("aliases", {})
-        if not isinstance(aliases, dict):
-            raise ConfigError(self.locate("identities.aliases must be a table of email = [aliases]", "aliases"))
-        out: dict[str, list[str]] = {}
-        for canonical, others in aliases.items():
-            if isinstance(others, str):
-                others = [others]
-            if not isinstance(others, list) or not all(isinstance(o, str) for o in others):
-                raise ConfigError(self.locate("each alias entry must be a list of strings", canonical))
-            out[canonical] = others
-        return out
+        return {canonical: list(others) for canonical, others in self.settings.identities.aliases.items()}
 
     # -- exclusion rules -------------------------------------------------------
     @property
     def bot_authors(self) -> list[str]:
-        rules = self.section("rules")
-        return list(rules.get("bot_authors", DEFAULT_BOT_AUTHORS)) + list(rules.get("extra_bot_authors", []))
+        rules = self.settings.rules
+        return list(rules.bot_authors) + list(rules.extra_bot_authors)
 
     @property
     def excluded_paths(self) -> list[str]:
-        rules = self.section("rules")
-        return list(rules.get("excluded_paths", DEFAULT_EXCLUDED_PATHS)) + list(rules.get("extra_excluded_paths", []))
+        rules = self.settings.rules
+        return list(rules.excluded_paths) + list(rules.extra_excluded_paths)
 
     @property
     def ingest_jobs(self) -> int | None:
-        jobs = self.section("ingest").get("jobs")
-        return int(jobs) if jobs else None
+        return self.settings.ingest.jobs
 
     def secret(self, section: str, key: str) -> str | None:
         """Read ``<key>_env`` from a section and return that environment variable's value."""
-        env_name = self.section(section).get(f"{key}_env")
+        env_name = self.settings.section(section).get(f"{key}_env")
         return os.environ.get(env_name) if env_name else None
 
 
@@ -172,7 +131,9 @@ def load_config(path: Path | str | None = None) -> Config:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: {error}") from error
-    return Config(path=path.resolve(), raw=raw, text=text)
+    config = Config(path=path.resolve(), raw=raw, text=text)
+    config.settings  # checked now: a misspelt key stops every command, not only the one that reads it
+    return config
 
 
 INIT_TEMPLATE = """\

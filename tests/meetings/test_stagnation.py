@@ -145,7 +145,7 @@ def test_settings_from_config_and_missing_repository(store, history, tmp_path):
     config = Config(raw={"meetings": {"stagnation_weeks": 8, "stagnation_threshold": 0.5, "stagnation_by": "codeowners", "stale_branch_days": 14}})
     settings = StagnationSettings.from_config(config, depth=3)
     assert (settings.weeks, settings.threshold, settings.by, settings.stale_days, settings.depth) == (8, 0.5, "codeowners", 14, 3)
-    with pytest.raises(ValueError, match="stagnation_by is 'directory' or 'codeowners'"):
+    with pytest.raises(ValueError, match='stagnation_by must be one of "directory", "codeowners"'):
         StagnationSettings.from_config(Config(raw={"meetings": {"stagnation_by": "teams"}}))
     with pytest.raises(ValueError, match="stagnation_threshold"):
         StagnationSettings.from_config(Config(raw={"meetings": {"stagnation_threshold": 25}}))
@@ -182,6 +182,6 @@ def test_cli_stagnation(sqlite_store, history, tmp_path):
     assert lines[0].startswith("repository,area,status,last_12w,typical")
     assert any(line.startswith("product,@org/payments,stagnant,0,16") for line in lines)
     result = runner.invoke(app, ["--db", db, "stagnation", "--by", "teams"])
-    assert result.exit_code == 1 and "stagnation_by is 'directory' or 'codeowners'" in result.output
+    assert result.exit_code == 1 and 'stagnation_by must be one of "directory", "codeowners"' in result.output
     result = runner.invoke(app, ["--db", db, "stagnation", "--as-of", as_of], env={"COLUMNS": "200"}, catch_exceptions=False)
     assert result.exit_code == 0 and "Stagnant areas" in result.output and "feature/ledger" in result.output

@@ -243,10 +243,8 @@ def test_a_crashed_deliverers_messages_are_reclaimed_after_the_lease(store, http
 
 
 def test_bad_notify_settings_name_key_and_line(make_config):
-    config = make_config()
-    config.raw["notify"]["max_attempts"] = "six"
-    with pytest.raises(ConfigError, match=r"max_attempts must be a whole number.*key 'max_attempts', line 2"):
-        load_settings(config)
+    with pytest.raises(ConfigError, match=r"max_attempts must be a whole number.*key 'notify.max_attempts', line 2"):
+        make_config(attempts='"six"')
 
 
 def test_email_server_down_is_retried(store, smtp_server, make_config):

@@ -190,8 +190,7 @@ def _schedule_call(conn, config, catalog, bottleneck, who, chain, escalation_id,
 
 
 def _organizer(config: Config, catalog: Catalog) -> tuple[str, str]:
-    email_settings = config.section("notify").get("email", {})
-    sender = email_settings.get("sender") if isinstance(email_settings, dict) else None
+    sender = config.settings.section("notify.email").sender
     if sender:
         name, address = parseaddr(sender)
         if address:

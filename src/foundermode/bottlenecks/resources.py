@@ -32,22 +32,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import time as dtime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from ..config import CONFIG_NAME, Config, ConfigError
+from ..settings import SECTIONS
+from . import matching
 
-
-def _default_threshold() -> float:
-    from . import matching
-
-    return matching.DEFAULT_THRESHOLD
 
 CHANNELS = ("email", "slack", "webhook")
 DEFAULT_THRESHOLD = 2
 DEFAULT_WAIT = 30 * 60
-RESOURCE_KEYS = {"name", "aliases", "keywords", "owner", "threshold", "depends_on", "channels", "chain"}
-VENDOR_KEYS = {"name", "aliases", "keywords", "contact", "executive", "owner", "threshold", "channels", "chain"}
-STEP_KEYS = {"notify", "channels", "wait", "repeat"}
+RESOURCE_KEYS = SECTIONS["resources"].keys
+VENDOR_KEYS = SECTIONS["vendors"].keys
+STEP_KEYS = SECTIONS["resources.chain"].keys
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)", re.IGNORECASE)
 _UNITS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
@@ -144,7 +141,7 @@ class Catalog:
     call_minutes: int = 30
     matcher: str = "lexical"  # or "semantic" (foundermode[semantic])
     # The matcher's own threshold (chosen on the dev pairs) unless [bottlenecks] match_threshold says otherwise.
-    match_threshold: float = field(default_factory=lambda: _default_threshold())
+    match_threshold: float = matching.DEFAULT_THRESHOLD
 
     def get(self, name: str | None) -> Resource | None:
         if not name:
@@ -259,19 +256,13 @@ def _email(value, what: str) -> str:
 def load_catalog(config: Config) -> Catalog:
     """Validate [[resources]], [[vendors]], [org] leader and working hours; raise ConfigError on the first problem."""
     where = _Locator(config)
-    leader = config.section("org").get("leader")
-    if leader is not None:
-        try:
-            leader = _email(leader, "org.leader")
-        except ValueError as error:
-            raise ConfigError(config.locate(str(error), "leader")) from None
+    settings = config.settings
+    leader = settings.org.leader
     resources: dict[str, Resource] = {}
     vendors: dict[str, Resource] = {}
     seen: dict[str, str] = {}
     for table, kind, target in (("vendors", "vendor", vendors), ("resources", "resource", resources)):
-        items = config.raw.get(table, [])
-        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise ConfigError(config.locate(f"{table} must be written as [[{table}]] tables", table))
+        items = config.raw.get(table, [])  # as written: the schema has checked their keys and kinds
         for index, item in enumerate(items):
             resource = _parse_resource(item, kind, table, index, where, vendors)
             key = resource.name.casefold()
@@ -387,49 +378,19 @@ def _parse_step(step: dict, kind: str, channels: tuple[str, ...], table: str, in
 
 
 def _working_hours(config: Config) -> WorkingHours:
-    meetings = config.section("meetings")
-    org = config.section("org")
-    tz = meetings.get("timezone", org.get("timezone", "UTC"))
-    try:
-        ZoneInfo(str(tz))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(config.locate(f"unknown time zone {tz!r}", "timezone")) from None
-    spec = meetings.get("working_hours", "09:00-17:00")
-    try:
-        if isinstance(spec, list) and len(spec) == 2:
-            start_text, end_text = spec
-        else:
-            start_text, end_text = str(spec).split("-")
-        start, end = (dtime.fromisoformat(t.strip()) for t in (start_text, end_text))
-        if end <= start:
-            raise ValueError
-    except ValueError:
-        raise ConfigError(config.locate(f"working_hours must look like \"09:00-17:00\", not {spec!r}", "working_hours")) from None
-    days_spec = meetings.get("working_days", ["mon", "tue", "wed", "thu", "fri"])
-    try:
-        days = tuple(sorted({DAYS.index(str(d).strip().lower()[:3]) for d in days_spec}))
-        if not days:
-            raise ValueError
-    except ValueError:
-        raise ConfigError(config.locate(f"working_days must be day names like [\"mon\", \"tue\"], not {days_spec!r}", "working_days")) from None
-    return WorkingHours(start=start, end=end, days=days, tz=str(tz))
+    """Working hours and days from [meetings], the same ones the meeting analyses use."""
+    meetings = config.settings.meetings
+    begin, finish = meetings.working_hours
+    # 24:00 ends the day: the last representable time of it
+    end = dtime.max if finish == 24 * 60 else dtime(finish // 60, finish % 60)
+    return WorkingHours(start=dtime(begin // 60, begin % 60), end=end, days=meetings.working_days, tz=meetings.timezone)
 
 
 def _call_minutes(config: Config) -> int:
-    value = config.section("bottlenecks").get("call_minutes", 30)
-    if isinstance(value, bool) or not isinstance(value, int) or not 5 <= value <= 240:
-        raise ConfigError(config.locate(f"call_minutes must be a whole number of minutes between 5 and 240, not {value!r}", "call_minutes"))
-    return value
+    return config.settings.bottlenecks.call_minutes
 
 
 def _matcher(config: Config) -> tuple[str, float]:
-    from . import matching
-
-    section = config.section("bottlenecks")
-    kind = section.get("matcher", "lexical")
-    if kind not in matching.KINDS:
-        raise ConfigError(config.locate(f"matcher must be one of {', '.join(matching.KINDS)}, not {kind!r}", "matcher"))
-    threshold = section.get("match_threshold", matching.threshold_for(kind))
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold <= 1:
-        raise ConfigError(config.locate(f"match_threshold must be a score between 0 and 1, not {threshold!r}", "match_threshold"))
-    return kind, float(threshold)
+    section = config.settings.bottlenecks
+    threshold = section.match_threshold
+    return section.matcher, float(threshold if threshold is not None else matching.threshold_for(section.matcher))

@@ -73,7 +73,7 @@ class TimeSplitUnavailable(Exception):
 
 
 def find_leader(conn: Connection, config) -> tuple[int, str]:
-    email = str(config.section("org").get("leader", "") or "").strip() if config is not None else ""
+    email = (config.settings.org.leader or "").strip() if config is not None else ""
     if email:
         person = conn.execute(select(identities.c.person_id).where(identities.c.key == identity_key("", email))).scalar()
         if person is None:

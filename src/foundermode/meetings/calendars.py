@@ -25,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
-from ..config import Config, ConfigError
+from ..config import Config
 from ..sources.calendar import CalendarError, CalendarExport, calendar_files, default_window, read_calendar, zone_for
 from ..sources.identities import IdentityResolver, identity_key
 from ..ingest import NoProgress
@@ -62,19 +62,9 @@ class CalendarImportResult:
 
 
 def calendar_settings(config: Config | None) -> dict:
-    """default_tz and tz_aliases from [meetings], validated."""
-    config = config or Config()
-    section = config.section("meetings")
-    tz_name = str(section.get("timezone", "UTC"))
-    if zone_for(tz_name) is None:
-        raise ConfigError(config.locate(f"unknown time zone '{tz_name}'", "timezone"))
-    aliases = section.get("tz_aliases", {})
-    if not isinstance(aliases, dict) or not all(isinstance(v, str) for v in aliases.values()):
-        raise ConfigError(config.locate("meetings.tz_aliases must be a table of \"Custom TZID\" = \"Area/City\"", "tz_aliases"))
-    for alias, zone in aliases.items():
-        if zone_for(zone) is None:
-            raise ConfigError(config.locate(f"tz_aliases maps '{alias}' to unknown time zone '{zone}'", alias))
-    return {"default_tz": tz_name, "tz_aliases": dict(aliases)}
+    """default_tz and tz_aliases from [meetings], as the settings schema checked them."""
+    section = (config or Config()).settings.meetings
+    return {"default_tz": section.timezone, "tz_aliases": dict(section.tz_aliases)}
 
 
 def read_exports(

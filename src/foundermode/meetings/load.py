@@ -34,12 +34,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, and_, select
 
-from ..config import Config, ConfigError
+from ..config import Config
 from ..sources.calendar import zone_for
 from ..store.schema import people
 from ..store.schema_meetings import attendance, calendars, meetings, occurrences
 
-DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HOUR = 3600.0
 
 
@@ -59,69 +58,14 @@ class MeetingSettings:
 
     @classmethod
     def from_config(cls, config: Config | None) -> "MeetingSettings":
-        """Read [meetings]; a bad value is a ConfigError naming the key and its line."""
-        config = config or Config()
-        section = config.section("meetings")
-        values: dict = {}
-
-        def number(key, kind, minimum):
-            if key not in section:
-                return
-            value = section[key]
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum or (kind is int and value != int(value)):
-                raise ConfigError(config.locate(f"meetings.{key} must be a {'whole ' if kind is int else ''}number of at least {minimum}, not {value!r}", key))
-            values[key] = kind(value)
-
-        number("hourly_rate", float, 0)
-        number("large_meeting_threshold", int, 1)
-        number("long_meeting_minutes", int, 1)
-        number("focus_block_minutes", int, 1)
-        if "currency" in section:
-            values["currency"] = str(section["currency"])
-        if "timezone" in section:
-            if zone_for(str(section["timezone"])) is None:
-                raise ConfigError(config.locate(f"unknown time zone {section['timezone']!r}", "timezone"))
-            values["timezone"] = str(section["timezone"])
-        if "working_hours" in section:
-            values["working_hours"] = _working_hours(section["working_hours"], config)
-        if "working_days" in section:
-            values["working_days"] = _working_days(section["working_days"], config)
-        if "timezones" in section:
-            zones = section["timezones"]
-            if not isinstance(zones, dict):
-                raise ConfigError(config.locate("meetings.timezones must be a table of \"email\" = \"Area/City\"", "timezones"))
-            for email, zone in zones.items():
-                if zone_for(str(zone)) is None:
-                    raise ConfigError(config.locate(f"unknown time zone {zone!r} for {email}", email))
-            values["timezones"] = {str(k).lower(): str(v) for k, v in zones.items()}
-        return cls(**values)
-
-
-def _working_hours(value, config: Config) -> tuple[int, int]:
-    text = value if isinstance(value, str) else "-".join(value) if isinstance(value, list) and len(value) == 2 else None
-    try:
-        begin, end = (part.strip() for part in text.split("-"))
-        minutes = []
-        for part in (begin, end):
-            hours, mins = part.split(":")
-            minutes.append(int(hours) * 60 + int(mins))
-        if not 0 <= minutes[0] < minutes[1] <= 24 * 60:
-            raise ValueError
-        return minutes[0], minutes[1]
-    except (AttributeError, ValueError):
-        raise ConfigError(config.locate(f"meetings.working_hours must look like \"09:00-17:00\" (start before end), not {value!r}", "working_hours")) from None
-
-
-def _working_days(value, config: Config) -> tuple[int, ...]:
-    days = []
-    for item in value if isinstance(value, list) else [value]:
-        if isinstance(item, int) and not isinstance(item, bool) and 1 <= item <= 7:
-            days.append(item - 1)
-        elif isinstance(item, str) and item.strip().lower()[:3] in DAY_NAMES:
-            days.append(DAY_NAMES.index(item.strip().lower()[:3]))
-        else:
-            raise ConfigError(config.locate(f"meetings.working_days must list days as \"Mon\"..\"Sun\" or 1..7 (Monday = 1), not {item!r}", "working_days"))
-    return tuple(sorted(set(days)))
+        """[meetings] as checked by the settings schema (a bad value is a ConfigError with its line)."""
+        section = (config or Config()).settings.meetings
+        return cls(
+            hourly_rate=section.hourly_rate, currency=section.currency, large_meeting_threshold=section.large_meeting_threshold,
+            long_meeting_minutes=section.long_meeting_minutes, focus_block_minutes=section.focus_block_minutes,
+            working_hours=section.working_hours, working_days=section.working_days, timezone=section.timezone,
+            timezones={email.lower(): zone for email, zone in section.timezones.items()},
+        )
 
 
 # -- data ---------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from pathlib import Path
 from sqlalchemy import Connection, select
 
 from ..config import Config
+from ..settings import default, parse_value
 from ..sources import codeowners as codeowners_source
 from ..sources.branches import read_branches
 from ..sources.git import GitError
@@ -43,7 +44,9 @@ from ..store.queries import iso
 from ..store.schema import commits, file_changes, identities, people, repositories
 
 WEEK = 7 * 86400
-DEFAULTS = {"weeks": 12, "threshold": 0.25, "depth": 1, "by": "directory", "stale_days": 30, "min_windows": 2, "min_typical": 4.0}
+# field -> its key in [meetings] (declared, with its default, in settings.py)
+SETTING_KEYS = {"weeks": "stagnation_weeks", "threshold": "stagnation_threshold", "depth": "stagnation_depth", "by": "stagnation_by", "stale_days": "stale_branch_days"}
+DEFAULTS = {**{field: default("meetings", key) for field, key in SETTING_KEYS.items()}, "min_windows": 2, "min_typical": 4.0}
 ROOT = "(root)"
 UNOWNED = "(no owner)"
 
@@ -61,32 +64,14 @@ class StagnationSettings:
 
     @classmethod
     def from_config(cls, config, **overrides) -> "StagnationSettings":
-        section = config.section("meetings") if config is not None else {}
-        values = {
-            "weeks": section.get("stagnation_weeks", DEFAULTS["weeks"]),
-            "threshold": section.get("stagnation_threshold", DEFAULTS["threshold"]),
-            "depth": section.get("stagnation_depth", DEFAULTS["depth"]),
-            "by": section.get("stagnation_by", DEFAULTS["by"]),
-            "stale_days": section.get("stale_branch_days", DEFAULTS["stale_days"]),
-        }
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        keys = {"weeks": "stagnation_weeks", "threshold": "stagnation_threshold", "depth": "stagnation_depth", "by": "stagnation_by", "stale_days": "stale_branch_days"}
-        try:
-            settings = cls(weeks=int(values["weeks"]), threshold=float(values["threshold"]), depth=int(values["depth"]), by=str(values["by"]), stale_days=int(values["stale_days"]))
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"[meetings] stagnation settings: {error}") from None
-        problems = [
-            ("weeks", settings.weeks < 1, "must be at least 1"),
-            ("threshold", not 0 < settings.threshold <= 1, "is a fraction between 0 and 1 (0.25 = 25 %)"),
-            ("depth", settings.depth < 1, "must be at least 1"),
-            ("by", settings.by not in ("directory", "codeowners"), "is 'directory' or 'codeowners'"),
-            ("stale_days", settings.stale_days < 1, "must be at least 1"),
-        ]
-        for name, bad, why in problems:
-            if bad:
-                message = f"{keys[name]} {why}"
-                raise ValueError(config.locate(message, keys[name]) if config is not None and name not in overrides else message)
-        return settings
+        """[meetings] stagnation_* as the settings schema checked them; ``overrides`` (the
+        command line's) are checked by the same kinds."""
+        section = (config or Config()).settings.meetings
+        values = {field: section.get(key) for field, key in SETTING_KEYS.items()}
+        for field, value in overrides.items():
+            if value is not None:
+                values[field] = parse_value("meetings", SETTING_KEYS[field], value)
+        return cls(**values)
 
 
 @dataclass

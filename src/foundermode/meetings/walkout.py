@@ -21,13 +21,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
+from ..config import Config
+from ..settings import default
 from ..store import now
 from ..store.schema import people
 from ..store.schema_meetings import attendance, meetings, occurrences
 from ..store.schema_transcripts import transcript_participants, transcripts
 
-DEFAULT_OCCURRENCES = 3
-DEFAULT_MAX_SHARE = 0.05
+DEFAULT_OCCURRENCES = default("meetings", "walkout_occurrences")
+DEFAULT_MAX_SHARE = default("meetings", "walkout_max_share")
 DAYS_PER_MONTH = 365.25 / 12
 
 
@@ -38,16 +40,9 @@ class WalkoutSettings:
 
     @classmethod
     def from_config(cls, config) -> "WalkoutSettings":
-        section = config.section("meetings") if config is not None else {}
-        settings = cls(
-            occurrences=int(section.get("walkout_occurrences", DEFAULT_OCCURRENCES)),
-            max_share=float(section.get("walkout_max_share", DEFAULT_MAX_SHARE)),
-        )
-        if settings.occurrences < 1:
-            raise ValueError(config.locate("walkout_occurrences must be at least 1", "walkout_occurrences"))
-        if not 0 <= settings.max_share < 1:
-            raise ValueError(config.locate("walkout_max_share is a fraction between 0 and 1 (0.05 = 5 %)", "walkout_max_share"))
-        return settings
+        """[meetings] walkout_* as the settings schema checked them."""
+        section = (config or Config()).settings.meetings
+        return cls(occurrences=section.walkout_occurrences, max_share=section.walkout_max_share)
 
 
 @dataclass

@@ -86,41 +86,9 @@ class NotifySettings:
         return min(self.backoff_cap, self.backoff_base * 2 ** min(attempts_before, 32))
 
 
-def _number(config: Config, table: dict, key: str, default, *, kind=int, minimum=0, where: str = SECTION):
-    value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
-        raise ConfigError(config.locate(f"[{where}] {key} must be a {'whole ' if kind is int else ''}number, not {value!r}", key))
-    if value < minimum:
-        raise ConfigError(config.locate(f"[{where}] {key} must be at least {minimum}, not {value!r}", key))
-    return kind(value)
-
-
-def _flag(config: Config, table: dict, key: str, where: str) -> bool:
-    value = table.get(key, False)
-    if not isinstance(value, bool):
-        raise ConfigError(config.locate(f"[{where}] {key} must be true or false, not {value!r}", key))
-    return value
-
-
-def _text(config: Config, table: dict, key: str, where: str) -> str | None:
-    value = table.get(key)
-    if value is not None and not isinstance(value, str):
-        raise ConfigError(config.locate(f"[{where}] {key} must be a string, not {value!r}", key))
-    return value or None
-
-
-def _subtable(config: Config, section: dict, name: str) -> dict | None:
-    value = section.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise ConfigError(config.locate(f"[{SECTION}] {name} must be a table ([{SECTION}.{name}])", name))
-    return value
-
-
-def _from_env(config: Config, table: dict, key: str, where: str) -> tuple[str | None, str | None]:
+def _from_env(table, key: str, where: str) -> tuple[str | None, str | None]:
     """(value, reason it is missing) for the variable named by ``<key>_env``."""
-    env_name = _text(config, table, f"{key}_env", where)
+    env_name = table.get(f"{key}_env")
     if not env_name:
         return None, f"[{where}] {key}_env is not set in foundermode.toml"
     value = os.environ.get(env_name)
@@ -130,50 +98,41 @@ def _from_env(config: Config, table: dict, key: str, where: str) -> tuple[str | 
 
 
 def load_settings(config: Config) -> NotifySettings:
-    section = config.section(SECTION)
-    http_timeout = _number(config, section, "http_timeout", 5, kind=float, minimum=0.1)
-    smtp_timeout = _number(config, section, "smtp_timeout", 10, kind=float, minimum=0.1)
-    values: dict = {
-        "max_attempts": _number(config, section, "max_attempts", 6, minimum=1),
-        "backoff_base": _number(config, section, "backoff_base", 30),
-        "backoff_cap": _number(config, section, "backoff_cap", 3600),
-        "lease": _number(config, section, "lease", 300, minimum=1),
-        "batch": _number(config, section, "batch", 20, minimum=1),
-    }
+    """[notify] and its channels, as the settings schema checked them."""
+    settings = config.settings
+    section = settings.notify
+    values: dict = {key: section.get(key) for key in ("max_attempts", "backoff_base", "backoff_cap", "lease", "batch")}
 
-    email = _subtable(config, section, "email")
-    if email is not None:
+    email = settings.section("notify.email")
+    if email.given or "email" in config.section(SECTION):
         where = f"{SECTION}.email"
-        host, sender = _text(config, email, "host", where), _text(config, email, "sender", where)
-        starttls, use_ssl = _flag(config, email, "starttls", where), _flag(config, email, "ssl", where)
-        if starttls and use_ssl:
-            raise ConfigError(config.locate(f"[{where}] starttls and ssl exclude each other: pick one", "ssl"))
-        port = _number(config, email, "port", 465 if use_ssl else (587 if starttls else 25), minimum=1, where=where)
-        username = _text(config, email, "username", where)
-        missing = [k for k, v in (("host", host), ("sender", sender)) if not v]
+        if email.starttls and email.ssl:
+            raise ConfigError(config.locate(f"[{where}] starttls and ssl exclude each other: pick one", "ssl", where))
+        port = email.port or (465 if email.ssl else (587 if email.starttls else 25))
+        missing = [k for k in ("host", "sender") if not email.get(k)]
         if missing:
             values["email"] = f"[{where}] needs {' and '.join(missing)}"
         else:
             password, reason = (None, None)
-            if username:
-                password, reason = _from_env(config, email, "password", where)
+            if email.username:
+                password, reason = _from_env(email, "password", where)
             values["email"] = reason or EmailSettings(
-                host=host, port=port, sender=sender, starttls=starttls, ssl=use_ssl,
-                username=username, password=password, timeout=smtp_timeout,
+                host=email.host, port=port, sender=email.sender, starttls=email.starttls, ssl=email.ssl,
+                username=email.username, password=password, timeout=section.smtp_timeout,
             )
 
-    slack = _subtable(config, section, "slack")
-    if slack is not None:
-        url, reason = _from_env(config, slack, "webhook_url", f"{SECTION}.slack")
-        values["slack"] = reason or SlackSettings(url=url, timeout=http_timeout)
+    slack = settings.section("notify.slack")
+    if slack.given or "slack" in config.section(SECTION):
+        url, reason = _from_env(slack, "webhook_url", f"{SECTION}.slack")
+        values["slack"] = reason or SlackSettings(url=url, timeout=section.http_timeout)
 
-    webhook = _subtable(config, section, "webhook")
-    if webhook is not None:
+    webhook = settings.section("notify.webhook")
+    if webhook.given or "webhook" in config.section(SECTION):
         where = f"{SECTION}.webhook"
-        url, reason = _from_env(config, webhook, "url", where)
-        secret, secret_reason = _from_env(config, webhook, "secret", where)
+        url, reason = _from_env(webhook, "url", where)
+        secret, secret_reason = _from_env(webhook, "secret", where)
         # Unsigned webhooks are refused: a receiver could not tell us from anyone else.
         reason = reason or secret_reason
-        values["webhook"] = reason or WebhookSettings(url=url, secret=secret, timeout=http_timeout)
+        values["webhook"] = reason or WebhookSettings(url=url, secret=secret, timeout=section.http_timeout)
 
     return NotifySettings(**values)

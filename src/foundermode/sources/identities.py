@@ -79,7 +79,7 @@ class IdentityResolver:
 
     @classmethod
     def from_config(cls, conn: Connection, config) -> "IdentityResolver":
-        same_name = bool(config.section("identities").get("merge_same_name", False))
+        same_name = config.settings.identities.merge_same_name
         return cls(conn, aliases=config.aliases, bot_rules=AuthorRules(config.bot_authors), merge_same_name=same_name)
 
     def person_for(self, name: str | None, email: str | None, source: str = "git") -> int:

@@ -220,7 +220,7 @@ def compute_ownership(store, repo_id: int, config=None, jobs: int | None = None,
     if len(todo) >= COMMIT_GRAPH_MIN_FILES:  # worth preparing only for many blames; both run side by side
         with ThreadPoolExecutor(max_workers=2) as prepare:
             finding = prepare.submit(blame_starts, path, rev, {raw_names[p] for p in todo})
-            if config.section("ownership").get("commit_graph", True):
+            if config.settings.ownership.commit_graph:
                 write_commit_graph(path)
             starts = finding.result()
     if progress:

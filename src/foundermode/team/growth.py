@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
+from ..bottlenecks.resources import load_catalog
+from ..sources.identities import identity_key
 from ..store import table_exists
+from ..store.schema import identities
 from . import queries
 from .output import Month, read_output
 from .queries import Scope
@@ -74,17 +79,7 @@ def owned_resources(conn, config, member_ids: set[int]) -> list[str]:
     """Resources and vendors in the config whose internal owner is one of the team's people."""
     if config is None:
         return []
-    try:
-        from ..bottlenecks.resources import load_catalog
-
-        catalog = load_catalog(config)
-    except (ImportError, ValueError):
-        return []  # no principle 4, or a config it rejects: say nothing rather than guess
-    from sqlalchemy import select
-
-    from ..sources.identities import identity_key
-    from ..store.schema import identities
-
+    catalog = load_catalog(config)  # a config it rejects is an error to show, not a silence
     keys = dict(conn.execute(select(identities.c.key, identities.c.person_id)).all())
     return sorted(
         r.name for r in [*catalog.resources.values(), *catalog.vendors.values()] if r.owner and keys.get(identity_key("", r.owner)) in member_ids

@@ -92,15 +92,8 @@ class Viewer:
 
 
 def leader_emails(config) -> set[str]:
-    org = config.section("org")
-    out = set()
-    if isinstance(org.get("leader"), str):
-        out.add(org["leader"].strip().lower())
-    leaders = org.get("leaders", [])
-    if isinstance(leaders, str):
-        leaders = [leaders]
-    out.update(str(e).strip().lower() for e in leaders if isinstance(e, str))
-    return out
+    org = config.settings.org
+    return {email.strip().lower() for email in ((org.leader,) if org.leader else ()) + tuple(org.leaders)}
 
 
 def role_of(conn, config, person_id: int) -> tuple[str, list[str]]:
