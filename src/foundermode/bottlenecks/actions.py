@@ -24,7 +24,7 @@ def _run(store: Store, config: Config, bottleneck_id: int, by: int | None, now: 
         lock_rule(conn)
         bottleneck = Bottleneck.load(conn, config, bottleneck_id, catalog)
         if enforce:
-            allowed = is_leader(conn, catalog, by) if leader_only else bottleneck.may_handle(by)
+            allowed = is_leader(conn, config, by) if leader_only else bottleneck.may_handle(by)
             if not allowed:
                 who = "a leader" if leader_only else "the owner, the person holding it, or a leader"
                 raise NotAllowed(f"only {who} may {verb} bottleneck #{bottleneck_id}")

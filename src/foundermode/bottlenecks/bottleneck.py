@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, insert, select, update
 
 from ..config import Config
+from ..people import person_keys
 from ..store.schema import identities, people
 from ..store.schema_bottlenecks import blocker_reports, bottlenecks, escalations
 from . import escalation
@@ -38,18 +39,11 @@ def title_of(text: str) -> str:
     return line if len(line) <= TITLE_LENGTH else line[: TITLE_LENGTH - 1].rstrip() + "…"
 
 
-def person_keys(conn: Connection, person_id: int) -> set[str]:
-    return {k for (k,) in conn.execute(select(identities.c.key).where(identities.c.person_id == person_id))}
+def is_leader(conn: Connection, config: Config, person_id: int) -> bool:
+    """Who may merge, split and escalate: the one rule in ``foundermode.people``."""
+    from .. import people as people_rules
 
-
-def is_leader(conn: Connection, catalog: Catalog, person_id: int) -> bool:
-    """The configured leader, or anyone the org chart makes a manager or executive."""
-    from ..sources.identities import identity_key
-
-    if catalog.leader and identity_key("", catalog.leader) in person_keys(conn, person_id):
-        return True
-    role = conn.execute(select(people.c.role).where(people.c.id == person_id)).scalar()
-    return role in ("manager", "executive")
+    return people_rules.is_leader(conn, config, person_id)
 
 
 @dataclass
@@ -130,7 +124,7 @@ class Bottleneck:
             emails.add(esc["holder"])
         if any(e and identity_key("", e) in keys for e in emails):
             return True
-        return is_leader(self.conn, self.catalog, person_id)
+        return is_leader(self.conn, self.config, person_id)
 
     def _set(self, now: int, **values) -> None:
         self.conn.execute(update(bottlenecks).where(bottlenecks.c.id == self.id).values(updated_at=now, **values))
@@ -256,7 +250,7 @@ class Bottleneck:
         return new
 
     def leader_may_correct(self, person_id: int) -> bool:
-        return is_leader(self.conn, self.catalog, person_id)
+        return is_leader(self.conn, self.config, person_id)
 
 
 def move_report(conn: Connection, config: Config, report_id: int, to_id: int, by: int | None, now: int, catalog: Catalog | None = None) -> Bottleneck:

@@ -44,6 +44,10 @@ people = Table(
     Column("is_bot", Boolean, nullable=False, default=False),
     Column("in_org_chart", Boolean, nullable=False, default=False),
     Column("created_at", BigInteger, nullable=False),
+    # Tenure from the org chart (UTC midnight of the date, epoch seconds; end_date is the last
+    # day there). NULL: not given, so people.py derives it from activity.
+    Column("start_date", BigInteger),
+    Column("end_date", BigInteger),
 )
 
 identities = Table(

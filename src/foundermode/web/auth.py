@@ -91,24 +91,17 @@ class Viewer:
         return self.is_leader or person_id == self.person_id
 
 
-def leader_emails(config) -> set[str]:
-    org = config.settings.org
-    return {email.strip().lower() for email in ((org.leader,) if org.leader else ()) + tuple(org.leaders)}
-
-
 def role_of(conn, config, person_id: int) -> tuple[str, list[str]]:
-    """(role, resources owned) for a person: see the module's docstring."""
-    from ..bottlenecks.bottleneck import is_leader, person_keys
+    """(leader | engineer, resources owned): the role from ``foundermode.people.is_leader``."""
     from ..bottlenecks.resources import load_catalog
+    from ..people import is_leader, person_keys
     from ..sources.identities import identity_key
 
     catalog = load_catalog(config)
     keys = person_keys(conn, person_id)
     owns = [r.name for r in [*catalog.resources.values(), *catalog.vendors.values()]
             if (r.owner and identity_key("", r.owner) in keys)]
-    if any(identity_key("", email) in keys for email in leader_emails(config)) or is_leader(conn, catalog, person_id):
-        return "leader", owns
-    return "engineer", owns
+    return ("leader" if is_leader(conn, config, person_id) else "engineer"), owns
 
 
 def _viewer_for(request: Request, person_id: int, csrf: str, via: str, token_id: int | None = None) -> Viewer | None:
