@@ -40,9 +40,10 @@ def _size(n: int) -> str:
     return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 and n % (1024 * 1024) == 0 else f"{n:,} bytes"
 
 
-def read_bytes(path: Path | str, error: ErrorFactory, limit: int = MAX_FILE_BYTES, what: str = "file") -> bytes:
-    """The file's bytes, refusing one larger than ``limit`` before reading it."""
+def read_bytes(path: Path | str, error: ErrorFactory, limit: int | None = None, what: str = "file") -> bytes:
+    """The file's bytes, refusing one larger than ``limit`` (MAX_FILE_BYTES) before reading it."""
     path = Path(path)
+    limit = MAX_FILE_BYTES if limit is None else limit
     try:
         size = path.stat().st_size
         if size > limit:
@@ -64,7 +65,7 @@ def decode(data: bytes, path: Path | str, error: ErrorFactory) -> str:
         raise error(f"{path}:{line}: not UTF-8 ({failure.reason} at byte {failure.start})") from None
 
 
-def read_text(path: Path | str, error: ErrorFactory, limit: int = MAX_FILE_BYTES, what: str = "file") -> str:
+def read_text(path: Path | str, error: ErrorFactory, limit: int | None = None, what: str = "file") -> str:
     """UTF-8 text of a file (a BOM dropped), bounded in size; errors name the file and line."""
     return decode(read_bytes(path, error, limit, what), path, error)
 
@@ -127,12 +128,16 @@ def _depth_error(text: str, start: int, end: int, name: str, error: ErrorFactory
             depth -= 1
 
 
-def _parse_int(name: str, text: str, error: ErrorFactory, limit: int):
+class _OverLimit(Exception):
+    """Raised inside the JSON decoder's callbacks; turned into the caller's error outside it."""
+
+
+def _parse_int(name: str, text: str, limit: int):
     def parse(digits: str) -> int:
         if len(digits.lstrip("-")) > limit:
             at = text.find(digits)
             line = text.count("\n", 0, at) + 1 if at >= 0 else 1
-            raise error(f"{name}:{line}: a number of {len(digits):,} digits, over the limit of {limit}")
+            raise _OverLimit(f"{name}:{line}: a number of {len(digits):,} digits, over the limit of {limit}")
         return int(digits)
 
     return parse
@@ -141,9 +146,11 @@ def _parse_int(name: str, text: str, error: ErrorFactory, limit: int):
 def decode_json_at(text: str, pos: int, name: str, error: ErrorFactory, depth: int = MAX_JSON_DEPTH, digits: int = MAX_NUMBER_DIGITS):
     """``json.JSONDecoder.raw_decode`` with bounds: (value, end). JSON syntax errors are
     ``json.JSONDecodeError`` as before; nesting and number sizes are the caller's error."""
-    decoder = json.JSONDecoder(parse_int=_parse_int(name, text, error, digits))
+    decoder = json.JSONDecoder(parse_int=_parse_int(name, text, digits))
     try:
         return decoder.raw_decode(text, pos)
+    except _OverLimit as failure:
+        raise error(str(failure)) from None
     except RecursionError:
         _depth_error(text, pos, len(text), name, error, depth)
         raise error(f"{name}: JSON nested too deeply") from None
