@@ -18,13 +18,12 @@ names; GitHub-style ``user.login``/``user.email`` and ``labels`` as strings or
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 import json
 from pathlib import Path
 
+from ..sources.limits import check_json, csv_rows, decode_json_at, read_text
 from .intake import MAX_TEXT, Blocker
 
 TEXT = ("text", "blocker", "blockers", "title", "summary")
@@ -43,12 +42,7 @@ class BlockerFileError(ValueError):
 
 def read_blockers(path: Path | str) -> list[Blocker]:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise BlockerFileError(f"{path}: not UTF-8 ({error})") from None
-    except OSError as error:
-        raise BlockerFileError(f"{path}: {error.strerror or error}") from None
+    text = read_text(path, BlockerFileError)
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return parse_csv(text, str(path))
@@ -61,17 +55,30 @@ def parse_date(value, where: str) -> int | None:
     if value in (None, ""):
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return int(value)
+        return _epoch_in_range(value, str(value))
     text = str(value).strip()
     if text.isdigit():
-        return int(text)
+        return _epoch_in_range(int(text) if len(text) <= 20 else LATEST + 1, text)
     try:
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"date '{text}' is not ISO 8601 (2024-03-11 or 2024-03-11T09:30:00Z)") from None
+        raise ValueError(f"date '{text[:40]}' is not ISO 8601 (2024-03-11 or 2024-03-11T09:30:00Z)") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
-    return int(moment.timestamp())
+    try:
+        return _epoch_in_range(moment.timestamp(), text)
+    except OverflowError:  # a date near year 1 or 9999 in a far zone
+        raise ValueError(f"date '{text[:40]}' is out of range") from None
+
+
+LATEST = 253402300799  # 9999-12-31T23:59:59Z
+
+
+def _epoch_in_range(seconds, text: str) -> int:
+    """Epoch seconds between 1970 and 9999: a store column and every date function can hold it."""
+    if not (0 <= seconds <= LATEST):  # also NaN
+        raise ValueError(f"date '{text[:40]}' is out of range (epoch seconds from 1970 to 9999)")
+    return int(seconds)
 
 
 def _labels(value) -> list[str]:
@@ -165,9 +172,9 @@ def _collect(records, name: str, has_labels) -> list[Blocker]:
 
 
 def parse_csv(text: str, name: str = "blockers.csv") -> list[Blocker]:
-    reader = csv.reader(io.StringIO(text))
+    reader = csv_rows(text, name, BlockerFileError)
     try:
-        header = [h.strip().lower() for h in next(reader)]
+        header = [h.strip().lower() for h in next(reader)[1]]
     except StopIteration:
         raise BlockerFileError(f"{name}: empty file; expected a header row with a text column ({', '.join(TEXT)})") from None
     if not any(h in header for h in TEXT):
@@ -177,8 +184,7 @@ def parse_csv(text: str, name: str = "blockers.csv") -> list[Blocker]:
     labelled = any(h in header for h in LABELS)
     records = []
     errors = []
-    for row in reader:
-        line = reader.line_num
+    for line, row in reader:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
@@ -192,7 +198,7 @@ def parse_csv(text: str, name: str = "blockers.csv") -> list[Blocker]:
 
 def _json_items(text: str, name: str) -> list[tuple[int, object]]:
     """Each element of a top-level array (or each JSON line) with the line it starts on."""
-    decoder = json.JSONDecoder()
+    check_json(text, name, BlockerFileError)
     stripped = text.lstrip()
     items: list[tuple[int, object]] = []
 
@@ -204,7 +210,7 @@ def _json_items(text: str, name: str) -> list[tuple[int, object]]:
 
     if stripped.startswith("{"):
         try:
-            whole, end = decoder.raw_decode(text, len(text) - len(stripped))
+            whole, end = decode_json_at(text, len(text) - len(stripped), name, BlockerFileError)
         except json.JSONDecodeError as error:
             fail(error)
         rest = text[end:].strip()
@@ -217,9 +223,14 @@ def _json_items(text: str, name: str) -> list[tuple[int, object]]:
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip():
                 try:
-                    items.append((number, json.loads(line)))
+                    value, end = decode_json_at(line, len(line) - len(line.lstrip()), name, BlockerFileError)
                 except json.JSONDecodeError as error:
                     raise BlockerFileError(f"{name}:{number}: invalid JSON: {error.msg}") from None
+                except BlockerFileError as error:  # a bound, reported for the line alone: put the file's line in
+                    raise BlockerFileError(str(error).replace(f"{name}:1:", f"{name}:{number}:", 1)) from None
+                if line[end:].strip():
+                    raise BlockerFileError(f"{name}:{number}: invalid JSON: extra data after the object")
+                items.append((number, value))
         return items
     if not stripped.startswith("["):
         raise BlockerFileError(f"{name}:1: expected a JSON list of blockers")
@@ -230,7 +241,7 @@ def _json_items(text: str, name: str) -> list[tuple[int, object]]:
         if pos < len(text) and text[pos] == "]":
             break
         try:
-            value, end = decoder.raw_decode(text, pos)
+            value, end = decode_json_at(text, pos, name, BlockerFileError)
         except json.JSONDecodeError as error:
             fail(error)
         items.append((line_at(pos), value))

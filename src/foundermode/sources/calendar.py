@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import icalendar
 import recurring_ical_events
 from icalendar.timezone import tzp
+
+from .limits import (
+    CALENDAR_TIME_BUDGET,
+    MAX_CALENDAR_BYTES,
+    MAX_EXPANSION_STEPS,
+    MAX_OCCURRENCES_PER_EVENT,
+    MAX_OCCURRENCES_PER_FILE,
+    check_lines,
+    read_bytes,
+)
 
 UTC = dt.timezone.utc
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -133,10 +144,7 @@ def read_calendar(
     expansion_cache: dict | None = None,
 ) -> CalendarExport:
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise CalendarError(path, f"cannot read: {error.strerror or error}") from error
+    data = read_bytes(path, lambda message: CalendarError(path, message.split(": ", 1)[1]), MAX_CALENDAR_BYTES, "calendar")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -159,6 +167,7 @@ def parse_calendar(
         raise CalendarError(path, "empty file; expected an iCalendar export (BEGIN:VCALENDAR)")
     if not text.lstrip().upper().startswith("BEGIN:VCALENDAR"):
         raise CalendarError(path, "not an iCalendar file: it must start with BEGIN:VCALENDAR", 1)
+    check_lines(text, str(path), lambda message: CalendarError(path, message.split(": ", 1)[1], int(message.split(": ", 1)[0].rsplit(":", 1)[1])))
     for alias, zone in (tz_aliases or {}).items():
         # Before parsing: icalendar silently reads an unknown TZID as floating time.
         text = text.replace(f"TZID={alias}:", f"TZID={zone}:").replace(f'TZID="{alias}"', f'TZID="{zone}"').replace(f"TZID={alias};", f"TZID={zone};")
@@ -179,8 +188,8 @@ def _parse(text, path, start, end, default_tz, owner_email, expansion_cache) -> 
         # The careful path: icalendar on the whole file, so every problem is reported with its line.
         try:
             calendars = icalendar.Calendar.from_ical(text, multiple=True)
-        except ValueError as error:
-            raise CalendarError(path, f"not a valid iCalendar file: {error}", _line_of_error(text, str(error))) from error
+        except Exception as error:  # icalendar raises ValueError, and on some malformed lines TypeError or KeyError
+            raise CalendarError(path, f"not a valid iCalendar file: {_short(error)}", _line_of_error(text, str(error))) from error
         calendars = [c for c in calendars if c.name == "VCALENDAR"]
         if not calendars:
             raise CalendarError(path, "no VCALENDAR in the file", 1)
@@ -233,19 +242,37 @@ def _parse(text, path, start, end, default_tz, owner_email, expansion_cache) -> 
     # Floating and all-day times may be up to 14 hours either side of UTC: pad the query, filter exactly after.
     span_start = dt.datetime.fromtimestamp(start, UTC) - dt.timedelta(days=2)
     span_end = dt.datetime.fromtimestamp(end, UTC) + dt.timedelta(days=2)
+    began = time.monotonic()
+    skipped = cache.setdefault("skipped", {})
     for uid, components in events.items():
+        if time.monotonic() - began > CALENDAR_TIME_BUDGET:
+            raise CalendarError(path, f"expanding the events took over {CALENDAR_TIME_BUDGET:g} s (the limit per file); stopped at event {uid!r}", _event_line(text, uid))
+        if len(export.occurrences) > MAX_OCCURRENCES_PER_FILE:
+            raise CalendarError(path, f"over {MAX_OCCURRENCES_PER_FILE:,} occurrences in the window (the limit per file); stopped at event {uid!r}", _event_line(text, uid))
         if shared:
             signature = ("ids", uid, tz_signature, tuple(id(c) for c in components), start, end)
         else:
             signature = (uid, tz_signature, tuple(_timing(c) for c in components), start, end)
+        if signature in skipped:
+            export.warnings.append(f"{path}:{_event_line(text, uid) or 1}: {skipped[signature]}")
+            continue
         group = cache.get(signature)
         if group is None:
             master = next((c for c in components if "RECURRENCE-ID" not in c), components[0])
             is_recurring = any(("RRULE" in c or "RDATE" in c or "RECURRENCE-ID" in c) for c in components)
             try:
-                expanded = _expand(uid, components, vtimezones, cal, span_start, span_end, floating_zone, is_recurring)
+                bounded, refusal = _bounded_series(components, master, span_start, span_end)
+                if refusal is None:
+                    expanded = _expand(uid, bounded, vtimezones, cal, span_start, span_end, floating_zone, is_recurring)
+                    in_window = sum(1 for occurrence in expanded if start <= occurrence[0] < end)
+                    if in_window > MAX_OCCURRENCES_PER_EVENT:
+                        refusal = f"{in_window:,} occurrences in the window, over the limit of {MAX_OCCURRENCES_PER_EVENT:,} per event"
             except Exception as error:  # recurring-ical-events raises many kinds on malformed rules
-                raise CalendarError(path, f"cannot expand event {uid!r}: {error}", _event_line(text, uid)) from error
+                raise CalendarError(path, f"cannot expand event {uid!r}: {_short(error)}", _event_line(text, uid)) from error
+            if refusal is not None:
+                skipped[signature] = f"event {uid!r} ({_text(master.get('SUMMARY'))[:80] or 'no summary'}) skipped: {refusal}"
+                export.warnings.append(f"{path}:{_event_line(text, uid) or 1}: {skipped[signature]}")
+                continue
             rrule = master.get("RRULE")
             group = cache[signature] = (
                 expanded,
@@ -300,6 +327,130 @@ def _parse(text, path, start, end, default_tz, owner_email, expansion_cache) -> 
 
 
 # -- expansion ------------------------------------------------------------------
+
+# Rule periods of a fixed length on the wall clock: a series can be moved forward by whole periods.
+FIXED_PERIOD = {"SECONDLY": 1, "MINUTELY": 60, "HOURLY": 3600, "DAILY": 86_400, "WEEKLY": 604_800}
+APPROX_PERIOD = {**FIXED_PERIOD, "MONTHLY": 2_629_746, "YEARLY": 31_556_952}
+DAYS_PER_PERIOD = {"YEARLY": 366, "MONTHLY": 31, "WEEKLY": 7}
+DAY_PARTS = ("BYMONTH", "BYWEEKNO", "BYYEARDAY", "BYMONTHDAY", "BYDAY")
+FREQ_ORDER = ("SECONDLY", "MINUTELY", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+
+
+def _bounded_series(components, master, span_start, span_end):
+    """(components to expand, None), or (None, why the series is refused).
+
+    dateutil walks a rule from its DTSTART, period by period, and
+    recurring-ical-events asks it to cache every step: a FREQ=SECONDLY rule
+    from 1970 walks 1.7 billion seconds before the window. A rule whose periods
+    have a fixed length is moved forward by whole periods to just before the
+    window (its occurrences are the same instants; COUNT is lowered by the
+    periods skipped); what would still take more than MAX_EXPANSION_STEPS
+    steps is refused, and the caller names the event in a warning.
+    """
+    rules = master.get("RRULE")
+    if rules is None and master.get("EXRULE") is None:
+        return components, None
+    rules = [] if rules is None else (rules if isinstance(rules, list) else [rules])
+    exrules = master.get("EXRULE")
+    exrules = [] if exrules is None else (exrules if isinstance(exrules, list) else [exrules])
+    begin = master["DTSTART"].dt
+    begin_utc = _as_utc(begin)
+    shift = dt.timedelta(0)
+    if len(rules) == 1 and not exrules:
+        rule = rules[0]
+        freq = _part(rule, "FREQ")
+        interval = max(int(_part(rule, "INTERVAL") or 1), 1)
+        count = _part(rule, "COUNT")
+        period = FIXED_PERIOD.get(str(freq).upper()) if freq else None
+        filtered = any(key in rule for key in (*DAY_PARTS, "BYHOUR", "BYMINUTE", "BYSECOND", "BYSETPOS"))
+        if period and (count is None or not filtered):
+            period *= interval
+            if not isinstance(begin, dt.datetime) and period % 86_400:
+                period = 0  # an all-day series moves by whole days only
+            skip = int((span_start - begin_utc).total_seconds() // period) - 2 if period else 0
+            if skip > 0 and count is not None:
+                skip = min(skip, int(count) - 1)  # a series that ends before the window keeps its last occurrence
+            if skip > 0:
+                shift = dt.timedelta(seconds=skip * period)
+                moved = _moved(master, shift, None if count is None else int(count) - skip)
+                components = [moved if c is master else c for c in components]
+    steps = sum(_steps(rule, begin_utc + shift, span_end) for rule in [*rules, *exrules])
+    if steps > MAX_EXPANSION_STEPS:
+        described = "; ".join(_rule_text(r) for r in rules[:2])
+        return None, f"its rule {described[:120]} would walk about {steps:,} periods to reach the end of the window, over the limit of {MAX_EXPANSION_STEPS:,}"
+    return components, None
+
+
+def _part(rule, name):
+    value = rule.get(name)
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value
+
+
+def _rule_text(rule) -> str:
+    try:
+        return rule.to_ical().decode("ascii", "replace")
+    except Exception:  # noqa: BLE001 - only for a message
+        return str(dict(rule))
+
+
+def _as_utc(value) -> dt.datetime:
+    if not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)  # floating: within 14 hours, and the walk keeps two periods' margin
+    return value.astimezone(UTC)
+
+
+def _steps(rule, begin: dt.datetime, span_end: dt.datetime) -> int:
+    """An upper bound of the steps dateutil takes for ``rule`` from ``begin`` to the window's end."""
+    freq = str(_part(rule, "FREQ") or "").upper()
+    if freq not in APPROX_PERIOD:
+        return 0  # recurring-ical-events refuses it; that is reported as a bad rule
+    interval = max(int(_part(rule, "INTERVAL") or 1), 1)
+    stop = span_end
+    until = _part(rule, "UNTIL")
+    if until is not None:
+        try:
+            stop = min(stop, _as_utc(until))
+        except (TypeError, ValueError, OverflowError):
+            pass
+    periods = max(int((stop - begin).total_seconds() // (APPROX_PERIOD[freq] * interval)) + 2, 1)
+    count = _part(rule, "COUNT")
+    if count is not None and not any(key in rule for key in (*DAY_PARTS, "BYHOUR", "BYMINUTE", "BYSECOND", "BYSETPOS")):
+        periods = min(periods, max(int(count), 1))
+    rank = FREQ_ORDER.index(freq)
+    per_period = 1
+    if freq in DAYS_PER_PERIOD and any(key in rule for key in DAY_PARTS):
+        per_period *= DAYS_PER_PERIOD[freq]
+    for key, unit in (("BYHOUR", "HOURLY"), ("BYMINUTE", "MINUTELY"), ("BYSECOND", "SECONDLY")):
+        values = rule.get(key)
+        if values and rank > FREQ_ORDER.index(unit):
+            per_period *= len(values) if isinstance(values, list) else 1
+    return periods * per_period
+
+
+def _moved(master, shift: dt.timedelta, count: int | None):
+    """A copy of the series' master moved forward by ``shift`` (DTSTART, DTEND; COUNT lowered)."""
+    import copy
+
+    from icalendar.prop import vDDDTypes
+
+    moved = copy.copy(master)  # the cached master is shared by every export: never edited in place
+    for name in ("DTSTART", "DTEND"):
+        if name in master:
+            old = master[name]
+            value = old.dt + shift
+            new = vDDDTypes(value)
+            new.params = copy.copy(old.params)
+            moved[name] = new
+    if count is not None:
+        rule = copy.deepcopy(master["RRULE"])
+        rule["COUNT"] = [max(count, 1)]
+        moved["RRULE"] = rule
+    return moved
+
 
 def _expand(uid, components, vtimezones, cal, span_start, span_end, floating_zone, is_recurring):
     """[(start, end, all_day, recurrence_id, index of the source component, is_moved)] for one UID."""
@@ -649,6 +800,12 @@ def _tzid_of(prop) -> str | None:
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return str(value.tzinfo)
     return None
+
+
+def _short(error: Exception) -> str:
+    """One line of a library's error, bounded: its text may quote a whole content line."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= 200 else text[:200] + "…"
 
 
 def _synthetic_uid(component) -> str:

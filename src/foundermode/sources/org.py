@@ -10,8 +10,6 @@ and nothing is imported while any row is bad.
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from sqlalchemy import update
 
 from ..store.schema import people
 from .identities import IdentityResolver, identity_key
+from .limits import csv_rows, read_text
 
 COLUMNS = ("email", "name", "title", "team", "manager_email", "role")
 ROLES = ("engineer", "manager", "executive", "other")
@@ -45,17 +44,13 @@ class OrgRow:
 
 def read_org_chart(source: Path | str) -> list[OrgRow]:
     path = Path(source)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise OrgChartError(f"{path}: not UTF-8 ({error})") from error
-    return parse_org_chart(text, str(path))
+    return parse_org_chart(read_text(path, OrgChartError), str(path))
 
 
 def parse_org_chart(text: str, name: str = "org chart") -> list[OrgRow]:
-    reader = csv.reader(io.StringIO(text))
+    reader = csv_rows(text, name, OrgChartError)
     try:
-        header = next(reader)
+        _, header = next(reader)
     except StopIteration:
         raise OrgChartError(f"{name}: empty file; expected columns {','.join(COLUMNS)}")
     header = [h.strip().lower() for h in header]
@@ -66,8 +61,7 @@ def parse_org_chart(text: str, name: str = "org chart") -> list[OrgRow]:
     errors: list[str] = []
     rows: list[OrgRow] = []
     seen: dict[str, int] = {}
-    for raw in reader:
-        line = reader.line_num
+    for line, raw in reader:
         if not any(cell.strip() for cell in raw):
             continue
         if len(raw) < len(header):

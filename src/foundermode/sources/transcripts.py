@@ -27,6 +27,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .limits import MAX_NUMBER_DIGITS, MAX_TRANSCRIPT_SECONDS, check_lines, read_text
+
 
 class TranscriptError(ValueError):
     """Bad transcript input; the message names the file and, when known, the line."""
@@ -74,19 +76,11 @@ class Transcript:
 
 def read_transcript(source: Path | str) -> Transcript:
     path = Path(source)
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise TranscriptError(f"{path}: cannot read ({error.strerror or error})") from error
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise TranscriptError(f"{path}:{line}: not UTF-8 ({error.reason} at byte {error.start})") from error
-    return parse_transcript(text, str(path))
+    return parse_transcript(read_text(path, TranscriptError), str(path))
 
 
 def parse_transcript(text: str, name: str = "transcript") -> Transcript:
+    check_lines(text, name, TranscriptError)
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     if first.startswith("WEBVTT") or Path(name).suffix.lower() == ".vtt":
         return parse_vtt(text, name)
@@ -173,10 +167,14 @@ def _timing(line: str, name: str, line_no: int) -> tuple[float, float]:
     if not match:
         raise TranscriptError(f"{name}:{line_no}: malformed cue timing '{line.strip()[:60]}'; expected 'HH:MM:SS.mmm --> HH:MM:SS.mmm'")
     for stamp in (match["start"], match["end"]):
+        if len(stamp) > MAX_NUMBER_DIGITS:
+            raise TranscriptError(f"{name}:{line_no}: timestamp of {len(stamp):,} characters, over the limit of {MAX_NUMBER_DIGITS}")
         if not VALID_TIMESTAMP.match(stamp):
             hint = " (WebVTT uses a dot before the milliseconds, not a comma)" if "," in stamp else ""
             raise TranscriptError(f"{name}:{line_no}: malformed timestamp '{stamp}'{hint}; expected [HH:]MM:SS.mmm")
     start, end = vtt_seconds(match["start"]), vtt_seconds(match["end"])
+    if end > MAX_TRANSCRIPT_SECONDS:
+        raise TranscriptError(f"{name}:{line_no}: cue ends at {match['end']}, past the limit of {MAX_TRANSCRIPT_SECONDS // 86_400} days into a recording")
     if end <= start:
         raise TranscriptError(f"{name}:{line_no}: cue ends at {match['end']}, not after it starts at {match['start']}")
     return start, end
@@ -247,7 +245,7 @@ def parse_rttm(text: str, name: str = "transcript.rttm") -> Transcript:
         if kind in RTTM_OTHER_TYPES:
             continue
         if kind != "SPEAKER":
-            raise TranscriptError(f"{name}:{number}: unknown RTTM record type '{fields[0]}'; expected SPEAKER")
+            raise TranscriptError(f"{name}:{number}: unknown RTTM record type '{fields[0][:40]}'; expected SPEAKER")
         if len(fields) not in (9, 10):
             raise TranscriptError(
                 f"{name}:{number}: expected 10 fields 'SPEAKER <file> <chan> <start> <dur> <NA> <NA> <speaker> <NA> <NA>', found {len(fields)}"
@@ -273,12 +271,16 @@ def parse_rttm(text: str, name: str = "transcript.rttm") -> Transcript:
 
 
 def _rttm_number(value: str, what: str, name: str, number: int) -> float:
+    if len(value) > MAX_NUMBER_DIGITS:
+        raise TranscriptError(f"{name}:{number}: {what} of {len(value):,} characters, over the limit of {MAX_NUMBER_DIGITS}")
     try:
         parsed = float(value)
     except ValueError:
         raise TranscriptError(f"{name}:{number}: {what} '{value}' is not a number of seconds") from None
     if parsed != parsed or parsed in (float("inf"), float("-inf")):
         raise TranscriptError(f"{name}:{number}: {what} '{value}' is not a number of seconds")
+    if parsed > MAX_TRANSCRIPT_SECONDS:
+        raise TranscriptError(f"{name}:{number}: {what} {value} s is past the limit of {MAX_TRANSCRIPT_SECONDS // 86_400} days into a recording")
     return parsed
 
 
@@ -303,10 +305,7 @@ def read_speaker_map(source: Path | str) -> dict[str, SpeakerTarget]:
     from .identities import parse_name_email
 
     path = Path(source)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise TranscriptError(f"{path}: cannot read speaker map ({error})") from error
+    text = read_text(path, TranscriptError, what="speaker map")
     entries: list[tuple[int, str, str]] = []
     if path.suffix.lower() == ".toml":
         import tomllib
@@ -326,12 +325,9 @@ def read_speaker_map(source: Path | str) -> dict[str, SpeakerTarget]:
                 raise TranscriptError(f"{path}:{line}: speaker '{label}' must map to a string (an email, a name or 'Name <email>')")
             entries.append((line, str(label), value))
     else:
-        import csv
-        import io
+        from .limits import csv_rows
 
-        reader = csv.reader(io.StringIO(text))
-        for row in reader:
-            number = reader.line_num
+        for number, row in csv_rows(text, str(path), TranscriptError):
             cells = [c.strip() for c in row]
             if not any(cells) or cells[0].startswith("#"):
                 continue

@@ -1,0 +1,213 @@
+"""Hostile files end in the parser's own one-line error (file, line, limit), never a traceback or a hang.
+
+The reproductions of issue 16: each failed on the code before sources/limits.py.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from foundermode.bottlenecks.files import BlockerFileError, parse_csv, parse_json, read_blockers
+from foundermode.sources import limits
+from foundermode.sources.calendar import CalendarError, parse_calendar
+from foundermode.sources.org import OrgChartError, parse_org_chart, read_org_chart
+from foundermode.sources.transcripts import TranscriptError, parse_transcript
+
+ORG_HEADER = "email,name,title,team,manager_email,role\n"
+
+
+def one_line(error: Exception) -> str:
+    text = str(error)
+    assert "Traceback" not in text
+    return text
+
+
+# -- CSV -----------------------------------------------------------------------------------
+
+def test_org_chart_field_over_128k_is_an_error_with_line_and_limit():
+    text = ORG_HEADER + "ada@example.com,Ada,CTO,core,,executive\n" + "bob@example.com,\"" + "B" * (limits.MAX_FIELD_CHARS + 10) + "\",x,core,,engineer\n"
+    with pytest.raises(OrgChartError) as caught:
+        parse_org_chart(text, "org.csv")
+    assert one_line(caught.value).startswith("org.csv:3: a field is longer than 1,048,576 characters (the limit)")
+
+
+def test_org_chart_field_of_200k_is_read_the_python_default_is_not_our_limit():
+    # 128 kB is csv's default and crashed with _csv.Error; our limit is 1 MB and the rest of the process keeps csv's own.
+    import csv
+
+    rows = parse_org_chart(ORG_HEADER + f"ada@example.com,Ada,\"{'T' * 200_000}\",core,,executive\n", "org.csv")
+    assert len(rows[0].title) == 200_000
+    assert csv.field_size_limit() == 131_072
+
+
+def test_blocker_csv_field_over_limit(tmp_path):
+    path = tmp_path / "blockers.csv"
+    path.write_text("text,email\n\"" + "x" * (limits.MAX_FIELD_CHARS + 1) + "\",ada@example.com\n", encoding="utf-8")
+    with pytest.raises(BlockerFileError) as caught:
+        read_blockers(path)
+    assert one_line(caught.value) == f"{path}:2: a field is longer than 1,048,576 characters (the limit)"
+
+
+def test_file_over_the_size_limit_is_refused_before_reading(tmp_path, monkeypatch):
+    path = tmp_path / "org.csv"
+    path.write_text(ORG_HEADER + "ada@example.com,Ada,CTO,core,,executive\n" * 100, encoding="utf-8")
+    monkeypatch.setattr(limits, "MAX_FILE_BYTES", 1000)
+    with pytest.raises(OrgChartError) as caught:
+        read_org_chart(path)
+    assert "over the limit of 1,000 bytes" in one_line(caught.value)
+
+
+# -- JSON ----------------------------------------------------------------------------------
+
+def test_json_nested_100000_deep():
+    with pytest.raises(BlockerFileError) as caught:
+        parse_json("[" * 100_000 + "]" * 100_000, "b.json")
+    assert one_line(caught.value) == "b.json:1: JSON nested deeper than 64 levels (the limit)"
+
+
+def test_json_lines_nested_deep_names_the_line():
+    text = '{"text": "ok", "email": "a@example.com"}\n{"text": ' + "[" * 1000 + "]" * 1000 + "}\n"
+    with pytest.raises(BlockerFileError) as caught:
+        parse_json(text, "b.jsonl")
+    assert one_line(caught.value).startswith("b.json")
+    assert "64 levels" in str(caught.value)
+
+
+def test_json_5000_digit_number():
+    text = json.dumps([{"text": "CI is red", "email": "a@example.com"}])[:-2] + ', "id": ' + "9" * 5000 + "}]"
+    with pytest.raises(BlockerFileError) as caught:
+        parse_json(text, "b.json")
+    assert one_line(caught.value) == "b.json:1: a number of 5,000 digits, over the limit of 40"
+
+
+@pytest.mark.parametrize("date", [1e300, float("nan"), -5, "9" * 30, "0001-01-01T00:00:00+14:00"])
+def test_blocker_dates_out_of_range_are_row_errors(date):
+    text = json.dumps([{"text": "CI is red", "email": "a@example.com", "date": date}])
+    with pytest.raises(BlockerFileError) as caught:
+        parse_json(text, "b.json")
+    assert "b.json:1: " in one_line(caught.value)
+    assert "out of range" in str(caught.value) or "ISO 8601" in str(caught.value)
+
+
+def test_blocker_json_still_reads_real_shapes():
+    blockers = parse_json('{"issues": [{"title": "GPU quota", "user": {"login": "ada"}, "labels": [{"name": "blocked"}]}]}', "b.json")
+    assert [b.text for b in blockers] == ["GPU quota"]
+    assert parse_csv("text,email\nCI red,a@example.com\n", "b.csv")[0].email == "a@example.com"
+
+
+# -- transcripts ---------------------------------------------------------------------------
+
+def test_vtt_200000_digit_timestamp():
+    text = "WEBVTT\n\n" + "1" * 200_000 + ":00:00.000 --> 00:00:01.000\n<v Ada>hi</v>\n"
+    with pytest.raises(TranscriptError) as caught:
+        parse_transcript(text, "m.vtt")
+    assert one_line(caught.value) == "m.vtt:3: timestamp of 200,010 characters, over the limit of 40"
+
+
+def test_rttm_200000_digit_start():
+    text = f"SPEAKER m 1 {'1' * 200_000} 1.0 <NA> <NA> A <NA> <NA>\n"
+    with pytest.raises(TranscriptError) as caught:
+        parse_transcript(text, "m.rttm")
+    assert one_line(caught.value) == "m.rttm:1: start of 200,000 characters, over the limit of 40"
+
+
+def test_rttm_far_future_time_is_refused():
+    with pytest.raises(TranscriptError) as caught:
+        parse_transcript("SPEAKER m 1 1e300 1.0 <NA> <NA> A <NA> <NA>\n", "m.rttm")
+    assert "past the limit of 31 days" in one_line(caught.value)
+
+
+def test_transcript_line_over_limit():
+    text = "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n<v Ada>" + "a" * (limits.MAX_LINE_CHARS + 1) + "</v>\n"
+    with pytest.raises(TranscriptError) as caught:
+        parse_transcript(text, "m.vtt")
+    assert one_line(caught.value).startswith("m.vtt:4: line is 4,194,316 characters, over the limit of 4,194,304")
+
+
+# -- calendars -----------------------------------------------------------------------------
+
+def _calendar(*events: str) -> str:
+    return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n" + "".join(events) + "END:VCALENDAR\r\n"
+
+
+def _event(uid: str, start: str, end: str, rule: str, extra: str = "") -> str:
+    return f"BEGIN:VEVENT\r\nUID:{uid}\r\nSUMMARY:{uid} meeting\r\nDTSTART{start}\r\nDTEND{end}\r\nRRULE:{rule}\r\n{extra}END:VEVENT\r\n"
+
+
+WINDOW = (int(dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc).timestamp()), int(dt.datetime(2024, 4, 1, tzinfo=dt.timezone.utc).timestamp()))
+
+
+def test_secondly_rule_from_1970_is_bounded_in_a_child_process():
+    """The issue's hang: minutes at 100% CPU and 1.8 GB before. In a child with a deadline and its peak memory."""
+    ics = _calendar(_event("tick", ":19700101T000000Z", ":19700101T000001Z", "FREQ=SECONDLY"),
+                    _event("standup", ":19700101T090000Z", ":19700101T091500Z", "FREQ=DAILY"))
+    script = textwrap.dedent(f"""
+        import resource, json
+        from foundermode.sources.calendar import parse_calendar
+        export = parse_calendar({ics!r}, "tick.ics", {WINDOW[0]}, {WINDOW[1]})
+        print(json.dumps([len(export.occurrences), export.warnings, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss]))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=20)
+    assert done.returncode == 0, done.stderr
+    count, warnings, peak_kb = json.loads(done.stdout)
+    assert count == 91  # the daily stand-up, every day of the window; the ticking event is left out
+    assert len(warnings) == 1 and warnings[0].startswith("tick.ics:4: event 'tick' (tick meeting) skipped: its rule FREQ=SECONDLY")
+    assert "over the limit of 200,000" in warnings[0]
+    assert peak_kb < 500 * 1024
+
+
+def _expand_both(ics: str, monkeypatch):
+    from foundermode.sources import calendar
+
+    bounded = parse_calendar(ics, "a.ics", *WINDOW)
+    monkeypatch.setattr(calendar, "_bounded_series", lambda components, master, a, b: (components, None))
+    walked = parse_calendar(ics, "a.ics", *WINDOW)
+    return bounded, walked
+
+
+@pytest.mark.parametrize("start,end,rule", [
+    (";TZID=Europe/Berlin:20000103T093000", ";TZID=Europe/Berlin:20000103T100000", "FREQ=DAILY;INTERVAL=3"),  # across DST changes
+    (";TZID=America/New_York:19990104T170000", ";TZID=America/New_York:19990104T173000", "FREQ=WEEKLY;BYDAY=MO,WE,FR"),
+    (":20231201T080000Z", ":20231201T081000Z", "FREQ=HOURLY;INTERVAL=7"),
+    (":20231201T080000", ":20231201T081000", "FREQ=MINUTELY;INTERVAL=997"),  # floating time
+    (";VALUE=DATE:19950310", ";VALUE=DATE:19950311", "FREQ=WEEKLY;INTERVAL=2"),
+    (":20100105T120000Z", ":20100105T123000Z", "FREQ=DAILY;COUNT=5200"),  # COUNT lowered by what is skipped
+    (":20100105T120000Z", ":20100105T123000Z", "FREQ=DAILY;COUNT=100"),  # ends long before the window
+    (":20100105T120000Z", ":20100105T123000Z", "FREQ=WEEKLY;UNTIL=20240301T000000Z"),
+])
+def test_moving_a_series_to_the_window_changes_no_occurrence(start, end, rule, monkeypatch):
+    ics = _calendar(_event("s", start, end, rule, "EXDATE:20240110T120000Z\r\n"))
+    bounded, walked = _expand_both(ics, monkeypatch)
+    assert [(o.start, o.end, o.recurrence_id) for o in bounded.occurrences] == [(o.start, o.end, o.recurrence_id) for o in walked.occurrences]
+    assert not bounded.warnings
+
+
+def test_too_many_occurrences_in_the_window_is_a_warning_naming_the_event():
+    ics = _calendar(_event("every-minute", ":20231201T080000Z", ":20231201T080010Z", "FREQ=MINUTELY;INTERVAL=5"))
+    export = parse_calendar(ics, "a.ics", *WINDOW)
+    assert export.occurrences == []
+    assert export.warnings == ["a.ics:4: event 'every-minute' (every-minute meeting) skipped: 26,208 occurrences in the window, over the limit of 20,000 per event"]
+
+
+def test_calendar_expansion_time_budget(monkeypatch):
+    from foundermode.sources import calendar
+
+    monkeypatch.setattr(calendar, "CALENDAR_TIME_BUDGET", -1.0)
+    with pytest.raises(CalendarError) as caught:
+        parse_calendar(_calendar(_event("a", ":20240101T080000Z", ":20240101T090000Z", "FREQ=DAILY")), "a.ics", *WINDOW)
+    assert one_line(caught.value).startswith("a.ics:4: expanding the events took over -1 s (the limit per file); stopped at event 'a'")
+
+
+def test_calendar_line_over_limit(monkeypatch):
+    from foundermode.sources import calendar
+
+    ics = _calendar(_event("a", ":20240101T080000Z", ":20240101T090000Z", "FREQ=DAILY", "DESCRIPTION:" + "d" * 5000 + "\r\n"))
+    monkeypatch.setattr(calendar, "check_lines", lambda text, name, error, limit=1000: limits.check_lines(text, name, error, limit))
+    with pytest.raises(CalendarError) as caught:
+        parse_calendar(ics, "a.ics", *WINDOW)
+    assert one_line(caught.value) == "a.ics:10: line is 5,013 characters, over the limit of 1,000"
