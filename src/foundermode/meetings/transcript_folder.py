@@ -80,7 +80,8 @@ def _stamp_in(text: str, zone) -> tuple[int | None, str]:
 
 def guess_meeting(path: Path, transcript: Transcript, root: Path, timezone: str = "UTC") -> Guess:
     zone = zone_for(timezone) or dt.timezone.utc
-    names = [path.name.split(".")[0]]
+    # "Weekly sync 2024-03-11 09.00.transcript.en.vtt": only the trailing words that are not the name go.
+    names = [re.sub(r"(\.(transcript|captions?|[a-z]{2}(-[a-z]{2})?))+$", "", path.name[: -len(path.suffix)], flags=re.IGNORECASE)]
     if path.parent != root:
         names.append(path.parent.name)
     start, title = None, None
