@@ -33,8 +33,19 @@ _import_principle_schemas()
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
 
+_frozen_clock: int | None = None
+
+
 def now() -> int:
-    return int(time.time())
+    """The store's clock: UTC epoch seconds. Every schedule (escalations, the brief,
+    sync) reads it, so a test can move it with ``set_clock`` instead of the machine's."""
+    return _frozen_clock if _frozen_clock is not None else int(time.time())
+
+
+def set_clock(epoch: int | None) -> None:
+    """Stop the store's clock at ``epoch`` (None: follow the machine again). For tests and replays."""
+    global _frozen_clock
+    _frozen_clock = None if epoch is None else int(epoch)
 
 
 class Store:
@@ -114,4 +125,4 @@ def table_exists(conn: Connection, name: str) -> bool:
     return inspect(conn).has_table(name)
 
 
-__all__ = ["Store", "open_store", "make_engine", "metadata", "now", "chunked", "table_exists", "text"]
+__all__ = ["Store", "open_store", "make_engine", "metadata", "now", "set_clock", "chunked", "table_exists", "text"]
