@@ -24,13 +24,18 @@ def longest_word(text: str) -> int:
     return max((len(word) for word in text.split()), default=0)
 
 
-def minimum_width(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
-    """The narrowest the table can be drawn with every word whole (borders and padding included)."""
+def word_widths(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[int]:
+    """Each column's longest word, header included."""
     widths = [longest_word(str(column)) for column in columns]
     for row in rows:
         for index, value in enumerate(row):
             widths[index] = max(widths[index], longest_word(str(value)))
-    return sum(widths) + _CELL_CHROME * len(columns) + 1
+    return widths
+
+
+def minimum_width(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
+    """The narrowest the table can be drawn with every word whole (borders and padding included)."""
+    return sum(word_widths(columns, rows)) + _CELL_CHROME * len(columns) + 1
 
 
 def fit_table(
@@ -49,8 +54,10 @@ def fit_table(
         return Text("")
     if minimum_width(columns, rows) <= width:
         table = Table(title=title, header_style="bold", title_justify="left", show_lines=False)
-        for index, column in enumerate(columns):
-            table.add_column(str(column), justify="right" if index in numeric else "left", overflow="fold")
+        # rich shrinks the widest columns first, below their longest word if it must: the
+        # minimum keeps each column at least that wide, which fits by the test above.
+        for index, (column, least) in enumerate(zip(columns, word_widths(columns, rows))):
+            table.add_column(str(column), justify="right" if index in numeric else "left", overflow="fold", min_width=least)
         for row in rows:
             table.add_row(*[Text(str(value)) for value in row])
         return table
