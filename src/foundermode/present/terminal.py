@@ -33,6 +33,27 @@ def word_widths(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> list[i
     return widths
 
 
+def column_widths(columns: Sequence[str], rows: Sequence[Sequence[str]], width: int) -> list[int]:
+    """Content widths that fit ``width``: each column gets its longest word, then the
+    room left goes to the columns needing least first, so short columns print on
+    one line and only the long ones (titles, lists of names) wrap."""
+    least = word_widths(columns, rows)
+    most = [len(str(column)) for column in columns]
+    for row in rows:
+        for index, value in enumerate(row):
+            most[index] = max(most[index], max((len(line) for line in str(value).splitlines()), default=0))
+    sizes = list(least)
+    room = width - sum(least) - _CELL_CHROME * len(columns) - 1
+    pending = sorted(range(len(columns)), key=lambda i: most[i] - least[i])
+    while pending and room > 0:
+        share = room // len(pending) or 1
+        index = pending.pop(0)
+        grow = min(most[index] - least[index], share if pending else room)
+        sizes[index] += grow
+        room -= grow
+    return sizes
+
+
 def minimum_width(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> int:
     """The narrowest the table can be drawn with every word whole (borders and padding included)."""
     return sum(word_widths(columns, rows)) + _CELL_CHROME * len(columns) + 1
@@ -54,10 +75,10 @@ def fit_table(
         return Text("")
     if minimum_width(columns, rows) <= width:
         table = Table(title=title, header_style="bold", title_justify="left", show_lines=False)
-        # rich shrinks the widest columns first, below their longest word if it must: the
-        # minimum keeps each column at least that wide, which fits by the test above.
-        for index, (column, least) in enumerate(zip(columns, word_widths(columns, rows))):
-            table.add_column(str(column), justify="right" if index in numeric else "left", overflow="fold", min_width=least)
+        # rich shrinks the widest columns first, below their longest word if it must:
+        # the widths are decided here instead, each at least its longest word.
+        for index, (column, size) in enumerate(zip(columns, column_widths(columns, rows, width))):
+            table.add_column(str(column), justify="right" if index in numeric else "left", overflow="fold", width=size)
         for row in rows:
             table.add_row(*[Text(str(value)) for value in row])
         return table
@@ -68,14 +89,13 @@ def list_layout(columns: Sequence[str], rows: Sequence[Sequence[str]], title: st
     """One block per row: its first cell as the heading, then "column: value" lines.
 
     With no title the first column's header names the list ("Time to unblock"
-    heads a list of resources). A leading number column ("#", "id") joins the
+    heads a list of resources; after a number column, the second's). A leading number column ("#", "id") joins the
     heading, "#2 CI runners are stuck", so the id stays next to what it names.
     """
     columns = [str(column) for column in columns]
     numbered = len(columns) > 1 and columns[0].strip().lower() in ("#", "id")
     parts: list[RenderableType] = []
-    if title or not numbered:
-        parts.append(Text(title or columns[0], style="bold"))
+    parts.append(Text(title or (columns[1] if numbered else columns[0]), style="bold"))
     for row in rows:
         values = [str(value) for value in row]
         if numbered:
