@@ -91,19 +91,14 @@ def as_markdown(rows: list[dict], columns: Iterable[str] | None = None, title: s
     return "\n".join(lines) + "\n"
 
 
-def rich_table(rows: list[dict], columns: Iterable[str] | None = None, title: str | None = None):
-    from rich.markup import escape
-    from rich.table import Table
+def rich_table(rows: list[dict], columns: Iterable[str] | None = None, title: str | None = None, width: int = 80):
+    """Rows as a terminal table that keeps words whole at ``width`` (a list layout when it cannot)."""
+    from .present.terminal import fit_table
 
     cols = columns_of(rows, columns)
-    table = Table(title=title, show_lines=False, header_style="bold")
-    for col in cols:
-        numeric = any(isinstance(r.get(col), (int, float)) and not isinstance(r.get(col), bool) for r in rows)
-        table.add_column(col.replace("_", " "), justify="right" if numeric else "left", overflow="fold")
-    for row in rows:
-        # Cells are data, never markup: "[notify.email]" must print as written.
-        table.add_row(*[escape(cell(row.get(c))) for c in cols])
-    return table
+    numeric = {i for i, col in enumerate(cols) if any(isinstance(r.get(col), (int, float)) and not isinstance(r.get(col), bool) for r in rows)}
+    # Cells are data, never markup: fit_table prints them as plain Text, so "[notify.email]" prints as written.
+    return fit_table([col.replace("_", " ") for col in cols], [[cell(row.get(c)) for c in cols] for row in rows], width, numeric=numeric, title=title)
 
 
 def render(rows: list[dict], fmt: str = "table", columns: Iterable[str] | None = None, title: str | None = None, console=None) -> str | None:
@@ -118,7 +113,8 @@ def render(rows: list[dict], fmt: str = "table", columns: Iterable[str] | None =
     else:
         from rich.console import Console
 
-        (console or Console()).print(rich_table([to_plain(r) for r in rows], columns, title))
+        console = console or Console()
+        console.print(rich_table([to_plain(r) for r in rows], columns, title, width=console.width))
         return None
     print(text, end="" if text.endswith("\n") else "\n")
     return text

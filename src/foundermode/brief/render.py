@@ -78,8 +78,9 @@ def _md_block(block) -> list[str]:
 def print_terminal(brief: Brief, console) -> None:
     from rich.markup import escape
     from rich.panel import Panel
-    from rich.table import Table as RichTable
     from rich.text import Text
+
+    from ..present.terminal import fit_table
 
     console.print(Panel("\n".join(escape(line) for line in header_lines(brief)), title="[bold]The leader's brief[/]", expand=False))
     styles = {"note": "dim italic", "warn": "yellow", "good": "green", "error": "bold red", "plain": ""}
@@ -94,12 +95,7 @@ def print_terminal(brief: Brief, console) -> None:
                 for item in block.items:
                     console.print(Text("  • " + item))
             elif isinstance(block, Table):
-                table = RichTable(title=block.title, header_style="bold", title_justify="left", show_lines=False)
-                for i, column in enumerate(block.columns):
-                    table.add_column(column, justify="right" if i in block.numeric else "left", overflow="fold")
-                for row in block.rows:
-                    table.add_row(*[Text(c) for c in row])
-                console.print(table)
+                console.print(fit_table(block.columns, block.rows, console.width, numeric=block.numeric, title=block.title))
             elif isinstance(block, Bars):
                 console.print(Text(block.title, style="bold"))
                 width = max((len(label) for label in block.labels), default=0)

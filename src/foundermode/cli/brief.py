@@ -53,12 +53,16 @@ def brief(
 
 @app.command("demo")
 def demo(
-    repository: Path = typer.Argument(Path("."), help="A git repository whose real history the fictional organisation is built around."),
+    repository: Optional[Path] = typer.Argument(None, help="A git repository whose real history the fictional organisation is built around. Without one: Northwind, a generated organisation of 28 engineers over 14 months."),
     folder: Path = typer.Option(Path("foundermode-demo"), "--folder", help="Where to build the demo: a new or empty folder, or an earlier demo's (rebuilt)."),
 ):
-    """Build a fictional organisation around a real git history, then print its brief.
+    """Build a fictional organisation, then print its brief.
 
-    Writes an org chart, several weeks of calendars, transcripts, resources with
+    With no REPOSITORY the organisation is Northwind, generated in seconds with
+    no network: four teams over fourteen months, a manager who codes and one
+    who does not, a leaver whose code is orphaned, a new joiner, a stagnant
+    area and a component only one engineer knows. With a REPOSITORY it is built
+    around that real history. Writes an org chart, several weeks of calendars, transcripts, resources with
     escalation chains and blocker reports into FOLDER, ingests them into a fresh
     store there, and writes brief.html and brief.md. No network, no configuration.
     """

@@ -75,7 +75,9 @@ def prepare_folder(folder: Path) -> None:
     (folder / ".gitignore").write_text("*\n", encoding="utf-8")
 
 
-def run_demo(repository: Path, folder: Path, console=None, seed: int | None = None) -> DemoResult:
+def run_demo(repository: Path | None, folder: Path, console=None, seed: int | None = None) -> DemoResult:
+    """Build the demo in ``folder``: around ``repository``'s real history, or, with
+    no repository, around Northwind's generated one (``demo/history.py``)."""
     from rich.console import Console
 
     from ..brief import build_brief, render
@@ -86,21 +88,31 @@ def run_demo(repository: Path, folder: Path, console=None, seed: int | None = No
     from ..store import open_store
     from .calendars import plan_series, write_calendars
     from .config import write_config
-    from .org import build_organisation, real_authors, write_org_csv
+    from .org import build_organisation, generated_organisation, real_authors, write_org_csv
 
     console = console or Console()
     say = lambda text: console.print(text, highlight=False)  # noqa: E731
-    repository = _toplevel(Path(repository))
     folder = Path(folder).resolve()
-    if folder == repository or folder in repository.parents:
-        raise DemoError("choose a demo folder that is not the repository or a folder holding it")
+    generated = None
+    if repository is not None:
+        repository = _toplevel(Path(repository))
+        if folder == repository or folder in repository.parents:
+            raise DemoError("choose a demo folder that is not the repository or a folder holding it")
     prepare_folder(folder)
+    if repository is None:
+        from .history import generate_history
+
+        generated = generate_history(folder / "northwind")
+        repository = generated.path
     store = open_store(f"sqlite:///{folder / '.foundermode' / 'foundermode.db'}")
     try:
-        say(f"[bold]foundermode demo[/]: a fictional organisation around the real history of {repository}")
+        if generated:
+            say("[bold]foundermode demo[/]: Northwind, a generated engineering organisation")
+        else:
+            say(f"[bold]foundermode demo[/]: a fictional organisation around the real history of {repository}")
         say(f"  building it in {folder}")
 
-        # 1. The real history.
+        # 1. The history.
         ingested = ingest_repository(store, repository)
         if ingested.total_commits == 0:
             raise DemoError(f"{repository} has no commits yet: the demo needs a history")
@@ -110,12 +122,16 @@ def run_demo(repository: Path, folder: Path, console=None, seed: int | None = No
             last = last_commit_time(conn)
             if last is None:
                 raise DemoError(f"{repository} has commits only by bots: the demo needs people")
-            authors = real_authors(conn, last)
-        say(f"  1. history: {ingested.total_commits:,} commits of {ingested.name}, the last on {day(last)}")
+            authors = [] if generated else real_authors(conn, last)
+        if generated:
+            say(f"  1. history: {ingested.total_commits:,} commits by {len(generated.engineers) + 1} people over {generated.weeks} weeks "
+                f"in {len(generated.areas)} teams' code, the last on {day(last)} → northwind/")
+        else:
+            say(f"  1. history: {ingested.total_commits:,} commits of {ingested.name}, the last on {day(last)}")
 
         # 2. The organisation, as a CSV through the org-chart importer.
         try:
-            org = build_organisation(authors)
+            org = generated_organisation(generated) if generated else build_organisation(authors)
         except ValueError as error:
             raise DemoError(str(error)) from error
         org_csv = folder / "org.csv"
@@ -126,8 +142,13 @@ def run_demo(repository: Path, folder: Path, console=None, seed: int | None = No
         config = load_config(config_path)
         import_org_chart(store, read_org_chart(org_csv), config)
         teams = ", ".join(f"{team} ({len(members)})" for team, members in org.teams.items())
-        say(f"  2. org chart: {_count(len(org.engineers), 'engineer')} from the history in {teams}; {_count(len(org.managers), 'manager')}, "
-            f"a leader ({org.leader.name}) and {len(org.staff)} staff with no commits → org.csv")
+        if generated:
+            say(f"  2. org chart: {_count(len(org.engineers), 'engineer')} in {teams}; {_count(len(org.managers), 'manager')} "
+                f"({generated.coding_manager.name} still codes, {generated.silent_manager} does not), a leader ({org.leader.name}) "
+                f"and {len(org.staff)} staff; {generated.leaver} has left (her code stays) → org.csv")
+        else:
+            say(f"  2. org chart: {_count(len(org.engineers), 'engineer')} from the history in {teams}; {_count(len(org.managers), 'manager')}, "
+                f"a leader ({org.leader.name}) and {len(org.staff)} staff with no commits → org.csv")
 
         window = Window(last + 1 - 7 * 86400, last + 1)
         result = DemoResult(folder, repository, last, window.start, window.end, org)

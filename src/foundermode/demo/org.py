@@ -75,7 +75,11 @@ class Organisation:
 
 
 def _email_of(name: str) -> str:
-    return ".".join(part.lower() for part in name.split()) + "@" + DOMAIN
+    return ".".join("".join(ch for ch in part.lower() if ch.isalnum()) for part in name.split()) + "@" + DOMAIN
+
+
+def _staff(leader: Member) -> list[Member]:
+    return [Member(name, _email_of(name), title, "Business" if "Product" not in title else "Product", "other", manager_email=leader.email) for name, title in STAFF]
 
 
 def real_authors(conn: Connection, last_commit: int) -> list[Member]:
@@ -136,7 +140,7 @@ def build_organisation(authors: list[Member]) -> Organisation:
             member.team = team
             member.manager_email = manager.email
             member.title = "Staff Engineer" if rank == 0 and len(ranked) > 2 else "Senior Engineer" if rank <= 1 else "Software Engineer"
-    staff = [Member(name, _email_of(name), title, "Business" if "Product" not in title else "Product", "other", manager_email=leader.email) for name, title in STAFF]
+    staff = _staff(leader)
     engineers = [m for members in teams.values() for m in members]
     return Organisation(leader, managers, engineers, staff, teams)
 
@@ -147,3 +151,28 @@ def write_org_csv(org: Organisation, path: Path) -> None:
         writer.writerow(["email", "name", "title", "team", "manager_email", "role"])
         for member in org.everyone:
             writer.writerow([member.email, member.name, member.title, member.team, member.manager_email, member.role])
+
+
+def generated_organisation(history) -> Organisation:
+    """Northwind's org chart from the generated history (``demo/history.py``): the
+    people are the generator's, so every role the demo means to show is there by
+    construction. The leaver is not on it: they have left, and their code stays."""
+    leader = Member(LEADER[0], _email_of(LEADER[0]), LEADER[1], "Leadership", "executive")
+    managers: list[Member] = []
+    teams: dict[str, list[Member]] = {}
+    for team, name in history.team_managers.items():
+        manager = Member(name, _email_of(name), f"Engineering Manager, {team}", team, "manager", manager_email=leader.email)
+        if name == history.coding_manager.name:
+            manager.commits, manager.last_commit, manager.area = history.coding_manager.commits, history.coding_manager.last_commit, history.coding_manager.areas[0]
+        managers.append(manager)
+        current = [e for e in history.engineers if e.team == team and e.name != history.leaver]
+        ranked = sorted(current, key=lambda e: (-e.commits, e.name))
+        members = []
+        for rank, engineer in enumerate(ranked):
+            title = "Staff Engineer" if rank == 0 else "Senior Engineer" if rank <= 2 else "Software Engineer"
+            members.append(Member(engineer.name, engineer.email, title, team, "engineer", manager_email=manager.email,
+                                  commits=engineer.commits, last_commit=engineer.last_commit, area=engineer.areas[0]))
+        teams[team] = members
+    staff = _staff(leader)
+    engineers = [m for members in teams.values() for m in members]
+    return Organisation(leader, managers, engineers, staff, teams)
