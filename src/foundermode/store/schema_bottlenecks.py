@@ -7,7 +7,7 @@ A bottleneck's status walks open -> escalated -> acknowledged | vendor -> resolv
 """
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Column, Float, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 
 from .schema import metadata
 
@@ -41,6 +41,12 @@ blocker_reports = Table(
     Column("received_at", BigInteger, nullable=False),
     # Set when a leader placed the report by hand; grouping never moves it again.
     Column("pinned", Boolean, nullable=False, default=False),
+    # Where it was heard (bottlenecks/heard.py): typed, slack, meeting, standup, ticket; where
+    # in it ("#infra", "Weekly sync 00:12:04", "OPS-12"), a link back, and the detector's score.
+    Column("heard_in", String(16), nullable=False, default="typed", server_default="typed"),
+    Column("heard_where", Text),
+    Column("heard_link", Text),
+    Column("confidence", Float),
     UniqueConstraint("source", "external_id"),
 )
 

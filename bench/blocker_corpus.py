@@ -1,0 +1,73 @@
+"""Real developer text for the blocker detector's evaluation, read in place.
+
+Nothing fetched is copied into the repository: a labelled sentence is a
+reference (corpus, file, line or comment id, sentence index) and the text is
+read from where it lives when the evaluation runs:
+
+- ``monero``: the dev-meeting IRC logs published in monero-project/monero-site
+  (``_posts/*meeting*.md``, one ``**<nick>** message`` a line), read from a bare
+  mirror with ``git show`` (``FOUNDERMODE_MONERO_SITE`` or
+  /work/.mirror/monero-project+monero-site/repo) at the commit the labels were made on;
+- ``apache``: the real GitHub issue comments in /work/shared/data/github-pulls
+  (``FOUNDERMODE_SHARED_DATA``).
+
+A missing source yields nothing, so the evaluation skips what it cannot read.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+MONERO_COMMIT = "db1cb28c9cb588f5df79b2020a28827a102c4e64"
+MONERO_MIRROR = Path(os.environ.get("FOUNDERMODE_MONERO_SITE", "/work/.mirror/monero-project+monero-site/repo"))
+SHARED = Path(os.environ.get("FOUNDERMODE_SHARED_DATA", "/work/shared/data"))
+IRC_LINE = re.compile(r"^\*\*\\?<([^>]+)>\*\*\s*(.*)$")
+
+
+def _git(*args: str) -> str | None:
+    try:
+        done = subprocess.run(["git", "-C", str(MONERO_MIRROR), *args], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def monero_messages():
+    """(("monero", path, line), speaker, text) for every IRC line of every dev-meeting log."""
+    if not MONERO_MIRROR.exists():
+        return
+    listing = _git("ls-tree", "-r", "--name-only", MONERO_COMMIT, "_posts")
+    if listing is None:
+        return
+    for path in sorted(p for p in listing.split("\n") if "meeting" in p.lower() and p.endswith(".md")):
+        text = _git("show", f"{MONERO_COMMIT}:{path}") or ""
+        for number, line in enumerate(text.splitlines(), start=1):
+            found = IRC_LINE.match(line.strip())
+            if found and found.group(2).strip():
+                yield ("monero", path, number), found.group(1).replace("\\", ""), found.group(2).strip()
+
+
+def apache_messages():
+    """(("apache", file, comment id), login, body) for the real issue comments."""
+    folder = SHARED / "github-pulls"
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.glob("*-comments.json")):
+        for comment in json.loads(path.read_text(encoding="utf-8")):
+            yield ("apache", path.name, int(comment["id"])), (comment.get("user") or {}).get("login", ""), comment.get("body") or ""
+
+
+def sentences(messages):
+    """(reference + (sentence index,), speaker, sentence) for every sentence of every message."""
+    from foundermode.bottlenecks.detector import split_sentences
+
+    for ref, speaker, text in messages:
+        for index, sentence in enumerate(split_sentences(text)):
+            yield (*ref, index), speaker, sentence
+
+
+def all_sentences() -> dict[tuple, tuple[str, str]]:
+    return {ref: (speaker, text) for ref, speaker, text in sentences(list(monero_messages()) + list(apache_messages()))}

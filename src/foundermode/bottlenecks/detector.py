@@ -1,0 +1,146 @@
+"""Hearing a blocker in what people say: Slack messages, meeting transcripts,
+stand-up answers, ticket text.
+
+Pure: sentences in, detections out; nothing here knows a table.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_SENTENCES = 200  # per message: a pasted log is not someone talking
+MAX_SENTENCE = 600
+_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9@])|\n+|(?<=[.!?;])\s+-\s+")
+_URL = re.compile(r"https?://\S+")
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a message: split on sentence ends and line breaks, code blocks and quotes dropped."""
+    text = re.sub(r"```.*?```", " ", text or "", flags=re.S)
+    out = []
+    for piece in _SPLIT.split(text):
+        piece = piece.strip()
+        if not piece or piece.startswith(">") or len(piece) < 3:
+            continue
+        out.append(piece[:MAX_SENTENCE])
+        if len(out) >= MAX_SENTENCES:
+            break
+    return out
+
+
+# -- the detector ---------------------------------------------------------------------
+#
+# Phrase rules, each with how sure it makes us, then dampers for the ways people say
+# those words without being blocked: a question, a condition, a negation, an idiom,
+# the past, someone outside the team. Precision first: a wrong "heard" costs a
+# leader's trust, so a rule earns a high score only when the phrase rarely means
+# anything else (measured on real developer text: docs/benchmarks.md).
+CONFIDENT = 0.8  # at or above: a report, grouped and escalated like a typed one
+CANDIDATE = 0.5  # at or above (and below CONFIDENT): shown to the person or a leader to confirm
+
+_ME = r"(?:i|we|i'?m|we'?re|i am|we are|i'?ve been|we'?ve been|i have been|we have been|team|the team)"
+_STILL = r"(?:still|just|currently|now|mostly|largely|kinda|kind of|totally|completely|basically|really|all|also|again|am|are)"
+_WORK = (r"(?:merge|deploy|build|push|release|ship|test|run|start|continue|proceed|move forward|progress|log ?in|access|get access|"
+         r"reach|connect|finish|launch|upload|install|compile|reproduce|debug|work|do anything)")
+_LACK = (r"(?:enough(?!\s+(?:knowledge|info|information|time|context|experience|expertise|reasons?))|access|permission|permissions|the rights|rights|access rights|karma|credentials|a license|licen[cs]es|the disk|disk space|"
+         r"the hardware|hardware|gpus?|machines?|capacity|quota|a server|servers?|an account|accounts?|the keys?|budget)")
+
+RULES: list[tuple[str, re.Pattern, float]] = [
+    ("blocked", re.compile(rf"\b{_ME}\s+(?:{_STILL}\s+)*(?:blocked|stuck)\b(?!\s+(?:now\s+)?with)", re.I), 0.95),
+    ("blocked", re.compile(r"\((?:i'?m|we'?re) stuck\)", re.I), 0.95),
+    ("waiting", re.compile(rf"\b{_ME}\s+(?:{_STILL}\s+)*waiting\s+(?:on|for)\b", re.I), 0.9),
+    ("waiting", re.compile(rf"^(?:\W*(?:\w+:\s*)?)(?:(?:{_STILL}|yeah|ok|so|but|and|oh|nop|no)\W*\s+)*waiting\s+(?:on|for)\b", re.I), 0.9),
+    ("waiting", re.compile(rf"(?:^|[,;:]|\bnow\b)\s*(?:(?:{_STILL})\s+)*waiting\s+(?:on|for)\s+(?!me\b)", re.I), 0.85),
+    ("waiting", re.compile(rf"\b(?:is|are|'s|been|was)\s+(?:{_STILL}\s+)*(?:waiting|held up|stuck|blocked)\s+(?:on|for|by|in)\b", re.I), 0.9),
+    ("waiting", re.compile(r"\b(?:still\s+)?(?:open\s+and\s+)?waiting\s+for\s+(?:a\s+)?reviews?\b", re.I), 0.9),
+    ("blocked", re.compile(r"\bblocked\s+(?:on|by)\b", re.I), 0.9),
+    ("blocked", re.compile(r"\b(?:something|what'?s|that'?s|this is|it'?s|which is)\s+(?:(?:else|still)\s+)*(?:blocking|holding up)\b", re.I), 0.85),
+    ("blocked", re.compile(r"\b(?:been|is|are)\s+held\s+up\b", re.I), 0.85),
+    ("blocked", re.compile(r"\bthe thing (?:that'?s|that is) holding up\b", re.I), 0.85),
+    ("blocked", re.compile(r"\bhold(?:ing)? off on \w+ing until\b", re.I), 0.85),
+    ("cannot", re.compile(rf"\b(?:i|we)\s+(?:still\s+)?(?:can'?t|cannot|can not|am unable to|are unable to|couldn'?t)\s+(?:get\s+\w+\s+)?{_WORK}", re.I), 0.85),
+    ("cannot", re.compile(rf"^\W*(?:can'?t|cannot|unable to)\s+{_WORK}\b", re.I), 0.85),
+    ("cannot", re.compile(r"\bcan'?t move forward without\b", re.I), 0.9),
+    ("cannot", re.compile(r"\b(?:i|we)\s+(?:still\s+)?(?:can'?t|cannot)\s+get\s+(?:\S+\s+){0,3}(?:built|merged|deployed|working|running|released|reviewed|access)\b", re.I), 0.85),
+    ("waiting", re.compile(rf"\b{_ME}\s+(?:{_STILL}\s+)*waiting\s+to\s+(?:get|hear|receive)\b", re.I), 0.9),
+    ("lacking", re.compile(rf"\b(?:i|we)\s+(?:still\s+)?(?:don'?t|do not|didn'?t)\s+have\s+(?:the\s+)?{_LACK}\b", re.I), 0.85),
+    ("lacking", re.compile(r"\b(?:we are|we'?re|i am|i'?m)\s+(?:\w+\s+)?lacking\b", re.I), 0.85),
+    ("lacking", re.compile(rf"\b(?:i|we)\s+need\s+(?:access|permission|credentials|rights)\b", re.I), 0.75),
+    ("lacking", re.compile(rf"\b(?:there(?:'s| is| are)\s+)?not enough\s+{_LACK}", re.I), 0.7),
+    ("broken", re.compile(r"\b(?:ci|the build|builds?|staging|the server|jenkins|the pipeline|tests?|compiling [\w ]+)\s+(?:is|are|has been|have been)\s+(?:still\s+)?(?:down|broken|red|failing)\b", re.I), 0.7),
+    ("waiting", re.compile(r"\bwaiting\s+(?:on|for)\s+(?:access|approval|permission|review|reviews|a review|binaries|builds?|the build|sign-?off|the go-ahead)\b", re.I), 0.85),
+    ("waiting", re.compile(r"\bwaiting\s+(?:on|for)\b", re.I), 0.6),
+]
+
+QUESTION = re.compile(r"\?\s*(?:[:;]-?[)(pPD]|\W)*$|^\W*(?:\w+:\s*)?(?:who|what|why|how|when|is|are|was|were|do|does|did|can|could|should|would|anything|any)\s[^.!]*$", re.I)
+CONDITION = re.compile(r"^\W*(?:if|when|whenever|unless|once|until|in case|suppose|imagine|as opposed to)\b|\b(?:without|instead of|rather than|while|than)\s+waiting\b", re.I)
+NEGATED = re.compile(
+    r"\b(?:not|no longer|never|isn'?t|aren'?t|wasn'?t|weren'?t|nothing|no one|nobody)\s+(?:\w+\s+){0,2}(?:waiting|blocked|blocking|stuck|held up)\b"
+    r"|\bnot\s+a\s+block|\bno\s+blockers?\b|\bunblocked\b|\bnot waiting\b|\bdon'?t want to hold up\b", re.I)
+IDIOM = re.compile(
+    r"\b(?:can'?t wait|(?:fine|ok|okay|happy|good)\s+(?:with\s+)?waiting|better to wait|worth waiting|waiting (?:on|for) me\b|waiting for (?:that|this|it)\b\W*(?::|$)"
+    r"|waiting for (?:contributions|donations|volunteers)|stuck with|blocking off|blocked out|blocked persons|hold up,|hold on|wait,|wait you|waiting for (?:something|it to)\b)", re.I)
+PAST = re.compile(r"\b(?:was|were|had been)\s+(?:\w+\s+)?(?:waiting|blocked|stuck)\b|\bdid not have\b|\bdidn'?t have\b", re.I)
+OUTSIDERS = re.compile(r"\b(?:users?|people|customers|exchanges|everyone|the community|the market|miners|they)\b[^,.;]{0,40}?\b(?:are|were|have been|will be)\s+(?:still\s+)?(?:waiting|stuck|blocked)\b", re.I)
+HEDGED = re.compile(r"\b(?:may|might|must|could)\s+have\s+been\b|\bi have a feeling\b|\bimo\b|\bin my opinion\b|\bi guess\b", re.I)
+# A condition or a side remark before the cue: "if they had ... just waiting", "while we are waiting on Ann, my update".
+BEFORE_CUE = re.compile(r"\b(?:if|while|unless|whether|between)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A sentence that says someone is blocked, waiting or lacks something."""
+
+    sentence: str
+    score: float
+    cue: str  # the words the rule matched
+    kind: str  # blocked, waiting, cannot, lacking, broken
+    index: int = 0  # the sentence's place in the message
+
+    @property
+    def confident(self) -> bool:
+        return self.score >= CONFIDENT
+
+
+def score_sentence(sentence: str) -> Detection | None:
+    """The sentence's best rule after the dampers, or None when no rule fires."""
+    best: tuple[float, str, str] | None = None
+    for kind, pattern, weight in RULES:
+        found = pattern.search(sentence)
+        if found and (best is None or weight > best[0]):
+            best = (weight, kind, found.group(0).strip(), found.start())
+    if best is None:
+        return None
+    score, kind, cue, at = best
+    text = _URL.sub(" ", sentence)
+    if NEGATED.search(text) or IDIOM.search(text):
+        return None
+    if QUESTION.search(text.strip()):
+        score *= 0.4
+    if CONDITION.search(text):
+        score *= 0.4
+    if PAST.search(text):
+        score *= 0.6
+    if OUTSIDERS.search(text):
+        score *= 0.6
+    if HEDGED.search(text):
+        score *= 0.7
+    if BEFORE_CUE.search(sentence[:at]):
+        score *= 0.5
+    return Detection(sentence, round(score, 3), cue, kind)
+
+
+def detect(text: str, threshold: float = CANDIDATE) -> list[Detection]:
+    """Every sentence of ``text`` scoring at least ``threshold``, in order."""
+    out = []
+    for index, sentence in enumerate(split_sentences(text)):
+        found = score_sentence(sentence)
+        if found is not None and found.score >= threshold:
+            out.append(Detection(found.sentence, found.score, found.cue, found.kind, index))
+    return out
+
+
+def strongest(text: str, threshold: float = CANDIDATE) -> Detection | None:
+    """The most certain blocker statement of a message, if any: one message is one report."""
+    found = detect(text, threshold)
+    return max(found, key=lambda d: d.score) if found else None
