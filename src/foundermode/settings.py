@@ -371,6 +371,7 @@ SCHEMA: tuple[Section, ...] = (
         Setting("leader", Email(), None, "The leader (email): the brief's time split, the last step of default chains."),
         Setting("leaders", Emails(), (), "More people with the leader's rights on the web."),
         Setting("timezone", TimeZone(), "UTC", "The organisation's time zone: the default for [meetings] timezone."),
+        Setting("inactive_after", Text(), "6m", "Someone the org chart does not date has departed after this long with no activity (6m, 180d, 1y): people.py."),
     )),
     Section("meetings", "Meetings: cost, load, focus time, walk-outs, stagnation.", (
         Setting("hourly_rate", Number(minimum=0), 100.0, "Cost of one person-hour in meetings."),
