@@ -425,6 +425,24 @@ SCHEMA: tuple[Section, ...] = (
     Section("slack", "The /blocker slash command.", (
         Setting("signing_secret_env", EnvName(), None, "Environment variable holding Slack's signing secret."),
     )),
+    Section("sources", "What `foundermode sync` takes in, each brought up to date in turn.", (
+        Setting("repositories", Kind(), (), "Git repositories: paths, globs (\"~/src/*\"), clone URLs, or a JSON repository list; checked by sync.py."),
+        Setting("calendars", Kind(), (), "Calendar folders or .ics files, subscription URLs, or tables {url_env, path, owner}; checked by sync.py."),
+        Setting("transcripts", Strings(), (), "Folders of meeting transcripts, attached to meetings by name and time."),
+        Setting("org_chart", Text(), None, "The org chart CSV (email,name,title,team,manager_email,role[,start_date,end_date])."),
+    ), owner="foundermode.sync"),
+    Section("sync", "Running sync on a schedule.", (
+        Setting("every", Text(), None, "How often `foundermode serve` syncs on its own (\"15m\", \"1h\"); unset or \"off\": never."),
+        Setting("timeout", Number(minimum=0, above=True), 20.0, "Seconds one source may take before it is named as failed."),
+    ), owner="foundermode.sync"),
+    Section("github", "GitHub's API, for code review.", (
+        Setting("api_url", Text(), None, "API base URL (GitHub Enterprise); default https://api.github.com."),
+        Setting("token_env", EnvName(), None, "Environment variable holding the token; default GITHUB_TOKEN or GH_TOKEN."),
+    )),
+    Section("gitlab", "GitLab's API, for code review.", (
+        Setting("api_url", Text(), None, "API base URL (self-managed GitLab); default https://gitlab.com/api/v4."),
+        Setting("token_env", EnvName(), None, "Environment variable holding the token; default GITLAB_TOKEN or GLAB_TOKEN."),
+    )),
     Section("resources", "[[resources]]: what people get blocked on, with owners and escalation chains.", _RESOURCE_COMMON + (
         Setting("depends_on", Text(), None, "The vendor (a [[vendors]] name) this resource depends on."),
     ), repeated=True, owner="foundermode.bottlenecks.resources"),
