@@ -9,7 +9,11 @@ from __future__ import annotations
 import html
 from typing import Sequence
 
-PALETTE = ["#3b6ea5", "#d08a1e", "#2e8b57", "#b22222", "#6a5acd", "#20b2aa", "#8b4513", "#708090"]
+# Okabe-Ito: told apart with every common colour blindness; each line also has its own dash
+# pattern, so the series survive a grey-scale print.
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#999999"]
+DASHES = ["", "6 3", "2 3", "8 3 2 3", "12 4", "3 6", "1 2", "10 2 2 2"]
+CHAR_W = 7  # px per character at 12 px: enough to keep labels apart
 FONT = "font:12px system-ui,-apple-system,sans-serif"
 
 
@@ -43,7 +47,7 @@ def line_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[flo
     points = sum(1 for values in series.values() for v in values if v is not None)
     if not labels or points == 0:
         return empty_chart(title)
-    left, right, top, bottom = 52, 36, 16, 44 + 16 * ((len(series) + 2) // 3)
+    left, right, top, bottom = 52, 36, 30, 48 + 16 * ((len(series) + 2) // 3)
     plot_w, plot_h = width - left - right, height - top - bottom
     high = _nice(max((v for values in series.values() for v in values if v is not None), default=0) or 1)
     step = plot_w / max(len(labels) - 1, 1)
@@ -58,11 +62,18 @@ def line_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[flo
         y = top + plot_h - plot_h * k / 4
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" stroke="#e3e6ea"/>')
         parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{_e(_fmt(v))}</text>')
-    every = max(1, len(labels) // 8)
-    for i, label in enumerate(labels):
-        if i % every == 0 or i == len(labels) - 1:
-            x = left + i * step
-            parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle" fill="#555">{_e(label)}</text>')
+    if unit:
+        parts.append(f'<text x="4" y="12" fill="#555">{_e(unit.strip())}</text>')
+    # As many x labels as fit side by side: each needs its width plus a gap; the last is drawn when it fits.
+    label_w = max(len(str(label)) for label in labels) * CHAR_W + 12
+    every = max(1, -(-len(labels) * label_w // max(int(plot_w), 1)))
+    shown = [i for i in range(len(labels)) if i % every == 0]
+    if (len(labels) - 1) not in shown and (len(labels) - 1 - shown[-1]) * step >= label_w:
+        shown.append(len(labels) - 1)
+    for i in shown:
+        x = left + i * step
+        anchor = "start" if i == 0 and len(labels) > 1 else ("end" if i == len(labels) - 1 and len(labels) > 1 else "middle")
+        parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 20}" text-anchor="{anchor}" fill="#555">{_e(labels[i])}</text>')
     for n, (name, values) in enumerate(series.items()):
         colour = PALETTE[n % len(PALETTE)]
         d, pen = [], "M"
@@ -73,13 +84,18 @@ def line_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[flo
             x, y = xy(i, v)
             d.append(f"{pen}{x:.1f},{y:.1f}")
             pen = "L"
-        parts.append(f'<path d="{" ".join(d)}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        dash = DASHES[n % len(DASHES)]
+        dashed = f' stroke-dasharray="{dash}"' if dash else ""
+        parts.append(f'<path d="{" ".join(d)}" fill="none" stroke="{colour}" stroke-width="2"{dashed}/>')
         for i, v in enumerate(values):
             if v is not None:
                 x, y = xy(i, v)
                 parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"><title>{_e(name)} {_e(labels[i])}: {_e(_fmt(v))}{_e(unit)}</title></circle>')
-        lx, ly = left + (n % 3) * (plot_w / 3), top + plot_h + 34 + 16 * (n // 3)
-        parts.append(f'<rect x="{lx:.1f}" y="{ly - 9}" width="12" height="4" fill="{colour}"/><text x="{lx + 16:.1f}" y="{ly - 4}" fill="#333">{_e(name)}</text>')
+        lx, ly = left + (n % 3) * (plot_w / 3), top + plot_h + 38 + 16 * (n // 3)
+        room = int(plot_w / 3 - 28) // CHAR_W
+        legend = str(name) if len(str(name)) <= room else str(name)[:max(room - 1, 1)] + "…"
+        parts.append(f'<line x1="{lx:.1f}" y1="{ly - 7}" x2="{lx + 20:.1f}" y2="{ly - 7}" stroke="{colour}" stroke-width="2"{dashed}/>'
+                     f'<text x="{lx + 24:.1f}" y="{ly - 3}" fill="#333">{_e(legend)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -103,7 +119,7 @@ def bar_chart(title: str, labels: Sequence[str], values: Sequence[float], unit: 
             text = text[:29] + "…"
         parts.append(f'<text x="{label_w - 8}" y="{y + 13}" text-anchor="end" fill="#333">{_e(text)}</text>')
         w = max(v / high * bar_w, 1)
-        colour = PALETTE[0] if target is None else ("#2e8b57" if v >= target else "#d08a1e")
+        colour = PALETTE[0] if target is None else (PALETTE[2] if v >= target else PALETTE[1])
         parts.append(f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="16" rx="2" fill="{colour}"><title>{_e(label)}: {_e(_fmt(v))}{_e(unit)}</title></rect>')
         parts.append(f'<text x="{label_w + w + 6:.1f}" y="{y + 13}" fill="#333">{_e(_fmt(v))}{_e(unit)}</text>')
     if target is not None:

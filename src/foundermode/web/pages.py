@@ -48,8 +48,40 @@ def _date(epoch: int | None) -> str:
 env.globals["date"] = _date
 
 
-def render(name: str, viewer: Viewer | None, here: str = "", status_code: int = 200, **context) -> HTMLResponse:
-    html = env.get_template(name).render(viewer=viewer, nav=NAV, here=here, **context)
+def _zone(request: Request | None):
+    """The viewer's time zone: ``?tz=Europe/Paris`` (remembered in a cookie by the browser's own link), else UTC."""
+    from ..present.times import zone
+
+    if request is None:
+        return zone(None)
+    return zone(request.query_params.get("tz") or request.cookies.get("fm_tz"))
+
+
+def _linker(request: Request | None):
+    """The brief's and pages' names as links (present/links.py), read again at most once a minute."""
+    import time
+
+    from ..present.links import Linker
+
+    if request is None:
+        return Linker()
+    state = request.app.state
+    cached = getattr(state, "fm_linker", None)
+    if cached is None or time.monotonic() - cached[0] > 60:
+        cached = (time.monotonic(), Linker.of(state.store))
+        state.fm_linker = cached
+    return cached[1]
+
+
+def render(name: str, viewer: Viewer | None, here: str = "", status_code: int = 200, request: Request | None = None, **context) -> HTMLResponse:
+    from ..present import times
+
+    linker = _linker(request) if viewer is not None else None
+    now = _now(request) if request is not None else None
+    tz = _zone(request)
+    html = env.get_template(name).render(viewer=viewer, nav=NAV, here=here, linkify=linker.linkify if linker else (lambda text, skip=None: text),
+                                         when=lambda value: times.when(value, now, tz), ago=lambda value: times.relative(value, now) if now else "–",
+                                         duration=times.duration, day=lambda value: times.day(value, tz), **context)
     response = HTMLResponse(html, status_code=status_code)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -89,7 +121,7 @@ def overview(request: Request, viewer: Viewer = Depends(page_viewer)):
     filters = views.Filters.of(request)
     store, config = request.app.state.store, request.app.state.config
     brief, sections = views.cached(request, "overview", filters, lambda: views.overview(store, config, filters))
-    return render("overview.html", viewer, "overview", title="Overview", brief=brief, sections=sections, filters=filters,
+    return render("overview.html", viewer, "overview", request=request, title="Overview", brief=brief, sections=sections, filters=filters,
                   choices=views.choices(store), present={s.key: s.has_content for s in brief.sections},
                   kind_of=lambda block: type(block).__name__.lower(), chart_for=lambda block: svg(bars_svg(block)))
 
@@ -105,7 +137,7 @@ def team_page(request: Request, viewer: Viewer = Depends(page_viewer)):
         "output_per_head": svg(charts.line_chart("Commits per head per month", c["output_per_head"]["labels"], c["output_per_head"]["series"], c["output_per_head"]["unit"])),
         "truck_factor": svg(charts.bar_chart("Truck factor per area (the lowest first)", *_lowest(c["truck_factor"]["labels"], c["truck_factor"]["values"]))),
     }
-    return render("team.html", viewer, "team", title="Team", report=data["report"], charts=drawn, filters=filters, limit=_limit(request),
+    return render("team.html", viewer, "team", request=request, title="Team", report=data["report"], charts=drawn, filters=filters, limit=_limit(request),
                   choices=views.choices(store), scope_label=_scope_label(data["report"].scope))
 
 
@@ -120,7 +152,7 @@ def meetings_page(request: Request, viewer: Viewer = Depends(page_viewer)):
         "hours_per_week": svg(charts.line_chart("Meeting hours per week", c["hours_per_week"]["labels"], c["hours_per_week"]["series"], c["hours_per_week"]["unit"])),
         "focus": svg(charts.bar_chart("Focus hours in the window (the least first)", *_lowest(c["focus"]["labels"], c["focus"]["values"]), " h")),
     }
-    return render("meetings.html", viewer, "meetings", title="Meetings", charts=drawn, filters=filters, choices=views.choices(store), limit=_limit(request),
+    return render("meetings.html", viewer, "meetings", request=request, title="Meetings", charts=drawn, filters=filters, choices=views.choices(store), limit=_limit(request),
                   **{k: v for k, v in data.items() if k != "charts"})
 
 
@@ -130,7 +162,7 @@ def board_page(request: Request, viewer: Viewer = Depends(page_viewer)):
     data = views.board_page(request.app.state.store, _now(request), status_filter, request.query_params.get("resource") or None)
     c = data["charts"]["time_to_unblock"]
     drawn = {"time_to_unblock": svg(charts.bar_chart("Median time to unblock", c["labels"], c["values"], " h"))}
-    return render("board.html", viewer, "bottlenecks", title="Bottlenecks", bottlenecks=data["bottlenecks"], metrics=data["metrics"],
+    return render("board.html", viewer, "bottlenecks", request=request, title="Bottlenecks", bottlenecks=data["bottlenecks"], metrics=data["metrics"],
                   charts=drawn, status_filter=status_filter)
 
 
@@ -147,20 +179,43 @@ def report_page(request: Request, text: str = Form(""), csrf: str = Form(""), vi
     return RedirectResponse(f"/bottlenecks/{result.bottleneck_id}", status.HTTP_303_SEE_OTHER)
 
 
-def _timeline_detail(event: dict) -> str:
+TIME_KEYS = {"start", "end", "next_at", "call_start", "call_end", "due", "until", "sent_at", "opened_at"}
+DURATION_KEYS = {"wait", "waited", "after", "seconds", "elapsed"}
+
+
+def _timeline_detail(event: dict, now: int | None = None, tz=None) -> str:
+    """An event's extra fields in words: times as "Wed 10:00 UTC", waits as "2 h", yes/no, lists joined, scores as numbers."""
+    from ..present import times
+
     standard = {"at", "kind", "person", "escalation_id", "report_id"}
     parts = []
     for key, value in event.items():
         if key in standard or value in (None, "", [], {}):
             continue
-        parts.append(f"{key}: {value if isinstance(value, (str, int, float)) else json.dumps(value, ensure_ascii=False)}")
+        label = key.replace("_", " ")
+        if isinstance(value, bool):
+            text = "yes" if value else "no"
+        elif key in TIME_KEYS or key.endswith("_at"):
+            text = times.when(value, now, tz or times.UTC) if times.to_datetime(value) else str(value)
+        elif key in DURATION_KEYS and isinstance(value, (int, float)):
+            text = times.duration(value)
+        elif isinstance(value, float):
+            text = f"{value:.2f}".rstrip("0").rstrip(".")
+        elif isinstance(value, (str, int)):
+            text = str(value)
+        elif isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+            text = ", ".join(str(v) for v in value)
+        else:
+            text = json.dumps(value, ensure_ascii=False)
+        parts.append(f"{label}: {text}")
     return "; ".join(parts)
 
 
 @router.get("/bottlenecks/{bottleneck_id}")
 def bottleneck_page(bottleneck_id: int, request: Request, viewer: Viewer = Depends(page_viewer)):
     data = views.bottleneck_page(request.app.state.store, request.app.state.config, bottleneck_id, viewer)
-    return render("bottleneck.html", viewer, "bottlenecks", title=f"Bottleneck #{bottleneck_id}", timeline_detail=_timeline_detail, **data)
+    return render("bottleneck.html", viewer, "bottlenecks", request=request, title=f"Bottleneck #{bottleneck_id}",
+                  timeline_detail=lambda event: _timeline_detail(event, _now(request), _zone(request)), **data)
 
 
 def _act(request: Request, viewer: Viewer, bottleneck_id: int, csrf: str, verb: str):
@@ -200,7 +255,7 @@ def vendor(bottleneck_id: int, request: Request, csrf: str = Form(""), viewer: V
 @router.get("/resources")
 def resources_page(request: Request, viewer: Viewer = Depends(page_viewer)):
     data = views.resources_page(request.app.state.store, request.app.state.config, _now(request))
-    return render("resources.html", viewer, "resources", title="Resources", **data)
+    return render("resources.html", viewer, "resources", request=request, title="Resources", **data)
 
 
 @router.get("/people")
@@ -209,7 +264,7 @@ def people_page(request: Request, viewer: Viewer = Depends(page_viewer)):
         return RedirectResponse(f"/people/{viewer.person_id}", status.HTTP_303_SEE_OTHER)
     filters = views.Filters.of(request)
     data = views.cached(request, "people", filters, lambda: views.people_page(request.app.state.store, filters))
-    return render("people.html", viewer, "people", title="People", filters=filters, choices=views.choices(request.app.state.store), limit=_limit(request), **data)
+    return render("people.html", viewer, "people", request=request, title="People", filters=filters, choices=views.choices(request.app.state.store), limit=_limit(request), **data)
 
 
 @router.get("/people/{person_id}")
@@ -220,7 +275,7 @@ def person_page(person_id: int, request: Request, viewer: Viewer = Depends(page_
     data = views.cached(request, "person", filters, lambda: views.person_page(store, request.app.state.config, filters, person_id), person_id)
     p = data["profile"]
     areas_chart = svg(charts.bar_chart("Lines changed per area", [a["area"] for a in p.areas[:12]], [a["lines_changed"] for a in p.areas[:12]]))
-    return render("person.html", viewer, "people", title=p.name, filters=filters, choices=views.choices(store), areas_chart=areas_chart,
+    return render("person.html", viewer, "people", request=request, title=p.name, filters=filters, choices=views.choices(store), areas_chart=areas_chart,
                   scope_label=_scope_label(data["scope"]), **data)
 
 
