@@ -487,7 +487,11 @@ class Values:
             raise AttributeError(f"[{self._section.name}] has no setting {key!r}") from None
 
     def get(self, key: str, default=None):
-        return self._values.get(key, default)
+        """The value of a declared key (``default`` when it is None); an undeclared key is a programming error."""
+        if key not in self._values:
+            raise AttributeError(f"[{self._section.name}] has no setting {key!r}: declare it in settings.SCHEMA")
+        value = self._values[key]
+        return default if value is None else value
 
     def items(self):
         return self._values.items()
@@ -504,7 +508,10 @@ class EffectiveSettings:
         self._repeated = repeated
 
     def section(self, name: str) -> Values:
-        return self._sections[name]
+        try:
+            return self._sections[name]
+        except KeyError:
+            raise AttributeError(f"no section [{name}] in settings.SCHEMA") from None
 
     def __getattr__(self, name: str) -> Values:
         sections = self.__dict__["_sections"]

@@ -206,3 +206,23 @@ def rules(apply: bool = typer.Option(True, "--apply/--show", help="Re-flag bots 
     with opened_store() as store:
         counts = apply_rules(store, config)
     console.print(f"{counts['bots']} bots, {counts['excluded_paths']} excluded paths flagged, {counts['merged_people']} people joined by aliases")
+
+
+@app.command("config")
+def config_command(
+    docs: bool = typer.Option(False, "--docs", help="Print the reference of every setting (docs/configuration.md) instead."),
+    as_json: bool = JsonOption,
+):
+    """Print the effective settings: the file's values, defaults filled in (a misspelt key stops here with its line)."""
+    from ..settings import effective_toml, reference_markdown
+
+    if docs:
+        typer.echo(reference_markdown(), nl=False)
+        return
+    settings = get_config().settings
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(settings.as_dict(), indent=2, default=list, ensure_ascii=False))
+        return
+    typer.echo(effective_toml(settings), nl=False)
