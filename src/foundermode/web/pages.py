@@ -67,7 +67,7 @@ def svg(markup: str) -> Markup:
 
 
 def _scope_label(scope) -> str:
-    return f"{_date(scope.since)} to {_date(scope.until - 1)}" + (f" · team {scope.team}" if scope.team else "")
+    return scope.heading() + (f" · team {scope.team}" if scope.team else "")
 
 
 def _limit(request: Request) -> int | None:
