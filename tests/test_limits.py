@@ -220,5 +220,5 @@ def test_a_value_with_a_newline_keeps_each_row_error_on_one_line():
         parse_org_chart(text, "org.csv")
     lines = str(caught.value).split("\n")
     assert lines[0] == "2 bad row(s), nothing imported:"
-    assert lines[1] == "org.csv:2: role 'exec\\nutive' is not one of engineer, manager, executive, other"
+    assert lines[1] == "org.csv:3: role 'exec\\nutive' is not one of engineer, manager, executive, other"
     assert lines[2].startswith("org.csv:4: role 'rrrr") and lines[2].count("r") < 100 and "…" in lines[2]
