@@ -342,4 +342,6 @@ def install(app: FastAPI) -> None:
         if request.url.path.startswith("/api/") or request.url.path in ("/health", "/openapi.json") or request.url.path.startswith("/slack"):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
         viewer = request.scope.get("fm_viewer")
-        return render("error.html", viewer, title=str(exc.status_code), status_code=exc.status_code, detail=exc.detail)
+        response = render("error.html", viewer, title=str(exc.status_code), status_code=exc.status_code, detail=exc.detail)
+        response.headers.update(getattr(exc, "headers", None) or {})  # Retry-After of a 429, say
+        return response
