@@ -422,6 +422,13 @@ SCHEMA: tuple[Section, ...] = (
         Setting("url_env", EnvName(), None, "Environment variable holding the URL."),
         Setting("secret_env", EnvName(), None, "Environment variable holding the signing secret (unsigned webhooks are refused)."),
     )),
+    Section("web", "The web server's sessions and sign-in (web/auth.py).", (
+        Setting("tls_proxy", Flag(), False, "A TLS proxy terminates HTTPS in front of foundermode: cookies are sent Secure and HSTS is on even though the app sees http."),
+        Setting("session_days", Number(minimum=0, above=True), 14.0, "Days a session lasts; sign-out, a revoked token or the person's end date end it sooner."),
+        Setting("sign_in_attempts_per_address", Whole(minimum=1), 20, "Failed sign-ins from one address within sign_in_window before it must wait."),
+        Setting("sign_in_attempts_per_account", Whole(minimum=1), 5, "Failed or requested sign-ins for one account (email) within sign_in_window before it must wait."),
+        Setting("sign_in_window", Whole(minimum=1), 900, "Seconds over which sign-in attempts are counted."),
+    ), owner="foundermode.web.auth"),
     Section("slack", "The /blocker slash command.", (
         Setting("signing_secret_env", EnvName(), None, "Environment variable holding Slack's signing secret."),
     )),
