@@ -189,7 +189,7 @@ def waiting(data: PullData, now: int) -> list[Waiting]:
     bots = data.bots
     out = []
     for pull in data.pulls:
-        if pull.state != "open" or pull.author_id in bots:
+        if pull.state != "open" or pull.author_id in bots or pull.created_at > now:
             continue
         since = max(pull.created_at, pull.ready_at or 0)
         latest: dict[int, str] = {}
