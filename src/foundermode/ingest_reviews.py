@@ -264,10 +264,10 @@ def _derive(conn, repo_id: int, numbers: list[int]) -> None:
                 conn.execute(update(pull_requests).where(pull_requests.c.repo_id == repo_id, pull_requests.c.number == number).values(**values))
 
 
-def parse_export(path: Path, forge: str, repo: RepoRef | None = None) -> ReviewData:
-    objects = read_json_values(path)
+def parse_export(path: Path, forge: str, repo: RepoRef | None = None, objects: list | None = None, projects: dict | None = None) -> ReviewData:
+    objects = read_json_values(path) if objects is None else objects
     if forge == "gitlab":
-        return gitlab_source.parse_objects(objects, str(path), repo=repo, number=gitlab_source.number_from_file_name(path.name))
+        return gitlab_source.parse_objects(objects, str(path), repo=repo, number=gitlab_source.number_from_file_name(path.name), projects=projects)
     return github_source.parse_objects(objects, str(path), repo=repo, number=github_source.number_from_file_name(path.name))
 
 
@@ -279,6 +279,7 @@ def ingest_files(store: Store, config: Config, paths: list, forge: str = "github
     default_repo = _repo_ref(forge, repo) if repo else None
     data = ReviewData()
     cursors = []
+    read: list[tuple[Path, list]] = []
     for path in files:
         key = f"file:{path.resolve()}"
         digest = _digest(path)
@@ -287,9 +288,12 @@ def ingest_files(store: Store, config: Config, paths: list, forge: str = "github
             if seen and seen["etag"] == digest:
                 result.unchanged += 1
                 continue
-        part = parse_export(path, forge, default_repo)
-        data.extend(part)
+        read.append((path, read_json_values(path)))
         cursors.append({"key": key, "repo": None, "etag": digest, "since": None})
+    # GitLab's notes and approvals name their project by id: the merge requests of every file say which it is.
+    projects = gitlab_source.projects_of([o for _p, objects in read for o in objects]) if forge == "gitlab" else None
+    for path, objects in read:
+        data.extend(parse_export(path, forge, default_repo, objects=objects, projects=projects))
     result.skipped_objects = data.skipped
     if data or cursors:
         result.repos = write_reviews(store, config, data, cursors)
