@@ -422,8 +422,10 @@ SCHEMA: tuple[Section, ...] = (
         Setting("url_env", EnvName(), None, "Environment variable holding the URL."),
         Setting("secret_env", EnvName(), None, "Environment variable holding the signing secret (unsigned webhooks are refused)."),
     )),
-    Section("slack", "The /blocker slash command.", (
+    Section("slack", "The /blocker slash command, and Slack messages heard for blockers (Events API, exports).", (
         Setting("signing_secret_env", EnvName(), None, "Environment variable holding Slack's signing secret."),
+        Setting("channels", Strings(), (), "Channels whose messages are heard for blockers (ids for the Events API, names or ids for exports); empty: every channel."),
+        Setting("workspace", Text(), None, "The workspace's subdomain (acme for acme.slack.com), for links back to a message."),
     )),
     Section("sources", "What `foundermode sync` takes in, each brought up to date in turn.", (
         Setting("repositories", Kind(), (), "Git repositories: paths, globs (\"~/src/*\"), clone URLs, or a JSON repository list; checked by sync.py."),
