@@ -211,3 +211,14 @@ def test_calendar_line_over_limit(monkeypatch):
     with pytest.raises(CalendarError) as caught:
         parse_calendar(ics, "a.ics", *WINDOW)
     assert one_line(caught.value) == "a.ics:10: line is 5,013 characters, over the limit of 1,000"
+
+
+def test_a_value_with_a_newline_keeps_each_row_error_on_one_line():
+    """Found by the fuzzer: a quoted field with a newline, quoted back in the error, split one row's error over two lines."""
+    text = ORG_HEADER + 'ada@example.com,Ada,CTO,core,,"exec\nutive"\n' + "bob@example.com,Bob,x,core,ada@example.com," + "r" * 500 + "\n"
+    with pytest.raises(OrgChartError) as caught:
+        parse_org_chart(text, "org.csv")
+    lines = str(caught.value).split("\n")
+    assert lines[0] == "2 bad row(s), nothing imported:"
+    assert lines[1] == "org.csv:3: role 'exec\\nutive' is not one of engineer, manager, executive, other"
+    assert lines[2].startswith("org.csv:4: role 'rrrr") and lines[2].count("r") < 100 and "…" in lines[2]

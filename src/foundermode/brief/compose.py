@@ -94,7 +94,7 @@ def build_brief(store, config, window: Window) -> Brief:
         )
     generated = int(time.time())
     # Ages and "open now" are read at the window's end when the window is in the past.
-    brief = Brief(window, window.label(), generated, inputs.repos, as_of=min(generated, window.end))
+    brief = Brief(window, window.heading(), generated, inputs.repos, as_of=min(generated, window.end))
     authorships = Authorships(store, config)  # read from git once, shared by talk-to and team
     titles = dict(SECTIONS)
     with ThreadPoolExecutor(max_workers=2) as pool:

@@ -16,72 +16,26 @@ Each analysis is a small module: the arithmetic is pure and tested on its own,
 """
 from __future__ import annotations
 
-import datetime as dt
-import re
 from dataclasses import dataclass, replace
 
+from ..scope import DAY, SPANS, Scope, resolve, span_seconds
 from .growth import GrowthCheck, read_growth
 from .managers import Manager, read_managers
 from .output import Month, read_output
 from .profiles import Profile, read_profile, read_profiles
-from .queries import DAY, Scope
 from .review import TeamReview, read_review
 from .truck_factor import Authorship, TruckFactor, areas, authorship, owner_areas, truck_factor_of
 
-DEFAULT_DAYS = 90
-REVIEW_DAYS = 182
+REVIEW_DAYS = span_seconds(SPANS["review"]) // DAY  # the review list looks at half a year at least
 
 
-def parse_when(value: str | int | dt.date | None, relative_to: int | None = None) -> int | None:
-    """'2024-03-01', '2024-03-01T12:00', an epoch, or '90d' / '6m' / '1y' before ``relative_to``."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, (dt.date, dt.datetime)):
-        return queries_epoch(value)
-    match = re.fullmatch(r"(\d+)([dwmy])", value.strip())
-    if match:
-        if relative_to is None:
-            raise ValueError(f"'{value}' is relative: it needs an end date")
-        count, unit = int(match.group(1)), match.group(2)
-        days = {"d": 1, "w": 7, "m": 30.4375, "y": 365.25}[unit] * count
-        return relative_to - round(days * DAY)
-    try:
-        parsed = dt.datetime.fromisoformat(value.strip())
-    except ValueError as error:
-        raise ValueError(f"'{value}' is not a date (YYYY-MM-DD) or a span such as 90d, 6m") from error
-    return queries_epoch(parsed)
-
-
-def queries_epoch(value) -> int:
-    from .queries import epoch
-
-    return epoch(value)
-
-
-def window(store_or_conn, since=None, until=None, repos: list[str] | None = None, team: str | None = None, days: int = DEFAULT_DAYS) -> Scope:
-    """A scope; the window ends after the last commit in scope unless told otherwise.
+def window(store_or_conn, since=None, until=None, repos: list[str] | None = None, team: str | None = None, days: float | None = None, report: str = "team") -> Scope:
+    """A scope in the one grammar of ``scope.py``; the window ends at ``scope.DEFAULT_END`` unless told otherwise.
 
     Ending at the data's last commit, not at the wall clock, keeps a report on
     an old or a mirrored repository meaningful.
     """
-    from . import queries
-
-    def build(conn):
-        repo_ids = queries.resolve_repositories(conn, repos)
-        end = parse_when(until)
-        if end is None:
-            _first, last = queries.activity_span(conn, Scope(repo_ids=repo_ids, team=team))
-            end = (last + 1) if last is not None else int(dt.datetime.now(dt.timezone.utc).timestamp())
-        start = parse_when(since, relative_to=end)
-        if start is None:
-            start = end - days * DAY
-        if start >= end:
-            raise ValueError("--since must be before --until")
-        return Scope(since=start, until=end, repo_ids=repo_ids, team=team)
-
-    return _with_conn(store_or_conn, build)
+    return _with_conn(store_or_conn, lambda conn: resolve(conn, since=since, until=until, days=days, repos=repos, team=team, report=report))
 
 
 def _with_conn(store_or_conn, fn):

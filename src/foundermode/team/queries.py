@@ -17,37 +17,14 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection, and_, case, distinct, false, func, literal, select
 
+from ..scope import Scope
+from ..store.queries import activity_span, counted_commit, edge_commit_time, resolve_repositories  # noqa: F401  (shared; re-exported)
 from ..store.schema import coauthors, commits, file_changes, ownership, ownership_files, people, repositories
 
 DAY = 86_400
 
 
-@dataclass(frozen=True)
-class Scope:
-    since: int | None = None
-    until: int | None = None
-    repo_ids: tuple[int, ...] | None = None
-    team: str | None = None
-
-    @property
-    def days(self) -> float:
-        return (self.until - self.since) / DAY if self.since is not None and self.until is not None else 0.0
-
-    def previous(self) -> "Scope":
-        """The window of equal length just before this one."""
-        length = self.until - self.since
-        return replace(self, since=self.since - length, until=self.since)
-
-    def unbounded(self) -> "Scope":
-        return replace(self, since=None, until=None)
-
-
 # -- building blocks ------------------------------------------------------------------
-
-def counted_commit():
-    """Commits that are somebody's work."""
-    return and_(commits.c.is_merge == false(), commits.c.is_boundary == false(), people.c.is_bot == false())
-
 
 def _where(query, scope: Scope, time_col=None):
     time_col = commits.c.authored_at if time_col is None else time_col
@@ -84,31 +61,6 @@ def top_directory(conn: Connection, column):
 
 
 # -- what the analyses read ----------------------------------------------------------------
-
-def resolve_repositories(conn: Connection, names: list[str] | None) -> tuple[int, ...] | None:
-    """Repository ids for names, paths or ids; None means every repository."""
-    if not names:
-        return None
-    found = []
-    rows = conn.execute(select(repositories.c.id, repositories.c.name, repositories.c.path)).all()
-    for wanted in names:
-        match = [r.id for r in rows if wanted in (str(r.id), r.name, r.path)]
-        if not match:
-            raise LookupError(f"no repository named '{wanted}' (see: foundermode repos)")
-        found.extend(match)
-    return tuple(sorted(set(found)))
-
-
-def activity_span(conn: Connection, scope: Scope) -> tuple[int | None, int | None]:
-    """First and last counted commit time in the scope (ignoring its window)."""
-    # The earliest first and the latest last commit of the people in scope: two index seeks per
-    # person (edge_commit_time) instead of a pass over every commit.
-    query = select(func.min(edge_commit_time(False, scope.repo_ids)), func.max(edge_commit_time(True, scope.repo_ids))).where(people.c.is_bot == false())
-    if scope.team is not None:
-        query = query.where(people.c.team == scope.team)
-    first, last = conn.execute(query.select_from(people)).one()
-    return first, last
-
 
 def activity_by_person(conn: Connection, scope: Scope, person_id: int | None = None) -> dict[int, dict]:
     """person -> commits, active days, lines added/removed, first/last commit in the window (one person's with ``person_id``)."""
@@ -342,22 +294,6 @@ def driver_rows(conn: Connection, statement) -> list[tuple]:
         return cursor.fetchall()
     finally:
         cursor.close()
-
-
-def edge_commit_time(newest: bool, repo_ids: tuple[int, ...] | None = None, counted_only: bool = True):
-    """The person's (``people.id``) first or last commit time, as a correlated subquery.
-
-    Written as ORDER BY ... LIMIT 1 rather than MIN/MAX with GROUP BY: on the
-    author-time indexes it is one seek per person instead of a pass over every
-    commit (1,000 people over 1,000,000 commits: 13 ms against 2.4 s on SQLite).
-    """
-    query = select(commits.c.authored_at).where(commits.c.author_id == people.c.id)
-    if counted_only:
-        query = query.where(commits.c.is_merge == false(), commits.c.is_boundary == false())
-    if repo_ids is not None:
-        query = query.where(commits.c.repo_id.in_(repo_ids))
-    order = commits.c.authored_at.desc() if newest else commits.c.authored_at.asc()
-    return query.order_by(order).limit(1).correlate(people).scalar_subquery()
 
 
 def first_last_by_person(conn: Connection, scope: Scope, person_id: int | None = None) -> dict[int, dict]:
