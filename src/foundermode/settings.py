@@ -429,8 +429,10 @@ SCHEMA: tuple[Section, ...] = (
         Setting("sign_in_attempts_per_account", Whole(minimum=1), 5, "Failed or requested sign-ins for one account (email) within sign_in_window before it must wait."),
         Setting("sign_in_window", Whole(minimum=1), 900, "Seconds over which sign-in attempts are counted."),
     ), owner="foundermode.web.auth"),
-    Section("slack", "The /blocker slash command.", (
+    Section("slack", "The /blocker slash command, and Slack messages heard for blockers (Events API, exports).", (
         Setting("signing_secret_env", EnvName(), None, "Environment variable holding Slack's signing secret."),
+        Setting("channels", Strings(), (), "Channels whose messages are heard for blockers (ids for the Events API, names or ids for exports); empty: every channel."),
+        Setting("workspace", Text(), None, "The workspace's subdomain (acme for acme.slack.com), for links back to a message."),
     )),
     Section("sources", "What `foundermode sync` takes in, each brought up to date in turn.", (
         Setting("repositories", Kind(), (), "Git repositories: paths, globs (\"~/src/*\"), clone URLs, or a JSON repository list; checked by sync.py."),
