@@ -8,6 +8,7 @@ from typing import List, Optional
 
 import typer
 
+from ..present.sanitize import markup
 from ..reports import Format
 from ..scope import SINCE_HELP, SPANS, UNTIL_HELP
 from .common import FormatOption, JsonOption, app, console, fail, get_config, opened_store, output
@@ -146,16 +147,21 @@ def truck_factor_cmd(
     by_area: bool = typer.Option(False, "--by-area", help="Also one truck factor per top-level directory."),
     by_owner: bool = typer.Option(False, "--by-owner", help="Also one per CODEOWNERS owner (rules at the ingested tip)."),
     files: int = typer.Option(5, "--files", help="Orphaned files to list per person (0: none)."),
+    everyone: bool = typer.Option(False, "--everyone", help="Count every author who ever was, departed ones marked (the published computation); default: among the people here."),
+    without: Optional[str] = typer.Option(None, "--without", help="What if these people left too: comma-separated emails, names or ids."),
     fmt: Format = FormatOption,
     as_json: bool = JsonOption,
 ):
-    """Truck factor (Avelino et al., ICPC 2016): who the code depends on, and what each would orphan."""
+    """Truck factor (Avelino et al., ICPC 2016) among the people here: who the code depends on, what each would orphan, and what is already lost."""
     from .. import team as team_api
     from ..sources.git import GitError
 
     with opened_store() as store:
         try:
-            found = team_api.truck_factor(store, repo, at=at, by_area=by_area, config=get_config(), by_owner=by_owner)
+            found = team_api.truck_factor(
+                store, repo, at=at, by_area=by_area, config=get_config(), by_owner=by_owner,
+                everyone=everyone, without=[w.strip() for w in without.split(",") if w.strip()] if without else None,
+            )
         except (LookupError, GitError) as error:
             fail(str(error))
     if _structured(fmt, as_json):
@@ -171,13 +177,23 @@ def truck_factor_cmd(
                     "revision": (t.revision or "")[:12] if position == 0 else "",
                     "files": t.files if position == 0 else None,
                     "truck_factor": t.truck_factor if position == 0 else None,
-                    "person": m.name if m else "",
+                    "person": (m.name + ("" if m.status == "current" else f" ({m.status})")) if m else "",
                     "authors_files": m.files_authored if m else None,
                     "would_orphan": len(m.orphaned_files) if m else None,
                     "orphaned_files": (m.orphaned_files[:files] + (["..."] if len(m.orphaned_files) > files else [])) if m and files else [],
                 }
             )
-    output(rows, fmt, title="Truck factor")
+    output(rows, fmt, title="Truck factor" + (" (everyone who ever authored)" if everyone else " (among the people here)"))
+    for t in found:
+        if t.knowledge_lost_files:
+            where = ", ".join(f"{area} {count}" for area, count in t.knowledge_lost_areas)
+            console.print(
+                f"{markup(t.repository)}{' ' + markup(t.area) if t.area else ''}: knowledge already lost in {t.knowledge_lost_files} files "
+                f"({t.knowledge_lost_share:.0%} of the authored files) whose every author has left; most in {markup(where)}.",
+                highlight=False,
+            )
+        if t.without:
+            console.print(f"{markup(t.repository)}: without {markup(', '.join(t.without))}, {t.would_orphan_files} more files would have nobody.", highlight=False)
 
 
 @team_app.command("output")

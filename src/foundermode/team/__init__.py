@@ -18,7 +18,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from sqlalchemy import select
+
+from ..people import roster
 from ..scope import DAY, SPANS, Scope, resolve, span_seconds
+from ..sources import codeowners
+from ..sources.identities import find_person
+from ..store.schema import commits
+from . import queries
 from .growth import GrowthCheck, read_growth
 from .managers import Manager, read_managers
 from .output import Month, read_output
@@ -99,24 +106,38 @@ def truck_factor(
     config=None,
     computed: list[Authorship] | None = None,
     by_owner: bool = False,
+    everyone: bool = False,
+    without: list[str] | None = None,
 ) -> list[TruckFactor]:
-    """Truck factor per repository; per top-level directory with ``by_area``, per CODEOWNERS owner with ``by_owner``."""
-    from ..sources import codeowners
-    from . import queries
+    """Truck factor per repository; per top-level directory with ``by_area``, per CODEOWNERS owner with ``by_owner``.
 
+    Among the people who are here (people.py's tenure rule, as of the revision's
+    time or the store's last activity), with what already left reported as
+    knowledge lost; ``everyone`` keeps every author who ever was (the published
+    computation), departed members marked; ``without`` takes named people away too.
+    """
     computed = computed if computed is not None else authorships(store, repos, at, config)
 
     def run(conn):
         names = {p: row["name"] for p, row in queries.people_rows(conn).items()}
         out = []
+        gone = {find_person(conn, who) for who in (without or [])}
         for auth in computed:
-            out.append(truck_factor_of(auth, names))
+            as_of = None
+            if auth.revision:
+                stamp = conn.execute(select(commits.c.committed_at).where(commits.c.sha == auth.revision, commits.c.repo_id == auth.repo_id)).scalar()
+                as_of = stamp + 1 if stamp is not None else None
+            here = roster(conn, config, as_of)
+            statuses = {p: here.status(p) for p in names}
+            present = None if everyone else here.current()
+            options = dict(present=present, statuses=statuses, without=gone)
+            out.append(truck_factor_of(auth, names, **options))
             if by_area:
-                out.extend(truck_factor_of(auth, names, area) for area in areas(auth))
+                out.extend(truck_factor_of(auth, names, area, **options) for area in areas(auth))
             if by_owner:
                 rules = codeowners.load(conn, auth.repo_id)
                 if rules.rules:
-                    out.extend(truck_factor_of(auth, names, f"CODEOWNERS {owners}", files) for owners, files in owner_areas(auth, rules).items())
+                    out.extend(truck_factor_of(auth, names, f"CODEOWNERS {owners}", files, **options) for owners, files in owner_areas(auth, rules).items())
         return out
 
     return _with_conn(store, run)
