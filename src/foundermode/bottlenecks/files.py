@@ -23,7 +23,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from ..sources.limits import check_json, csv_rows, decode_json_at, read_text
+from ..sources.limits import check_json, csv_rows, decode_json_at, quoted, read_text
 from .intake import MAX_TEXT, Blocker
 
 TEXT = ("text", "blocker", "blockers", "title", "summary")
@@ -136,7 +136,7 @@ def _blocker(record: dict, line: int, name: str, has_labels: bool) -> Blocker | 
     if not who_email and not who_name:
         problems.append(f"no reporter (one of {', '.join(WHO)})")
     elif who_field and who_field.endswith("email") and not who_email:
-        problems.append(f"{who_field} '{who_name}' is not an email address")
+        problems.append(f"{who_field} {quoted(who_name)} is not an email address")
     when = None
     try:
         when = parse_date(_first(record, WHEN), name)

@@ -34,6 +34,11 @@ class Blocker:
     person_id: int | None = None
     reported_at: int | None = None
     external_id: str | None = None
+    # Where it was heard (bottlenecks/heard.py): typed, slack, meeting, standup, ticket.
+    heard_in: str = "typed"
+    heard_where: str | None = None
+    heard_link: str | None = None
+    confidence: float | None = None
 
 
 @dataclass
@@ -111,12 +116,14 @@ def place(conn: Connection, config: Config, catalog: Catalog, index: ReportIndex
     report_id = conn.execute(
         insert(blocker_reports)
         .values(bottleneck_id=bottleneck.id, person_id=person_id, text=blocker.text, source=source, external_id=blocker.external_id,
-                reported_at=at, received_at=now, pinned=False)
+                reported_at=at, received_at=now, pinned=False, heard_in=blocker.heard_in, heard_where=blocker.heard_where,
+                heard_link=blocker.heard_link, confidence=blocker.confidence)
         .returning(blocker_reports.c.id)
     ).scalar_one()
     index.add(report_id, blocker.text, bottleneck.id)
     record_all(conn, [
-        event(bottleneck.id, "reported", at, person_id=person_id, report_id=report_id, source=source),
+        event(bottleneck.id, "reported", at, person_id=person_id, report_id=report_id, source=source,
+              **({"heard_in": blocker.heard_in, "heard_where": blocker.heard_where} if blocker.heard_in != "typed" else {})),
         event(bottleneck.id, "grouped", now, person_id=person_id, report_id=report_id, opened=chosen is None,
               score=round(chosen.score, 4) if chosen else None, like=chosen.report_id if chosen else None, resource=resource),
     ])

@@ -6,6 +6,7 @@ from typing import List, Optional
 
 import typer
 
+from ..present.sanitize import markup
 from ..reports import Format
 from .common import FormatOption, JsonOption, app, console, err_console, fail, get_config, opened_store, output
 
@@ -94,7 +95,7 @@ def blocker_report(
         output(result, json_flag=True)
         return
     verb = "opened" if result.opened else "joined"
-    console.print(f"{verb} bottleneck #{result.bottleneck_id}" + (f" ({result.resource})" if result.resource else "")
+    console.print(f"{verb} bottleneck #{result.bottleneck_id}" + (f" ({markup(result.resource)})" if result.resource else "")
                   + f": heard from {result.reporters} {'person' if result.reporters == 1 else 'people'}"
                   + (" — escalated to its owner" if result.escalated else ""), highlight=False)
 
@@ -162,7 +163,7 @@ def bottleneck_show(bottleneck_id: int = typer.Argument(...), as_json: bool = Js
     if as_json:
         output(detail, json_flag=True)
         return
-    console.print(f"[bold]#{detail['id']} {detail['title']}[/] — {detail['resource'] or 'no resource'}, {detail['status']}", highlight=False)
+    console.print(f"[bold]#{detail['id']} {markup(detail['title'])}[/] — {markup(detail['resource'] or 'no resource')}, {markup(detail['status'])}", highlight=False)
     output(detail["reports"], columns=["id", "person", "reported_at", "source", "text", "pinned"], title="Reports")
     if detail["escalations"]:
         output(detail["escalations"], columns=["id", "chain", "level", "status", "holder", "started_at", "next_at", "acknowledged_at", "call_start"], title="Escalations")
@@ -213,7 +214,7 @@ def bottleneck_vendor(bottleneck_id: int, vendor: Optional[str] = typer.Option(N
     with opened_store() as store:
         person = _person(store, by)
     started = _action("vendor", lambda a, s: a.blocked_on_vendor(s, get_config(), bottleneck_id, person, now, vendor=vendor))
-    console.print(f"bottleneck #{bottleneck_id} handed to the vendor; {started.holder} notified", highlight=False)
+    console.print(f"bottleneck #{bottleneck_id} handed to the vendor; {markup(started.holder)} notified", highlight=False)
 
 
 @bottlenecks_app.command("escalate")
@@ -222,7 +223,7 @@ def bottleneck_escalate(bottleneck_id: int, by: Optional[str] = ByOption, now: O
     with opened_store() as store:
         person = _person(store, by)
     started = _action("escalate", lambda a, s: a.escalate(s, get_config(), bottleneck_id, person, now))
-    console.print(f"bottleneck #{bottleneck_id} " + (f"escalated to {started.holder}" if started else "was already escalated"), highlight=False)
+    console.print(f"bottleneck #{bottleneck_id} " + (f"escalated to {markup(started.holder)}" if started else "was already escalated"), highlight=False)
 
 
 @bottlenecks_app.command("merge")

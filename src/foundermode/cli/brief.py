@@ -39,10 +39,10 @@ def brief(
         result = build_brief(store, config, window)
     if output_file is not None:
         if fmt == BriefFormat.table:
-            from rich.console import Console
+            from ..present.sanitize import SafeConsole
 
             with output_file.open("w", encoding="utf-8") as handle:
-                render(result, "table", console=Console(file=handle, width=120, color_system=None))
+                render(result, "table", console=SafeConsole(file=handle, width=120, color_system=None))
         else:
             output_file.write_text(render(result, fmt.value), encoding="utf-8")
         err_console.print(f"wrote {output_file} ({result.window_label})", highlight=False)

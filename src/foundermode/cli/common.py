@@ -31,7 +31,9 @@ class _CurrentConsole:
         self.stderr = stderr
 
     def get(self) -> Console:
-        return Console(stderr=self.stderr)
+        from ..present.sanitize import SafeConsole  # text from data never reaches the terminal raw
+
+        return SafeConsole(stderr=self.stderr)
 
     def __getattr__(self, name):
         return getattr(self.get(), name)

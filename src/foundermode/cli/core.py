@@ -8,6 +8,7 @@ from typing import List, Optional
 import typer
 
 from ..config import CONFIG_NAME, INIT_TEMPLATE, STATE_DIR
+from ..present.sanitize import markup
 from ..reports import Format
 from .common import FormatOption, JsonOption, TaskProgress, app, console, err_console, fail, get_config, ingest_app, opened_store, output, progress_bar
 
@@ -97,11 +98,11 @@ def ingest_git(
                 row["warnings"] = result.warnings
                 summary.append(row)
                 for warning in result.warnings:
-                    err_console.print(f"[yellow]warning[/] {result.name}: {warning}", highlight=False)
+                    err_console.print(f"[yellow]warning[/] {markup(result.name)}: {markup(warning)}", highlight=False)
             except (GitError, subprocess.CalledProcessError) as error:
                 failed = True
                 detail = error.stderr.decode(errors="replace").strip() if isinstance(error, subprocess.CalledProcessError) and error.stderr else str(error)
-                err_console.print(f"[red]error[/] {source.location}: {detail}", highlight=False)
+                err_console.print(f"[red]error[/] {markup(source.location)}: {markup(detail)}", highlight=False)
                 summary.append({"repository": source.location, "error": detail})
     output(summary, json_flag=as_json, title="Ingested")
     if failed:

@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from ..config import ConfigError
 from .. import scope as scopes
+from ..present.sanitize import markup
 from ..reports import Format
 from .common import FormatOption, JsonOption, TaskProgress, app, console, err_console, fail, get_config, ingest_app, opened_store, output, progress_bar
 
@@ -58,7 +59,7 @@ def ingest_calendar(
     except ConfigError as error:
         fail(escape(str(error)))
     for warning in result.warnings:
-        err_console.print(f"[yellow]warning[/] {warning}", highlight=False)
+        err_console.print(f"[yellow]warning[/] {markup(warning)}", highlight=False)
     if as_json:
         output(result.__dict__, json_flag=True)
         return

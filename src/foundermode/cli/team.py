@@ -337,4 +337,6 @@ def report_cmd(
     with opened_store() as store:
         scope = _scope(store, since, until, repo, team, days, 'output')
         found = team_api.report(store, scope, config=get_config())
-    print(json.dumps(to_plain(found), indent=2, ensure_ascii=False, default=str))
+    from ..present.sanitize import print_report
+
+    print_report(json.dumps(to_plain(found), indent=2, ensure_ascii=False, default=str), "json")

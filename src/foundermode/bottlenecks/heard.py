@@ -1,0 +1,211 @@
+"""Blockers heard where they are said: Slack, meeting transcripts, stand-ups, tickets.
+
+Each statement goes through the detector (``detector.py``). A confident detection
+becomes a report through the same intake as a typed one (``intake.report_many``):
+grouped and escalated by the same rule, with where it was heard and a link back.
+A detection below the confident threshold is never escalated on its own: it waits
+in ``heard_statements`` for the person who said it, or a leader, to confirm it
+(then it is a report) or dismiss it. A ticket a tracker itself marks as blocked
+(a ``blocked`` label, Jira's Flagged field) needs no detector: it is a report.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import insert, select, update
+
+from ..config import Config
+from ..people import is_leader
+from ..sources.identities import IdentityResolver
+from ..store import Store
+from ..store import now as clock_now
+from ..store.schema import people
+from ..store.schema_heard import heard_statements
+from . import detector
+from .intake import Blocker, Intake, clean_text, report_many
+
+PLACES = ("typed", "slack", "meeting", "standup", "ticket")
+
+
+class HeardError(ValueError):
+    pass
+
+
+@dataclass
+class Said:
+    """One thing someone said or wrote, with where and when."""
+
+    text: str
+    heard_in: str  # slack, meeting, standup, ticket
+    source: str  # the report's source: slack, transcript, standup, jira, github
+    external_id: str  # the source's own key: a re-import or a retried event adds nothing
+    said_at: int
+    where: str | None = None  # "#infra", "Weekly sync 00:12:04", "OPS-12"
+    link: str | None = None
+    person_id: int | None = None
+    email: str | None = None
+    name: str | None = None
+    flagged: bool = False  # the source itself says it is a blocker
+    detail: dict = field(default_factory=dict)
+
+
+@dataclass
+class Heard:
+    reports: list[Intake] = field(default_factory=list)  # confident or flagged: placed like typed reports
+    pending: list[int] = field(default_factory=list)  # heard_statements ids waiting to be confirmed
+    ignored: int = 0  # no blocker heard
+    seen: int = 0  # already heard before (same source and key)
+
+    def summary(self) -> dict:
+        placed = [r for r in self.reports if not r.duplicate]
+        return {
+            "reports": len(placed), "bottlenecks_opened": sum(r.opened for r in placed), "escalated": sum(r.escalated for r in placed),
+            "to_confirm": len(self.pending), "not_blockers": self.ignored, "already_heard": self.seen + len(self.reports) - len(placed),
+            "bottlenecks": sorted({r.bottleneck_id for r in self.reports}),
+        }
+
+
+def hear(store: Store, config: Config, said: list[Said], *, now: int | None = None, threshold: float = detector.CONFIDENT) -> Heard:
+    """Detect, then place the confident ones as reports and keep the rest to confirm."""
+    now = clock_now() if now is None else int(now)
+    result = Heard()
+    to_report: dict[str, list[Blocker]] = {}
+    to_confirm: list[tuple[Said, detector.Detection]] = []
+    with store.write() as conn:
+        resolver = IdentityResolver.from_config(conn, config)
+        for item in said:
+            if item.heard_in not in PLACES:
+                raise HeardError(f"heard_in must be one of {', '.join(PLACES)}, not {item.heard_in!r}")
+            if item.person_id is None:
+                if not (item.email or item.name):
+                    raise HeardError(f"{item.where or item.external_id}: who said it is unknown")
+                item.person_id = resolver.person_for(item.name or "", item.email or "", source="manual")
+    for item in said:
+        if item.flagged:
+            found = detector.Detection(clean_text(item.text)[:detector.MAX_SENTENCE * 4], 1.0, "flagged", "flagged")
+        else:
+            found = detector.strongest(item.text)
+        if found is None:
+            result.ignored += 1
+        elif found.score >= threshold:
+            to_report.setdefault(item.source, []).append(Blocker(
+                text=found.sentence, person_id=item.person_id, reported_at=item.said_at, external_id=item.external_id,
+                heard_in=item.heard_in, heard_where=item.where, heard_link=item.link, confidence=found.score))
+        else:
+            to_confirm.append((item, found))
+    if to_confirm:
+        with store.write() as conn:
+            for item, found in to_confirm:
+                seen = conn.execute(select(heard_statements.c.id).where(
+                    heard_statements.c.source == item.source, heard_statements.c.external_id == item.external_id)).first()
+                if seen:
+                    result.seen += 1
+                    continue
+                result.pending.append(conn.execute(insert(heard_statements).values(
+                    person_id=item.person_id, text=found.sentence, message=item.text[:detector.MAX_SENTENCE * 8], heard_in=item.heard_in,
+                    heard_where=item.where, heard_link=item.link, source=item.source, external_id=item.external_id,
+                    confidence=found.score, said_at=item.said_at, heard_at=now, status="pending",
+                    detail=json.dumps({**item.detail, "cue": found.cue, "kind": found.kind}, sort_keys=True),
+                ).returning(heard_statements.c.id)).scalar_one())
+    for source, blockers in to_report.items():
+        result.reports.extend(report_many(store, config, blockers, source=source, now=now))
+    return result
+
+
+def pending(store: Store, status: str = "pending") -> list[dict]:
+    """Statements waiting to be confirmed (or decided ones, by status), oldest first."""
+    with store.read() as conn:
+        rows = conn.execute(
+            select(heard_statements, people.c.name.label("person"))
+            .join(people, people.c.id == heard_statements.c.person_id)
+            .where(heard_statements.c.status == status).order_by(heard_statements.c.said_at, heard_statements.c.id)
+        ).mappings().all()
+    return [{"id": r["id"], "person": r["person"], "said": r["text"], "confidence": r["confidence"], "heard_in": r["heard_in"],
+             "where": r["heard_where"], "link": r["heard_link"], "said_at": r["said_at"], "status": r["status"], "report_id": r["report_id"]} for r in rows]
+
+
+def _statement(conn, statement_id: int, by: int | None, config: Config) -> dict:
+    row = conn.execute(select(heard_statements).where(heard_statements.c.id == statement_id)).mappings().first()
+    if row is None:
+        raise HeardError(f"no heard statement {statement_id}")
+    if row["status"] != "pending":
+        raise HeardError(f"statement {statement_id} is already {row['status']}")
+    if by is not None and by != row["person_id"] and not is_leader(conn, config, by):
+        raise HeardError(f"only the person who said it or a leader may decide statement {statement_id}")
+    return dict(row)
+
+
+def confirm(store: Store, config: Config, statement_id: int, by: int | None, now: int | None = None) -> Intake:
+    """The person (or a leader) says yes, that is a blocker: it becomes a report, grouped and escalated like any."""
+    now = clock_now() if now is None else int(now)
+    with store.read() as conn:
+        row = _statement(conn, statement_id, by, config)
+    placed = report_many(store, config, [Blocker(
+        text=row["text"], person_id=row["person_id"], reported_at=row["said_at"], external_id=row["external_id"],
+        heard_in=row["heard_in"], heard_where=row["heard_where"], heard_link=row["heard_link"], confidence=row["confidence"])],
+        source=row["source"], now=now)[0]
+    with store.write() as conn:
+        conn.execute(update(heard_statements).where(heard_statements.c.id == statement_id)
+                     .values(status="confirmed", decided_by=by, decided_at=now, report_id=placed.report_id))
+    return placed
+
+
+def dismiss(store: Store, config: Config, statement_id: int, by: int | None, now: int | None = None) -> None:
+    """Not a blocker: it stays dismissed, and a re-import does not bring it back."""
+    now = clock_now() if now is None else int(now)
+    with store.write() as conn:
+        _statement(conn, statement_id, by, config)
+        conn.execute(update(heard_statements).where(heard_statements.c.id == statement_id)
+                     .values(status="dismissed", decided_by=by, decided_at=now))
+
+
+# -- Slack -------------------------------------------------------------------------------
+
+def slack_people(store: Store, config: Config, users: dict, wanted: set[str]) -> dict[str, int]:
+    """A person for each Slack user who spoke: by the export's email (the ``slack:ID`` identity
+    is linked to them, so live events find them too), else by an ``[identities.aliases]``
+    entry or an earlier link, else a person of their own under ``slack:ID``."""
+    from ..sources.identities import identity_key
+
+    out: dict[str, int] = {}
+    with store.write() as conn:
+        resolver = IdentityResolver.from_config(conn, config)
+        for user_id in sorted(wanted):
+            user = users.get(user_id)
+            handle = f"slack:{user_id}"
+            if user is not None and user.is_bot:
+                continue
+            name = user.name if user else user_id
+            if user is not None and user.email:
+                key = identity_key("", handle)
+                person_id = resolver.person_for(name, user.email, source="slack")
+                resolver._look_up([key])
+                if key not in resolver._by_key:
+                    resolver._add_identity(person_id, key, name, None, "slack")
+            else:
+                person_id = resolver.person_for(name, handle, source="slack")
+            out[user_id] = person_id
+    return out
+
+
+def slack_said(message, person_id: int, workspace: str | None, channel_name: str | None = None) -> Said:
+    from ..sources.slack import permalink
+
+    channel = channel_name or message.channel
+    return Said(
+        text=message.text, heard_in="slack", source="slack", external_id=f"{message.channel_id}:{message.ts}", said_at=message.at,
+        where=f"#{channel}", link=permalink(workspace, message.channel_id, message.ts, message.thread_ts), person_id=person_id,
+        detail={"channel": message.channel_id, "ts": message.ts},
+    )
+
+
+def hear_slack_export(store: Store, config: Config, path, *, channels: list[str] | None = None, workspace: str | None = None,
+                      now: int | None = None) -> Heard:
+    """Every person's message of a Slack export, heard."""
+    from ..sources.slack import read_export
+
+    users, messages = read_export(path, channels)
+    ids = slack_people(store, config, users, {m.user for m in messages})
+    said = [slack_said(m, ids[m.user], workspace) for m in messages if m.user in ids]
+    return hear(store, config, said, now=now)
