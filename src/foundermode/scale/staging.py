@@ -35,7 +35,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 
 from ..ingest import ATTEMPT_LOCK, STAGED_TABLES, CommitWriter, move_staged, sweep_attempts
-from ..store import Store, now
+from ..store import Store, now, open_store
 from ..store.bulk import insert_rows, reserve_ids
 from ..store.schema import coauthors, commits, file_changes
 from ..store.schema_scale import (
@@ -244,9 +244,20 @@ def staged_reader(store: Store, db_url: str, config_path: str | None, local_up_t
     return read
 
 
+_worker_stores: dict = {}
+
+
+def worker_store(db_url: str):
+    """One engine per worker process, kept between tasks: a connection pool and
+    a migrated schema are not worth rebuilding for every repository or range."""
+    store = _worker_stores.get(db_url)
+    if store is None:
+        store = _worker_stores[db_url] = open_store(db_url)
+    return store
+
+
 def write_part_task(db_url: str, config_path: str | None, repo: str, shas: list[str], attempt_id: int, part: int) -> tuple[int, list[str]]:
     """The Dask task for one range: the worker's store and the configuration, then ``write_part``."""
     from ..config import load_config
-    from .distributed import worker_store
 
     return write_part(worker_store(db_url), load_config(config_path), Path(repo), shas, attempt_id, part)
