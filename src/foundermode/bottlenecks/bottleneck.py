@@ -249,9 +249,6 @@ class Bottleneck:
         new.evaluate(now)
         return new
 
-    def leader_may_correct(self, person_id: int) -> bool:
-        return is_leader(self.conn, self.config, person_id)
-
 
 def move_report(conn: Connection, config: Config, report_id: int, to_id: int, by: int | None, now: int, catalog: Catalog | None = None) -> Bottleneck:
     """Put one report in another open bottleneck; an emptied bottleneck is folded into the target."""

@@ -1,15 +1,25 @@
 """Principle 1: small, strong, technical teams — who really builds what.
 
-The domain API, in a leader's words::
+The domain API, in a leader's words (a doctest: ``tests/team/test_docstring.py`` runs it)::
 
-    from foundermode import team
-    scope = team.window(store, since="2024-01-01", months=6)
-    team.profiles(store, scope)            # what each person built, and the trend
-    team.truck_factor(store, "api")        # who the code depends on (Avelino et al. 2016)
-    team.output(store, scope)              # did adding people add output?
-    team.managers_without_footprint(store, scope)
-    team.review_list(store, scope)         # low signal, with the evidence to keep, never a verdict
-    team.growth(store, "payments", scope)  # should this team grow?
+    >>> import tempfile
+    >>> from foundermode import team
+    >>> from foundermode.store import open_store
+    >>> store = open_store(f"sqlite:///{tempfile.mkdtemp()}/foundermode.db")   # ingest git fills it
+    >>> scope = team.window(store, since="2024-01-01", until="2024-07-01")
+    >>> scope.heading()
+    '2024-01-01 to 2024-06-30 (182 days, UTC; ends where asked)'
+    >>> team.profiles(store, scope)                # what each person built, and the trend
+    []
+    >>> team.truck_factor(store)                   # who the code depends on (Avelino et al. 2016)
+    []
+    >>> team.output(store, scope)                  # did adding people add output?
+    []
+    >>> team.managers_without_footprint(store, scope)
+    []
+    >>> team.review_list(store, scope)             # low signal, with the evidence to keep, never a verdict
+    []
+    >>> store.dispose()
 
 Each analysis is a small module: the arithmetic is pure and tested on its own,
 ``queries`` reads the store with the aggregation done in SQL.

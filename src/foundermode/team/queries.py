@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Connection, and_, case, distinct, false, func, literal, select
+from sqlalchemy import Connection, and_, case, distinct, false, func, literal, select, true
 
 from ..scope import Scope
 from ..store.queries import activity_span, counted_commit, edge_commit_time, resolve_repositories  # noqa: F401  (shared; re-exported)
@@ -178,18 +178,6 @@ def monthly_by_person(conn: Connection, scope: Scope) -> list[dict]:
     return [dict(row._mapping) for row in conn.execute(query)]
 
 
-def monthly_files_by_person(conn: Connection, scope: Scope) -> dict[tuple[str, int], int]:
-    month = month_of(conn, commits.c.authored_at)
-    query = _where(
-        select(month, commits.c.author_id, func.count(distinct(file_changes.c.path)))
-        .select_from(_commits_of_people().join(file_changes, file_changes.c.commit_id == commits.c.id))
-        .where(counted_commit(), file_changes.c.is_excluded == false())
-        .group_by(month, commits.c.author_id),
-        scope,
-    )
-    return {(m, p): n for m, p, n in conn.execute(query)}
-
-
 def monthly_files(conn: Connection, scope: Scope, by_team: bool) -> dict[tuple[str, str | None], int]:
     """Distinct files touched per month (and team): not the sum over people."""
     month = month_of(conn, commits.c.authored_at)
@@ -308,14 +296,26 @@ def first_last_by_person(conn: Connection, scope: Scope, person_id: int | None =
     return {person_id: {"first": f, "last": l} for person_id, f, l in conn.execute(query) if f is not None}
 
 
+def flagged_paths(conn: Connection) -> dict[int, set[str]]:
+    """repository -> paths with a change flagged excluded (through the partial index on flagged changes)."""
+    query = (
+        select(commits.c.repo_id, file_changes.c.path)
+        .select_from(file_changes.join(commits, commits.c.id == file_changes.c.commit_id))
+        .where(file_changes.c.is_excluded == true())
+        .group_by(commits.c.repo_id, file_changes.c.path)
+    )
+    out: dict[int, set[str]] = {}
+    for repo_id, path in conn.execute(query):
+        out.setdefault(repo_id, set()).add(path)
+    return out
+
+
 def commit_ids_by_sha(conn: Connection, repo_id: int) -> dict[str, int]:
     return dict(driver_rows(conn, select(commits.c.sha, commits.c.id).where(commits.c.repo_id == repo_id)))
 
 
 def excluded_paths(conn: Connection, repo_id: int) -> set[str]:
     """Paths the store flags as excluded (rules, or .gitattributes linguist-generated)."""
-    from .summary import flagged_paths
-
     # Every repository's at once, from the partial index on flagged changes: filtering on
     # the repository first would visit each of its file changes instead.
     return flagged_paths(conn).get(repo_id, set())
