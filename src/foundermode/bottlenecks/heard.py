@@ -209,3 +209,57 @@ def hear_slack_export(store: Store, config: Config, path, *, channels: list[str]
     ids = slack_people(store, config, users, {m.user for m in messages})
     said = [slack_said(m, ids[m.user], workspace) for m in messages if m.user in ids]
     return hear(store, config, said, now=now)
+
+
+# -- meeting transcripts ---------------------------------------------------------------
+
+def cue_time(ms: int) -> str:
+    seconds = max(0, int(ms) // 1000)
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def transcript_said(conn, occurrence_id: int) -> list[Said]:
+    """Every cue with text and a known speaker of an occurrence's transcript, as said at its time."""
+    from ..store.schema_meetings import meetings, occurrences
+    from ..store.schema_transcripts import transcript_participants, transcript_segments, transcripts
+
+    row = conn.execute(
+        select(transcripts.c.id, transcripts.c.path, occurrences.c.start, occurrences.c.summary, meetings.c.summary.label("title"))
+        .join(occurrences, occurrences.c.id == transcripts.c.occurrence_id).join(meetings, meetings.c.id == occurrences.c.meeting_id)
+        .where(transcripts.c.occurrence_id == occurrence_id)
+    ).mappings().first()
+    if row is None:
+        raise HeardError(f"occurrence {occurrence_id} has no transcript (foundermode ingest transcript)")
+    title = row["summary"] or row["title"] or f"meeting {occurrence_id}"
+    speakers = dict(conn.execute(select(transcript_participants.c.label, transcript_participants.c.person_id).where(
+        transcript_participants.c.transcript_id == row["id"], transcript_participants.c.label.is_not(None),
+        transcript_participants.c.person_id.is_not(None))).all())
+    out = []
+    for seg in conn.execute(select(transcript_segments).where(transcript_segments.c.transcript_id == row["id"])
+                            .order_by(transcript_segments.c.seq)).mappings():
+        person_id = speakers.get(seg["label"])
+        if not seg["text"] or person_id is None:
+            continue
+        at = cue_time(seg["start_ms"])
+        out.append(Said(
+            text=seg["text"], heard_in="meeting", source="transcript", external_id=f"occurrence:{occurrence_id}:cue:{seg['seq']}",
+            said_at=int(row["start"]) + int(seg["start_ms"]) // 1000, where=f"{title} {at}", link=f"/meetings/occurrences/{occurrence_id}#t={at}",
+            person_id=person_id, detail={"occurrence": occurrence_id, "cue": seg["seq"], "start_ms": seg["start_ms"], "end_ms": seg["end_ms"], "line": seg["line"]},
+        ))
+    return out
+
+
+def hear_transcript(store: Store, config: Config, occurrence_id: int, *, now: int | None = None) -> Heard:
+    """Hear an ingested meeting transcript: each cue is a statement by its speaker at its time."""
+    with store.read() as conn:
+        said = transcript_said(conn, occurrence_id)
+    # One cue rarely holds a whole sentence, and one speaker's consecutive cues are one turn.
+    turns: list[Said] = []
+    for item in said:
+        last = turns[-1] if turns else None
+        if last and last.person_id == item.person_id and item.said_at - last.said_at < 60 and not last.text.rstrip().endswith((".", "!", "?")):
+            last.text = f"{last.text} {item.text}"
+            last.detail["end_ms"] = item.detail["end_ms"]
+            continue
+        turns.append(item)
+    return hear(store, config, turns, now=now)

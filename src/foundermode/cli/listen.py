@@ -166,3 +166,21 @@ def heard_dismiss(
     with opened_store() as store:
         _hear(lambda: dismiss(store, get_config(), statement, _by(store, by), now), f"statement {statement}")
     output([{"statement": statement, "status": "dismissed"}], title="Dismissed")
+
+
+@heard_app.command("meeting")
+def heard_meeting(
+    occurrence: list[int] = typer.Argument(..., help="Occurrence ids whose ingested transcripts to hear (foundermode meetings speaking ID)."),
+    as_json: bool = JsonOption,
+    now: Optional[int] = NowOption,
+) -> None:
+    """Hear blockers said in meetings: each speaker's turn, at its cue time."""
+    from ..bottlenecks.heard import hear_transcript
+
+    config = get_config()
+    rows = []
+    with opened_store() as store:
+        for occurrence_id in occurrence:
+            heard = _hear(lambda: hear_transcript(store, config, occurrence_id, now=now), f"occurrence {occurrence_id}")
+            rows.append({"from": f"occurrence {occurrence_id}", **heard.summary()})
+    output(rows, json_flag=as_json, title="Heard")
