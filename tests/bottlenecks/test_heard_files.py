@@ -107,3 +107,30 @@ def test_standup_answers_heard(store, config, tmp_path):
         assert conn.execute(select(func.count()).select_from(escalations)).scalar_one() == 0
         wheres = conn.execute(select(blocker_reports.c.heard_in, blocker_reports.c.heard_where)).all()
     assert set(wheres) == {("standup", "stand-up 2024-03-11")}
+
+
+def test_a_candidate_is_confirmed_by_its_speaker_or_a_leader_never_escalated_alone(store, config, tmp_path):
+    from foundermode.bottlenecks.heard import HeardError, confirm, dismiss
+    from foundermode.sources.identities import find_person
+
+    path = tmp_path / "geekbot.csv"
+    path.write_text(STANDUP, encoding="utf-8")
+    hear_standup(store, config, path, now=MONDAY)
+    (statement,) = pending(store)
+    with store.write() as conn:
+        bob = find_person(conn, "bob@example.com")
+        cy = find_person(conn, "cy@example.com")
+        leader = IdentityResolver.from_config(conn, config).person_for("", "lead@example.com", source="manual")
+    with store.read() as conn:
+        before = conn.execute(select(func.count()).select_from(blocker_reports)).scalar_one()
+    with pytest.raises(HeardError, match="only the person who said it or a leader"):
+        confirm(store, config, statement["id"], cy, now=MONDAY + 60)
+    placed = confirm(store, config, statement["id"], bob, now=MONDAY + 60)
+    assert placed.resource == "Staging database" and placed.reporters == 3 and placed.escalated  # staging's threshold is 3: now it calls
+    assert pending(store) == [] and pending(store, "confirmed")[0]["report_id"] == placed.report_id
+    with pytest.raises(HeardError, match="already confirmed"):
+        dismiss(store, config, statement["id"], leader)
+    hear_standup(store, config, path, now=MONDAY + 120)  # heard again: neither a second statement nor a second report
+    with store.read() as conn:
+        assert conn.execute(select(func.count()).select_from(blocker_reports)).scalar_one() == before + 1
+    assert pending(store) == []
