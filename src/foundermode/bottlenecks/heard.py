@@ -26,6 +26,13 @@ from . import detector
 from .intake import MAX_TEXT, Blocker, Intake, clean_text, report_many
 
 PLACES = ("typed", "slack", "meeting", "standup", "ticket")
+PLACE_NAMES = {"typed": "typed", "slack": "Slack", "meeting": "meeting", "standup": "stand-up", "ticket": "ticket"}
+
+
+def places_heard(values) -> list[str]:
+    """Where a bottleneck was heard, each place once, in a fixed order: ["typed", "Slack", "meeting"]."""
+    found = {v or "typed" for v in values}
+    return [PLACE_NAMES[p] for p in PLACES if p in found] + sorted(v for v in found if v not in PLACE_NAMES)
 
 
 class HeardError(ValueError):
