@@ -222,3 +222,33 @@ def test_a_value_with_a_newline_keeps_each_row_error_on_one_line():
     assert lines[0] == "2 bad row(s), nothing imported:"
     assert lines[1] == "org.csv:3: role 'exec\\nutive' is not one of engineer, manager, executive, other"
     assert lines[2].startswith("org.csv:4: role 'rrrr") and lines[2].count("r") < 100 and "…" in lines[2]
+
+
+@pytest.mark.parametrize("tzid", ["Europe", "Europe/", "America/../Europe", "/etc/passwd", "zoneinfo/Europe/Paris"])
+def test_a_tzid_naming_a_folder_of_the_zone_database_is_an_error_not_an_oserror(tzid):
+    """Found by the fuzzer: TZID=Europe opened the zoneinfo folder: IsADirectoryError, a traceback."""
+    ics = _calendar(f"BEGIN:VEVENT\r\nUID:a\r\nSUMMARY:a\r\nDTSTART;TZID={tzid}:20240102T090000\r\nDTEND;TZID={tzid}:20240102T100000\r\nEND:VEVENT\r\n")
+    with pytest.raises(CalendarError) as caught:
+        parse_calendar(ics, "a.ics", *WINDOW)
+    assert one_line(caught.value).startswith("a.ics:")
+    assert "unknown time zone" in str(caught.value) or "a.ics:" in str(caught.value)
+
+
+def test_a_secondly_event_nested_inside_another_event_is_bounded_too():
+    """Found by the fuzzer: a VEVENT nested in a VEVENT was expanded with its parent, past the bounds: a hang."""
+    nested = _event("tick", ":19700101T000000Z", ":19700101T000001Z", "FREQ=SECONDLY")
+    outer = _event("vespers", ":20140801T190000Z", ":20140801T200000Z", "FREQ=WEEKLY").replace("END:VEVENT\r\n", nested + "END:VEVENT\r\n")
+    script = textwrap.dedent(f"""
+        import json
+        from foundermode.sources.calendar import parse_calendar
+        export = parse_calendar({_calendar(outer)!r}, "nested.ics", {WINDOW[0]}, {WINDOW[1]})
+        print(json.dumps([len(export.occurrences), export.warnings]))
+    """)
+    try:
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail("parsing a nested FREQ=SECONDLY event did not end within 30 s")
+    assert done.returncode == 0, done.stderr
+    count, warnings = json.loads(done.stdout)
+    assert count == 13  # the weekly event, every week of the window
+    assert any("event 'tick' (tick meeting) skipped" in w for w in warnings), warnings

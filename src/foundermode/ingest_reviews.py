@@ -197,6 +197,15 @@ def write_repo(conn, config: Config, repo_id: int, data: ReviewData) -> None:
     conn.execute(update(forge_repos).where(forge_repos.c.id == repo_id).values(last_ingested_at=now()))
 
 
+def join_aliases(store: Store, config: Config) -> None:
+    """Aliases added since the last run ("ada@x" = ["github:ada"]) join the people already stored, as ``ingest git`` does."""
+    if config.aliases:
+        from .sources.identities import apply_aliases
+
+        with store.write() as conn:
+            apply_aliases(conn, config.aliases)
+
+
 def _unique(rows: list[dict], keys: tuple[str, ...]) -> list[dict]:
     """One row per key (an export with overlapping pages repeats objects); the last one wins."""
     return list({tuple(r[k] for k in keys): r for r in rows}.values())
@@ -275,6 +284,7 @@ def ingest_files(store: Store, config: Config, paths: list, forge: str = "github
     """Export files and folders -> the store. Every file is parsed before anything is written: a
     file that cannot be read stops the import with its name and line, and nothing of it lands."""
     files = export_files(paths)
+    join_aliases(store, config)
     result = FilesResult(files=len(files))
     default_repo = _repo_ref(forge, repo) if repo else None
     data = ReviewData()
@@ -356,6 +366,7 @@ def ingest_api(store: Store, config: Config, forge: str, target: str, api_url: s
     asks only for what changed (ETag, then ``since``/``updated_after``) and writes nothing when nothing did."""
     from . import forge_api
 
+    join_aliases(store, config)
     options = {k: v for k, v in {"waits": waits, "transport": transport, "sleep": sleep, "clock": clock}.items() if v is not None}
     base = api_url or config.section(forge).get("api_url") or (forge_api.GITHUB_API if forge == "github" else forge_api.GITLAB_API)
     repo = api_target(forge, target, base)

@@ -31,13 +31,16 @@ def iso(epoch: int | None) -> str | None:
 
 
 def _window(since: str | None, until: str | None) -> tuple[int | None, int]:
+    """The review window in the one grammar (scope.py): dates, date-times, spans before the end; the end defaults to now."""
+    from .. import scope as scopes
+    from ..errors import InputError
     from ..store import now
-    from ..team import parse_when
 
     try:
-        end = parse_when(until) if until else now()
-        start = parse_when(since, relative_to=end) if since else None
-    except ValueError as error:
+        end = now() if until in (None, "", "now") else scopes.moment(until)
+        relative = scopes.span_seconds(since) if since else None
+        start = end - relative if relative is not None else (scopes.moment(since) if since else None)
+    except (InputError, ValueError) as error:
         fail(str(error))
     if start is not None and start >= end:
         fail("--since must be before --until")
