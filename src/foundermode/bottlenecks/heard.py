@@ -23,9 +23,16 @@ from ..store import now as clock_now
 from ..store.schema import people
 from ..store.schema_heard import heard_statements
 from . import detector
-from .intake import Blocker, Intake, clean_text, report_many
+from .intake import MAX_TEXT, Blocker, Intake, clean_text, report_many
 
 PLACES = ("typed", "slack", "meeting", "standup", "ticket")
+PLACE_NAMES = {"typed": "typed", "slack": "Slack", "meeting": "meeting", "standup": "stand-up", "ticket": "ticket"}
+
+
+def places_heard(values) -> list[str]:
+    """Where a bottleneck was heard, each place once, in a fixed order: ["typed", "Slack", "meeting"]."""
+    found = {v or "typed" for v in values}
+    return [PLACE_NAMES[p] for p in PLACES if p in found] + sorted(v for v in found if v not in PLACE_NAMES)
 
 
 class HeardError(ValueError):
@@ -80,10 +87,10 @@ def hear(store: Store, config: Config, said: list[Said], *, now: int | None = No
             if item.person_id is None:
                 if not (item.email or item.name):
                     raise HeardError(f"{item.where or item.external_id}: who said it is unknown")
-                item.person_id = resolver.person_for(item.name or "", item.email or "", source="manual")
+                item.person_id = _person_for(conn, resolver, item.name, item.email)
     for item in said:
         if item.flagged:
-            found = detector.Detection(clean_text(item.text)[:detector.MAX_SENTENCE * 4], 1.0, "flagged", "flagged")
+            found = detector.Detection(clean_text(item.text[:MAX_TEXT]), 1.0, "flagged", "flagged")
         else:
             found = detector.strongest(item.text)
         if found is None:
@@ -111,6 +118,19 @@ def hear(store: Store, config: Config, said: list[Said], *, now: int | None = No
     for source, blockers in to_report.items():
         result.reports.extend(report_many(store, config, blockers, source=source, now=now))
     return result
+
+
+def _person_for(conn, resolver: IdentityResolver, name: str | None, email: str | None) -> int:
+    """An email or handle through the resolver; a bare display name (a Jira assignee, a stand-up
+    member) is first the one person of that name already known, so it joins them, not a new person."""
+    if name and not email:
+        from ..sources.identities import find_person
+
+        try:
+            return find_person(conn, name)
+        except LookupError:
+            pass
+    return resolver.person_for(name or "", email or "", source="manual")
 
 
 def pending(store: Store, status: str = "pending") -> list[dict]:
@@ -209,3 +229,122 @@ def hear_slack_export(store: Store, config: Config, path, *, channels: list[str]
     ids = slack_people(store, config, users, {m.user for m in messages})
     said = [slack_said(m, ids[m.user], workspace) for m in messages if m.user in ids]
     return hear(store, config, said, now=now)
+
+
+# -- meeting transcripts ---------------------------------------------------------------
+
+def cue_time(ms: int) -> str:
+    seconds = max(0, int(ms) // 1000)
+    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def transcript_said(conn, occurrence_id: int) -> list[Said]:
+    """Every cue with text and a known speaker of an occurrence's transcript, as said at its time."""
+    from ..store.schema_meetings import meetings, occurrences
+    from ..store.schema_transcripts import transcript_participants, transcript_segments, transcripts
+
+    row = conn.execute(
+        select(transcripts.c.id, transcripts.c.path, occurrences.c.start, occurrences.c.summary, meetings.c.summary.label("title"))
+        .join(occurrences, occurrences.c.id == transcripts.c.occurrence_id).join(meetings, meetings.c.id == occurrences.c.meeting_id)
+        .where(transcripts.c.occurrence_id == occurrence_id)
+    ).mappings().first()
+    if row is None:
+        raise HeardError(f"occurrence {occurrence_id} has no transcript (foundermode ingest transcript)")
+    title = row["summary"] or row["title"] or f"meeting {occurrence_id}"
+    speakers = dict(conn.execute(select(transcript_participants.c.label, transcript_participants.c.person_id).where(
+        transcript_participants.c.transcript_id == row["id"], transcript_participants.c.label.is_not(None),
+        transcript_participants.c.person_id.is_not(None))).all())
+    out = []
+    for seg in conn.execute(select(transcript_segments).where(transcript_segments.c.transcript_id == row["id"])
+                            .order_by(transcript_segments.c.seq)).mappings():
+        person_id = speakers.get(seg["label"])
+        if not seg["text"] or person_id is None:
+            continue
+        at = cue_time(seg["start_ms"])
+        out.append(Said(
+            text=seg["text"], heard_in="meeting", source="transcript", external_id=f"occurrence:{occurrence_id}:cue:{seg['seq']}",
+            said_at=int(row["start"]) + int(seg["start_ms"]) // 1000, where=f"{title} {at}", link=f"/meetings/occurrences/{occurrence_id}#t={at}",
+            person_id=person_id, detail={"occurrence": occurrence_id, "cue": seg["seq"], "start_ms": seg["start_ms"], "end_ms": seg["end_ms"], "line": seg["line"]},
+        ))
+    return out
+
+
+def hear_transcript(store: Store, config: Config, occurrence_id: int, *, now: int | None = None) -> Heard:
+    """Hear an ingested meeting transcript: each cue is a statement by its speaker at its time."""
+    with store.read() as conn:
+        said = transcript_said(conn, occurrence_id)
+    # One cue rarely holds a whole sentence, and one speaker's consecutive cues are one turn.
+    turns: list[Said] = []
+    for item in said:
+        last = turns[-1] if turns else None
+        if last and last.person_id == item.person_id and item.said_at - last.said_at < 60 and not last.text.rstrip().endswith((".", "!", "?")):
+            last.text = f"{last.text} {item.text}"
+            last.detail["end_ms"] = item.detail["end_ms"]
+            continue
+        turns.append(item)
+    return hear(store, config, turns, now=now)
+
+
+# -- tickets and stand-ups -----------------------------------------------------------------
+
+def _who(value: str) -> dict:
+    value = value.strip()
+    return {"email": value} if ("@" in value or value.startswith(("github:", "slack:"))) else {"name": value}
+
+
+def hear_jira(store: Store, config: Config, path, *, base_url: str | None = None, now: int | None = None) -> Heard:
+    """The flagged and ``blocked``-labelled tickets of a Jira CSV export, as reports (by the assignee, else the reporter)."""
+    from pathlib import Path
+
+    from ..sources.jira import JiraExportError, parse_jira_csv
+    from ..sources.limits import read_text
+
+    path = Path(path)
+    tickets = parse_jira_csv(read_text(path, JiraExportError), str(path))
+    now = clock_now() if now is None else int(now)
+    said, skipped = [], 0
+    for ticket in tickets:
+        who = ticket.assignee or ticket.reporter
+        if not ticket.is_blocker or not who:
+            skipped += 1
+            continue
+        said.append(Said(
+            text=ticket.summary or ticket.key, heard_in="ticket", source="jira", external_id=ticket.key, flagged=True,
+            said_at=ticket.updated or ticket.created or now, where=ticket.key,
+            link=f"{base_url.rstrip('/')}/browse/{ticket.key}" if base_url else None, **_who(who),
+            detail={"labels": ticket.labels, "flagged": ticket.flagged, "line": ticket.line},
+        ))
+    result = hear(store, config, said, now=now)
+    result.ignored += skipped
+    return result
+
+
+def hear_standup(store: Store, config: Config, path, *, now: int | None = None) -> Heard:
+    """A stand-up export: answers to the blockers question are blockers unless they say "none"; other answers are heard by the detector."""
+    from pathlib import Path
+
+    from ..sources.limits import read_text
+    from ..sources.standup import StandupExportError, parse_standup_csv
+
+    path = Path(path)
+    answers = parse_standup_csv(read_text(path, StandupExportError), str(path))
+    said, skipped = [], 0
+    for answer in answers:
+        if answer.says_nothing:
+            skipped += 1
+            continue
+        day = _day(answer.at)
+        said.append(Said(
+            text=answer.answer, heard_in="standup", source="standup", external_id=f"{path.name}:{answer.who.casefold()}:{answer.at}:{answer.question[:80]}",
+            said_at=answer.at, where=f"stand-up {day}", flagged=answer.about_blockers, **_who(answer.who),
+            detail={"question": answer.question, "line": answer.line},
+        ))
+    result = hear(store, config, said, now=now)
+    result.ignored += skipped
+    return result
+
+
+def _day(epoch: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%d")

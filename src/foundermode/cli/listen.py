@@ -166,3 +166,52 @@ def heard_dismiss(
     with opened_store() as store:
         _hear(lambda: dismiss(store, get_config(), statement, _by(store, by), now), f"statement {statement}")
     output([{"statement": statement, "status": "dismissed"}], title="Dismissed")
+
+
+@heard_app.command("meeting")
+def heard_meeting(
+    occurrence: list[int] = typer.Argument(..., help="Occurrence ids whose ingested transcripts to hear (foundermode meetings speaking ID)."),
+    as_json: bool = JsonOption,
+    now: Optional[int] = NowOption,
+) -> None:
+    """Hear blockers said in meetings: each speaker's turn, at its cue time."""
+    from ..bottlenecks.heard import hear_transcript
+
+    config = get_config()
+    rows = []
+    with opened_store() as store:
+        for occurrence_id in occurrence:
+            heard = _hear(lambda: hear_transcript(store, config, occurrence_id, now=now), f"occurrence {occurrence_id}")
+            rows.append({"from": f"occurrence {occurrence_id}", **heard.summary()})
+    output(rows, json_flag=as_json, title="Heard")
+
+
+@ingest_app.command("jira")
+def ingest_jira(
+    export: Path = typer.Argument(..., exists=True, dir_okay=False, help="Jira's CSV export (all fields): Issue key, Labels (every column), Custom field (Flagged)."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="https://acme.atlassian.net, for links back to each ticket."),
+    as_json: bool = JsonOption,
+    now: Optional[int] = NowOption,
+) -> None:
+    """Flagged or 'blocked'-labelled tickets become reports, grouped and escalated like typed ones."""
+    from ..bottlenecks.heard import hear_jira
+
+    config = get_config()
+    with opened_store() as store:
+        heard = _hear(lambda: hear_jira(store, config, export, base_url=base_url, now=now), str(export))
+    _heard_output(heard, str(export), as_json)
+
+
+@ingest_app.command("standup")
+def ingest_standup(
+    export: Path = typer.Argument(..., exists=True, dir_okay=False, help="A stand-up tool's CSV (Geekbot-style): who, date, question, answer."),
+    as_json: bool = JsonOption,
+    now: Optional[int] = NowOption,
+) -> None:
+    """Answers to the blockers question (not "none") are reports; other answers are heard by the detector."""
+    from ..bottlenecks.heard import hear_standup
+
+    config = get_config()
+    with opened_store() as store:
+        heard = _hear(lambda: hear_standup(store, config, export, now=now), str(export))
+    _heard_output(heard, str(export), as_json)
