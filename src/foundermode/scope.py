@@ -27,10 +27,11 @@ import re
 import time
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Connection
-
 from .errors import InputError
-from .store.queries import activity_span, resolve_repositories
+
+# SQLAlchemy and the store's schema are not imported here: every command's --help
+# reads this module for its option texts, and they cost 200 ms of start-up. The two
+# functions that read the store import them when they are called.
 
 DAY = 86_400
 WEEK = 7 * DAY
@@ -153,14 +154,16 @@ def moment(value) -> int:
     return int(parsed.timestamp())
 
 
-def last_activity(conn: Connection, repo_ids: tuple[int, ...] | None = None, team: str | None = None) -> int | None:
+def last_activity(conn, repo_ids: tuple[int, ...] | None = None, team: str | None = None) -> int | None:
     """The newest counted commit time among people's (not bots') commits in the repositories and team."""
+    from .store.queries import activity_span  # deferred: SQLAlchemy (see the top)
+
     _first, last = activity_span(conn, Scope(repo_ids=repo_ids, team=team))
     return last
 
 
 def resolve(
-    conn: Connection,
+    conn,
     since=None,
     until=None,
     days: float | None = None,
@@ -178,6 +181,8 @@ def resolve(
     before the end; unset: ``days`` long, else the report's span in ``SPANS``. Given
     ``since`` and ``days`` without ``until``, the window is ``days`` long from ``since``.
     """
+    from .store.queries import resolve_repositories  # deferred: SQLAlchemy (see the top)
+
     repo_ids = repos if isinstance(repos, tuple) else resolve_repositories(conn, list(repos) if repos else None)
     if days is not None and not (isinstance(days, (int, float)) and 0 < days <= 36_600):
         raise InputError(f"the window's length must be a number of days above 0, not {days!r}")
