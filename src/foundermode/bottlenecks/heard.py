@@ -348,3 +348,17 @@ def _day(epoch: int) -> str:
     import datetime as dt
 
     return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%d")
+
+
+def jira_blockers(text: str, name: str) -> list[Blocker]:
+    """A Jira CSV export as blocker records for ``foundermode blocker import``: the flagged and
+    ``blocked``-labelled tickets, by their assignee (else reporter), keyed by Issue key."""
+    from ..sources.jira import parse_jira_csv
+
+    out = []
+    for ticket in parse_jira_csv(text, name):
+        who = ticket.assignee or ticket.reporter
+        if ticket.is_blocker and who:
+            out.append(Blocker(text=(ticket.summary or ticket.key)[:MAX_TEXT], reported_at=ticket.updated or ticket.created, external_id=ticket.key,
+                               heard_in="ticket", heard_where=ticket.key, confidence=1.0, **_who(who)))
+    return out
