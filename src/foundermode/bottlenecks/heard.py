@@ -20,6 +20,7 @@ from ..people import is_leader
 from ..sources.identities import IdentityResolver
 from ..store import Store
 from ..store import now as clock_now
+from ..store.queries import iso
 from ..store.schema import people
 from ..store.schema_heard import heard_statements
 from . import detector
@@ -142,7 +143,7 @@ def pending(store: Store, status: str = "pending") -> list[dict]:
             .where(heard_statements.c.status == status).order_by(heard_statements.c.said_at, heard_statements.c.id)
         ).mappings().all()
     return [{"id": r["id"], "person": r["person"], "said": r["text"], "confidence": r["confidence"], "heard_in": r["heard_in"],
-             "where": r["heard_where"], "link": r["heard_link"], "said_at": r["said_at"], "status": r["status"], "report_id": r["report_id"]} for r in rows]
+             "where": r["heard_where"], "link": r["heard_link"], "said_at": iso(r["said_at"]), "status": r["status"], "report_id": r["report_id"]} for r in rows]
 
 
 def _statement(conn, statement_id: int, by: int | None, config: Config) -> dict:
