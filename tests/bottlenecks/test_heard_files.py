@@ -134,3 +134,17 @@ def test_a_candidate_is_confirmed_by_its_speaker_or_a_leader_never_escalated_alo
     with store.read() as conn:
         assert conn.execute(select(func.count()).select_from(blocker_reports)).scalar_one() == before + 1
     assert pending(store) == []
+
+
+def test_blocker_import_reads_a_jira_export_in_jiras_layout(tmp_path):
+    from foundermode.bottlenecks.files import read_blockers
+
+    path = tmp_path / "jira.csv"
+    path.write_text(jira_export([
+        jira_row("Vendor license keys expired", "OPS-21", "ada@example.com", labels=("", "blocked", "")),
+        jira_row("GPU nodes unreachable", "OPS-22", "Bob Builder", flagged="Impediment"),
+        jira_row("Write the onboarding doc", "OPS-23", "Bob Builder", labels=("docs", "", "")),
+    ]), encoding="utf-8")
+    blockers = read_blockers(path)
+    assert [(b.external_id, b.email, b.name, b.heard_in, b.heard_where) for b in blockers] == [
+        ("OPS-21", "ada@example.com", None, "ticket", "OPS-21"), ("OPS-22", None, "Bob Builder", "ticket", "OPS-22")]

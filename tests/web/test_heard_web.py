@@ -18,6 +18,7 @@ def test_board_page_and_brief_show_where_it_was_heard(org):
     page = client.get(f"/bottlenecks/{bottleneck_id}").text
     assert 'heard: Slack (<a href="https://acme.slack.com/archives/C01/p1710151200000100" rel="noopener noreferrer">#infra</a>)' in page
     assert "heard: meeting (Platform stand-up 00:01:02)" in page and "javascript:" not in page  # a link that is not http(s) is not a link
+    assert "heard_where: Platform stand-up 00:01:02" in page  # the cue time on the timeline
     board = client.get("/bottlenecks").text
     assert '<td class="heard">Slack, meeting</td>' in board
     brief = client.get("/api/brief", headers=org.bearer("leader"))

@@ -177,6 +177,13 @@ def parse_csv(text: str, name: str = "blockers.csv") -> list[Blocker]:
         header = [h.strip().lower() for h in next(reader)[1]]
     except StopIteration:
         raise BlockerFileError(f"{name}: empty file; expected a header row with a text column ({', '.join(TEXT)})") from None
+    if "issue key" in header and "summary" in header:  # Jira's own export: repeated Labels columns, Flagged (heard.py)
+        from .heard import jira_blockers
+
+        try:
+            return jira_blockers(text, name)
+        except ValueError as error:
+            raise BlockerFileError(str(error)) from None
     if not any(h in header for h in TEXT):
         raise BlockerFileError(f"{name}:1: no text column; expected one of {', '.join(TEXT)}")
     if not any(h in header for h in WHO):

@@ -20,6 +20,7 @@ from ..people import is_leader
 from ..sources.identities import IdentityResolver
 from ..store import Store
 from ..store import now as clock_now
+from ..store.queries import iso
 from ..store.schema import people
 from ..store.schema_heard import heard_statements
 from . import detector
@@ -142,7 +143,7 @@ def pending(store: Store, status: str = "pending") -> list[dict]:
             .where(heard_statements.c.status == status).order_by(heard_statements.c.said_at, heard_statements.c.id)
         ).mappings().all()
     return [{"id": r["id"], "person": r["person"], "said": r["text"], "confidence": r["confidence"], "heard_in": r["heard_in"],
-             "where": r["heard_where"], "link": r["heard_link"], "said_at": r["said_at"], "status": r["status"], "report_id": r["report_id"]} for r in rows]
+             "where": r["heard_where"], "link": r["heard_link"], "said_at": iso(r["said_at"]), "status": r["status"], "report_id": r["report_id"]} for r in rows]
 
 
 def _statement(conn, statement_id: int, by: int | None, config: Config) -> dict:
@@ -348,3 +349,17 @@ def _day(epoch: int) -> str:
     import datetime as dt
 
     return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%d")
+
+
+def jira_blockers(text: str, name: str) -> list[Blocker]:
+    """A Jira CSV export as blocker records for ``foundermode blocker import``: the flagged and
+    ``blocked``-labelled tickets, by their assignee (else reporter), keyed by Issue key."""
+    from ..sources.jira import parse_jira_csv
+
+    out = []
+    for ticket in parse_jira_csv(text, name):
+        who = ticket.assignee or ticket.reporter
+        if ticket.is_blocker and who:
+            out.append(Blocker(text=(ticket.summary or ticket.key)[:MAX_TEXT], reported_at=ticket.updated or ticket.created, external_id=ticket.key,
+                               heard_in="ticket", heard_where=ticket.key, confidence=1.0, **_who(who)))
+    return out

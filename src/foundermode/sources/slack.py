@@ -93,7 +93,10 @@ class _Export:
         self.path = path
         self.zip = None
         if path.is_dir():
-            self.names = sorted(str(p.relative_to(path).as_posix()) for p in path.rglob("*.json"))
+            # The top and one folder a channel: nothing deeper is an export's.
+            self.names = sorted(str(p.relative_to(path).as_posix()) for pattern in ("*.json", "*/*.json") for p in path.glob(pattern))
+            if len(self.names) > MAX_MEMBERS:
+                raise SlackExportError(f"{path}: {len(self.names):,} JSON files, over the limit of {MAX_MEMBERS:,}")
             return
         try:
             self.zip = zipfile.ZipFile(path)
