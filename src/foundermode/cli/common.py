@@ -18,6 +18,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Help text names settings as "[org] leader": rich markup would eat the brackets.
+    rich_markup_mode=None,
 )
 ingest_app = typer.Typer(help="Read sources into the store: git, org chart, calendars, transcripts.", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
