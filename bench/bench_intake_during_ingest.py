@@ -113,7 +113,7 @@ def main() -> int:
                     texts.append(text)
                     t0 = time.perf_counter()
                     if n % 2 == 0:
-                        done = subprocess.run([*cli, "blocker", "report", text, "--by", "ada@example.com"], env=env, capture_output=True)
+                        done = subprocess.run([*cli, "blocker", "report", text, "--by", "ada@example.com", "--new-person"], env=env, capture_output=True)
                         ok = done.returncode == 0
                         kind = "cli"
                     else:

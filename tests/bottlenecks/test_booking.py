@@ -98,6 +98,12 @@ def test_calls_never_overlap_and_resolving_cancels(tmp_path, store_url, smtp_ser
     )
     (tmp_path / "lead.ics").write_text(LEADER_MEETING, encoding="utf-8")
     args = ["--db", store_url.replace("postgresql+psycopg://", "postgresql://"), "--config", str(config_path)]
+    org = "email,name,title,team,manager_email,role\nlead@example.com,Lea Leader,CEO,,,executive\n" + "".join(
+        f"{who},{who.split('@')[0].title()},Engineer,core,lead@example.com,engineer\n"
+        for who in [w for w, _ in REPORTS] + ["grace@example.com", "carol@example.com", "dora@example.com"]
+    )
+    (tmp_path / "org.csv").write_text(org, encoding="utf-8")
+    invoke(args, "ingest", "org", str(tmp_path / "org.csv"))
     invoke(args, "ingest", "calendar", str(tmp_path / "lead.ics"), "--owner", "lead@example.com", "--since", "2024-03-01", "--until", "2024-04-01")
 
     for minute, (who, text) in enumerate(REPORTS):

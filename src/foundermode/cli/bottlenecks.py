@@ -78,17 +78,20 @@ def resources(fmt: Format = FormatOption, as_json: bool = JsonOption):
 @blocker_app.command("report")
 def blocker_report(
     text: str = typer.Argument(..., help="What blocks you, in your own words."),
-    by: str = typer.Option(..., "--by", help="Your email."),
+    by: str = typer.Option(..., "--by", help="Your email: someone the org chart or the history knows."),
+    new_person: bool = typer.Option(False, "--new-person", help="The reporter is new here: record them as a person."),
     as_json: bool = JsonOption,
     now: Optional[int] = NowOption,
 ):
     """Report a blocker: it joins the bottleneck it is about, or opens one."""
-    from ..bottlenecks.intake import report
+    from ..bottlenecks.intake import UnknownReporter, report
 
     _catalog()
     with opened_store() as store:
         try:
-            result = report(store, get_config(), text=text, by=by, source="cli", now=now)
+            result = report(store, get_config(), text=text, by=by, source="cli", now=now, known_only=not new_person)
+        except UnknownReporter as error:
+            fail(f"{error} (--new-person records a new one)")
         except ValueError as error:
             fail(str(error))
     if as_json:
@@ -103,12 +106,13 @@ def blocker_report(
 @blocker_app.command("import")
 def blocker_import(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV or JSON: stand-up notes, an issue-tracker export (rows labelled 'blocked')."),
+    new_person: bool = typer.Option(False, "--new-person", help="Reporters the store does not know are recorded as new people (default: refused)."),
     as_json: bool = JsonOption,
     now: Optional[int] = NowOption,
 ):
     """Import blockers from a file, all or nothing; a re-import adds nothing."""
     from ..bottlenecks.files import BlockerFileError, read_blockers
-    from ..bottlenecks.intake import report_many
+    from ..bottlenecks.intake import UnknownReporter, report_many
 
     _catalog()
     try:
@@ -117,7 +121,9 @@ def blocker_import(
         fail(str(error))
     with opened_store() as store:
         try:
-            results = report_many(store, get_config(), blockers, source="import", now=now)
+            results = report_many(store, get_config(), blockers, source="import", now=now, known_only=not new_person)
+        except UnknownReporter as error:
+            fail(f"{file}: {error} (--new-person records them; nothing was imported)")
         except ValueError as error:
             fail(f"{file}: {error}")
     summary = {
