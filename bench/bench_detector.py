@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from blocker_corpus import all_sentences  # noqa: E402
 
-from foundermode.bottlenecks.detector import CANDIDATE, CONFIDENT, score_sentence  # noqa: E402
+from foundermode.bottlenecks.detector import CANDIDATE, CONFIDENT, figures, kappa, score_sentence  # noqa: E402
 
 LABELS = Path(__file__).parent / "data" / "blocker_labels.csv"
 
@@ -33,28 +33,11 @@ def load_labels() -> list[dict]:
     return rows
 
 
-def kappa(a: list[int], b: list[int]) -> float:
-    n = len(a)
-    observed = sum(x == y for x, y in zip(a, b)) / n
-    pa, pb = sum(a) / n, sum(b) / n
-    expected = pa * pb + (1 - pa) * (1 - pb)
-    return (observed - expected) / (1 - expected) if expected < 1 else 1.0
-
-
-def figures(pairs: list[tuple[int, float]], threshold: float) -> dict:
-    tp = sum(1 for label, score in pairs if label and score >= threshold)
-    fp = sum(1 for label, score in pairs if not label and score >= threshold)
-    fn = sum(1 for label, score in pairs if label and score < threshold)
-    precision = tp / (tp + fp) if tp + fp else 1.0
-    recall = tp / (tp + fn) if tp + fn else 1.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"threshold": threshold, "tp": tp, "fp": fp, "fn": fn, "precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3)}
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=["heldout", "tune", "all"], default="heldout")
     parser.add_argument("--errors", action="store_true", help="print every mistake (never use on the held-out part while tuning)")
+    parser.add_argument("--write", metavar="CSV", help="write the chosen sentences (text,pass1,pass2,final,split) for `foundermode eval detector`; outside the repository")
     args = parser.parse_args(argv)
     labels = load_labels()
     print(f"labelled sentences: {len(labels)}; positives {sum(int(r['final']) for r in labels)}; "
@@ -67,6 +50,12 @@ def main(argv=None) -> int:
     if not present:
         print(f"{args.split}: none of the {len(chosen)} sentences' sources can be read here; skipped")
         return 0
+    if args.write:
+        with open(args.write, "w", newline="", encoding="utf-8") as handle:
+            out = csv.writer(handle)
+            out.writerow(["text", "pass1", "pass2", "final", "split"])
+            for row in present:
+                out.writerow([text[row["ref"]][1], row["pass1"], row["pass2"], row["final"], row["split"]])
     pairs = []
     for row in present:
         found = score_sentence(text[row["ref"]][1])

@@ -165,7 +165,7 @@ def sqlite_store(tmp_path):
     opened.dispose()
 
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("FOUNDERMODE_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")  # a worktree names it
 
 
 @pytest.fixture

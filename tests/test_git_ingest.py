@@ -18,6 +18,7 @@ from foundermode.sources.git import GitError
 from foundermode.sources.identities import identity_key
 from foundermode.store import open_store
 from foundermode.store.schema import coauthors, commits, file_changes, identities, ownership, people, repositories
+from foundermode.store.schema_scale import ingest_attempts, ingest_staged_commits
 
 from conftest import fast_history, git
 
@@ -447,10 +448,16 @@ def test_sigkill_midway_leaves_store_consistent_and_next_run_completes(tmp_path)
         assert conn.execute(select(func.count()).select_from(commits)).scalar() == 0
         assert conn.execute(select(func.count()).select_from(file_changes)).scalar() == 0
         assert conn.execute(select(repositories.c.last_sha)).scalar() is None
+        # killed while staging (ingest.py: short transactions, landed at the end): only staged rows are left
+        staged_before = conn.execute(select(func.count()).select_from(ingest_staged_commits)).scalar()
     result = ingest_repository(store, path)
     assert result.new_commits == 6000
     with store.read() as conn:
         assert per_person_counts(conn) == shortlog_by_person(conn, path)
+        # the next attempt at the repository swept the killed one's rows
+        assert conn.execute(select(func.count()).select_from(ingest_staged_commits)).scalar() == 0
+        assert conn.execute(select(func.count()).select_from(ingest_attempts)).scalar() == 0
+    assert staged_before > 0
     store.dispose()
 
 

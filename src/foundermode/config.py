@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .errors import ConfigError
-from .settings import DEFAULT_BOT_AUTHORS, DEFAULT_EXCLUDED_PATHS, EffectiveSettings, KeyLines, check  # noqa: F401  (the defaults are re-exported)
+from .settings import DEFAULT_BOT_AUTHORS, DEFAULT_EXCLUDED_PATHS, SECTIONS, EffectiveSettings, KeyLines, check  # noqa: F401  (the defaults are re-exported)
 
 CONFIG_NAME = "foundermode.toml"
 STATE_DIR = ".foundermode"
@@ -40,7 +40,11 @@ class Config:
         return check(self.raw, self.text, str(self.path or CONFIG_NAME))
 
     def section(self, name: str) -> dict:
-        """The raw table as written (dotted names reach sub-tables); prefer ``settings``."""
+        """The raw table as written (dotted names reach sub-tables); prefer ``settings``.
+
+        Only a declared section may be read (its keys have been checked)."""
+        if name not in SECTIONS:
+            raise AttributeError(f"no section [{name}] in settings.SCHEMA")
         value = self.raw
         for part in name.split("."):
             value = value.get(part, {}) if isinstance(value, dict) else None

@@ -189,11 +189,13 @@ def fetch_github(client: ForgeClient, repo: RepoRef, cursor: dict | None, releas
     data = ReviewData()
     newest = since
     first_etag = None
+    answered = False  # the first page came (a 304 yields nothing)
     changed = []
     stop = False
     params = {"state": "all", "sort": "updated", "direction": "desc", "per_page": PER_PAGE}
     for items, response in client.pages(f"{base}/pulls", params, etag=(cursor or {}).get("etag")):
-        if first_etag is None:
+        if not answered:
+            answered = True
             first_etag = response.headers.get("etag")
         for item in items:
             updated = timestamp(item.get("updated_at"))
@@ -208,7 +210,7 @@ def fetch_github(client: ForgeClient, repo: RepoRef, cursor: dict | None, releas
         if stop:
             break
     key = cursor_key(repo, "pulls")
-    if first_etag is None and cursor:  # 304: nothing changed
+    if not answered:  # 304: nothing changed since the ETag
         return Fetched(data, [], unchanged=True)
     for number in changed:
         for items, _ in client.pages(f"{base}/pulls/{number}/reviews", {"per_page": PER_PAGE}):

@@ -1,9 +1,19 @@
-"""Git history into the store: one transaction per repository, incremental.
+"""Git history into the store: staged in short transactions, landed in one, incremental.
 
-``ingest_repository`` is the library call behind ``foundermode ingest git``.
-A second run reads only commits that are new since the last one; a history
-that no longer contains the last ingested tip (a force-push) is re-read whole.
-Whatever happens inside, the repository's rows change all at once or not at all.
+``ingest_repository`` is the library call behind ``foundermode ingest git`` and
+the Dask path (scale/). A second run reads only commits that are new since the
+last one; a history that no longer contains the last ingested tip (a
+force-push) is re-read whole.
+
+git is never read inside a write transaction. The parsed commits are written,
+a batch at a time in short transactions of their own, to the staging tables
+(store/schema_scale.py) under an *attempt*; when the whole history is in, one
+last transaction moves the attempt's rows into the real tables (one
+``INSERT ... SELECT`` per table) and updates the repository. So a blocker
+report or a page waits at most for one batch, never for the git read, while
+the repository's rows still change all at once or not at all: a killed ingest
+leaves only staged rows, which the next attempt at that repository sweeps. The
+Dask path stages its ranges on the workers the same way (scale/staging.py).
 """
 from __future__ import annotations
 
@@ -11,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, literal, select, text, update
 
 from .config import Config
 from .sources import codeowners as codeowners_source
@@ -33,8 +43,16 @@ from .sources.patterns import PathRules
 from .store import Store, now
 from .store.bulk import insert_rows, reserve_ids
 from .store.schema import coauthors, codeowners, commits, file_changes, identities, ownership_files, repositories
+from .store.schema_scale import (
+    ingest_attempts,
+    ingest_staged_coauthors,
+    ingest_staged_commits,
+    ingest_staged_file_changes,
+    ingest_staged_parts,
+)
 
 WRITE_BATCH = 5000
+STAGE_BATCH = 2000  # commits staged per short transaction: what a concurrent writer may wait for
 COMMIT_COLUMNS = (
     "id", "repo_id", "sha", "parents", "author_id", "committer_id", "authored_at", "author_tz", "committed_at",
     "subject", "is_merge", "is_boundary", "additions", "deletions", "files_changed",
@@ -87,18 +105,15 @@ def ingest_repository(
     progress = progress or NoProgress()
     info = inspect_repo(path)
     warnings: list[str] = []
+    # 1. What to read: a short transaction (the repository's row, the mailmap's re-attribution).
     with store.write() as conn:
         repo = conn.execute(select(repositories).where(repositories.c.path == str(info.path))).mappings().first()
-        if repo is None:
-            repo_id = conn.execute(
-                insert(repositories).values(name=info.name, path=str(info.path), commit_count=0, is_shallow=False).returning(repositories.c.id)
-            ).scalar_one()
-            last_sha = None
-        else:
-            repo_id, last_sha = repo["id"], repo["last_sha"]
+        repo_id, last_sha = (repo["id"], repo["last_sha"]) if repo is not None else (None, None)
         result = IngestResult(repo_id=repo_id, name=info.name, path=str(info.path), warnings=warnings)
 
         if info.head is None:
+            if repo_id is None:
+                repo_id = result.repo_id = _new_repository(conn, info)
             warnings.append("empty repository: no commits yet")
             if last_sha:
                 _forget_commits(conn, repo_id)
@@ -115,7 +130,6 @@ def ingest_repository(
             if last_sha:
                 result.rewritten = True
                 warnings.append(f"history rewritten since {last_sha[:12]} (force-push?): re-read from scratch")
-                _forget_commits(conn, repo_id)
             shas = rev_list(info.path, info.head)
         mailmap = mailmap_text(info) or ""  # "" is no mailmap; NULL, one never recorded
         if last_sha and not result.rewritten and mailmap != repo["mailmap"]:
@@ -123,17 +137,40 @@ def ingest_repository(
             if remapped is None:
                 mailmap = repo["mailmap"]  # not applied: the next ingest tries again
             result.remapped = remapped or 0
-        if info.is_shallow:
-            warnings.append(
-                f"shallow clone: history before {len(info.shallow_boundaries)} boundary commit(s) is missing; "
-                "their diffs are not counted as anyone's work (git fetch --unshallow for the full history)"
-            )
+    if info.is_shallow:
+        warnings.append(
+            f"shallow clone: history before {len(info.shallow_boundaries)} boundary commit(s) is missing; "
+            "their diffs are not counted as anyone's work (git fetch --unshallow for the full history)"
+        )
 
-        progress.start(len(shas))
-        writer = _CommitWriter(conn, repo_id, info, config)
-        for batch in reader(info.path, shas, jobs=jobs, warnings=warnings):
-            writer.write(batch)
-            progress.advance(len(batch))
+    # 2. Read git and stage each batch in a short transaction of its own.
+    progress.start(len(shas))
+    writer = CommitWriter(None, repo_id, info, config)
+    attempt_id = None  # begun with the first batch read here
+    staged: list = []  # histories the Dask workers staged themselves (scale/staging.py)
+    for batch in reader(info.path, shas, jobs=jobs, warnings=warnings):
+        if getattr(batch, "move_into", None) is not None:
+            staged.append(batch)
+        else:
+            if attempt_id is None:
+                attempt_id = writer.attempt_id = begin_local_attempt(store, str(info.path))
+            for start in range(0, len(batch), STAGE_BATCH):
+                with store.write() as conn:
+                    writer.bind(conn)
+                    writer.write(batch[start : start + STAGE_BATCH])
+        progress.advance(len(batch))
+
+    # 3. Land everything at once (a new repository's row too: a failed first ingest leaves none).
+    with store.write() as conn:
+        if repo_id is None:
+            repo_id = result.repo_id = writer.repo_id = _new_repository(conn, info)
+        writer.bind(conn)
+        if result.rewritten:
+            _forget_commits(conn, repo_id)
+        if attempt_id is not None:
+            move_staged(conn, attempt_id, repo_id, writer.written)
+        for history in staged:
+            writer.written += history.move_into(conn, repo_id)
         writer.flag_generated()
         result.new_commits = writer.written
         _finish(conn, repo_id, info, info.head, warnings, mailmap=mailmap)
@@ -141,6 +178,66 @@ def ingest_repository(
             codeowners_source.refresh(conn, repo_id, info.path)
         result.total_commits = conn.execute(select(repositories.c.commit_count).where(repositories.c.id == repo_id)).scalar_one()
     return result
+
+
+# -- attempts: what a running ingest has staged ---------------------------------------------
+
+ATTEMPT_LOCK = 0x466D5374  # "FmSt": class of the PostgreSQL advisory locks that mark an attempt's task alive
+STAGED_TABLES = (ingest_staged_parts, ingest_staged_commits, ingest_staged_file_changes, ingest_staged_coauthors)
+STAGED_OF = {commits.name: ingest_staged_commits, file_changes.name: ingest_staged_file_changes, coauthors.name: ingest_staged_coauthors}
+_REPO_ID_AT = COMMIT_COLUMNS.index("repo_id")
+
+
+def begin_local_attempt(store: Store, repo_path: str) -> int:
+    """A new attempt at ``repo_path`` by this process, sweeping the dead ones there (a killed
+    ingest's staged rows). On PostgreSQL an attempt whose advisory lock is held belongs to a
+    live Dask task and is left alone (scale/staging.py); SQLite has one writer at a time."""
+    with store.write() as conn:
+        attempt_id = reserve_ids(conn, ingest_attempts, 1)[0]
+        stale = conn.execute(select(ingest_attempts.c.id).where(ingest_attempts.c.repo_path == repo_path)).scalars().all()
+        if conn.dialect.name == "postgresql":
+            stale = [a for a in stale if conn.execute(text("SELECT pg_try_advisory_xact_lock(:c, :a)"), {"c": ATTEMPT_LOCK, "a": a}).scalar_one()]
+        sweep_attempts(conn, stale)
+        conn.execute(insert(ingest_attempts).values(id=attempt_id, repo_path=repo_path, started_at=now()))
+    return attempt_id
+
+
+def sweep_attempts(conn, attempt_ids: list[int]) -> None:
+    """Delete attempts and everything staged for them."""
+    if not attempt_ids:
+        return
+    # The attempt row first: this waits for range transactions holding it and
+    # makes every later one find it gone, so nothing is staged after the sweep.
+    conn.execute(delete(ingest_attempts).where(ingest_attempts.c.id.in_(attempt_ids)))
+    for table in STAGED_TABLES:
+        conn.execute(delete(table).where(table.c.attempt_id.in_(attempt_ids)))
+
+
+def move_staged(conn, attempt_id: int, repo_id: int, expected: int) -> int:
+    """Move an attempt's staged rows into the real tables (inside the caller's transaction) and sweep it."""
+    commit_columns = [c for c in COMMIT_COLUMNS if c != "repo_id"]
+    moved = conn.execute(
+        insert(commits).from_select(
+            ["repo_id", *commit_columns],
+            select(literal(repo_id), *(ingest_staged_commits.c[c] for c in commit_columns)).where(ingest_staged_commits.c.attempt_id == attempt_id),
+        ).execution_options(preserve_rowcount=True)  # SQLAlchemy reports no INSERT count otherwise
+    ).rowcount
+    if moved != expected:
+        # A part missing or written twice would be silent data loss or duplication.
+        raise RuntimeError(f"attempt {attempt_id}: {moved} commits staged, {expected} expected")
+    for real in (file_changes, coauthors):
+        staged = STAGED_OF[real.name]
+        columns = [c.name for c in staged.columns if c.name != "attempt_id"]
+        conn.execute(insert(real).from_select(columns, select(*(staged.c[c] for c in columns)).where(staged.c.attempt_id == attempt_id)))
+    # Gone from staging exactly when the rows land: the same transaction.
+    sweep_attempts(conn, [attempt_id])
+    return moved
+
+
+def _new_repository(conn, info) -> int:
+    return conn.execute(
+        insert(repositories).values(name=info.name, path=str(info.path), commit_count=0, is_shallow=False).returning(repositories.c.id)
+    ).scalar_one()
 
 
 def _forget_commits(conn, repo_id: int) -> None:
@@ -268,18 +365,34 @@ class _CommitPeople:
         ]
 
 
-class _CommitWriter:
-    """Bulk-writes parsed commits: people first, then commits (ids back), then their files."""
+class CommitWriter:
+    """Bulk-writes parsed commits: people first, then commits (ids reserved), then their files.
 
-    def __init__(self, conn, repo_id: int, info, config: Config):
-        self.conn = conn
+    With an ``attempt_id`` the rows go to the staging tables under that attempt
+    (``move_staged`` lands them); ``bind`` points the writer at the connection of
+    the next short transaction, keeping what it learnt (paths, co-author mapping)."""
+
+    def __init__(self, conn, repo_id: int, info, config: Config, attempt_id: int | None = None, generated: set[str] = frozenset()):
+        self.conn = None
         self.repo_id = repo_id
         self.info = info
-        self.people = _CommitPeople(conn, info.path, config)
+        self.config = config
+        self.attempt_id = attempt_id
+        self._coauthor_map: dict = {}
+        self.people = None
         self.rules = PathRules(config.excluded_paths)
         self._excluded: dict[str, bool] = {}
         self.new_paths: set[str] = set()
         self.written = 0
+        # .gitattributes marks known before writing (a Dask range has all its paths at hand)
+        self._excluded.update(dict.fromkeys(generated, True))
+        if conn is not None:
+            self.bind(conn)
+
+    def bind(self, conn) -> None:
+        self.conn = conn
+        self.people = _CommitPeople(conn, self.info.path, self.config)
+        self.people._coauthor_map = self._coauthor_map  # one mapping across transactions
 
     def excluded(self, path: str) -> bool:
         value = self._excluded.get(path)
@@ -289,18 +402,17 @@ class _CommitWriter:
         return value
 
     def write(self, batch: list[CommitRecord]) -> None:
-        move_into = getattr(batch, "move_into", None)
-        if move_into is not None:
-            # Rows already written to staging tables by the Dask workers that read
-            # them (scale/staging.py): moved, inside this transaction, not rebuilt.
-            self.written += move_into(self.conn, self.repo_id)
-            return
         for start in range(0, len(batch), WRITE_BATCH):
             self._write(batch[start : start + WRITE_BATCH])
 
     def _write(self, batch: list[CommitRecord]) -> None:
         people = self.people.of(batch)
         commit_ids = reserve_ids(self.conn, commits, len(batch))
+        if self.attempt_id is not None and self.conn.dialect.name == "sqlite":
+            # max(id) + 1 onwards, past the ids staged but not landed yet (this attempt's or another's)
+            staged = self.conn.execute(select(func.max(ingest_staged_commits.c.id))).scalar() or 0
+            if staged >= commit_ids[0]:
+                commit_ids = list(range(staged + 1, staged + 1 + len(batch)))
         commit_rows, change_rows, coauthor_rows = [], [], []
         for commit_id, record, (author_id, committer_id, coauthor_ids) in zip(commit_ids, batch, people):
             boundary = record.sha in self.info.shallow_boundaries
@@ -329,8 +441,17 @@ class _CommitWriter:
         self.written += len(batch)
 
     def _insert(self, table, columns, rows) -> None:
-        # The staging writer (scale/staging.py) sends the same rows to its own tables.
-        insert_rows(self.conn, table, columns, rows)
+        if self.attempt_id is None:
+            insert_rows(self.conn, table, columns, rows)
+            return
+        attempt = self.attempt_id
+        if table is commits:  # the repository is set by the move
+            columns = ("attempt_id",) + COMMIT_COLUMNS[:_REPO_ID_AT] + COMMIT_COLUMNS[_REPO_ID_AT + 1 :]
+            rows = [(attempt, *row[:_REPO_ID_AT], *row[_REPO_ID_AT + 1 :]) for row in rows]
+        else:
+            columns = ("attempt_id", *columns)
+            rows = [(attempt, *row) for row in rows]
+        insert_rows(self.conn, STAGED_OF[table.name], columns, rows)
 
     def flag_generated(self) -> None:
         """Paths that .gitattributes marks generated or vendored join the excluded set."""
@@ -400,4 +521,4 @@ def apply_rules(store: Store, config: Config) -> dict[str, int]:
     return {"bots": len(bots), "excluded_paths": len(excluded), "merged_people": merged}
 
 
-__all__ = ["ingest_repository", "apply_rules", "IngestResult", "GitError", "codeowners"]
+__all__ = ["ingest_repository", "apply_rules", "IngestResult", "GitError", "codeowners", "CommitWriter", "begin_local_attempt", "move_staged", "sweep_attempts"]

@@ -197,6 +197,15 @@ def write_repo(conn, config: Config, repo_id: int, data: ReviewData) -> None:
     conn.execute(update(forge_repos).where(forge_repos.c.id == repo_id).values(last_ingested_at=now()))
 
 
+def join_aliases(store: Store, config: Config) -> None:
+    """Aliases added since the last run ("ada@x" = ["github:ada"]) join the people already stored, as ``ingest git`` does."""
+    if config.aliases:
+        from .sources.identities import apply_aliases
+
+        with store.write() as conn:
+            apply_aliases(conn, config.aliases)
+
+
 def _unique(rows: list[dict], keys: tuple[str, ...]) -> list[dict]:
     """One row per key (an export with overlapping pages repeats objects); the last one wins."""
     return list({tuple(r[k] for k in keys): r for r in rows}.values())
@@ -264,10 +273,10 @@ def _derive(conn, repo_id: int, numbers: list[int]) -> None:
                 conn.execute(update(pull_requests).where(pull_requests.c.repo_id == repo_id, pull_requests.c.number == number).values(**values))
 
 
-def parse_export(path: Path, forge: str, repo: RepoRef | None = None) -> ReviewData:
-    objects = read_json_values(path)
+def parse_export(path: Path, forge: str, repo: RepoRef | None = None, objects: list | None = None, projects: dict | None = None) -> ReviewData:
+    objects = read_json_values(path) if objects is None else objects
     if forge == "gitlab":
-        return gitlab_source.parse_objects(objects, str(path), repo=repo, number=gitlab_source.number_from_file_name(path.name))
+        return gitlab_source.parse_objects(objects, str(path), repo=repo, number=gitlab_source.number_from_file_name(path.name), projects=projects)
     return github_source.parse_objects(objects, str(path), repo=repo, number=github_source.number_from_file_name(path.name))
 
 
@@ -275,10 +284,12 @@ def ingest_files(store: Store, config: Config, paths: list, forge: str = "github
     """Export files and folders -> the store. Every file is parsed before anything is written: a
     file that cannot be read stops the import with its name and line, and nothing of it lands."""
     files = export_files(paths)
+    join_aliases(store, config)
     result = FilesResult(files=len(files))
     default_repo = _repo_ref(forge, repo) if repo else None
     data = ReviewData()
     cursors = []
+    read: list[tuple[Path, list]] = []
     for path in files:
         key = f"file:{path.resolve()}"
         digest = _digest(path)
@@ -287,9 +298,12 @@ def ingest_files(store: Store, config: Config, paths: list, forge: str = "github
             if seen and seen["etag"] == digest:
                 result.unchanged += 1
                 continue
-        part = parse_export(path, forge, default_repo)
-        data.extend(part)
+        read.append((path, read_json_values(path)))
         cursors.append({"key": key, "repo": None, "etag": digest, "since": None})
+    # GitLab's notes and approvals name their project by id: the merge requests of every file say which it is.
+    projects = gitlab_source.projects_of([o for _p, objects in read for o in objects]) if forge == "gitlab" else None
+    for path, objects in read:
+        data.extend(parse_export(path, forge, default_repo, objects=objects, projects=projects))
     result.skipped_objects = data.skipped
     if data or cursors:
         result.repos = write_reviews(store, config, data, cursors)
@@ -326,3 +340,49 @@ def forget_repo(store: Store, forge: str, name: str) -> int:
             conn.execute(delete(table).where(table.c.repo_id.in_(ids)))
         conn.execute(delete(forge_repos).where(forge_repos.c.id.in_(ids)))
     return len(ids)
+
+
+@dataclass
+class ApiResult(ReviewIngestResult):
+    requests: int = 0
+    not_modified: int = 0  # 304 answers: lists unchanged since the last run
+
+
+def api_target(forge: str, target: str, api_url: str | None) -> RepoRef:
+    """The repository an API run reads: its host is the API's web host (api.github.com -> github.com)."""
+    from urllib.parse import urlparse
+
+    ref = _repo_ref(forge, target)
+    if api_url and ref.host in ("github.com", "gitlab.com"):
+        host = urlparse(api_url).netloc.lower()
+        if host:
+            ref = RepoRef(forge, github_source.web_host(host) if forge == "github" else host, ref.name)
+    return ref
+
+
+def ingest_api(store: Store, config: Config, forge: str, target: str, api_url: str | None = None, waits=None, force: bool = False,
+               transport=None, sleep=None, clock=None) -> ApiResult:
+    """One repository (GitHub) or project (GitLab) from the forge's API, from its cursors: a second run
+    asks only for what changed (ETag, then ``since``/``updated_after``) and writes nothing when nothing did."""
+    from . import forge_api
+
+    join_aliases(store, config)
+    options = {k: v for k, v in {"waits": waits, "transport": transport, "sleep": sleep, "clock": clock}.items() if v is not None}
+    base = api_url or config.section(forge).get("api_url") or (forge_api.GITHUB_API if forge == "github" else forge_api.GITLAB_API)
+    repo = api_target(forge, target, base)
+    client = (forge_api.github_client if forge == "github" else forge_api.gitlab_client)(config, base, **options)
+    try:
+        if forge == "github":
+            cursor = None if force else read_cursor(store, forge_api.cursor_key(repo, "pulls"))
+            releases = None if force else read_cursor(store, forge_api.cursor_key(repo, "releases"))
+            fetched = forge_api.fetch_github(client, repo, cursor, releases)
+        else:
+            cursor = None if force else read_cursor(store, forge_api.cursor_key(repo, "merge_requests"))
+            fetched = forge_api.fetch_gitlab(client, repo, cursor)
+    finally:
+        client.close()
+    result = ApiResult(repo.name, forge, requests=client.requests, not_modified=client.not_modified)
+    if not fetched.unchanged and (fetched.data or fetched.cursors):
+        write_reviews(store, config, fetched.data, fetched.cursors)
+        result.add(fetched.data)
+    return result

@@ -111,10 +111,11 @@ def render(rows: list[dict], fmt: str = "table", columns: Iterable[str] | None =
     elif fmt == "markdown":
         text = as_markdown(rows, columns, title)
     else:
-        from rich.console import Console
+        from .present.sanitize import SafeConsole
 
-        console = console or Console()
+        console = console or SafeConsole()
         console.print(rich_table([to_plain(r) for r in rows], columns, title, width=console.width))
         return None
-    print(text, end="" if text.endswith("\n") else "\n")
-    return text
+    from .present.sanitize import print_report
+
+    return print_report(text, fmt)

@@ -422,8 +422,17 @@ SCHEMA: tuple[Section, ...] = (
         Setting("url_env", EnvName(), None, "Environment variable holding the URL."),
         Setting("secret_env", EnvName(), None, "Environment variable holding the signing secret (unsigned webhooks are refused)."),
     )),
-    Section("slack", "The /blocker slash command.", (
+    Section("web", "The web server's sessions and sign-in (web/auth.py).", (
+        Setting("tls_proxy", Flag(), False, "A TLS proxy terminates HTTPS in front of foundermode: cookies are sent Secure and HSTS is on even though the app sees http."),
+        Setting("session_days", Number(minimum=0, above=True), 14.0, "Days a session lasts; sign-out, a revoked token or the person's end date end it sooner."),
+        Setting("sign_in_attempts_per_address", Whole(minimum=1), 20, "Failed sign-ins from one address within sign_in_window before it must wait."),
+        Setting("sign_in_attempts_per_account", Whole(minimum=1), 5, "Failed or requested sign-ins for one account (email) within sign_in_window before it must wait."),
+        Setting("sign_in_window", Whole(minimum=1), 900, "Seconds over which sign-in attempts are counted."),
+    ), owner="foundermode.web.auth"),
+    Section("slack", "The /blocker slash command, and Slack messages heard for blockers (Events API, exports).", (
         Setting("signing_secret_env", EnvName(), None, "Environment variable holding Slack's signing secret."),
+        Setting("channels", Strings(), (), "Channels whose messages are heard for blockers (ids for the Events API, names or ids for exports); empty: every channel."),
+        Setting("workspace", Text(), None, "The workspace's subdomain (acme for acme.slack.com), for links back to a message."),
     )),
     Section("sources", "What `foundermode sync` takes in, each brought up to date in turn.", (
         Setting("repositories", Kind(), (), "Git repositories: paths, globs (\"~/src/*\"), clone URLs, or a JSON repository list; checked by sync.py."),
@@ -487,7 +496,11 @@ class Values:
             raise AttributeError(f"[{self._section.name}] has no setting {key!r}") from None
 
     def get(self, key: str, default=None):
-        return self._values.get(key, default)
+        """The value of a declared key (``default`` when it is None); an undeclared key is a programming error."""
+        if key not in self._values:
+            raise AttributeError(f"[{self._section.name}] has no setting {key!r}: declare it in settings.SCHEMA")
+        value = self._values[key]
+        return default if value is None else value
 
     def items(self):
         return self._values.items()
@@ -504,7 +517,10 @@ class EffectiveSettings:
         self._repeated = repeated
 
     def section(self, name: str) -> Values:
-        return self._sections[name]
+        try:
+            return self._sections[name]
+        except KeyError:
+            raise AttributeError(f"no section [{name}] in settings.SCHEMA") from None
 
     def __getattr__(self, name: str) -> Values:
         sections = self.__dict__["_sections"]

@@ -25,8 +25,8 @@ def test_cli_round_trip(tmp_path, config):
     assert [(r["name"], r["kind"], r["owner"]) for r in resources] == [("GPU cluster", "resource", "grace@example.com"), ("Staging database", "resource", "dora@example.com"), ("Acme Cloud", "vendor", "support@acme.example")]
     assert "contact (support@acme.example) via email, wait 4h" in resources[2]["chain"][0]
 
-    first = json.loads(run(args, "blocker", "report", "CI runners are out of disk on main", "--by", "ada@example.com", "--json", "--now", str(MONDAY)))
-    second = json.loads(run(args, "blocker", "report", "The VPN drops every hour", "--by", "bob@example.com", "--json", "--now", str(MONDAY + 5)))
+    first = json.loads(run(args, "blocker", "report", "CI runners are out of disk on main", "--by", "ada@example.com", "--new-person", "--json", "--now", str(MONDAY)))
+    second = json.loads(run(args, "blocker", "report", "The VPN drops every hour", "--by", "bob@example.com", "--new-person", "--json", "--now", str(MONDAY + 5)))
     assert first["opened"] and second["opened"] and first["bottleneck_id"] != second["bottleneck_id"]
     table = run(args, "bottlenecks", "--format", "csv", "--now", str(MONDAY + 3600))
     rows = list(csv.DictReader(io.StringIO(table)))
@@ -62,3 +62,20 @@ def test_config_errors_stop_the_command_with_key_and_line(tmp_path, write_config
     line = RESOURCES.replace('wait = "30m"', 'wait = "soon"').splitlines().index('wait = "soon"') + 1
     assert "resources[0].chain[0].wait" in out and f"line {line}" in out
     assert "resources[0].chain[0].wait" in run(args, "tick", code=1)
+
+
+def test_an_unknown_reporter_is_refused_unless_new(tmp_path, write_config):
+    """`--by nobody@example.com` used to create a person silently: now it is refused, nothing stored."""
+    config_path = write_config().path
+    db = f"sqlite:///{tmp_path / 'store.db'}"
+    args = ["--db", db, "--config", str(config_path)]
+    (tmp_path / "org.csv").write_text("email,name,title,team,manager_email,role\nada@example.com,Ada,Engineer,core,,engineer\n", encoding="utf-8")
+    run(args, "ingest", "org", str(tmp_path / "org.csv"))
+    result = CliRunner().invoke(app, [*args, "blocker", "report", "CI is red", "--by", "nobody@example.com", "--now", str(MONDAY)], env={"COLUMNS": "300"})
+    assert result.exit_code != 0 and "nobody known as 'nobody@example.com'" in result.output and "--new-person" in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1, result.output
+    assert json.loads(run(args, "bottlenecks", "--status", "all", "--json")) == []
+    assert "nobody@example.com" not in run(args, "people", "--json")
+    run(args, "blocker", "report", "CI is red", "--by", "ada@example.com", "--now", str(MONDAY))  # in the org chart
+    run(args, "blocker", "report", "CI is red again", "--by", "newbie@example.com", "--new-person", "--now", str(MONDAY + 5))
+    assert "newbie@example.com" in run(args, "people", "--json")

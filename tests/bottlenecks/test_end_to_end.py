@@ -52,11 +52,11 @@ def test_two_reports_get_the_owner_on_a_call(tmp_path, store_url, smtp_server, h
     config_path.write_text(RESOURCES + notify_section(smtp_server, http_receiver, monkeypatch), encoding="utf-8")
     args = ["--db", store_url.replace("postgresql+psycopg://", "postgresql://"), "--config", str(config_path)]
 
-    invoke(args, "blocker", "report", "The GPU cluster is down, training jobs stuck", "--by", "ada@example.com", "--now", str(MONDAY))
+    invoke(args, "blocker", "report", "The GPU cluster is down, training jobs stuck", "--by", "ada@example.com", "--new-person", "--now", str(MONDAY))
     invoke(args, "tick", "--now", str(MONDAY + 30))
     assert smtp_server.messages == [] and http_receiver.received() == []  # heard once: nothing sent
 
-    out = invoke(args, "blocker", "report", "gpu cluster down: my jobs are stuck", "--by", "bob@example.com", "--now", str(MONDAY + 60))
+    out = invoke(args, "blocker", "report", "gpu cluster down: my jobs are stuck", "--by", "bob@example.com", "--new-person", "--now", str(MONDAY + 60))
     assert "escalated" in out
     invoke(args, "tick", "--now", str(MONDAY + 90))
     invoke(args, "tick", "--now", str(MONDAY + 120))  # a second tick sends nothing more

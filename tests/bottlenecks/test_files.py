@@ -62,17 +62,17 @@ def test_import_is_all_or_nothing_and_a_reimport_adds_nothing(tmp_path, config):
     bad = tmp_path / "bad.csv"
     bad.write_text(STANDUP + "2024-03-12,dee@example.com,x,staging db is down\n2024-03-12,not-an-email,x,y\n", encoding="utf-8")
     args = ["--db", db, "--config", str(config.path)]
-    result = runner.invoke(app, [*args, "blocker", "import", str(bad), "--now", str(MONDAY)])
+    result = runner.invoke(app, [*args, "blocker", "import", str(bad), "--new-person", "--now", str(MONDAY)])
     # rich wraps long lines at the terminal's width: read the message unwrapped
     assert result.exit_code == 1 and "bad.csv:6" in result.output.replace("\n", "")
     store = open_store(db)
     count = lambda: store.engine.connect().execute(select(func.count()).select_from(blocker_reports)).scalar()  # noqa: E731
     assert count() == 0
-    result = runner.invoke(app, [*args, "blocker", "import", str(good), "--json", "--now", str(MONDAY)])
+    result = runner.invoke(app, [*args, "blocker", "import", str(good), "--new-person", "--json", "--now", str(MONDAY)])
     assert result.exit_code == 0, result.output
     (summary,) = json.loads(result.output)
     assert (summary["added"], summary["bottlenecks_opened"], summary["escalated"]) == (2, 1, 1)
-    again = runner.invoke(app, [*args, "blocker", "import", str(good), "--json", "--now", str(MONDAY + 60)])
+    again = runner.invoke(app, [*args, "blocker", "import", str(good), "--new-person", "--json", "--now", str(MONDAY + 60)])
     assert json.loads(again.output)[0]["already_imported"] == 2
     assert count() == 2
     store.dispose()

@@ -43,7 +43,7 @@ def test_brief_command_formats_and_window(demo, monkeypatch, tmp_path):
     result = runner.invoke(app, ["brief", "--until", "last-commit", "--days", "7", "--format", "html", "--output", str(target)])
     assert result.exit_code == 0, result.output
     assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    result = runner.invoke(app, ["brief", "--since", "2000-01-01", "--until", "2000-01-07", "--format", "json"])
+    result = runner.invoke(app, ["brief", "--since", "2000-01-01", "--until", "2000-01-08", "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["window_label"].startswith("2000-01-01 to 2000-01-07")

@@ -185,3 +185,29 @@ def test_cli_stagnation(sqlite_store, history, tmp_path):
     assert result.exit_code == 1 and 'stagnation_by must be one of "directory", "codeowners"' in result.output
     result = runner.invoke(app, ["--db", db, "stagnation", "--as-of", as_of], env={"COLUMNS": "200"}, catch_exceptions=False)
     assert result.exit_code == 0 and "Stagnant areas" in result.output and "feature/ledger" in result.output
+
+
+def test_areas_gone_at_the_tip_are_not_stagnant(store, tmp_path):
+    """flask's old flask/ moved to src/flask/: an area whose every file was moved or deleted
+    is gone, not stagnant; an area with one surviving file is still judged."""
+    repo = init_repo(tmp_path / "moved")
+    for week in range(40):
+        repo.commit({"pkg/core.py": f"v = {week}\n", "legacy/old.py": f"o = {week}\n", "tools/a.py": f"a = {week}\n", "tools/b.py": f"b = {week}\n"}, f"work {week}", author=ADA, when=at(week, 1))
+    repo.git("mv", "pkg", "src")
+    repo.commit(None, "move pkg to src", author=ADA, when=at(40, 1), allow_empty=True)
+    repo.git("rm", "-q", "-r", "legacy")
+    repo.commit(None, "drop legacy", author=ADA, when=at(40, 2), allow_empty=True)
+    repo.git("rm", "-q", "tools/b.py")
+    repo.commit(None, "drop b", author=ADA, when=at(40, 3), allow_empty=True)
+    for week in range(41, 60):
+        repo.commit({"src/core.py": f"v = {week}\n"}, f"work {week}", author=ADA, when=at(week, 1))
+    ingest_repository(store, repo.path)
+    with store.read() as conn:
+        areas = by_area(area_activity(conn, StagnationSettings(weeks=4), as_of=AS_OF))
+    assert "pkg" not in areas and "legacy" not in areas  # moved and deleted: gone at the tip
+    assert areas["tools"].stagnant  # tools/a.py is still there and nobody touches it
+    assert "src" in areas
+    # Judged as of a time before the move, pkg and legacy were alive
+    with store.read() as conn:
+        before = by_area(area_activity(conn, StagnationSettings(weeks=4), as_of=at(39, 5)))
+    assert {"pkg", "legacy", "tools"} <= set(before)

@@ -197,5 +197,31 @@ def test_end_to_end_from_an_ics_series(sqlite_store, shared_data, tmp_path):
         suggestions = walkout_suggestions(conn, as_of=T0 + 4 * WEEK)
     # Ada organises; the other speakers all talk well over 5 %: Radia, silent and never named, is the one.
     assert [(s.person, s.occurrences, s.seconds_spoken, s.organizer, s.hours_per_month) for s in suggestions] == [
-        ("Radia Perlman", 3, 0, "Ada Lovelace", round(365.25 / 12 / 7, 1))
-    ]
+        ("Radia Perlman", 3, 0, "Ada Lovelace", round(2 * 1.0 * (365.25 / 12) / 28, 1))
+    ]  # by hand: the 6-week series has 2 one-hour occurrences left in the 4 weeks after as_of
+
+
+def test_walkout_hours_are_the_calendars_own_occurrences(sqlite_store, tmp_path):
+    """A 15-minute weekday stand-up: the calendar holds 20 occurrences in the next 4 weeks
+    (5.4 h a month), not the 30 a month a one-day median gap suggests (7.6 h)."""
+    from sqlalchemy import select
+
+    from foundermode.meetings.calendars import import_calendars
+    from foundermode.meetings.walkout import _hours_per_month
+    from foundermode.store.schema_meetings import meetings
+
+    ics = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//foundermode tests//EN\r\n"
+        "BEGIN:VEVENT\r\nUID:standup@example.com\r\nDTSTAMP:20240301T000000Z\r\n"
+        "DTSTART:20240304T090000Z\r\nDTEND:20240304T091500Z\r\nRRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR\r\n"
+        "SUMMARY:Stand-up\r\nORGANIZER;CN=Ada Lovelace:mailto:ada@example.com\r\n"
+        "ATTENDEE;CN=Radia Perlman;PARTSTAT=ACCEPTED:mailto:radia@example.com\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    (tmp_path / "standup.ics").write_text(ics, encoding="utf-8")
+    monday = 1709510400  # 2024-03-04T00:00Z
+    import_calendars(sqlite_store, [tmp_path / "standup.ics"], since=monday, until=monday + 12 * WEEK)
+    with sqlite_store.read() as conn:
+        meeting_id = conn.execute(select(meetings.c.id).where(meetings.c.summary == "Stand-up")).scalar_one()
+        hours = _hours_per_month(conn, meeting_id, as_of=monday + 2 * WEEK)
+    hand_count = 20 * 0.25  # 4 weeks x 5 weekdays x 15 minutes
+    assert hours == round(hand_count * (365.25 / 12) / 28, 1) == 5.4

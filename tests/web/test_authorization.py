@@ -42,6 +42,7 @@ API = {
     ("POST", "/api/reports/{report_id}/move"): leader_only(),
     ("GET", "/api/resources"): same(200),
     ("POST", "/slack/commands"): same(401, anonymous=401),  # Slack's signature is the credential; none here
+    ("POST", "/slack/events"): same(401, anonymous=401),  # the Events API: signed like the slash command
     ("GET", "/api/me"): same(200),
     ("GET", "/api/brief"): leader_only(),
     ("GET", "/api/team"): leader_only(),
@@ -141,7 +142,7 @@ def test_api_routes(org, role):
         if method == "GET":
             response = client.get(url, headers=headers)
         else:
-            response = client.post(url, headers=headers, json=body) if path != "/slack/commands" else client.post(url, headers=headers, content=b"text=hi")
+            response = client.post(url, headers=headers, json=body) if not path.startswith("/slack/") else client.post(url, headers=headers, content=b"text=hi")
         _check(response, expected[role], f"{role} {method} {url}")
 
 

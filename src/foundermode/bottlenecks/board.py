@@ -15,6 +15,7 @@ from ..store.queries import iso
 from ..store.schema import people
 from ..store.schema_bottlenecks import blocker_reports, bottleneck_events, bottlenecks, escalations
 from .bottleneck import OPEN, NotFound
+from .heard import PLACE_NAMES, places_heard
 
 
 def _level(esc: dict | None) -> str:
@@ -26,19 +27,20 @@ def _level(esc: dict | None) -> str:
 
 
 def _reporters(conn: Connection, bottleneck_ids: list[int]) -> dict[int, dict]:
-    out: dict[int, dict] = defaultdict(lambda: {"people": {}, "reports": 0})
+    out: dict[int, dict] = defaultdict(lambda: {"people": {}, "reports": 0, "heard": []})
     if not bottleneck_ids:
         return out
     rows = conn.execute(
-        select(blocker_reports.c.bottleneck_id, people.c.id, people.c.name)
+        select(blocker_reports.c.bottleneck_id, people.c.id, people.c.name, blocker_reports.c.heard_in)
         .join(people, people.c.id == blocker_reports.c.person_id)
         .where(blocker_reports.c.bottleneck_id.in_(bottleneck_ids))
         .order_by(blocker_reports.c.id)
     )
-    for bottleneck_id, person_id, name in rows:
+    for bottleneck_id, person_id, name, heard_in in rows:
         entry = out[bottleneck_id]
         entry["people"].setdefault(person_id, name)
         entry["reports"] += 1
+        entry["heard"].append(heard_in)
     return out
 
 
@@ -79,6 +81,7 @@ def list_bottlenecks(conn: Connection, now: int, *, status: str = "open", resour
                 "reporters": list(reporters.values()),
                 "people": len(reporters),
                 "reports": who[row["id"]]["reports"],
+                "heard": places_heard(who[row["id"]]["heard"]),  # typed, Slack, meeting, stand-up, ticket
                 "level": _level(esc),
                 "holder": esc["holder"] if esc else None,
                 "age_s": max(0, end - row["opened_at"]),
@@ -98,7 +101,9 @@ def bottleneck_detail(conn: Connection, bottleneck_id: int) -> dict:
     names = dict(conn.execute(select(people.c.id, people.c.name)).all())
     reports = [
         {"id": r["id"], "person": names.get(r["person_id"]), "person_id": r["person_id"], "text": r["text"], "source": r["source"],
-         "reported_at": iso(r["reported_at"]), "pinned": bool(r["pinned"])}
+         "reported_at": iso(r["reported_at"]), "pinned": bool(r["pinned"]),
+         "heard_in": PLACE_NAMES.get(r["heard_in"] or "typed", r["heard_in"]), "heard_where": r["heard_where"], "heard_link": r["heard_link"],
+         "confidence": r["confidence"]}
         for r in conn.execute(select(blocker_reports).where(blocker_reports.c.bottleneck_id == bottleneck_id).order_by(blocker_reports.c.id)).mappings()
     ]
     escs = []

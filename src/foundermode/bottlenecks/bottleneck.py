@@ -186,6 +186,7 @@ class Bottleneck:
         )
         self._set(now, status="resolved", resolved_at=now)
         escalation.record(self.conn, self.id, "resolved", now, person_id=by)
+        escalation.cancel_calls(self.conn, self.config, self.catalog, self.id, now, "resolved")
 
     def blocked_on_vendor(self, by: int | None, now: int, vendor: str | None = None) -> escalation.Started | None:
         """The owner is waiting on an outside vendor: that vendor's chain starts."""
@@ -226,6 +227,7 @@ class Bottleneck:
             .values(status="merged", next_at=None)
         )
         self._set(now, status="merged", merged_into_id=target.id)
+        escalation.cancel_calls(self.conn, self.config, self.catalog, self.id, now, f"merged into #{target.id}")
         if target.resource_name is None and self.resource_name:
             target._set(now, resource=self.resource_name)
             target.resource_name = self.resource_name
@@ -248,9 +250,6 @@ class Bottleneck:
         self._move(wanted, new, by, now, "split")
         new.evaluate(now)
         return new
-
-    def leader_may_correct(self, person_id: int) -> bool:
-        return is_leader(self.conn, self.config, person_id)
 
 
 def move_report(conn: Connection, config: Config, report_id: int, to_id: int, by: int | None, now: int, catalog: Catalog | None = None) -> Bottleneck:

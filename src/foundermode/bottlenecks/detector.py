@@ -144,3 +144,28 @@ def strongest(text: str, threshold: float = CANDIDATE) -> Detection | None:
     """The most certain blocker statement of a message, if any: one message is one report."""
     found = detect(text, threshold)
     return max(found, key=lambda d: d.score) if found else None
+
+
+# -- measuring it -----------------------------------------------------------------------
+
+def figures(pairs: list[tuple[int, float]], threshold: float) -> dict:
+    """Precision, recall and F1 of ``score >= threshold`` against (label, score) pairs."""
+    tp = sum(1 for label, score in pairs if label and score >= threshold)
+    fp = sum(1 for label, score in pairs if not label and score >= threshold)
+    fn = sum(1 for label, score in pairs if label and score < threshold)
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"threshold": threshold, "sentences": len(pairs), "blocked": tp + fn, "tp": tp, "fp": fp, "fn": fn,
+            "precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3)}
+
+
+def kappa(a: list[int], b: list[int]) -> float:
+    """Cohen's kappa between two passes of binary labels."""
+    n = len(a)
+    if not n:
+        return 1.0
+    observed = sum(x == y for x, y in zip(a, b)) / n
+    pa, pb = sum(a) / n, sum(b) / n
+    expected = pa * pb + (1 - pa) * (1 - pb)
+    return (observed - expected) / (1 - expected) if expected < 1 else 1.0

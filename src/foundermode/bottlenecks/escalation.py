@@ -18,12 +18,12 @@ from sqlalchemy import Connection, insert, select, text, update
 
 from ..config import Config
 from ..notify.invite import build_invite
-from ..notify.outbox import enqueue
+from ..notify.outbox import enqueue, withdraw
 from ..sources.identities import identity_key
 from ..store.schema import identities, people
 from ..store.schema_bottlenecks import blocker_reports, bottleneck_events, bottlenecks, escalations
 from .resources import Catalog, Resource, Step, format_duration
-from .schedule import busy_intervals, candidate_slots, first_common_slot
+from .schedule import MAX_WORKING_DAYS, booked_calls, busy_intervals, candidate_slots, first_common_slot
 
 # One key for every write that can change which bottleneck a report is in or
 # whether the rule fires: on PostgreSQL those transactions queue on it the way
@@ -150,11 +150,12 @@ def _schedule_call(conn, config, catalog, bottleneck, who, chain, escalation_id,
         attendees.append((name or email.split("@")[0], email))
         if person_id is not None:
             ids.append(person_id)
-    slots = candidate_slots(catalog.hours, now, catalog.call_minutes)
+    slots = candidate_slots(catalog.hours, now, catalog.call_minutes, working_days=MAX_WORKING_DAYS)
     if not slots or not attendees:
         return
     busy = busy_intervals(conn, ids, slots[0][0], slots[-1][1])
-    slot = first_common_slot(busy, catalog.hours, now, catalog.call_minutes)
+    booked = booked_calls(conn, ids, slots[0][0], slots[-1][1])
+    slot = first_common_slot(busy, catalog.hours, now, catalog.call_minutes, booked=booked)
     if slot is None:
         return
     uid = f"bottleneck-{bottleneck['id']}-{chain['name'].replace(' ', '-').lower()}@foundermode"
@@ -175,7 +176,7 @@ def _schedule_call(conn, config, catalog, bottleneck, who, chain, escalation_id,
     )
     local = dt.datetime.fromtimestamp(slot.start, catalog.hours.zone)
     record(conn, bottleneck["id"], "scheduled", now, escalation_id=escalation_id, start=slot.start, end=slot.end,
-           attendees=[e for _, e in attendees], conflicts=list(slot.busy))
+           attendees=[e for _, e in attendees], attendee_ids=ids, names=[n for n, _ in attendees], conflicts=list(slot.busy))
     for name, email in attendees:
         message_id = enqueue(
             conn, channel="email", recipient=f"{name} <{email}>", subject=f"Call: {summary}",
@@ -187,6 +188,51 @@ def _schedule_call(conn, config, catalog, bottleneck, who, chain, escalation_id,
         )
         if message_id is not None:
             record(conn, bottleneck["id"], "notified", now, escalation_id=escalation_id, channel="email", to=email, what="invite")
+
+
+def cancel_calls(conn: Connection, config: Config, catalog: Catalog, bottleneck_id: int, now: int, reason: str) -> int:
+    """A bottleneck closed (resolved, merged) before its calls: what has not gone is withdrawn
+    from the outbox, and every invitee of a call still ahead gets a METHOD:CANCEL (SEQUENCE 1),
+    so calendars free the slot. Returns the calls cancelled."""
+    rows = conn.execute(
+        select(escalations.c.id, escalations.c.call_uid, escalations.c.call_start, escalations.c.call_end)
+        .where(escalations.c.bottleneck_id == bottleneck_id)
+    ).all()
+    withdrawn = withdraw(conn, [r.id for r in rows], f"bottleneck #{bottleneck_id} {reason} first", now)
+    if withdrawn:
+        record(conn, bottleneck_id, "withdrawn", now, messages=withdrawn, why=reason)
+    cancelled = 0
+    title = conn.execute(select(bottlenecks.c.title).where(bottlenecks.c.id == bottleneck_id)).scalar() or ""
+    for row in rows:
+        if not row.call_uid or row.call_start is None or row.call_start <= now:
+            continue
+        detail = conn.execute(
+            select(bottleneck_events.c.detail).where(bottleneck_events.c.escalation_id == row.id, bottleneck_events.c.kind == "scheduled").order_by(bottleneck_events.c.id.desc())
+        ).scalar()
+        scheduled = json.loads(detail) if detail else {}
+        emails = scheduled.get("attendees") or []
+        names = scheduled.get("names") or [e.split("@")[0] for e in emails]
+        attendees = list(zip(names, emails))
+        if not attendees:
+            continue
+        summary = f"Bottleneck #{bottleneck_id}: {title}"
+        invite = build_invite(
+            uid=row.call_uid, summary=summary, description=f"Cancelled: the bottleneck was {reason}.",
+            start=dt.datetime.fromtimestamp(row.call_start, dt.timezone.utc), end=dt.datetime.fromtimestamp(row.call_end, dt.timezone.utc),
+            organizer=_organizer(config, catalog), attendees=attendees, sequence=1, stamp=dt.datetime.fromtimestamp(now, dt.timezone.utc), method="CANCEL",
+        )
+        for name, email in attendees:
+            enqueue(
+                conn, channel="email", recipient=f"{name} <{email}>", subject=f"Cancelled: {summary}",
+                body=f"The call about bottleneck #{bottleneck_id} is cancelled: it was {reason}.",
+                payload={"event": "bottleneck.call_cancelled", "bottleneck_id": bottleneck_id, "start": row.call_start},
+                idempotency_key=f"bottleneck:{bottleneck_id}:call:{row.call_uid}:cancel:{identity_key('', email)}",
+                attachments=[{"filename": "cancel.ics", "content_type": "text/calendar; method=CANCEL; charset=utf-8", "content": invite}],
+                escalation_id=None, now=now,
+            )
+        record(conn, bottleneck_id, "call_cancelled", now, escalation_id=row.id, attendees=emails, start=row.call_start)
+        cancelled += 1
+    return cancelled
 
 
 def _organizer(config: Config, catalog: Catalog) -> tuple[str, str]:

@@ -23,7 +23,7 @@ import hashlib
 import json
 from pathlib import Path
 
-from ..sources.limits import check_json, csv_rows, decode_json_at, read_text
+from ..sources.limits import check_json, csv_rows, decode_json_at, quoted, read_text
 from .intake import MAX_TEXT, Blocker
 
 TEXT = ("text", "blocker", "blockers", "title", "summary")
@@ -136,7 +136,7 @@ def _blocker(record: dict, line: int, name: str, has_labels: bool) -> Blocker | 
     if not who_email and not who_name:
         problems.append(f"no reporter (one of {', '.join(WHO)})")
     elif who_field and who_field.endswith("email") and not who_email:
-        problems.append(f"{who_field} '{who_name}' is not an email address")
+        problems.append(f"{who_field} {quoted(who_name)} is not an email address")
     when = None
     try:
         when = parse_date(_first(record, WHEN), name)
@@ -177,6 +177,13 @@ def parse_csv(text: str, name: str = "blockers.csv") -> list[Blocker]:
         header = [h.strip().lower() for h in next(reader)[1]]
     except StopIteration:
         raise BlockerFileError(f"{name}: empty file; expected a header row with a text column ({', '.join(TEXT)})") from None
+    if "issue key" in header and "summary" in header:  # Jira's own export: repeated Labels columns, Flagged (heard.py)
+        from .heard import jira_blockers
+
+        try:
+            return jira_blockers(text, name)
+        except ValueError as error:
+            raise BlockerFileError(str(error)) from None
     if not any(h in header for h in TEXT):
         raise BlockerFileError(f"{name}:1: no text column; expected one of {', '.join(TEXT)}")
     if not any(h in header for h in WHO):

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, insert, select
 
 from ..config import Config
-from ..sources.identities import IdentityResolver
+from ..errors import InputError
+from ..sources.identities import IdentityResolver, identity_key
+from ..store.schema import identities
 from ..store import Store
 from ..store import now as clock_now
 from ..store.schema_bottlenecks import blocker_reports
@@ -34,6 +36,11 @@ class Blocker:
     person_id: int | None = None
     reported_at: int | None = None
     external_id: str | None = None
+    # Where it was heard (bottlenecks/heard.py): typed, slack, meeting, standup, ticket.
+    heard_in: str = "typed"
+    heard_where: str | None = None
+    heard_link: str | None = None
+    confidence: float | None = None
 
 
 @dataclass
@@ -59,14 +66,34 @@ def clean_text(text: str) -> str:
     return text
 
 
+class UnknownReporter(InputError):
+    """A report names somebody the store does not know (not in the org chart, no commits, never seen)."""
+
+
 def report(store: Store, config: Config, *, text: str, by: str | None = None, person_id: int | None = None, source: str = "cli",
-           now: int | None = None, reported_at: int | None = None, external_id: str | None = None) -> Intake:
+           now: int | None = None, reported_at: int | None = None, external_id: str | None = None, known_only: bool = False) -> Intake:
     """One blocker, from ``by`` (an email) or ``person_id``."""
-    return report_many(store, config, [Blocker(text=text, email=by, person_id=person_id, reported_at=reported_at, external_id=external_id)], source=source, now=now)[0]
+    return report_many(store, config, [Blocker(text=text, email=by, person_id=person_id, reported_at=reported_at, external_id=external_id)], source=source, now=now, known_only=known_only)[0]
 
 
-def report_many(store: Store, config: Config, blockers: list[Blocker], *, source: str, now: int | None = None) -> list[Intake]:
-    """Place every blocker in one transaction: all of them land, or none."""
+def unknown_reporters(conn: Connection, blockers: list[Blocker]) -> list[str]:
+    """The reporters no identity in the store names (org chart, commits, aliases, an earlier report)."""
+    out = []
+    for blocker in blockers:
+        if blocker.person_id is not None or not blocker.email:
+            continue
+        key = identity_key(blocker.name or "", blocker.email)
+        if conn.execute(select(identities.c.person_id).where(identities.c.key == key)).first() is None:
+            out.append(blocker.email)
+    return sorted(set(out))
+
+
+def report_many(store: Store, config: Config, blockers: list[Blocker], *, source: str, now: int | None = None, known_only: bool = False) -> list[Intake]:
+    """Place every blocker in one transaction: all of them land, or none.
+
+    ``known_only``: refuse a reporter the store does not know, rather than make a
+    new person of a typo (an operator typing ``--by`` on someone's behalf).
+    """
     now = clock_now() if now is None else int(now)
     catalog = load_catalog(config)
     for blocker in blockers:
@@ -78,6 +105,13 @@ def report_many(store: Store, config: Config, blockers: list[Blocker], *, source
     try:
         with store.write() as conn:
             lock_rule(conn)
+            if known_only:
+                unknown = unknown_reporters(conn, blockers)
+                if unknown:
+                    raise UnknownReporter(
+                        f"nobody known as {', '.join(repr(u) for u in unknown[:3])}{' and more' if len(unknown) > 3 else ''}: "
+                        "a reporter must be in the org chart, have commits or have reported before"
+                    )
             with index.lock:
                 index.sync(conn)
                 resolver = IdentityResolver.from_config(conn, config) if any(b.person_id is None for b in blockers) else None
@@ -111,12 +145,14 @@ def place(conn: Connection, config: Config, catalog: Catalog, index: ReportIndex
     report_id = conn.execute(
         insert(blocker_reports)
         .values(bottleneck_id=bottleneck.id, person_id=person_id, text=blocker.text, source=source, external_id=blocker.external_id,
-                reported_at=at, received_at=now, pinned=False)
+                reported_at=at, received_at=now, pinned=False, heard_in=blocker.heard_in, heard_where=blocker.heard_where,
+                heard_link=blocker.heard_link, confidence=blocker.confidence)
         .returning(blocker_reports.c.id)
     ).scalar_one()
     index.add(report_id, blocker.text, bottleneck.id)
     record_all(conn, [
-        event(bottleneck.id, "reported", at, person_id=person_id, report_id=report_id, source=source),
+        event(bottleneck.id, "reported", at, person_id=person_id, report_id=report_id, source=source,
+              **({"heard_in": blocker.heard_in, "heard_where": blocker.heard_where} if blocker.heard_in != "typed" else {})),
         event(bottleneck.id, "grouped", now, person_id=person_id, report_id=report_id, opened=chosen is None,
               score=round(chosen.score, 4) if chosen else None, like=chosen.report_id if chosen else None, resource=resource),
     ])

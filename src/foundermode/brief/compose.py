@@ -17,6 +17,7 @@ from typing import Any
 from .activity import AreaMap, first_commit_times, load_commits, load_people
 from .areas import BASELINE_WINDOWS, state_of_areas
 from .talk_to import who_to_talk_to
+from ..people import roster
 from .window import Window
 
 SECTIONS = [
@@ -70,6 +71,7 @@ class _Inputs:
     firsts: dict
     report: Any = None  # the state of each area, once computed
     hot_truck: dict = field(default_factory=dict)
+    present: set | None = None  # the people here at the window's end (people.py's tenure rule)
 
 
 def build_brief(store, config, window: Window) -> Brief:
@@ -91,10 +93,11 @@ def build_brief(store, config, window: Window) -> Brief:
             baseline=baseline,
             areas=AreaMap.load(conn) if (current or baseline) else AreaMap({}),
             firsts=first_commit_times(conn),
+            present=roster(conn, config, as_of=window.end).current(),
         )
     generated = int(time.time())
     # Ages and "open now" are read at the window's end when the window is in the past.
-    brief = Brief(window, window.label(), generated, inputs.repos, as_of=min(generated, window.end))
+    brief = Brief(window, window.heading(), generated, inputs.repos, as_of=min(generated, window.end))
     authorships = Authorships(store, config)  # read from git once, shared by talk-to and team
     titles = dict(SECTIONS)
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -133,13 +136,13 @@ def _talk_section(section: Section, inputs: _Inputs, authorships) -> Section:
     # A failing input narrows the reasons; it does not remove the section.
     open_reports = _attempt(caveats, "open blocker reports", lambda: _open_reports(inputs.store)) or []
     if hot:
-        inputs.hot_truck = _attempt(caveats, "truck factors of hot areas", lambda: hot_area_truck_factors(authorships, inputs.areas, hot)) or {}
+        inputs.hot_truck = _attempt(caveats, "truck factors of hot areas", lambda: hot_area_truck_factors(authorships, inputs.areas, hot, inputs.present)) or {}
     if inputs.report is None and not open_reports:
         section.note = "nothing to go on: ingest git history (foundermode ingest git PATH) or report blockers"
         return section
     report = inputs.report or AreasReport(0, 0, 0, 0, 0, [], [], [], [], [])
     truck = {key: tf.person_ids for key, tf in inputs.hot_truck.items()}
-    entries = who_to_talk_to(inputs.window, inputs.current, inputs.baseline, BASELINE_WINDOWS, inputs.areas, report, inputs.people, inputs.firsts, open_reports, truck)
+    entries = who_to_talk_to(inputs.window, inputs.current, inputs.baseline, BASELINE_WINDOWS, inputs.areas, report, inputs.people, inputs.firsts, open_reports, truck, present=inputs.present)
     section.data = entries or None
     if not entries:
         caveats.insert(0, "nobody stands out in this window: no commits or open blocker reports")

@@ -235,8 +235,8 @@ def _bottlenecks(section: Section, doc: DocSection, brief: Brief, compact: bool 
     ))
     if view.open:
         doc.blocks.append(Table(
-            ["#", "Bottleneck", "Resource", "Reported by", "Reports", "Escalation", "Held by", "Open for"],
-            [[str(b.id), b.title, b.resource or "–", ", ".join(b.reporters), ", ".join(f"#{r}" for r in b.report_ids),
+            ["#", "Bottleneck", "Resource", "Reported by", "Heard", "Reports", "Escalation", "Held by", "Open for"],
+            [[str(b.id), b.title, b.resource or "–", ", ".join(b.reporters), ", ".join(b.heard) or "typed", ", ".join(f"#{r}" for r in b.report_ids),
               b.level + (f"; call {b.call_at}" if b.call_at else ""), b.escalated_to or ("nobody yet" if b.level == "reported" else "–"), _age(b.age_seconds)]
              for b in view.open],
             numeric={0},

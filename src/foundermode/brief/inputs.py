@@ -34,6 +34,7 @@ class OpenBottleneck:
     level: str  # where the escalation stands: "reported", "CI 2/3", "BuildCloud 1/2 acknowledged"
     escalated_to: str | None = None  # who holds it now
     call_at: str | None = None
+    heard: list[str] = field(default_factory=list)  # where it was heard: typed, Slack, meeting, stand-up, ticket
 
 
 @dataclass
@@ -90,7 +91,7 @@ def bottlenecks_view(conn: Connection, window: Window, as_of: int) -> Bottleneck
     for ref in open_reports(conn):
         report_ids[ref.bottleneck_id].append(ref.report_id)
     opened = [
-        OpenBottleneck(b["id"], b["title"], b["resource"], b["status"], b["opened_at"], b["age_s"], list(b["reporters"]), report_ids.get(b["id"], []), b["level"], b["holder"], b["call_at"])
+        OpenBottleneck(b["id"], b["title"], b["resource"], b["status"], b["opened_at"], b["age_s"], list(b["reporters"]), report_ids.get(b["id"], []), b["level"], b["holder"], b["call_at"], list(b.get("heard") or []))
         for b in list_bottlenecks(conn, as_of)
     ]
     hours = lambda s: None if s is None else round(s / 3600, 1)  # noqa: E731

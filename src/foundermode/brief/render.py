@@ -167,16 +167,16 @@ def to_html(brief: Brief) -> str:
 
 def render(brief: Brief, fmt: str, console=None) -> str | None:
     """Text of the brief in ``fmt``; the terminal format prints and returns None."""
-    if fmt == "json":
-        return to_json(brief)
-    if fmt == "markdown":
-        return to_markdown(brief)
-    if fmt == "html":
-        return to_html(brief)
-    if console is None:
-        from rich.console import Console
+    from ..present.sanitize import SafeConsole, clean, clean_json
 
-        console = Console()
+    if fmt == "json":
+        return clean_json(to_json(brief))
+    if fmt == "markdown":
+        return clean(to_markdown(brief))
+    if fmt == "html":
+        return clean(to_html(brief))
+    if console is None:
+        console = SafeConsole()
     print_terminal(brief, console)
     return None
 

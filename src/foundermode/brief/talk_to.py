@@ -82,7 +82,10 @@ def who_to_talk_to(
     open_reports: list[ReportRef] | None = None,
     truck_factor: dict[tuple[str, str], list[int]] | None = None,
     limit: int = 10,
+    present: set[int] | None = None,
 ) -> list[TalkTo]:
+    """Who the leader should talk to and why. ``present``: the people here (people.py's
+    tenure rule); someone who left is never suggested, whatever their history says."""
     reasons: dict[int, list[Reason]] = defaultdict(list)
     period = "this week" if window.days == 7 else f"in these {window.days:g} days"
     mine: dict[int, list[Commit]] = defaultdict(list)
@@ -162,7 +165,7 @@ def who_to_talk_to(
     entries = []
     for person_id, found in reasons.items():
         person = people.get(person_id)
-        if person is None or person.is_bot:
+        if person is None or person.is_bot or (present is not None and person_id not in present):
             continue
         score = sum(WEIGHTS.get(r.kind, 1) for r in found)
         entries.append(TalkTo(person_id, person.name, person.email, person.role, person.team, person.title, len(mine.get(person_id, [])), score, found))

@@ -86,9 +86,9 @@ class AreaTruckFactor:
     person_ids: list[int]
 
 
-def hot_area_truck_factors(authorships: Authorships, areas: AreaMap, hot: list[tuple[str, str]]) -> dict[tuple[str, str], AreaTruckFactor]:
-    """(repo, area) -> the area's truck factor, with the brief's areas and the team module's authorship."""
-    from ..team.truck_factor import greedy
+def hot_area_truck_factors(authorships: Authorships, areas: AreaMap, hot: list[tuple[str, str]], present: set[int] | None = None) -> dict[tuple[str, str], AreaTruckFactor]:
+    """(repo, area) -> the area's truck factor among the people here (``present``), with the brief's areas and the team module's authorship."""
+    from ..team.truck_factor import truck_factor_of
 
     out = {}
     by_repo = {auth.repository: auth for auth in authorships.get()}
@@ -98,8 +98,8 @@ def hot_area_truck_factors(authorships: Authorships, areas: AreaMap, hot: list[t
             continue
         files = {path: who for path, who in auth.authors.items() if areas.area(auth.repo_id, path) == area}
         if files:
-            result = greedy(files)
-            out[(repo, area)] = AreaTruckFactor(result.truck_factor, result.files, [r.person_id for r in result.removals])
+            result = truck_factor_of(auth, {}, area=area, files=files, present=present)
+            out[(repo, area)] = AreaTruckFactor(result.truck_factor, result.files, [m.person_id for m in result.members])
     return out
 
 
@@ -122,7 +122,7 @@ def team_view(store, config, window: Window, authorships: Authorships, hot: dict
     with store.read() as conn:
         names = dict(conn.execute(select(people.c.id, people.c.name)).all())
     risks = []
-    for tf in team.truck_factor(store, computed=authorships.get()):
+    for tf in team.truck_factor(store, computed=authorships.get(), config=config):
         risks.append(TruckFactorRisk(tf.repository, None, tf.truck_factor, tf.files, [m.name for m in tf.members], [m.person_id for m in tf.members]))
     # The hot areas whose knowledge rests on one or two people: the risk that matters this week.
     for (repo, area), tf in hot.items():

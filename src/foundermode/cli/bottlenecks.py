@@ -6,6 +6,7 @@ from typing import List, Optional
 
 import typer
 
+from ..present.sanitize import markup
 from ..reports import Format
 from .common import FormatOption, JsonOption, app, console, err_console, fail, get_config, opened_store, output
 
@@ -77,24 +78,27 @@ def resources(fmt: Format = FormatOption, as_json: bool = JsonOption):
 @blocker_app.command("report")
 def blocker_report(
     text: str = typer.Argument(..., help="What blocks you, in your own words."),
-    by: str = typer.Option(..., "--by", help="Your email."),
+    by: str = typer.Option(..., "--by", help="Your email: someone the org chart or the history knows."),
+    new_person: bool = typer.Option(False, "--new-person", help="The reporter is new here: record them as a person."),
     as_json: bool = JsonOption,
     now: Optional[int] = NowOption,
 ):
     """Report a blocker: it joins the bottleneck it is about, or opens one."""
-    from ..bottlenecks.intake import report
+    from ..bottlenecks.intake import UnknownReporter, report
 
     _catalog()
     with opened_store() as store:
         try:
-            result = report(store, get_config(), text=text, by=by, source="cli", now=now)
+            result = report(store, get_config(), text=text, by=by, source="cli", now=now, known_only=not new_person)
+        except UnknownReporter as error:
+            fail(f"{error} (--new-person records a new one)")
         except ValueError as error:
             fail(str(error))
     if as_json:
         output(result, json_flag=True)
         return
     verb = "opened" if result.opened else "joined"
-    console.print(f"{verb} bottleneck #{result.bottleneck_id}" + (f" ({result.resource})" if result.resource else "")
+    console.print(f"{verb} bottleneck #{result.bottleneck_id}" + (f" ({markup(result.resource)})" if result.resource else "")
                   + f": heard from {result.reporters} {'person' if result.reporters == 1 else 'people'}"
                   + (" — escalated to its owner" if result.escalated else ""), highlight=False)
 
@@ -102,12 +106,13 @@ def blocker_report(
 @blocker_app.command("import")
 def blocker_import(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV or JSON: stand-up notes, an issue-tracker export (rows labelled 'blocked')."),
+    new_person: bool = typer.Option(False, "--new-person", help="Reporters the store does not know are recorded as new people (default: refused)."),
     as_json: bool = JsonOption,
     now: Optional[int] = NowOption,
 ):
     """Import blockers from a file, all or nothing; a re-import adds nothing."""
     from ..bottlenecks.files import BlockerFileError, read_blockers
-    from ..bottlenecks.intake import report_many
+    from ..bottlenecks.intake import UnknownReporter, report_many
 
     _catalog()
     try:
@@ -116,7 +121,9 @@ def blocker_import(
         fail(str(error))
     with opened_store() as store:
         try:
-            results = report_many(store, get_config(), blockers, source="import", now=now)
+            results = report_many(store, get_config(), blockers, source="import", now=now, known_only=not new_person)
+        except UnknownReporter as error:
+            fail(f"{file}: {error} (--new-person records them; nothing was imported)")
         except ValueError as error:
             fail(f"{file}: {error}")
     summary = {
@@ -162,7 +169,7 @@ def bottleneck_show(bottleneck_id: int = typer.Argument(...), as_json: bool = Js
     if as_json:
         output(detail, json_flag=True)
         return
-    console.print(f"[bold]#{detail['id']} {detail['title']}[/] — {detail['resource'] or 'no resource'}, {detail['status']}", highlight=False)
+    console.print(f"[bold]#{detail['id']} {markup(detail['title'])}[/] — {markup(detail['resource'] or 'no resource')}, {markup(detail['status'])}", highlight=False)
     output(detail["reports"], columns=["id", "person", "reported_at", "source", "text", "pinned"], title="Reports")
     if detail["escalations"]:
         output(detail["escalations"], columns=["id", "chain", "level", "status", "holder", "started_at", "next_at", "acknowledged_at", "call_start"], title="Escalations")
@@ -213,7 +220,7 @@ def bottleneck_vendor(bottleneck_id: int, vendor: Optional[str] = typer.Option(N
     with opened_store() as store:
         person = _person(store, by)
     started = _action("vendor", lambda a, s: a.blocked_on_vendor(s, get_config(), bottleneck_id, person, now, vendor=vendor))
-    console.print(f"bottleneck #{bottleneck_id} handed to the vendor; {started.holder} notified", highlight=False)
+    console.print(f"bottleneck #{bottleneck_id} handed to the vendor; {markup(started.holder)} notified", highlight=False)
 
 
 @bottlenecks_app.command("escalate")
@@ -222,7 +229,7 @@ def bottleneck_escalate(bottleneck_id: int, by: Optional[str] = ByOption, now: O
     with opened_store() as store:
         person = _person(store, by)
     started = _action("escalate", lambda a, s: a.escalate(s, get_config(), bottleneck_id, person, now))
-    console.print(f"bottleneck #{bottleneck_id} " + (f"escalated to {started.holder}" if started else "was already escalated"), highlight=False)
+    console.print(f"bottleneck #{bottleneck_id} " + (f"escalated to {markup(started.holder)}" if started else "was already escalated"), highlight=False)
 
 
 @bottlenecks_app.command("merge")

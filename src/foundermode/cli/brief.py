@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+from ..scope import SINCE_HELP, SPANS, UNTIL_HELP
 from .common import app, console, err_console, fail, get_config, opened_store
 
 
@@ -19,9 +20,9 @@ class BriefFormat(str, Enum):
 
 @app.command("brief")
 def brief(
-    since: Optional[str] = typer.Option(None, "--since", help="Start of the window (YYYY-MM-DD or ISO date-time, UTC)."),
-    until: Optional[str] = typer.Option(None, "--until", help="End of the window (YYYY-MM-DD, inclusive; or 'last-commit'). Default: now."),
-    days: Optional[float] = typer.Option(None, "--days", help="Length of the window in days (default 7)."),
+    since: Optional[str] = typer.Option(None, "--since", help=SINCE_HELP),
+    until: Optional[str] = typer.Option(None, "--until", help=UNTIL_HELP),
+    days: Optional[float] = typer.Option(None, "--days", help=f"Length of the window in days (default: {SPANS['brief']})."),
     fmt: BriefFormat = typer.Option(BriefFormat.table, "--format", "-f", help="table (terminal), markdown, html or json"),
     output_file: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the brief to this file instead of printing it."),
 ):
@@ -38,10 +39,10 @@ def brief(
         result = build_brief(store, config, window)
     if output_file is not None:
         if fmt == BriefFormat.table:
-            from rich.console import Console
+            from ..present.sanitize import SafeConsole
 
             with output_file.open("w", encoding="utf-8") as handle:
-                render(result, "table", console=Console(file=handle, width=120, color_system=None))
+                render(result, "table", console=SafeConsole(file=handle, width=120, color_system=None))
         else:
             output_file.write_text(render(result, fmt.value), encoding="utf-8")
         err_console.print(f"wrote {output_file} ({result.window_label})", highlight=False)

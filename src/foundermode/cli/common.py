@@ -18,6 +18,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Help text names settings as "[org] leader": rich markup would eat the brackets.
+    rich_markup_mode=None,
 )
 ingest_app = typer.Typer(help="Read sources into the store: git, org chart, calendars, transcripts.", no_args_is_help=True)
 app.add_typer(ingest_app, name="ingest")
@@ -31,7 +33,9 @@ class _CurrentConsole:
         self.stderr = stderr
 
     def get(self) -> Console:
-        return Console(stderr=self.stderr)
+        from ..present.sanitize import SafeConsole  # text from data never reaches the terminal raw
+
+        return SafeConsole(stderr=self.stderr)
 
     def __getattr__(self, name):
         return getattr(self.get(), name)

@@ -8,6 +8,7 @@ from typing import List, Optional
 import typer
 
 from ..config import CONFIG_NAME, INIT_TEMPLATE, STATE_DIR
+from ..present.sanitize import markup
 from ..reports import Format
 from .common import FormatOption, JsonOption, TaskProgress, app, console, err_console, fail, get_config, ingest_app, opened_store, output, progress_bar
 
@@ -97,11 +98,11 @@ def ingest_git(
                 row["warnings"] = result.warnings
                 summary.append(row)
                 for warning in result.warnings:
-                    err_console.print(f"[yellow]warning[/] {result.name}: {warning}", highlight=False)
+                    err_console.print(f"[yellow]warning[/] {markup(result.name)}: {markup(warning)}", highlight=False)
             except (GitError, subprocess.CalledProcessError) as error:
                 failed = True
                 detail = error.stderr.decode(errors="replace").strip() if isinstance(error, subprocess.CalledProcessError) and error.stderr else str(error)
-                err_console.print(f"[red]error[/] {source.location}: {detail}", highlight=False)
+                err_console.print(f"[red]error[/] {markup(source.location)}: {markup(detail)}", highlight=False)
                 summary.append({"repository": source.location, "error": detail})
     output(summary, json_flag=as_json, title="Ingested")
     if failed:
@@ -206,3 +207,23 @@ def rules(apply: bool = typer.Option(True, "--apply/--show", help="Re-flag bots 
     with opened_store() as store:
         counts = apply_rules(store, config)
     console.print(f"{counts['bots']} bots, {counts['excluded_paths']} excluded paths flagged, {counts['merged_people']} people joined by aliases")
+
+
+@app.command("config")
+def config_command(
+    docs: bool = typer.Option(False, "--docs", help="Print the reference of every setting (docs/configuration.md) instead."),
+    as_json: bool = JsonOption,
+):
+    """Print the effective settings: the file's values, defaults filled in (a misspelt key stops here with its line)."""
+    from ..settings import effective_toml, reference_markdown
+
+    if docs:
+        typer.echo(reference_markdown(), nl=False)
+        return
+    settings = get_config().settings
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(settings.as_dict(), indent=2, default=list, ensure_ascii=False))
+        return
+    typer.echo(effective_toml(settings), nl=False)

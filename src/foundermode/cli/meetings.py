@@ -9,6 +9,8 @@ import typer
 from rich.markup import escape
 
 from ..config import ConfigError
+from .. import scope as scopes
+from ..present.sanitize import markup
 from ..reports import Format
 from .common import FormatOption, JsonOption, TaskProgress, app, console, err_console, fail, get_config, ingest_app, opened_store, output, progress_bar
 
@@ -18,21 +20,18 @@ meetings_app = typer.Typer(
 )
 app.add_typer(meetings_app, name="meetings")
 
-SinceOption = typer.Option(None, "--since", help="Start of the window: YYYY-MM-DD or ISO date-time (UTC unless an offset is given).")
-UntilOption = typer.Option(None, "--until", help="End of the window (exclusive): YYYY-MM-DD or ISO date-time.")
+SinceOption = typer.Option(None, "--since", help=scopes.SINCE_HELP)
+UntilOption = typer.Option(None, "--until", help=scopes.UNTIL_HELP)
 
 
 def parse_when(value: Optional[str], option: str) -> Optional[int]:
-    """'2024-03-01' or '2024-03-01T09:00+01:00' -> epoch seconds (UTC when no offset)."""
+    """A moment in scope.py's grammar (a date, an ISO date-time, epoch seconds) -> epoch seconds."""
     if value is None:
         return None
     try:
-        parsed = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        fail(f"{option} {value!r}: expected YYYY-MM-DD or an ISO date-time")
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
-    return int(parsed.timestamp())
+        return scopes.moment(value)
+    except ValueError as error:
+        fail(f"{option}: {error}")
 
 
 def _day(epoch: int) -> str:
@@ -60,7 +59,7 @@ def ingest_calendar(
     except ConfigError as error:
         fail(escape(str(error)))
     for warning in result.warnings:
-        err_console.print(f"[yellow]warning[/] {warning}", highlight=False)
+        err_console.print(f"[yellow]warning[/] {markup(warning)}", highlight=False)
     if as_json:
         output(result.__dict__, json_flag=True)
         return
@@ -77,21 +76,14 @@ def ingest_calendar(
 
 # -- meeting load --------------------------------------------------------------------------
 
-WEEKS_BACK = 12
-
-
 def _window(since: Optional[str], until: Optional[str]) -> tuple[int, int]:
-    """Default: the last 12 whole weeks up to today (UTC midnight)."""
-    end = parse_when(until, "--until")
-    if end is None:
-        today = dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-        end = int(today.timestamp())
-    start = parse_when(since, "--since")
-    if start is None:
-        start = end - WEEKS_BACK * 7 * 86400
-    if end <= start:
-        fail("--until must be after --since")
-    return start, end
+    """The one scope rule (scope.py): the meetings report's span, ending where every report ends."""
+    try:
+        with opened_store() as store, store.read() as conn:
+            found = scopes.resolve(conn, since=since, until=until, report="meetings")
+    except ValueError as error:
+        fail(str(error))
+    return found.since, found.until
 
 
 def _settings():

@@ -8,14 +8,16 @@ from typing import List, Optional
 
 import typer
 
+from ..present.sanitize import markup
 from ..reports import Format
+from ..scope import SINCE_HELP, SPANS, UNTIL_HELP
 from .common import FormatOption, JsonOption, app, console, fail, get_config, opened_store, output
 
 team_app = typer.Typer(help="Who really builds what: profiles, truck factor, team size against output, managers, review list, growth.", no_args_is_help=True)
 app.add_typer(team_app, name="team")
 
-SinceOption = typer.Option(None, "--since", help="Window start: YYYY-MM-DD, or a span before --until such as 90d, 6m, 1y.")
-UntilOption = typer.Option(None, "--until", help="Window end (exclusive), YYYY-MM-DD. Default: just after the last commit in scope.")
+SinceOption = typer.Option(None, "--since", help=SINCE_HELP)
+UntilOption = typer.Option(None, "--until", help=UNTIL_HELP)
 RepoOption = typer.Option(None, "--repo", "-r", help="Repository name, path or id (repeatable). Default: all.")
 TeamOption = typer.Option(None, "--team", "-t", help="Only people of this org-chart team.")
 
@@ -39,11 +41,11 @@ def _pct(value: float | None) -> str | None:
     return None if value is None else f"{value:+.0%}"
 
 
-def _scope(store, since, until, repo, team, days):
+def _scope(store, since, until, repo, team, days, report):
     from .. import team as team_api
 
     try:
-        return team_api.window(store, since=since, until=until, repos=repo, team=team, days=days)
+        return team_api.window(store, since=since, until=until, repos=repo, team=team, days=days, report=report)
     except (LookupError, ValueError) as error:
         fail(str(error))
 
@@ -53,7 +55,7 @@ def _structured(fmt: Format, as_json: bool) -> bool:
 
 
 def _window_line(scope) -> str:
-    return f"{_date(scope.since)} to {_date(scope.until - 1)} ({scope.days:.0f} days)"
+    return scope.heading()
 
 
 @team_app.command("profiles")
@@ -62,7 +64,7 @@ def profiles_cmd(
     until: Optional[str] = UntilOption,
     repo: Optional[List[str]] = RepoOption,
     team: Optional[str] = TeamOption,
-    days: int = typer.Option(90, "--days", help="Window length when --since is not given."),
+    days: Optional[float] = typer.Option(None, "--days", help=f"Window length in days when --since is not given (default: {SPANS['team']})."),
     fmt: Format = FormatOption,
     as_json: bool = JsonOption,
 ):
@@ -70,7 +72,7 @@ def profiles_cmd(
     from .. import team as team_api
 
     with opened_store() as store:
-        scope = _scope(store, since, until, repo, team, days)
+        scope = _scope(store, since, until, repo, team, days, 'team')
         found = team_api.profiles(store, scope)
     if _structured(fmt, as_json):
         output([to_plain(p) for p in found], json_flag=True)
@@ -103,7 +105,7 @@ def profile_cmd(
     since: Optional[str] = SinceOption,
     until: Optional[str] = UntilOption,
     repo: Optional[List[str]] = RepoOption,
-    days: int = typer.Option(90, "--days", help="Window length when --since is not given."),
+    days: Optional[float] = typer.Option(None, "--days", help=f"Window length in days when --since is not given (default: {SPANS['team']})."),
     fmt: Format = FormatOption,
     as_json: bool = JsonOption,
 ):
@@ -111,7 +113,7 @@ def profile_cmd(
     from .. import team as team_api
 
     with opened_store() as store:
-        scope = _scope(store, since, until, repo, None, days)
+        scope = _scope(store, since, until, repo, None, days, 'team')
         try:
             found = team_api.profile(store, person, scope)
         except LookupError as error:
@@ -145,16 +147,21 @@ def truck_factor_cmd(
     by_area: bool = typer.Option(False, "--by-area", help="Also one truck factor per top-level directory."),
     by_owner: bool = typer.Option(False, "--by-owner", help="Also one per CODEOWNERS owner (rules at the ingested tip)."),
     files: int = typer.Option(5, "--files", help="Orphaned files to list per person (0: none)."),
+    everyone: bool = typer.Option(False, "--everyone", help="Count every author who ever was, departed ones marked (the published computation); default: among the people here."),
+    without: Optional[str] = typer.Option(None, "--without", help="What if these people left too: comma-separated emails, names or ids."),
     fmt: Format = FormatOption,
     as_json: bool = JsonOption,
 ):
-    """Truck factor (Avelino et al., ICPC 2016): who the code depends on, and what each would orphan."""
+    """Truck factor (Avelino et al., ICPC 2016) among the people here: who the code depends on, what each would orphan, and what is already lost."""
     from .. import team as team_api
     from ..sources.git import GitError
 
     with opened_store() as store:
         try:
-            found = team_api.truck_factor(store, repo, at=at, by_area=by_area, config=get_config(), by_owner=by_owner)
+            found = team_api.truck_factor(
+                store, repo, at=at, by_area=by_area, config=get_config(), by_owner=by_owner,
+                everyone=everyone, without=[w.strip() for w in without.split(",") if w.strip()] if without else None,
+            )
         except (LookupError, GitError) as error:
             fail(str(error))
     if _structured(fmt, as_json):
@@ -170,13 +177,23 @@ def truck_factor_cmd(
                     "revision": (t.revision or "")[:12] if position == 0 else "",
                     "files": t.files if position == 0 else None,
                     "truck_factor": t.truck_factor if position == 0 else None,
-                    "person": m.name if m else "",
+                    "person": (m.name + ("" if m.status == "current" else f" ({m.status})")) if m else "",
                     "authors_files": m.files_authored if m else None,
                     "would_orphan": len(m.orphaned_files) if m else None,
                     "orphaned_files": (m.orphaned_files[:files] + (["..."] if len(m.orphaned_files) > files else [])) if m and files else [],
                 }
             )
-    output(rows, fmt, title="Truck factor")
+    output(rows, fmt, title="Truck factor" + (" (everyone who ever authored)" if everyone else " (among the people here)"))
+    for t in found:
+        if t.knowledge_lost_files:
+            where = ", ".join(f"{area} {count}" for area, count in t.knowledge_lost_areas)
+            console.print(
+                f"{markup(t.repository)}{' ' + markup(t.area) if t.area else ''}: knowledge already lost in {t.knowledge_lost_files} files "
+                f"({t.knowledge_lost_share:.0%} of the authored files) whose every author has left; most in {markup(where)}.",
+                highlight=False,
+            )
+        if t.without:
+            console.print(f"{markup(t.repository)}: without {markup(', '.join(t.without))}, {t.would_orphan_files} more files would have nobody.", highlight=False)
 
 
 @team_app.command("output")
@@ -185,7 +202,7 @@ def output_cmd(
     until: Optional[str] = UntilOption,
     repo: Optional[List[str]] = RepoOption,
     team: Optional[str] = TeamOption,
-    days: int = typer.Option(365, "--days", help="Window length when --since is not given."),
+    days: Optional[float] = typer.Option(None, "--days", help=f"Window length in days when --since is not given (default: {SPANS['output']})."),
     by_team: Optional[bool] = typer.Option(None, "--by-team/--overall", help="Per org-chart team (default when an org chart is present)."),
     fmt: Format = FormatOption,
     as_json: bool = JsonOption,
@@ -194,7 +211,7 @@ def output_cmd(
     from .. import team as team_api
 
     with opened_store() as store:
-        scope = _scope(store, since, until, repo, team, days)
+        scope = _scope(store, since, until, repo, team, days, 'output')
         months = team_api.output(store, scope, by_team)
     if _structured(fmt, as_json):
         output([to_plain(m) for m in months], json_flag=True)
@@ -225,7 +242,7 @@ def managers_cmd(
     until: Optional[str] = UntilOption,
     repo: Optional[List[str]] = RepoOption,
     team: Optional[str] = TeamOption,
-    days: int = typer.Option(90, "--days", help="Window length when --since is not given."),
+    days: Optional[float] = typer.Option(None, "--days", help=f"Window length in days when --since is not given (default: {SPANS['team']})."),
     fmt: Format = FormatOption,
     as_json: bool = JsonOption,
 ):
@@ -234,7 +251,7 @@ def managers_cmd(
     from ..team.managers import CANNOT_SHOW
 
     with opened_store() as store:
-        scope = _scope(store, since, until, repo, team, days)
+        scope = _scope(store, since, until, repo, team, days, 'team')
         found = team_api.managers_without_footprint(store, scope)
     if _structured(fmt, as_json):
         output([to_plain(m) for m in found], json_flag=True)
@@ -262,7 +279,7 @@ def review_cmd(
     until: Optional[str] = UntilOption,
     repo: Optional[List[str]] = RepoOption,
     team: Optional[str] = TeamOption,
-    days: int = typer.Option(182, "--days", help="Window length when --since is not given (at least 90)."),
+    days: Optional[float] = typer.Option(None, "--days", help=f"Window length in days when --since is not given (default: {SPANS['review']}) (at least 90)."),
     fmt: Format = FormatOption,
     as_json: bool = JsonOption,
 ):
@@ -271,7 +288,7 @@ def review_cmd(
     from ..team.review import CANNOT_SHOW
 
     with opened_store() as store:
-        scope = _scope(store, since, until, repo, team, days)
+        scope = _scope(store, since, until, repo, team, days, 'review')
         try:
             found = team_api.review_list(store, scope, config=get_config())
         except (LookupError, ValueError) as error:
@@ -299,7 +316,7 @@ def growth_cmd(
     since: Optional[str] = SinceOption,
     until: Optional[str] = UntilOption,
     repo: Optional[List[str]] = RepoOption,
-    days: int = typer.Option(182, "--days", help="Window length when --since is not given."),
+    days: Optional[float] = typer.Option(None, "--days", help=f"Window length in days when --since is not given (default: {SPANS['review']})."),
     fmt: Format = FormatOption,
     as_json: bool = JsonOption,
 ):
@@ -307,7 +324,7 @@ def growth_cmd(
     from .. import team as team_api
 
     with opened_store() as store:
-        scope = _scope(store, since, until, repo, None, days)
+        scope = _scope(store, since, until, repo, None, days, 'review')
         try:
             check = team_api.growth(store, team, scope, config=get_config())
         except LookupError as error:
@@ -328,12 +345,14 @@ def report_cmd(
     until: Optional[str] = UntilOption,
     repo: Optional[List[str]] = RepoOption,
     team: Optional[str] = TeamOption,
-    days: int = typer.Option(365, "--days", help="Window length when --since is not given."),
+    days: Optional[float] = typer.Option(None, "--days", help=f"Window length in days when --since is not given (default: {SPANS['output']})."),
 ):
     """The whole team report as JSON: profiles, truck factors (per area), output, managers, review list."""
     from .. import team as team_api
 
     with opened_store() as store:
-        scope = _scope(store, since, until, repo, team, days)
+        scope = _scope(store, since, until, repo, team, days, 'output')
         found = team_api.report(store, scope, config=get_config())
-    print(json.dumps(to_plain(found), indent=2, ensure_ascii=False, default=str))
+    from ..present.sanitize import print_report
+
+    print_report(json.dumps(to_plain(found), indent=2, ensure_ascii=False, default=str), "json")

@@ -109,26 +109,30 @@ def area_activity(conn: Connection, settings: StagnationSettings | None = None, 
     settings = settings or StagnationSettings()
     as_of = now() if as_of is None else as_of
     window = settings.weeks * WEEK
+    # One pass over the history in commit order: it says what counts (no merges,
+    # bots or excluded paths) and which paths still exist at as_of, so an area
+    # whose every file was deleted or moved away (flask's old flask/) is not
+    # reported as stagnant: it is gone, not stuck.
     query = (
-        select(commits.c.repo_id, repositories.c.name, commits.c.id, commits.c.authored_at, commits.c.author_id, file_changes.c.path)
+        select(
+            commits.c.repo_id, repositories.c.name, commits.c.id, commits.c.authored_at, commits.c.author_id, file_changes.c.path,
+            file_changes.c.old_path, file_changes.c.status, file_changes.c.is_excluded, people.c.is_bot, commits.c.is_merge,
+        )
         .join(file_changes, file_changes.c.commit_id == commits.c.id)
         .join(people, people.c.id == commits.c.author_id)
         .join(repositories, repositories.c.id == commits.c.repo_id)
-        .where(
-            commits.c.is_merge == False,  # noqa: E712
-            commits.c.is_boundary == False,  # noqa: E712
-            file_changes.c.is_excluded == False,  # noqa: E712
-            people.c.is_bot == False,  # noqa: E712
-            commits.c.authored_at <= as_of,
-        )
+        .where(commits.c.is_boundary == False, commits.c.committed_at <= as_of)  # noqa: E712
+        .order_by(commits.c.committed_at, commits.c.id, file_changes.c.id)
     )
     if repo_ids:
         query = query.where(commits.c.repo_id.in_(repo_ids))
     # (repo, area) -> commit id -> (time, author)
     touched: dict[tuple[int, str, str], dict[int, tuple[int, int]]] = {}
+    alive: dict[tuple[int, str], bool] = {}
     owners_cache: dict[int, codeowners_source.CodeOwners] = {}
     area_cache: dict[tuple[int, str], tuple[str, ...]] = {}
-    for repo_id, repo_name, commit_id, at, author_id, path in conn.execute(query):
+
+    def areas_of(repo_id: int, path: str) -> tuple[str, ...]:
         areas = area_cache.get((repo_id, path))
         if areas is None:
             if settings.by == "codeowners":
@@ -138,8 +142,21 @@ def area_activity(conn: Connection, settings: StagnationSettings | None = None, 
             else:
                 areas = (area_of(path, settings.depth),)
             area_cache[(repo_id, path)] = areas
-        for area in areas:
+        return areas
+
+    for repo_id, repo_name, commit_id, at, author_id, path, old_path, status, excluded, is_bot, is_merge in conn.execute(query):
+        if status == "D":
+            alive[(repo_id, path)] = False
+        else:
+            if status == "R" and old_path:
+                alive[(repo_id, old_path)] = False
+            alive[(repo_id, path)] = True
+        if is_merge or excluded or is_bot or at > as_of:
+            continue
+        for area in areas_of(repo_id, path):
             touched.setdefault((repo_id, repo_name, area), {})[commit_id] = (at, author_id)
+    live_areas = {(repo_id, area) for (repo_id, path), present in alive.items() if present for area in areas_of(repo_id, path)}
+    touched = {key: found for key, found in touched.items() if (key[0], key[2]) in live_areas}
     names = dict(conn.execute(select(people.c.id, people.c.name)).all()) if touched else {}
     out = []
     for (repo_id, repo_name, area), found in touched.items():

@@ -16,7 +16,6 @@ Settings come from ``[meetings]`` in foundermode.toml:
 """
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
@@ -62,7 +61,7 @@ class WalkoutSuggestion:
     meeting_seconds: int  # scheduled length of those occurrences together
     addressed: int
     mentions_checked: int  # of the occurrences, how many had text to look for names in
-    hours_per_month: float | None  # time skipping would free, from the series' cadence
+    hours_per_month: float | None  # time skipping would free: the calendar's occurrences in the next 4 weeks, per month
     suggestion: str
 
 
@@ -118,7 +117,7 @@ def _series_suggestions(conn, settings, as_of, meeting_id, title, organizer_id, 
         totals = spoken.setdefault(pid, [0.0, 0])
         totals[0] += seconds
         totals[1] += addressed
-    per_month = _hours_per_month(conn, meeting_id, recent)
+    per_month = _hours_per_month(conn, meeting_id, as_of)
     info = {pid: (name, email, is_bot) for pid, name, email, is_bot in conn.execute(select(people.c.id, people.c.name, people.c.email, people.c.is_bot).where(people.c.id.in_(candidates)))}
     suggestions = []
     for pid in candidates:
@@ -151,15 +150,29 @@ def _series_suggestions(conn, settings, as_of, meeting_id, title, organizer_id, 
     return suggestions
 
 
-def _hours_per_month(conn, meeting_id: int, recent) -> float | None:
-    """Cadence from the gaps between the series' stored occurrences; length from the recent ones."""
-    starts = sorted(set(conn.execute(select(occurrences.c.start).where(occurrences.c.meeting_id == meeting_id)).scalars()))
-    gaps = [b - a for a, b in zip(starts, starts[1:]) if b > a]
-    if not gaps:
+FOUR_WEEKS = 28 * 86400
+
+
+def _hours_per_month(conn, meeting_id: int, as_of: int) -> float | None:
+    """The calendar's own occurrences in the next 4 weeks, each for its own length, as hours a month.
+
+    Counting what the calendar holds (holidays, moved and cancelled occurrences
+    already out) rather than a cadence guessed from gaps: a weekday stand-up has
+    a median gap of one day, which made it 30 a month instead of about 21.7.
+    When the imported window ends before the next 4 weeks, the last 4 weeks stand in.
+    """
+    def hours_between(start: int, end: int) -> tuple[int, int]:
+        rows = conn.execute(
+            select(occurrences.c.start, occurrences.c.end).where(occurrences.c.meeting_id == meeting_id, occurrences.c.start >= start, occurrences.c.start < end)
+        ).all()
+        return len(rows), sum(max(0, e - s) for s, e in rows)
+
+    count, seconds = hours_between(as_of, as_of + FOUR_WEEKS)
+    if not count:
+        count, seconds = hours_between(as_of - FOUR_WEEKS, as_of)
+    if not count:
         return None
-    per_month = DAYS_PER_MONTH * 86400 / statistics.median(gaps)
-    length = statistics.median(r["end"] - r["start"] for r in recent)
-    return round(per_month * length / 3600, 1)
+    return round(seconds / 3600 * DAYS_PER_MONTH * 86400 / FOUR_WEEKS, 1)
 
 
 def duration_text(seconds: float) -> str:

@@ -156,11 +156,6 @@ def sign(secret: str | bytes, body: bytes) -> str:
     return "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest()
 
 
-def verify_signature(secret: str | bytes, body: bytes, header: str | None) -> bool:
-    """What a receiver runs: constant-time comparison of the signature over the raw body."""
-    return bool(header) and hmac.compare_digest(sign(secret, body), header)
-
-
 def slack_body(message: Message) -> bytes:
     text = message.payload.get("text") or (f"*{message.subject}*\n{message.body}" if message.body else message.subject)
     data: dict = {"text": text}

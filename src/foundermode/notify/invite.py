@@ -40,15 +40,18 @@ def build_invite(
     attendees: list[tuple[str, str]],
     sequence: int = 0,
     stamp: datetime | None = None,
+    method: str = "REQUEST",
 ) -> str:
-    """An iCalendar REQUEST with one VEVENT; ``organizer`` and ``attendees`` are (name, email)."""
+    """An iCalendar REQUEST (or CANCEL, with a higher ``sequence``) with one VEVENT; ``organizer`` and ``attendees`` are (name, email)."""
+    if method not in ("REQUEST", "CANCEL"):
+        raise ValueError(f"an invite's method is REQUEST or CANCEL, not {method!r}")
     if _utc(end) <= _utc(start):
         raise ValueError("an invite must end after it starts")
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "REQUEST")
+    calendar.add("method", method)
 
     event = Event()
     event.add("uid", uid)
@@ -59,7 +62,7 @@ def build_invite(
     if description:
         event.add("description", description)
     event.add("sequence", int(sequence))
-    event.add("status", "CONFIRMED")
+    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     event.add("transp", "OPAQUE")
     event.add("organizer", _address(organizer[0], organizer[1]), encode=0)
     for name, email in attendees:

@@ -16,7 +16,7 @@ from ..store import now as clock_now
 from ..store.schema_notify import outbox
 
 CHANNELS = ("email", "slack", "webhook")
-STATES = ("pending", "sending", "retrying", "sent", "dead")
+STATES = ("pending", "sending", "retrying", "sent", "dead", "withdrawn")  # withdrawn: its bottleneck was resolved first
 DUE_STATES = ("pending", "retrying")
 
 
@@ -98,6 +98,19 @@ def enqueue(
     )
     row = conn.execute(statement).first()
     return row[0] if row else None
+
+
+def withdraw(conn: Connection, escalation_ids: list[int], reason: str, now: int | None = None) -> int:
+    """Take back the messages of these escalations that have not gone yet (pending or retrying):
+    their bottleneck was resolved first. A message being sent right now is left to finish."""
+    if not escalation_ids:
+        return 0
+    result = conn.execute(
+        update(outbox)
+        .where(outbox.c.escalation_id.in_(escalation_ids), outbox.c.state.in_(DUE_STATES))
+        .values(state="withdrawn", last_error=reason, next_attempt_at=clock_now() if now is None else int(now))
+    )
+    return result.rowcount or 0
 
 
 def decode(row) -> Message:

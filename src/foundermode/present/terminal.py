@@ -20,6 +20,12 @@ from rich.text import Text
 _CELL_CHROME = 3
 
 
+def _cleaned(columns, rows, title):
+    from .sanitize import clean
+
+    return [clean(column) for column in columns], [[clean(value) for value in row] for row in rows], (clean(title) if title is not None else None)
+
+
 def longest_word(text: str) -> int:
     return max((len(word) for word in text.split()), default=0)
 
@@ -69,8 +75,10 @@ def fit_table(
 ) -> RenderableType:
     """A table when it fits ``width`` with whole words, else the same rows as a list.
 
-    Cells are plain text (never markup): callers pass data as it is.
+    Cells are plain text (never markup): callers pass data as it is; control
+    characters in it are shown visibly (present/sanitize.py) before widths are measured.
     """
+    columns, rows, title = _cleaned(columns, rows, title)
     if not columns:
         return Text("")
     if minimum_width(columns, rows) <= width:
@@ -92,7 +100,7 @@ def list_layout(columns: Sequence[str], rows: Sequence[Sequence[str]], title: st
     heads a list of resources; after a number column, the second's). A leading number column ("#", "id") joins the
     heading, "#2 CI runners are stuck", so the id stays next to what it names.
     """
-    columns = [str(column) for column in columns]
+    columns, rows, title = _cleaned(columns, rows, title)
     numbered = len(columns) > 1 and columns[0].strip().lower() in ("#", "id")
     parts: list[RenderableType] = []
     parts.append(Text(title or (columns[1] if numbered else columns[0]), style="bold"))

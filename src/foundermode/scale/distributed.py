@@ -18,6 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from ..config import load_config
+from ..ingest import ingest_repository
+from ..sources.git import read_commits, read_slice
+from ..store import open_store
+from .staging import discard_attempt, release_attempt, staged_reader, worker_store
+
 DEFAULT_CACHE = Path(".foundermode") / "clones"
 URL_PATTERN = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@[^:]+:)", re.IGNORECASE)
 
@@ -111,7 +117,6 @@ def repo_weight(location: str) -> int:
 
 def read_slice_task(repo: str, shas: list[str]) -> tuple[list, list[str]]:
     """One commit range of a large history, read on whichever worker is free."""
-    from ..sources.git import read_slice
 
     warnings: list[str] = []
     return read_slice(Path(repo), shas, warnings), warnings
@@ -128,7 +133,6 @@ def cluster_reader(local_up_to: int = 0, min_slice: int = 500):
     def read(repo: Path, shas: list[str], jobs=None, warnings=None):
         from distributed import as_completed, worker_client
 
-        from ..sources.git import read_commits
 
         if len(shas) <= local_up_to:
             yield from read_commits(repo, shas, jobs=jobs, warnings=warnings)
@@ -150,30 +154,12 @@ def cluster_reader(local_up_to: int = 0, min_slice: int = 500):
     return read
 
 
-_worker_stores: dict = {}
-
-
-def worker_store(db_url: str):
-    """One engine per worker process, kept between tasks: a connection pool and
-    a migrated schema are not worth rebuilding for every repository or range."""
-    from ..store import open_store
-
-    store = _worker_stores.get(db_url)
-    if store is None:
-        store = _worker_stores[db_url] = open_store(db_url)
-    return store
-
-
 def ingest_one(db_url: str, location: str, cache: str, jobs: int | None, config_path: str | None, split_over: int | None = None) -> dict:
     """The task a worker runs: materialise one repository and ingest it in one transaction.
 
     Whether its history is long enough to spread over the cluster is decided
     on the commits it has to read (the new ones), once it knows them.
     """
-    from ..config import load_config
-    from ..ingest import ingest_repository
-    from ..sources.git import read_commits
-    from .staging import discard_attempt, release_attempt, staged_reader
 
     config = load_config(config_path) if config_path else load_config(None)
     path = materialise(RepoSource(location), Path(cache))
@@ -237,7 +223,6 @@ def ingest_distributed(
     """
     from distributed import as_completed
 
-    from ..store import open_store
 
     open_store(db_url).dispose()  # migrate once, before workers race to do it
     cache = Path(cache or DEFAULT_CACHE).resolve()

@@ -34,8 +34,8 @@ from sqlalchemy import delete, insert, literal, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 
-from ..ingest import COMMIT_COLUMNS, _CommitWriter
-from ..store import Store, now
+from ..ingest import ATTEMPT_LOCK, STAGED_TABLES, CommitWriter, move_staged, sweep_attempts
+from ..store import Store, now, open_store
 from ..store.bulk import insert_rows, reserve_ids
 from ..store.schema import coauthors, commits, file_changes
 from ..store.schema_scale import (
@@ -46,20 +46,9 @@ from ..store.schema_scale import (
     ingest_staged_parts,
 )
 
-STAGED_TABLES = (ingest_staged_parts, ingest_staged_commits, ingest_staged_file_changes, ingest_staged_coauthors)
-_REAL_TO_STAGED = {
-    commits.name: ingest_staged_commits,
-    file_changes.name: ingest_staged_file_changes,
-    coauthors.name: ingest_staged_coauthors,
-}
-_REPO_ID_AT = COMMIT_COLUMNS.index("repo_id")
-
-
 class AttemptAbandoned(RuntimeError):
     """The attempt a range belongs to was discarded (its repository task failed or was superseded)."""
 
-
-ATTEMPT_LOCK = 0x466D5374  # "FmSt": class of the advisory locks that mark an attempt's task alive
 
 
 def begin_attempt(store: Store, repo_path: str, holder=None) -> int:
@@ -101,36 +90,12 @@ def discard_attempt(store: Store, attempt_id: int) -> None:
         _sweep(conn, [attempt_id])
 
 
-def _sweep(conn, attempt_ids: list[int]) -> None:
-    if not attempt_ids:
-        return
-    # The attempt row first: this waits for range transactions holding it and
-    # makes every later one find it gone, so nothing is staged after the sweep.
-    conn.execute(delete(ingest_attempts).where(ingest_attempts.c.id.in_(attempt_ids)))
-    for table in STAGED_TABLES:
-        conn.execute(delete(table).where(table.c.attempt_id.in_(attempt_ids)))
+_sweep = sweep_attempts  # one definition, in ingest.py
 
 
-class StagingWriter(_CommitWriter):
-    """The ingest's own row building, sent to the staging tables under one attempt."""
-
-    def __init__(self, conn, attempt_id: int, info, config, generated: set[str]):
-        super().__init__(conn, 0, info, config)  # repo_id: set by the move
-        self.attempt_id = attempt_id
-        # .gitattributes marks are known before writing here (the range's paths
-        # are all at hand), so totals come out right without a recount.
-        self._excluded.update(dict.fromkeys(generated, True))
-
-    def _insert(self, table, columns, rows) -> None:
-        staged = _REAL_TO_STAGED[table.name]
-        attempt = self.attempt_id
-        if table is commits:
-            columns = ("attempt_id",) + COMMIT_COLUMNS[:_REPO_ID_AT] + COMMIT_COLUMNS[_REPO_ID_AT + 1 :]
-            rows = [(attempt, *row[:_REPO_ID_AT], *row[_REPO_ID_AT + 1 :]) for row in rows]
-        else:
-            columns = ("attempt_id", *columns)
-            rows = [(attempt, *row) for row in rows]
-        insert_rows(self.conn, staged, columns, rows)
+def StagingWriter(conn, attempt_id: int, info, config, generated: set[str]) -> CommitWriter:
+    """The ingest's own writer, sending its rows to the staging tables under one attempt (repo_id: set by the move)."""
+    return CommitWriter(conn, 0, info, config, attempt_id=attempt_id, generated=generated)
 
 
 def _attempt_alive(conn, attempt_id: int, lock: bool = False) -> bool:
@@ -211,7 +176,7 @@ def _lost_identity_race(error: DBAPIError) -> bool:
 
 @dataclass
 class StagedHistory:
-    """What the workers staged for one attempt; ``_CommitWriter.write`` moves it."""
+    """What the workers staged for one attempt; ``ingest_repository`` moves it."""
 
     attempt_id: int
     commits: int
@@ -220,24 +185,7 @@ class StagedHistory:
         return self.commits
 
     def move_into(self, conn, repo_id: int) -> int:
-        attempt = self.attempt_id
-        commit_columns = [c for c in COMMIT_COLUMNS if c != "repo_id"]
-        moved = conn.execute(
-            insert(commits).from_select(
-                ["repo_id", *commit_columns],
-                select(literal(repo_id), *(ingest_staged_commits.c[c] for c in commit_columns)).where(ingest_staged_commits.c.attempt_id == attempt),
-            ).execution_options(preserve_rowcount=True)  # SQLAlchemy reports no INSERT count otherwise
-        ).rowcount
-        if moved != self.commits:
-            # A part missing or written twice would be silent data loss or duplication.
-            raise RuntimeError(f"attempt {attempt}: {moved} commits staged, {self.commits} reported by its ranges")
-        for real in (file_changes, coauthors):
-            staged = _REAL_TO_STAGED[real.name]
-            columns = [c.name for c in staged.columns if c.name != "attempt_id"]
-            conn.execute(insert(real).from_select(columns, select(*(staged.c[c] for c in columns)).where(staged.c.attempt_id == attempt)))
-        # Gone from staging exactly when the rows land: the same transaction.
-        _sweep(conn, [attempt])
-        return moved
+        return move_staged(conn, self.attempt_id, repo_id, self.commits)
 
 
 def staged_reader(store: Store, db_url: str, config_path: str | None, local_up_to: int = 0, parts_per_thread: int = 2, min_part: int = 500):
@@ -296,9 +244,20 @@ def staged_reader(store: Store, db_url: str, config_path: str | None, local_up_t
     return read
 
 
+_worker_stores: dict = {}
+
+
+def worker_store(db_url: str):
+    """One engine per worker process, kept between tasks: a connection pool and
+    a migrated schema are not worth rebuilding for every repository or range."""
+    store = _worker_stores.get(db_url)
+    if store is None:
+        store = _worker_stores[db_url] = open_store(db_url)
+    return store
+
+
 def write_part_task(db_url: str, config_path: str | None, repo: str, shas: list[str], attempt_id: int, part: int) -> tuple[int, list[str]]:
     """The Dask task for one range: the worker's store and the configuration, then ``write_part``."""
     from ..config import load_config
-    from .distributed import worker_store
 
     return write_part(worker_store(db_url), load_config(config_path), Path(repo), shas, attempt_id, part)

@@ -460,9 +460,12 @@ def _expand(uid, components, vtimezones, cal, span_start, span_end, floating_zon
             mini[key] = cal[key]
     for tz in vtimezones:
         mini.add_component(tz)
-    for component in components:
+    # A VEVENT nested inside this one (a mangled export) is an event of its own, bounded on its own:
+    # left inside, recurring-ical-events would walk it here, unbounded (the fuzzer's FREQ=SECONDLY hang).
+    flat = [_without_bare_times(_without_nested(c)) for c in components]
+    for component in flat:
         mini.add_component(component)
-    position = {id(c): i for i, c in enumerate(components)}
+    position = {id(c): i for i, c in enumerate(flat)}
     this_and_future = {
         i: _delta(c) for i, c in enumerate(components) if "RECURRENCE-ID" in c and str(c["RECURRENCE-ID"].params.get("RANGE", "")).upper() == "THISANDFUTURE"
     }
@@ -493,6 +496,39 @@ def _expand(uid, components, vtimezones, cal, span_start, span_end, floating_zon
         seen.add(rid)
         out.append((start_epoch, max(end_epoch, start_epoch), all_day, rid, index, moved))
     return out
+
+
+_CALENDAR_OBJECTS = ("VCALENDAR", "VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY", "VTIMEZONE")
+
+
+def _without_nested(component):
+    """``component`` without calendar objects nested in it (a VALARM stays); a shallow copy when it has any."""
+    if not any(sub.name in _CALENDAR_OBJECTS for sub in component.subcomponents):
+        return component
+    import copy
+
+    flat = copy.copy(component)  # shared, cached components are never edited in place
+    flat.subcomponents = [sub for sub in component.subcomponents if sub.name not in _CALENDAR_OBJECTS]
+    return flat
+
+
+def _without_bare_times(component):
+    """``component`` without RDATE/EXDATE values that are a time of day with no date (VALUE=TIME):
+    they name no day, and recurring-ical-events turns them into a rule it walks without end
+    (a 700-byte file hung the import; found by the fuzzer)."""
+    def bare(prop) -> bool:
+        values = prop if isinstance(prop, list) else [prop]
+        return any(isinstance(getattr(v, "dt", None), dt.time) for p in values for v in getattr(p, "dts", []))
+
+    names = [name for name in ("RDATE", "EXDATE") if name in component and bare(component[name])]
+    if not names:
+        return component
+    import copy
+
+    cleaned = copy.copy(component)  # shared, cached components are never edited in place
+    for name in names:
+        del cleaned[name]
+    return cleaned
 
 
 def _occurrences(query, span_start, span_end, components, position, core_index):
@@ -594,7 +630,7 @@ def _load_shared(text: str, cache: dict):
     if calendars is None:
         try:
             calendars = icalendar.Calendar.from_ical(header_text, multiple=True)
-        except ValueError:
+        except Exception:  # noqa: BLE001 - the careful path below names what is wrong, with its line
             return None
         calendars = headers[header_text] = [c for c in calendars if c.name == "VCALENDAR"]
     if not calendars or any(getattr(c, "errors", None) for c in calendars):
@@ -608,7 +644,7 @@ def _load_shared(text: str, cache: dict):
         if component is None:
             try:
                 component = icalendar.Component.from_ical("\r\n".join(lines))
-            except ValueError:
+            except Exception:  # noqa: BLE001 - ValueError, and OSError for a TZID naming a folder of zoneinfo ("Europe")
                 return None
             if any(getattr(c, "errors", None) for c in component.walk()):
                 return None
@@ -717,7 +753,7 @@ def _zone(name: str | None):
         return zone
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Europe" is a folder of the zone database
         return None
 
 

@@ -29,13 +29,21 @@ def login_of(user) -> Login | None:
     return Login(FORGE, username.lower(), user.get("name") or None, is_bot)
 
 
-def parse_objects(objects: list[dict], name: str = "export", repo: RepoRef | None = None, number: int | None = None) -> ReviewData:
-    data = ReviewData()
+def projects_of(objects: list[dict]) -> dict[int, RepoRef]:
+    """project_id -> path, from the merge requests among ``objects`` (notes and approvals name their project by id only)."""
     projects: dict[int, RepoRef] = {}
-    for item in objects:  # merge requests first: they name the projects notes refer to by id
+    for item in objects:
         found = _MR_URL.match(str(item.get("web_url") or "")) if "iid" in item else None
         if found and item.get("project_id") is not None:
             projects[int(item["project_id"])] = RepoRef(FORGE, found["host"].lower(), found["path"].lower())
+    return projects
+
+
+def parse_objects(objects: list[dict], name: str = "export", repo: RepoRef | None = None, number: int | None = None,
+                  projects: dict[int, RepoRef] | None = None) -> ReviewData:
+    """``projects``: project ids already known (from the merge requests of other files of the same export)."""
+    data = ReviewData()
+    projects = {**(projects or {}), **projects_of(objects)}
     for index, item in enumerate(objects):
         try:
             _parse_one(item, data, projects, repo, number)

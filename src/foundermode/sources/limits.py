@@ -40,6 +40,15 @@ def _size(n: int) -> str:
     return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 and n % (1024 * 1024) == 0 else f"{n:,} bytes"
 
 
+def quoted(value, limit: int = 60) -> str:
+    """A value from the file, for an error message: quoted, on one line (newlines and controls
+    shown visibly), cut at ``limit`` characters; so one row's error stays one line."""
+    from ..present.sanitize import clean_line
+
+    text = clean_line(value)
+    return "'" + (text[:limit] + "…" if len(text) > limit else text) + "'"
+
+
 def read_bytes(path: Path | str, error: ErrorFactory, limit: int | None = None, what: str = "file") -> bytes:
     """The file's bytes, refusing one larger than ``limit`` (MAX_FILE_BYTES) before reading it."""
     path = Path(path)
@@ -181,5 +190,5 @@ def load_json(text: str, name: str, error: ErrorFactory, depth: int = MAX_JSON_D
 __all__ = [
     "MAX_FILE_BYTES", "MAX_CALENDAR_BYTES", "MAX_FIELD_CHARS", "MAX_LINE_CHARS", "MAX_JSON_DEPTH", "MAX_NUMBER_DIGITS",
     "MAX_TRANSCRIPT_SECONDS", "MAX_OCCURRENCES_PER_EVENT", "MAX_OCCURRENCES_PER_FILE", "MAX_EXPANSION_STEPS", "CALENDAR_TIME_BUDGET",
-    "read_bytes", "read_text", "decode", "check_lines", "csv_rows", "decode_json_at", "check_json", "load_json",
+    "quoted", "read_bytes", "read_text", "decode", "check_lines", "csv_rows", "decode_json_at", "check_json", "load_json",
 ]

@@ -17,7 +17,7 @@ from sqlalchemy import update
 
 from ..store.schema import people
 from .identities import IdentityResolver, identity_key
-from .limits import csv_rows, read_text
+from .limits import csv_rows, quoted, read_text
 
 COLUMNS = ("email", "name", "title", "team", "manager_email", "role")
 ROLES = ("engineer", "manager", "executive", "other")
@@ -70,16 +70,16 @@ def parse_org_chart(text: str, name: str = "org chart") -> list[OrgRow]:
         values = {c: raw[i].strip() for c, i in index.items()}
         problems = _date_problems(values)
         if "@" not in values["email"]:
-            problems.append(f"email '{values['email']}' is not an address")
+            problems.append(f"email {quoted(values['email'])} is not an address")
         if not values["name"]:
             problems.append("name is empty")
         if values["role"].lower() not in ROLES:
-            problems.append(f"role '{values['role']}' is not one of {', '.join(ROLES)}")
+            problems.append(f"role {quoted(values['role'])} is not one of {', '.join(ROLES)}")
         if values["manager_email"] and "@" not in values["manager_email"]:
-            problems.append(f"manager_email '{values['manager_email']}' is not an address")
+            problems.append(f"manager_email {quoted(values['manager_email'])} is not an address")
         key = identity_key("", values["email"])
         if key in seen:
-            problems.append(f"email '{values['email']}' already on line {seen[key]}")
+            problems.append(f"email {quoted(values['email'])} already on line {seen[key]}")
         seen.setdefault(key, line)
         if problems:
             errors.append(f"{name}:{line}: " + "; ".join(problems))
@@ -88,7 +88,7 @@ def parse_org_chart(text: str, name: str = "org chart") -> list[OrgRow]:
     by_key = {identity_key("", r.email): r for r in rows}
     for row in rows:
         if row.manager_email and identity_key("", row.manager_email) not in by_key:
-            errors.append(f"{name}:{row.line}: manager_email '{row.manager_email}' is not in the org chart")
+            errors.append(f"{name}:{row.line}: manager_email {quoted(row.manager_email)} is not in the org chart")
     errors.extend(_cycles(rows, by_key, name))
     if errors:
         raise OrgChartError(f"{len(errors)} bad row(s), nothing imported:\n" + "\n".join(errors))
@@ -104,7 +104,7 @@ def _date_problems(values: dict) -> list[str]:
             try:
                 parsed[column] = date_epoch(values[column])
             except ValueError:
-                problems.append(f"{column} '{values[column]}' is not a date (YYYY-MM-DD)")
+                problems.append(f"{column} {quoted(values[column])} is not a date (YYYY-MM-DD)")
     if len(parsed) == 2 and parsed["end_date"] < parsed["start_date"]:
         problems.append(f"end_date {values['end_date']} is before start_date {values['start_date']}")
     return problems
@@ -153,14 +153,14 @@ def parse_leavers(text: str, name: str = "leavers") -> list[LeaverRow]:
             errors.append(f"{name}:{line}: expected {len(header)} fields, found {len(raw)}")
             continue
         values = {c: raw[i].strip() for c, i in index.items()}
-        problems = [] if "@" in values["email"] else [f"email '{values['email']}' is not an address"]
+        problems = [] if "@" in values["email"] else [f"email {quoted(values['email'])} is not an address"]
         if not values["end_date"]:
             problems.append("end_date is empty")
         else:
             problems.extend(_date_problems({"end_date": values["end_date"]}))
         key = identity_key("", values["email"])
         if key in seen:
-            problems.append(f"email '{values['email']}' already on line {seen[key]}")
+            problems.append(f"email {quoted(values['email'])} already on line {seen[key]}")
         seen.setdefault(key, line)
         if problems:
             errors.append(f"{name}:{line}: " + "; ".join(problems))

@@ -61,7 +61,9 @@ def head_files_with_names(repo: Path, rev: str = "HEAD") -> dict[str, tuple[str,
             continue
         meta, path = entry.split(b"\t", 1)
         mode, kind, blob, size = meta.split()
-        if kind == b"blob" and mode in (b"100644", b"100755"):
+        # A snapshot with a missing blob lists its size as "BAD" (or "-"): the
+        # file cannot be read or blamed, so it is left out rather than crash.
+        if kind == b"blob" and mode in (b"100644", b"100755") and size.isdigit():
             files[decode(path)] = (decode(blob), int(size), path)
     text_files = subprocess.run(["git", "-C", str(repo), "grep", "-I", "-l", "-z", "--full-name", "-e", "", rev], capture_output=True).stdout
     prefix = rev.encode() + b":"

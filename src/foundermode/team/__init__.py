@@ -1,87 +1,58 @@
 """Principle 1: small, strong, technical teams — who really builds what.
 
-The domain API, in a leader's words::
+The domain API, in a leader's words (a doctest: ``tests/team/test_docstring.py`` runs it)::
 
-    from foundermode import team
-    scope = team.window(store, since="2024-01-01", months=6)
-    team.profiles(store, scope)            # what each person built, and the trend
-    team.truck_factor(store, "api")        # who the code depends on (Avelino et al. 2016)
-    team.output(store, scope)              # did adding people add output?
-    team.managers_without_footprint(store, scope)
-    team.review_list(store, scope)         # low signal, with the evidence to keep, never a verdict
-    team.growth(store, "payments", scope)  # should this team grow?
+    >>> import tempfile
+    >>> from foundermode import team
+    >>> from foundermode.store import open_store
+    >>> store = open_store(f"sqlite:///{tempfile.mkdtemp()}/foundermode.db")   # ingest git fills it
+    >>> scope = team.window(store, since="2024-01-01", until="2024-07-01")
+    >>> scope.heading()
+    '2024-01-01 to 2024-06-30 (182 days, UTC; ends where asked)'
+    >>> team.profiles(store, scope)                # what each person built, and the trend
+    []
+    >>> team.truck_factor(store)                   # who the code depends on (Avelino et al. 2016)
+    []
+    >>> team.output(store, scope)                  # did adding people add output?
+    []
+    >>> team.managers_without_footprint(store, scope)
+    []
+    >>> team.review_list(store, scope)             # low signal, with the evidence to keep, never a verdict
+    []
+    >>> store.dispose()
 
 Each analysis is a small module: the arithmetic is pure and tested on its own,
 ``queries`` reads the store with the aggregation done in SQL.
 """
 from __future__ import annotations
 
-import datetime as dt
-import re
 from dataclasses import dataclass, replace
 
+from sqlalchemy import select
+
+from ..people import roster
+from ..scope import DAY, SPANS, Scope, resolve, span_seconds
+from ..sources import codeowners
+from ..sources.identities import find_person
+from ..store.schema import commits
+from . import queries
 from .growth import GrowthCheck, read_growth
 from .managers import Manager, read_managers
 from .output import Month, read_output
 from .profiles import Profile, read_profile, read_profiles
-from .queries import DAY, Scope
 from .review import TeamReview, read_review
 from .truck_factor import Authorship, TruckFactor, areas, authorship, owner_areas, truck_factor_of
 
-DEFAULT_DAYS = 90
-REVIEW_DAYS = 182
+REVIEW_DAYS = span_seconds(SPANS["review"]) // DAY  # the review list looks at half a year at least
 
 
-def parse_when(value: str | int | dt.date | None, relative_to: int | None = None) -> int | None:
-    """'2024-03-01', '2024-03-01T12:00', an epoch, or '90d' / '6m' / '1y' before ``relative_to``."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, (dt.date, dt.datetime)):
-        return queries_epoch(value)
-    match = re.fullmatch(r"(\d+)([dwmy])", value.strip())
-    if match:
-        if relative_to is None:
-            raise ValueError(f"'{value}' is relative: it needs an end date")
-        count, unit = int(match.group(1)), match.group(2)
-        days = {"d": 1, "w": 7, "m": 30.4375, "y": 365.25}[unit] * count
-        return relative_to - round(days * DAY)
-    try:
-        parsed = dt.datetime.fromisoformat(value.strip())
-    except ValueError as error:
-        raise ValueError(f"'{value}' is not a date (YYYY-MM-DD) or a span such as 90d, 6m") from error
-    return queries_epoch(parsed)
-
-
-def queries_epoch(value) -> int:
-    from .queries import epoch
-
-    return epoch(value)
-
-
-def window(store_or_conn, since=None, until=None, repos: list[str] | None = None, team: str | None = None, days: int = DEFAULT_DAYS) -> Scope:
-    """A scope; the window ends after the last commit in scope unless told otherwise.
+def window(store_or_conn, since=None, until=None, repos: list[str] | None = None, team: str | None = None, days: float | None = None, report: str = "team") -> Scope:
+    """A scope in the one grammar of ``scope.py``; the window ends at ``scope.DEFAULT_END`` unless told otherwise.
 
     Ending at the data's last commit, not at the wall clock, keeps a report on
     an old or a mirrored repository meaningful.
     """
-    from . import queries
-
-    def build(conn):
-        repo_ids = queries.resolve_repositories(conn, repos)
-        end = parse_when(until)
-        if end is None:
-            _first, last = queries.activity_span(conn, Scope(repo_ids=repo_ids, team=team))
-            end = (last + 1) if last is not None else int(dt.datetime.now(dt.timezone.utc).timestamp())
-        start = parse_when(since, relative_to=end)
-        if start is None:
-            start = end - days * DAY
-        if start >= end:
-            raise ValueError("--since must be before --until")
-        return Scope(since=start, until=end, repo_ids=repo_ids, team=team)
-
-    return _with_conn(store_or_conn, build)
+    return _with_conn(store_or_conn, lambda conn: resolve(conn, since=since, until=until, days=days, repos=repos, team=team, report=report))
 
 
 def _with_conn(store_or_conn, fn):
@@ -145,24 +116,38 @@ def truck_factor(
     config=None,
     computed: list[Authorship] | None = None,
     by_owner: bool = False,
+    everyone: bool = False,
+    without: list[str] | None = None,
 ) -> list[TruckFactor]:
-    """Truck factor per repository; per top-level directory with ``by_area``, per CODEOWNERS owner with ``by_owner``."""
-    from ..sources import codeowners
-    from . import queries
+    """Truck factor per repository; per top-level directory with ``by_area``, per CODEOWNERS owner with ``by_owner``.
 
+    Among the people who are here (people.py's tenure rule, as of the revision's
+    time or the store's last activity), with what already left reported as
+    knowledge lost; ``everyone`` keeps every author who ever was (the published
+    computation), departed members marked; ``without`` takes named people away too.
+    """
     computed = computed if computed is not None else authorships(store, repos, at, config)
 
     def run(conn):
         names = {p: row["name"] for p, row in queries.people_rows(conn).items()}
         out = []
+        gone = {find_person(conn, who) for who in (without or [])}
         for auth in computed:
-            out.append(truck_factor_of(auth, names))
+            as_of = None
+            if auth.revision:
+                stamp = conn.execute(select(commits.c.committed_at).where(commits.c.sha == auth.revision, commits.c.repo_id == auth.repo_id)).scalar()
+                as_of = stamp + 1 if stamp is not None else None
+            here = roster(conn, config, as_of)
+            statuses = {p: here.status(p) for p in names}
+            present = None if everyone else here.current()
+            options = dict(present=present, statuses=statuses, without=gone)
+            out.append(truck_factor_of(auth, names, **options))
             if by_area:
-                out.extend(truck_factor_of(auth, names, area) for area in areas(auth))
+                out.extend(truck_factor_of(auth, names, area, **options) for area in areas(auth))
             if by_owner:
                 rules = codeowners.load(conn, auth.repo_id)
                 if rules.rules:
-                    out.extend(truck_factor_of(auth, names, f"CODEOWNERS {owners}", files) for owners, files in owner_areas(auth, rules).items())
+                    out.extend(truck_factor_of(auth, names, f"CODEOWNERS {owners}", files, **options) for owners, files in owner_areas(auth, rules).items())
         return out
 
     return _with_conn(store, run)

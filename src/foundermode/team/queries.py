@@ -15,39 +15,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Connection, and_, case, distinct, false, func, literal, select
+from sqlalchemy import Connection, and_, case, distinct, false, func, literal, select, true
 
+from ..scope import Scope
+from ..store.queries import activity_span, counted_commit, edge_commit_time, resolve_repositories  # noqa: F401  (shared; re-exported)
 from ..store.schema import coauthors, commits, file_changes, ownership, ownership_files, people, repositories
 
 DAY = 86_400
 
 
-@dataclass(frozen=True)
-class Scope:
-    since: int | None = None
-    until: int | None = None
-    repo_ids: tuple[int, ...] | None = None
-    team: str | None = None
-
-    @property
-    def days(self) -> float:
-        return (self.until - self.since) / DAY if self.since is not None and self.until is not None else 0.0
-
-    def previous(self) -> "Scope":
-        """The window of equal length just before this one."""
-        length = self.until - self.since
-        return replace(self, since=self.since - length, until=self.since)
-
-    def unbounded(self) -> "Scope":
-        return replace(self, since=None, until=None)
-
-
 # -- building blocks ------------------------------------------------------------------
-
-def counted_commit():
-    """Commits that are somebody's work."""
-    return and_(commits.c.is_merge == false(), commits.c.is_boundary == false(), people.c.is_bot == false())
-
 
 def _where(query, scope: Scope, time_col=None):
     time_col = commits.c.authored_at if time_col is None else time_col
@@ -84,31 +61,6 @@ def top_directory(conn: Connection, column):
 
 
 # -- what the analyses read ----------------------------------------------------------------
-
-def resolve_repositories(conn: Connection, names: list[str] | None) -> tuple[int, ...] | None:
-    """Repository ids for names, paths or ids; None means every repository."""
-    if not names:
-        return None
-    found = []
-    rows = conn.execute(select(repositories.c.id, repositories.c.name, repositories.c.path)).all()
-    for wanted in names:
-        match = [r.id for r in rows if wanted in (str(r.id), r.name, r.path)]
-        if not match:
-            raise LookupError(f"no repository named '{wanted}' (see: foundermode repos)")
-        found.extend(match)
-    return tuple(sorted(set(found)))
-
-
-def activity_span(conn: Connection, scope: Scope) -> tuple[int | None, int | None]:
-    """First and last counted commit time in the scope (ignoring its window)."""
-    # The earliest first and the latest last commit of the people in scope: two index seeks per
-    # person (edge_commit_time) instead of a pass over every commit.
-    query = select(func.min(edge_commit_time(False, scope.repo_ids)), func.max(edge_commit_time(True, scope.repo_ids))).where(people.c.is_bot == false())
-    if scope.team is not None:
-        query = query.where(people.c.team == scope.team)
-    first, last = conn.execute(query.select_from(people)).one()
-    return first, last
-
 
 def activity_by_person(conn: Connection, scope: Scope, person_id: int | None = None) -> dict[int, dict]:
     """person -> commits, active days, lines added/removed, first/last commit in the window (one person's with ``person_id``)."""
@@ -226,18 +178,6 @@ def monthly_by_person(conn: Connection, scope: Scope) -> list[dict]:
     return [dict(row._mapping) for row in conn.execute(query)]
 
 
-def monthly_files_by_person(conn: Connection, scope: Scope) -> dict[tuple[str, int], int]:
-    month = month_of(conn, commits.c.authored_at)
-    query = _where(
-        select(month, commits.c.author_id, func.count(distinct(file_changes.c.path)))
-        .select_from(_commits_of_people().join(file_changes, file_changes.c.commit_id == commits.c.id))
-        .where(counted_commit(), file_changes.c.is_excluded == false())
-        .group_by(month, commits.c.author_id),
-        scope,
-    )
-    return {(m, p): n for m, p, n in conn.execute(query)}
-
-
 def monthly_files(conn: Connection, scope: Scope, by_team: bool) -> dict[tuple[str, str | None], int]:
     """Distinct files touched per month (and team): not the sum over people."""
     month = month_of(conn, commits.c.authored_at)
@@ -344,22 +284,6 @@ def driver_rows(conn: Connection, statement) -> list[tuple]:
         cursor.close()
 
 
-def edge_commit_time(newest: bool, repo_ids: tuple[int, ...] | None = None, counted_only: bool = True):
-    """The person's (``people.id``) first or last commit time, as a correlated subquery.
-
-    Written as ORDER BY ... LIMIT 1 rather than MIN/MAX with GROUP BY: on the
-    author-time indexes it is one seek per person instead of a pass over every
-    commit (1,000 people over 1,000,000 commits: 13 ms against 2.4 s on SQLite).
-    """
-    query = select(commits.c.authored_at).where(commits.c.author_id == people.c.id)
-    if counted_only:
-        query = query.where(commits.c.is_merge == false(), commits.c.is_boundary == false())
-    if repo_ids is not None:
-        query = query.where(commits.c.repo_id.in_(repo_ids))
-    order = commits.c.authored_at.desc() if newest else commits.c.authored_at.asc()
-    return query.order_by(order).limit(1).correlate(people).scalar_subquery()
-
-
 def first_last_by_person(conn: Connection, scope: Scope, person_id: int | None = None) -> dict[int, dict]:
     """person -> first and last counted commit over all time in scope's repositories and team."""
     first = edge_commit_time(False, scope.repo_ids).label("first")
@@ -372,14 +296,26 @@ def first_last_by_person(conn: Connection, scope: Scope, person_id: int | None =
     return {person_id: {"first": f, "last": l} for person_id, f, l in conn.execute(query) if f is not None}
 
 
+def flagged_paths(conn: Connection) -> dict[int, set[str]]:
+    """repository -> paths with a change flagged excluded (through the partial index on flagged changes)."""
+    query = (
+        select(commits.c.repo_id, file_changes.c.path)
+        .select_from(file_changes.join(commits, commits.c.id == file_changes.c.commit_id))
+        .where(file_changes.c.is_excluded == true())
+        .group_by(commits.c.repo_id, file_changes.c.path)
+    )
+    out: dict[int, set[str]] = {}
+    for repo_id, path in conn.execute(query):
+        out.setdefault(repo_id, set()).add(path)
+    return out
+
+
 def commit_ids_by_sha(conn: Connection, repo_id: int) -> dict[str, int]:
     return dict(driver_rows(conn, select(commits.c.sha, commits.c.id).where(commits.c.repo_id == repo_id)))
 
 
 def excluded_paths(conn: Connection, repo_id: int) -> set[str]:
     """Paths the store flags as excluded (rules, or .gitattributes linguist-generated)."""
-    from .summary import flagged_paths
-
     # Every repository's at once, from the partial index on flagged changes: filtering on
     # the repository first would visit each of its file changes instead.
     return flagged_paths(conn).get(repo_id, set())

@@ -1,6 +1,6 @@
 """Code review, per person and team: the half of the code's truth git cannot show.
 
-Definitions (docs/code-review.md cites them), chosen so figures compare with Apache DevLake's:
+Definitions (docs/reviews.md cites them), chosen so figures compare with Apache DevLake's:
   * a review is a submitted GitHub review (approve, request changes, comment) or a
     GitLab approval / change request; pending (unsubmitted) reviews do not exist yet;
   * time to first review ("PR pickup time" in DevLake): from the pull request's
@@ -9,8 +9,9 @@ Definitions (docs/code-review.md cites them), chosen so figures compare with Apa
     time to merge: creation to merge;
   * lead time for changes: first commit to deployment, where the repository has
     releases or deployments (the first one at or after the merge), else to merge —
-    DevLake's PR cycle time; the median over the pull requests merged in the window,
-    in DevLake's 2023 bands (elite < 1 day, high < 1 week, medium < 1 month, else low);
+    DevLake's PR cycle time; the median over the pull requests deployed in the window
+    (merged in it, when there are no deployments), in DevLake's 2023 bands
+    (elite < 1 day, high < 1 week, medium < 1 month, else low);
   * deployment frequency: deployment *days*, not deployments; the median of deployment
     days per week (elite >= 5, high >= 1) and per month (medium >= 1, else low);
   * merged without review: merged with no review by anyone but its author before the merge.
@@ -19,6 +20,7 @@ All arithmetic is over plain rows; ``read_pulls`` is the one place that reads th
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import statistics
 from collections import Counter, defaultdict
@@ -189,7 +191,7 @@ def waiting(data: PullData, now: int) -> list[Waiting]:
     bots = data.bots
     out = []
     for pull in data.pulls:
-        if pull.state != "open" or pull.author_id in bots:
+        if pull.state != "open" or pull.author_id in bots or pull.created_at > now:
             continue
         since = max(pull.created_at, pull.ready_at or 0)
         latest: dict[int, str] = {}
@@ -383,7 +385,7 @@ def deployment_band(per_week: float | None, per_month: float | None) -> str | No
 @dataclass
 class Delivery:
     repo: str
-    merged: int
+    merged: int  # deployed in the window when the repository has deployments, else merged in it
     lead_time_median_hours: float | None
     lead_time_band: str | None
     lead_time_to: str  # deployment, or merge when the repository has none
@@ -410,7 +412,16 @@ def delivery(data: PullData, since: int, until: int) -> list[Delivery]:
         lead, coding, pickup, review, deploy_wait = [], [], [], [], []
         merged = missing = 0
         for pull in pulls:
-            if pull.state != "merged" or not _in(pull.merged_at, since, until) or pull.author_id in bots:
+            if pull.state != "merged" or pull.merged_at is None or pull.author_id in bots:
+                continue
+            end = pull.merged_at
+            if deploys:
+                # DevLake: the pull requests *deployed* in the window (by the first deployment at or after the merge)
+                index = bisect.bisect_left(deploys, pull.merged_at)
+                if index == len(deploys) or not _in(deploys[index], since, until):
+                    continue  # not deployed yet, or deployed outside the window
+                end = deploys[index]
+            elif not _in(pull.merged_at, since, until):
                 continue
             merged += 1
             start = pull.first_commit_at
@@ -419,12 +430,7 @@ def delivery(data: PullData, since: int, until: int) -> list[Delivery]:
                 start = pull.created_at
             else:
                 coding.append(max(pull.created_at - start, 0))
-            end = pull.merged_at
             if deploys:
-                after = [d for d in deploys if d >= pull.merged_at]
-                if not after:
-                    continue  # merged, not deployed yet: no lead time (DevLake counts deployed changes)
-                end = after[0]
                 deploy_wait.append(end - pull.merged_at)
             lead.append(end - start)
             first = pull.first_review_at(bots)

@@ -43,6 +43,8 @@ from ..store import now
 from ..store.schema import commits, file_changes, identities, ownership_files, people
 from ..store.schema_team import team_file_authors, team_path_changes, team_summaries
 from . import queries
+from .queries import flagged_paths  # noqa: F401  (re-exported: one definition, in queries)
+from .truck_factor import Authorship, authorship
 
 STAMP_VERSION = "1"  # bump when what a summary holds, or how it is computed, changes
 
@@ -67,20 +69,6 @@ def _people_key(conn: Connection) -> str:
     for identity_id, person_id in conn.execute(select(identities.c.id, identities.c.person_id).order_by(identities.c.id)):
         digest.update(f"{identity_id}:{person_id},".encode())
     return digest.hexdigest()
-
-
-def flagged_paths(conn: Connection) -> dict[int, set[str]]:
-    """repository -> paths with a change flagged excluded (through the partial index on flagged changes)."""
-    query = (
-        select(commits.c.repo_id, file_changes.c.path)
-        .select_from(file_changes.join(commits, commits.c.id == file_changes.c.commit_id))
-        .where(file_changes.c.is_excluded == true())
-        .group_by(commits.c.repo_id, file_changes.c.path)
-    )
-    out: dict[int, set[str]] = {}
-    for repo_id, path in conn.execute(query):
-        out.setdefault(repo_id, set()).add(path)
-    return out
 
 
 def stamps(conn: Connection, repos: list[dict], flagged: dict[int, set[str]] | None = None) -> dict[int, str]:
@@ -149,7 +137,6 @@ def refresh(store, config=None, repo_ids: tuple[int, ...] | list[int] | None = N
     under the stamp read before it, which no longer matches: the next reader
     recomputes rather than trusting it.
     """
-    from .truck_factor import authorship
 
     patterns = effective_patterns(config, patterns)
     key = patterns_key(patterns)
@@ -222,7 +209,6 @@ def stored_authorships(conn: Connection, repos: list[dict], patterns: list[str],
     ``recompute(repo)`` gives the per-file histories on demand (only tests and
     diagnostics look at them; the truck factor needs only the authors).
     """
-    from .truck_factor import Authorship
 
     state = Freshness(conn, repos)
     fresh = [r for r in repos if state.fresh(r["id"], patterns)]

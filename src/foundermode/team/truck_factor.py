@@ -263,6 +263,7 @@ class TruckFactorMember:
     name: str
     files_authored: int
     orphaned_files: list[str]
+    status: str = "current"  # people.py's tenure status: a departed member shows only with --everyone
 
 
 @dataclass
@@ -274,6 +275,12 @@ class TruckFactor:
     files: int
     authorless_files: int
     members: list[TruckFactorMember]
+    basis: str = "everyone"  # "current": among the people here (the default); "everyone": the published computation
+    knowledge_lost_files: int = 0  # files every author of which has left
+    knowledge_lost_share: float = 0.0  # of the files with authors
+    knowledge_lost_areas: list[tuple[str, int]] = field(default_factory=list)  # top areas by lost files
+    without: list[str] = field(default_factory=list)  # the people a "what if" takes away
+    would_orphan_files: int = 0  # files their departure would leave with nobody
 
     @property
     def orphaned_share(self) -> float:
@@ -281,9 +288,49 @@ class TruckFactor:
         return orphaned / self.files if self.files else 0.0
 
 
-def truck_factor_of(auth: Authorship, names: dict[int, str], area: str | None = None, files: dict[str, frozenset[int]] | None = None) -> TruckFactor:
-    """The truck factor of a repository, of one top-level directory (``area``), or of given ``files``."""
-    result = greedy(files if files is not None else auth.within(area))
+def truck_factor_of(
+    auth: Authorship,
+    names: dict[int, str],
+    area: str | None = None,
+    files: dict[str, frozenset[int]] | None = None,
+    present: set[int] | None = None,
+    statuses: dict[int, str] | None = None,
+    without: set[int] | None = None,
+) -> TruckFactor:
+    """The truck factor of a repository, of one top-level directory (``area``), or of given ``files``.
+
+    ``present``: the people here (people.py's tenure rule). Authors who left are
+    taken out first: a file whose every author has left is *knowledge already
+    lost*, reported apart and not counted in the greedy search, which then runs
+    among the people here. ``without``: a "what if" — these people leave too.
+    Unset, everyone who ever authored counts (the published computation).
+    """
+    authors = files if files is not None else auth.within(area)
+    gone = set(without or ())
+    lost: list[str] = []
+    would_orphan = 0
+    if present is not None:
+        here = set(present) - gone
+        kept: dict[str, frozenset[int]] = {}
+        for path, people in authors.items():
+            if not people:
+                kept[path] = people
+                continue
+            among = people & here
+            if among:
+                kept[path] = frozenset(among)
+            elif people & set(present):
+                would_orphan += 1  # here today, orphaned by the "what if"
+            else:
+                lost.append(path)
+        considered = kept
+    else:
+        considered = {path: people - gone for path, people in authors.items()} if gone else authors
+        would_orphan = sum(1 for path, people in authors.items() if people and not considered[path]) if gone else 0
+    result = greedy(considered)
+    authored = sum(1 for people in authors.values() if people)
+    lost_areas = Counter(area_of(path) for path in lost).most_common(5)
+    statuses = statuses or {}
     return TruckFactor(
         repository=auth.repository,
         revision=auth.revision,
@@ -291,7 +338,16 @@ def truck_factor_of(auth: Authorship, names: dict[int, str], area: str | None = 
         truck_factor=result.truck_factor,
         files=result.files,
         authorless_files=result.orphaned_before,
-        members=[TruckFactorMember(r.person_id, names.get(r.person_id, str(r.person_id)), r.files_authored, r.orphaned) for r in result.removals],
+        members=[
+            TruckFactorMember(r.person_id, names.get(r.person_id, str(r.person_id)), r.files_authored, r.orphaned, statuses.get(r.person_id, "current"))
+            for r in result.removals
+        ],
+        basis="current" if present is not None else "everyone",
+        knowledge_lost_files=len(lost),
+        knowledge_lost_share=round(len(lost) / authored, 4) if authored else 0.0,
+        knowledge_lost_areas=lost_areas,
+        without=sorted(names.get(p, str(p)) for p in gone),
+        would_orphan_files=would_orphan,
     )
 
 

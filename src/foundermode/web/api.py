@@ -18,8 +18,8 @@ from .auth import Viewer, api_viewer
 router = APIRouter(prefix="/api", tags=["dashboard"])
 
 
-def filters(days: Optional[float] = Query(None, description="Window length in days (default per view: brief 7, meetings 28, team and people 90)."),
-            until: Optional[str] = Query(None, description="End of the window: YYYY-MM-DD or last-commit (default)."),
+def filters(days: Optional[float] = Query(None, description="Window length in days (default: the view's report span in scope.SPANS: brief 7d, meetings 12w, team and people 90d)."),
+            until: Optional[str] = Query(None, description="End of the window (exclusive): a date, an ISO date-time, last-commit (default) or now."),
             team: Optional[str] = Query(None, description="Only this team (team, people)."),
             repo: Optional[str] = Query(None, description="Only this repository (team, people).")) -> views.Filters:
     if days is not None and not 0 < days <= 3660:

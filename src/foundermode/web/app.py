@@ -34,4 +34,8 @@ def create_app(store: Store, config: Config, *, clock: Callable[[], int] | None 
     from . import pages
 
     pages.install(app)  # the pages, the dashboard API, sessions and sign-in (web/pages.py, web/api.py, web/auth.py)
+    from .security import SecurityHeaders
+
+    # CSP, frame-ancestors, nosniff, Referrer-Policy, HSTS on every response (web/security.py).
+    app.add_middleware(SecurityHeaders, tls_proxy=bool(config.settings.web.tls_proxy))
     return app

@@ -11,12 +11,23 @@
   ``last_used_at`` in one conditional UPDATE, so it works once, and only
   before it expires (15 minutes).
 
-**Sessions** are signed cookies (itsdangerous, key from ``FOUNDERMODE_SECRET_KEY``;
-when unset a random key is generated and a warning logged: sessions then do
-not survive a restart and do not work across several workers). The cookie is
-HttpOnly, SameSite=Lax, Secure over HTTPS, and carries the person's id and a
-per-session CSRF token; a session opened with a token ends when that token is
-revoked (``foundermode token revoke``). Every form carries the CSRF token and every POST checks it
+**Sessions** are kept server-side (``web_sessions``, store/schema_sessions.py):
+the cookie carries a random session key and a per-session CSRF token, signed
+(itsdangerous, key from ``FOUNDERMODE_SECRET_KEY``; when unset a random key is
+generated and a warning logged: sessions then do not survive a restart and do
+not work across several workers); the store keeps only the key's SHA-256. A
+session is valid while its row is neither revoked nor expired, so sign-out
+(which revokes it) ends it for good: the old cookie replayed is refused. A
+session opened with a token ends when that token is revoked (``foundermode
+token revoke``), and every session of a person ends at the end date the org
+chart gives them. The cookie is HttpOnly, SameSite=Lax, and Secure over HTTPS
+or when ``[web] tls_proxy`` says a TLS proxy is in front.
+
+**Sign-in attempts** are rate-limited per address and per account
+(``sign_in_attempts``): over ``[web] sign_in_attempts_per_address`` failures
+from one address, or ``sign_in_attempts_per_account`` failed or requested
+sign-ins for one email, within ``sign_in_window`` seconds, the answer is 429
+with Retry-After. Every form carries the CSRF token and every POST checks it
 (forms before sign-in use a double-submit cookie instead).
 
 **Roles.** A *leader* sees everything: the person named by ``[org] leader`` or
@@ -33,6 +44,7 @@ accept the session cookie (GET only, so no CSRF is needed there).
 """
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 import os
@@ -42,10 +54,11 @@ from urllib.parse import quote
 
 from fastapi import HTTPException, Request, status
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from ..store.schema import people
 from ..store.schema_bottlenecks import api_tokens
+from ..store.schema_sessions import sign_in_attempts, web_sessions
 from .tokens import PREFIX, hash_token
 
 log = logging.getLogger("foundermode.web")
@@ -82,6 +95,7 @@ class Viewer:
     csrf: str = ""
     via: str = "session"  # session | token
     owns: list[str] = field(default_factory=list)  # resources (and vendors) this person owns
+    session_id: int | None = None  # the web_sessions row, when signed in with the cookie
 
     @property
     def is_leader(self) -> bool:
@@ -139,11 +153,7 @@ def viewer_of(request: Request, *, bearer: bool = True, cookie: bool = True) -> 
                 with store.write() as conn:  # as tokens.current_person does: at most once per USED_EVERY seconds
                     conn.execute(update(api_tokens).where(api_tokens.c.id == token.id).values(last_used_at=now))
     elif cookie and request.cookies.get(SESSION_COOKIE):
-        try:
-            data = serializer(request).loads(request.cookies[SESSION_COOKIE], max_age=SESSION_MAX_AGE)
-            viewer = _viewer_for(request, int(data["p"]), str(data["c"]), "session", data.get("t"))
-        except (BadSignature, KeyError, TypeError, ValueError):
-            viewer = None
+        viewer = _session_viewer(request)
     request.scope["fm_viewer"] = viewer
     return viewer
 
@@ -200,16 +210,132 @@ def check_login_csrf(request: Request, submitted: str | None) -> None:
 
 # -- sessions ------------------------------------------------------------------------------
 
+SEEN_EVERY = 300  # seconds between two last_seen_at stamps of one session
+DAY = 86_400
+
+
+def web_settings(request: Request):
+    return request.app.state.config.settings.web
+
+
+def session_seconds(request: Request) -> int:
+    return max(1, int(web_settings(request).session_days * DAY))
+
+
+def cookie_secure(request: Request) -> bool:
+    """Secure cookies over HTTPS, or always when ``[web] tls_proxy`` says HTTPS ends in front of the app."""
+    return request.url.scheme == "https" or bool(web_settings(request).tls_proxy)
+
+
+def client_address(request: Request) -> str:
+    return (request.client.host if request.client else "unknown")[:64]
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def _cookie_key(request: Request) -> tuple[str, str] | None:
+    """(session key, CSRF token) from a genuine, unexpired cookie; None otherwise."""
+    value = request.cookies.get(SESSION_COOKIE)
+    if not value:
+        return None
+    try:
+        data = serializer(request).loads(value, max_age=session_seconds(request))
+        return str(data["s"]), str(data["c"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None  # a forged, expired or old-style cookie (person id, no session key): sign in again
+
+
+def _session_viewer(request: Request) -> Viewer | None:
+    found = _cookie_key(request)
+    if found is None:
+        return None
+    key, csrf = found
+    store, now = request.app.state.store, request.app.state.clock()
+    with store.read() as conn:
+        row = conn.execute(select(web_sessions.c.id, web_sessions.c.person_id, web_sessions.c.token_id, web_sessions.c.expires_at,
+                                  web_sessions.c.revoked_at, web_sessions.c.last_seen_at, people.c.end_date)
+                           .select_from(web_sessions.join(people, people.c.id == web_sessions.c.person_id, isouter=True))
+                           .where(web_sessions.c.key_hash == _key_hash(key))).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    if row.end_date is not None and now >= row.end_date + DAY:  # the org chart's last day is over
+        revoke_sessions(store, row.person_id, now)
+        return None
+    viewer = _viewer_for(request, row.person_id, csrf, "session", row.token_id)
+    if viewer is None:  # the token it was opened with is revoked, or the person is gone
+        with store.write() as conn:
+            conn.execute(update(web_sessions).where(web_sessions.c.id == row.id, web_sessions.c.revoked_at.is_(None)).values(revoked_at=now))
+        return None
+    viewer.session_id = row.id
+    if now - row.last_seen_at >= SEEN_EVERY:
+        with store.write() as conn:
+            conn.execute(update(web_sessions).where(web_sessions.c.id == row.id).values(last_seen_at=now))
+    return viewer
+
+
 def start_session(request: Request, response, person_id: int, token_id: int | None = None) -> None:
-    """The session cookie; ``token_id`` (sign-in by token) ties the session to that token's life."""
-    value = serializer(request).dumps({"p": person_id, "c": secrets.token_urlsafe(24), "t": token_id})
-    response.set_cookie(SESSION_COOKIE, value, max_age=SESSION_MAX_AGE, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https", path="/")
+    """A new server-side session and its cookie; ``token_id`` (sign-in by token) ties the session to that token's life."""
+    key = secrets.token_urlsafe(32)
+    now, length = request.app.state.clock(), session_seconds(request)
+    with request.app.state.store.write() as conn:
+        conn.execute(insert(web_sessions).values(key_hash=_key_hash(key), person_id=person_id, token_id=token_id, created_at=now,
+                                                 last_seen_at=now, expires_at=now + length, address=client_address(request)))
+    value = serializer(request).dumps({"s": key, "c": secrets.token_urlsafe(24)})
+    response.set_cookie(SESSION_COOKIE, value, max_age=length, httponly=True, samesite="lax", secure=cookie_secure(request), path="/")
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
 
 
-def end_session(response) -> None:
+def end_session(response, request: Request | None = None) -> None:
+    """Sign-out: the session's row revoked (its cookie, replayed, is refused), the cookie cleared."""
+    found = _cookie_key(request) if request is not None else None
+    if found is not None:
+        with request.app.state.store.write() as conn:
+            conn.execute(update(web_sessions).where(web_sessions.c.key_hash == _key_hash(found[0]), web_sessions.c.revoked_at.is_(None))
+                         .values(revoked_at=request.app.state.clock()))
     response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+def revoke_sessions(store, person_id: int, now: int) -> int:
+    """End every open session of a person (their end date passed, or an admin asks); how many were open."""
+    with store.write() as conn:
+        return conn.execute(update(web_sessions).where(web_sessions.c.person_id == person_id, web_sessions.c.revoked_at.is_(None))
+                            .values(revoked_at=now)).rowcount
+
+
+# -- sign-in rate limit ----------------------------------------------------------------------
+
+def check_sign_in_rate(request: Request, account: str | None = None) -> None:
+    """429 with Retry-After when this address, or this account, has used up its attempts in the window."""
+    settings, now = web_settings(request), request.app.state.clock()
+    since = now - settings.sign_in_window
+    address = client_address(request)
+    account = account.strip().lower()[:320] if account else None
+    with request.app.state.store.read() as conn:
+        def counted(column, value):
+            return conn.execute(select(func.count(), func.min(sign_in_attempts.c.at)).where(
+                column == value, sign_in_attempts.c.at > since, sign_in_attempts.c.ok.is_(False))).one()
+
+        for what, column, value, limit in (("this address", sign_in_attempts.c.address, address, settings.sign_in_attempts_per_address),
+                                           ("this account", sign_in_attempts.c.account, account, settings.sign_in_attempts_per_account)):
+            if value is None:
+                continue
+            count, oldest = counted(column, value)
+            if count >= limit:
+                wait = max(1, int(oldest + settings.sign_in_window - now))
+                raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
+                                    f"too many sign-in attempts from {what}: try again in {max(1, round(wait / 60))} minute(s)",
+                                    headers={"Retry-After": str(wait)})
+
+
+def record_sign_in(request: Request, ok: bool, account: str | None = None) -> None:
+    """Count an attempt (a failure, or a sign-in link asked for); rows older than the window are purged."""
+    settings, now = web_settings(request), request.app.state.clock()
+    with request.app.state.store.write() as conn:
+        conn.execute(insert(sign_in_attempts).values(at=now, address=client_address(request),
+                                                     account=account.strip().lower()[:320] if account else None, ok=ok))
+        conn.execute(delete(sign_in_attempts).where(sign_in_attempts.c.at <= now - settings.sign_in_window))
 
 
 def token_id_of(conn, secret: str) -> int | None:
@@ -269,4 +395,4 @@ def send_link(config, email: str, link: str) -> None:
 
 
 __all__ = ["Viewer", "viewer_of", "page_viewer", "api_viewer", "require_leader", "require_person", "check_csrf", "check_login_csrf",
-           "start_session", "end_session", "create_link", "redeem_link", "send_link", "LoginRequired", "PREFIX", "secret_key"]
+           "start_session", "end_session", "revoke_sessions", "check_sign_in_rate", "record_sign_in", "cookie_secure", "create_link", "redeem_link", "send_link", "LoginRequired", "PREFIX", "secret_key"]

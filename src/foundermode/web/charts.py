@@ -42,6 +42,34 @@ def empty_chart(title: str, note: str = "no data yet", width: int = 560, height:
             f"<title>{_e(title)}</title><text x=\"{width / 2}\" y=\"{height / 2}\" text-anchor=\"middle\" fill=\"#777\">{_e(note)}</text></svg>")
 
 
+
+def _x_labels_that_fit(labels: Sequence[str], left: float, step: float, gap: float = 12) -> list[int]:
+    """Indexes of the x labels to draw: evenly spaced, none touching another, the last one kept when it fits."""
+    last = len(labels) - 1
+
+    def extent(i: int) -> tuple[float, float]:
+        x, w = left + i * step, len(labels[i]) * CHAR_W
+        if i == 0 and last > 0:
+            return x, x + w
+        if i == last and last > 0:
+            return x - w, x
+        return x - w / 2, x + w / 2
+
+    widest = max(len(label) for label in labels) * CHAR_W + gap
+    every = max(1, int(-(-widest // max(step, 1e-9))))
+    shown: list[int] = []
+    for i in list(range(0, last + 1, every)) + [last]:
+        if shown and i <= shown[-1]:
+            continue
+        start, _ = extent(i)
+        while shown and start < extent(shown[-1])[1] + gap:
+            if i != last:
+                break
+            shown.pop()  # the last label says where the series ends: it wins over the one before it
+        else:
+            shown.append(i)
+    return shown
+
 def line_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[float | None]], unit: str = "", width: int = 640, height: int = 260) -> str:
     """One line per series over shared x labels (months, weeks). None leaves a gap."""
     points = sum(1 for values in series.values() for v in values if v is not None)
@@ -64,13 +92,9 @@ def line_chart(title: str, labels: Sequence[str], series: dict[str, Sequence[flo
         parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#555">{_e(_fmt(v))}</text>')
     if unit:
         parts.append(f'<text x="4" y="12" fill="#555">{_e(unit.strip())}</text>')
-    # As many x labels as fit side by side: each needs its width plus a gap; the last is drawn when it fits.
-    label_w = max(len(str(label)) for label in labels) * CHAR_W + 12
-    every = max(1, -(-len(labels) * label_w // max(int(plot_w), 1)))
-    shown = [i for i in range(len(labels)) if i % every == 0]
-    if (len(labels) - 1) not in shown and (len(labels) - 1 - shown[-1]) * step >= label_w:
-        shown.append(len(labels) - 1)
-    for i in shown:
+    # As many x labels as fit side by side, chosen by the space each really takes: the first is drawn from its
+    # point rightwards and the last up to its point (so neither leaves the chart), the others centred on theirs.
+    for i in _x_labels_that_fit([str(label) for label in labels], left, step):
         x = left + i * step
         anchor = "start" if i == 0 and len(labels) > 1 else ("end" if i == len(labels) - 1 and len(labels) > 1 else "middle")
         parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 20}" text-anchor="{anchor}" fill="#555">{_e(labels[i])}</text>')

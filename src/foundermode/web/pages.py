@@ -99,7 +99,7 @@ def svg(markup: str) -> Markup:
 
 
 def _scope_label(scope) -> str:
-    return f"{_date(scope.since)} to {_date(scope.until - 1)}" + (f" · team {scope.team}" if scope.team else "")
+    return scope.heading() + (f" · team {scope.team}" if scope.team else "")
 
 
 def _limit(request: Request) -> int | None:
@@ -286,7 +286,7 @@ def _login_form(request: Request, next_url: str, message: str | None = None, ton
 
     token = request.cookies.get(auth.LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
     response = render(template, None, title="Sign in", csrf=token, next=auth.safe_next(next_url), message=message, tone=tone, status_code=status_code, **extra)
-    response.set_cookie(auth.LOGIN_CSRF_COOKIE, token, max_age=3600, httponly=True, samesite="lax", secure=request.url.scheme == "https", path="/")
+    response.set_cookie(auth.LOGIN_CSRF_COOKIE, token, max_age=3600, httponly=True, samesite="lax", secure=auth.cookie_secure(request), path="/")
     return response
 
 
@@ -300,10 +300,12 @@ def login_token(request: Request, token: str = Form(""), csrf: str = Form(""), n
     from .tokens import person_for_token
 
     auth.check_login_csrf(request, csrf)
+    auth.check_sign_in_rate(request)
     with request.app.state.store.read() as conn:
         person_id = person_for_token(conn, token.strip()) if token.strip() else None
         token_id = auth.token_id_of(conn, token.strip()) if person_id is not None else None
     if person_id is None:
+        auth.record_sign_in(request, False)
         return _login_form(request, next, "That token is unknown or revoked.", "error", status.HTTP_401_UNAUTHORIZED)
     response = RedirectResponse(auth.safe_next(next), status.HTTP_303_SEE_OTHER)
     auth.start_session(request, response, person_id, token_id)
@@ -320,6 +322,8 @@ def login_email(request: Request, email: str = Form(""), csrf: str = Form(""), n
     address = email.strip()
     if "@" not in address:
         return _login_form(request, next, "Give an email address.", "error", status.HTTP_400_BAD_REQUEST)
+    auth.check_sign_in_rate(request, address)
+    auth.record_sign_in(request, False, address)  # each link asked for counts: nobody floods an inbox
     with store.write() as conn:
         try:
             person_id = find_person(conn, address)
@@ -349,9 +353,11 @@ def login_link_page(request: Request, token: str = "", next: str = "/"):
 @router.post("/login/link")
 def login_link(request: Request, token: str = Form(""), csrf: str = Form(""), next: str = Form("/")):
     auth.check_login_csrf(request, csrf)
+    auth.check_sign_in_rate(request)
     with request.app.state.store.write() as conn:
         person_id = auth.redeem_link(conn, token.strip(), _now(request))
     if person_id is None:
+        auth.record_sign_in(request, False)
         return _login_form(request, next, "That sign-in link was already used or has expired: ask for a new one.", "error", status.HTTP_401_UNAUTHORIZED)
     response = RedirectResponse(auth.safe_next(next), status.HTTP_303_SEE_OTHER)
     auth.start_session(request, response, person_id)
@@ -362,7 +368,7 @@ def login_link(request: Request, token: str = Form(""), csrf: str = Form(""), ne
 def logout(request: Request, csrf: str = Form(""), viewer: Viewer = Depends(page_viewer)):
     auth.check_csrf(viewer, csrf)
     response = RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
-    auth.end_session(response)
+    auth.end_session(response, request)
     return response
 
 
@@ -391,4 +397,6 @@ def install(app: FastAPI) -> None:
         if request.url.path.startswith("/api/") or request.url.path in ("/health", "/openapi.json") or request.url.path.startswith("/slack"):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
         viewer = request.scope.get("fm_viewer")
-        return render("error.html", viewer, title=str(exc.status_code), status_code=exc.status_code, detail=exc.detail)
+        response = render("error.html", viewer, title=str(exc.status_code), status_code=exc.status_code, detail=exc.detail)
+        response.headers.update(getattr(exc, "headers", None) or {})  # Retry-After of a 429, say
+        return response

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..bottlenecks.intake import report
 from ..sources.identities import identity_key
@@ -103,3 +104,79 @@ async def slash_command(request: Request) -> dict:
     extra = " It has been escalated to its owner: a call is being scheduled." if result.escalated else ""
     about = f" ({result.resource})" if result.resource else ""
     return {"response_type": "ephemeral", "text": f"Thanks. {what.capitalize()} #{result.bottleneck_id}{about}, {heard}.{extra}"}
+
+
+# -- the Events API: messages in chosen channels, heard for blockers ---------------------
+#
+# Slack posts each event as JSON, signed like the slash command. It retries an event
+# it thinks failed (X-Slack-Retry-Num), with the same event_id: an event id already
+# taken is answered 200 and ignored, and the message's channel and ts key its report,
+# so even a retry racing the first delivery adds nothing.
+
+
+@router.post("/slack/events")
+async def events(request: Request) -> dict:
+    import json
+
+    from sqlalchemy import insert as sql_insert
+
+    from ..bottlenecks.heard import hear, slack_said
+    from ..sources.slack import message_of
+    from ..store.schema_heard import slack_events_seen
+
+    config = request.app.state.config
+    secret = config.secret("slack", "signing_secret")
+    if not secret:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "Slack is not configured: set [slack] signing_secret_env and that variable")
+    body = await request.body()
+    now = request.app.state.clock()
+    refused = verify(secret, request.headers.get("x-slack-request-timestamp"), body, request.headers.get("x-slack-signature"), now)
+    if refused:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, refused)
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "expected a JSON event") from None
+    if not isinstance(payload, dict):
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "expected a JSON object")
+    if payload.get("type") == "url_verification":
+        return {"challenge": str(payload.get("challenge", ""))}
+    if payload.get("type") != "event_callback" or not isinstance(payload.get("event"), dict):
+        return {"ok": True, "heard": "ignored"}
+    event_id = str(payload.get("event_id") or "")[:64]
+    raw = payload["event"]
+    settings = config.settings.slack
+    store = request.app.state.store
+
+    def take() -> str:
+        with store.read() as conn:
+            if event_id and conn.execute(select(slack_events_seen.c.event_id).where(slack_events_seen.c.event_id == event_id)).first():
+                return "duplicate"
+        outcome = "ignored"
+        channel = raw.get("channel") if isinstance(raw.get("channel"), str) else ""
+        message = message_of(raw, channel, channel) if raw.get("type") == "message" else None
+        if message is not None and (not settings.channels or channel in settings.channels):
+            with store.read() as conn:
+                who = _reporter(conn, config, message.user)
+            if who is None:
+                outcome = "unknown user"
+            else:
+                said = slack_said(message, who.get("person_id"), settings.workspace)
+                if said.person_id is None:
+                    said.email = who["by"]
+                heard = hear(store, config, [said], now=now)
+                outcome = "report" if heard.reports else "to confirm" if heard.pending else "not a blocker"
+        if event_id:
+            try:
+                with store.write() as conn:
+                    if not conn.execute(select(slack_events_seen.c.event_id).where(slack_events_seen.c.event_id == event_id)).first():
+                        conn.execute(sql_insert(slack_events_seen).values(event_id=event_id, received_at=now))
+            except IntegrityError:  # a retry racing the first delivery took it first
+                pass
+        return outcome
+
+    try:
+        outcome = await run_in_threadpool(take)
+    except ValueError as error:  # a message too long for a report: taken, not heard
+        outcome = f"not heard: {str(error)[:200]}"
+    return {"ok": True, "heard": outcome}

@@ -11,7 +11,12 @@ from urllib.parse import urlencode
 
 from fastapi import HTTPException, Request, status
 
-DEFAULT_DAYS = {"overview": 7, "team": 90, "meetings": 28, "people": 90}
+from .. import scope as scopes
+
+# Which report each page shows: its default length is that report's (scope.SPANS), as on the command line.
+REPORT_OF_PAGE = {"overview": "brief", "team": "team", "meetings": "meetings", "people": "people"}
+# Pages whose window follows the repository and team filters (the brief and meetings are the organisation's).
+FILTERED_PAGES = ("team", "people")
 
 
 @dataclass
@@ -54,24 +59,20 @@ def _bad(error: Exception):
 
 
 def window(store, filters: Filters, page: str):
-    """The brief's window: ``days`` long, ending at ``until`` (default: just after the last commit)."""
-    from ..brief.window import resolve_window
-
+    """The page's scope, by the one grammar and the one end rule of scope.py (as the CLI's)."""
+    filtered = page in FILTERED_PAGES
     try:
         with store.read() as conn:
-            return resolve_window(conn, until=filters.until or "last-commit", days=filters.days or DEFAULT_DAYS[page])
-    except ValueError as error:
+            return scopes.resolve(
+                conn, until=filters.until, days=filters.days, report=REPORT_OF_PAGE[page],
+                repos=[filters.repo] if filtered and filters.repo else None, team=filters.team if filtered else None,
+            )
+    except (LookupError, ValueError) as error:
         raise _bad(error) from None
 
 
 def scope(store, filters: Filters, page: str):
-    from .. import team
-
-    w = window(store, filters, page)
-    try:
-        return team.window(store, since=w.start, until=w.end, repos=[filters.repo] if filters.repo else None, team=filters.team)
-    except (LookupError, ValueError) as error:
-        raise _bad(error) from None
+    return window(store, filters, page)
 
 
 def choices(store) -> dict:

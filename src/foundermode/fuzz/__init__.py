@@ -1,0 +1,1 @@
+"""Fuzzing the parsers of hostile input (issue 16): ``python -m foundermode.fuzz --help``."""
