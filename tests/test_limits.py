@@ -265,3 +265,27 @@ def test_rdate_with_a_bare_time_is_ignored_not_walked_forever():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "1"  # the DTSTART occurrence, and nothing from the bare time
+
+
+def test_an_end_centuries_before_the_start_is_a_warning_not_a_walk_through_every_period():
+    """Found by the fuzz run: DTEND in year 14 made the recurrence library look back 2,000 years for each day (15 s)."""
+    ics = _calendar(_event("far", ":20140803T190000Z", ":00140803T210000Z", "FREQ=DAILY;UNTIL=20260320T030000Z"),
+                    _event("standup", ":20231201T090000Z", ":20231201T091500Z", "FREQ=DAILY"))
+    export = parse_calendar(ics, "a.ics", *WINDOW)
+    assert len(export.occurrences) == 91
+    assert export.warnings == ["a.ics:4: event 'far' (far meeting) skipped: it lasts 730,484 days, over the limit of 400 for one event"]
+
+
+def test_an_end_a_little_before_the_start_is_swapped_as_recurring_ical_events_does():
+    """A real export (recurring-ical-events' issue 132) writes DTEND 15 minutes before DTSTART: the meeting still counts."""
+    ics = _calendar("BEGIN:VEVENT\r\nUID:x\r\nSUMMARY:swapped\r\nDTSTART:20240110T234500Z\r\nDTEND:20240110T233000Z\r\nEND:VEVENT\r\n")
+    export = parse_calendar(ics, "a.ics", *WINDOW)
+    assert [(o.end - o.start) for o in export.occurrences] == [900]
+    assert not export.warnings
+
+
+def test_an_event_without_uid_and_with_two_summaries_is_read():
+    """Found by the fuzz run: the synthetic UID called ``to_ical`` on the list two SUMMARY lines parse to (a traceback)."""
+    ics = _calendar("BEGIN:VEVENT\r\nSUMMARY:one\r\nSUMMARY:two\r\nDTSTART:20240110T090000Z\r\nDTEND:20240110T093000Z\r\nEND:VEVENT\r\n")
+    export = parse_calendar(ics, "a.ics", *WINDOW)
+    assert len(export.occurrences) == 1 and export.occurrences[0].uid.startswith("no-uid-")

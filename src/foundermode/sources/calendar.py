@@ -45,6 +45,7 @@ from icalendar.timezone import tzp
 from .limits import (
     CALENDAR_TIME_BUDGET,
     MAX_CALENDAR_BYTES,
+    MAX_EVENT_DAYS,
     MAX_EXPANSION_STEPS,
     MAX_OCCURRENCES_PER_EVENT,
     MAX_OCCURRENCES_PER_FILE,
@@ -347,6 +348,10 @@ def _bounded_series(components, master, span_start, span_end):
     periods skipped); what would still take more than MAX_EXPANSION_STEPS
     steps is refused, and the caller names the event in a warning.
     """
+    length = _length(master)
+    if length is not None and abs(length) > dt.timedelta(days=MAX_EVENT_DAYS):
+        # A DTEND centuries away makes the recurrence library look back that far for every occurrence.
+        return None, f"it lasts {abs(length).days:,} days, over the limit of {MAX_EVENT_DAYS} for one event"
     rules = master.get("RRULE")
     if rules is None and master.get("EXRULE") is None:
         return components, None
@@ -379,6 +384,17 @@ def _bounded_series(components, master, span_start, span_end):
         described = "; ".join(_rule_text(r) for r in rules[:2])
         return None, f"its rule {described[:120]} would walk about {steps:,} periods to reach the end of the window, over the limit of {MAX_EXPANSION_STEPS:,}"
     return components, None
+
+
+def _length(component) -> dt.timedelta | None:
+    """DTEND - DTSTART (or DURATION). It may be negative: recurring-ical-events swaps an end
+    written before the start (its issue 132, seen in real exports), and so do we."""
+    begin = component["DTSTART"].dt
+    if "DTEND" in component:
+        return _as_utc(component["DTEND"].dt) - _as_utc(begin)
+    if "DURATION" in component and isinstance(component["DURATION"].dt, dt.timedelta):
+        return component["DURATION"].dt
+    return None
 
 
 def _part(rule, name):
@@ -846,7 +862,10 @@ def _short(error: Exception) -> str:
 
 def _synthetic_uid(component) -> str:
     """Some exports omit UID: one made from the event's content still dedupes identical copies."""
-    digest = hashlib.sha1(b"".join(component[name].to_ical() for name in ("DTSTART", "SUMMARY") if name in component)).hexdigest()[:16]
+    # A property may repeat (two SUMMARY lines parse as a list): every value counts, in file order.
+    values = [value for name in ("DTSTART", "SUMMARY") if name in component
+              for value in (component[name] if isinstance(component[name], list) else [component[name]])]
+    digest = hashlib.sha1(b"".join(value.to_ical() if hasattr(value, "to_ical") else str(value).encode() for value in values)).hexdigest()[:16]
     return f"no-uid-{digest}"
 
 

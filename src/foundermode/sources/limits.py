@@ -32,6 +32,7 @@ MAX_OCCURRENCES_PER_EVENT = 20_000
 MAX_OCCURRENCES_PER_FILE = 500_000
 MAX_EXPANSION_STEPS = 200_000  # rule periods walked for one event (FREQ=SECONDLY over a year is 31 million)
 CALENDAR_TIME_BUDGET = 20.0  # seconds of expansion per file
+MAX_EVENT_DAYS = 400  # one event's length: a sabbatical fits; a DTEND centuries away would make every expansion look back that far
 
 ErrorFactory = Callable[[str], Exception]
 
