@@ -19,6 +19,15 @@ TEMPLATES = Path(__file__).parent / "templates"
 FORMATS = ("table", "markdown", "html", "json")
 
 
+def _amount(value: float, unit: str) -> str:
+    """``2 commits``, ``1 commit``, ``40%``: a bar's value with its unit, singular for one."""
+    if not unit:
+        return f"{value:g}"
+    if unit == "%":
+        return f"{value:g}%"
+    return f"{value:g} {unit[:-1] if value == 1 and unit.endswith('s') else unit}"
+
+
 def header_lines(brief: Brief) -> list[str]:
     generated = dt.datetime.fromtimestamp(brief.generated_at, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     repos = ", ".join(brief.repositories) or "none ingested"
@@ -65,7 +74,7 @@ def _md_block(block) -> list[str]:
         rows += ["| " + " | ".join(_md(c).replace("\n", " ") for c in row) + " |" for row in block.rows]
         return head + rows
     if isinstance(block, Bars):
-        return [f"**{_md(block.title)}**", ""] + [f"- {_md(label)}: {value:g}{' ' + block.unit if block.unit and block.unit != '%' else block.unit}" for label, value in zip(block.labels, block.values)]
+        return [f"**{_md(block.title)}**", ""] + [f"- {_md(label)}: {_amount(value, block.unit)}" for label, value in zip(block.labels, block.values)]
     if isinstance(block, Person):
         out = [f"**{_md(block.name)}**" + (f" ({_md(block.detail)})" if block.detail else "")]
         out += [f"- {_md(kind)}: {_md(text)}" + (f" [{_md(evidence)}]" if evidence else "") for kind, text, evidence in block.reasons]
@@ -106,7 +115,7 @@ def print_terminal(brief: Brief, console) -> None:
                         mark = int(round(30 * block.target / block.maximum))
                         bar = bar.ljust(30)
                         bar = bar[:mark] + "│" + bar[mark + 1:]
-                    console.print(Text(f"  {label.ljust(width)} {bar} {value:g}{block.unit if block.unit == '%' else ' ' + block.unit}"))
+                    console.print(Text(f"  {label.ljust(width)} {bar} {_amount(value, block.unit)}"))
             elif isinstance(block, Person):
                 console.print(Text(block.name, style="bold cyan") + Text(f"  {block.detail}" if block.detail else "", style="dim"))
                 for kind, text, evidence in block.reasons:
@@ -136,7 +145,7 @@ def bars_svg(block: Bars) -> str:
         if block.target is not None:
             colour = "#2e8b57" if value >= block.target else "#d08a1e"
         parts.append(f'<rect x="{label_width}" y="{y + 2}" width="{max(value * scale, 1):.1f}" height="{10 if block.secondary is not None else 16}" rx="2" fill="{colour}"/>')
-        parts.append(f'<text x="{label_width + value * scale + 6:.1f}" y="{y + 14}" fill="#333">{value:g}{html.escape(block.unit if block.unit == "%" else " " + block.unit)}</text>')
+        parts.append(f'<text x="{label_width + value * scale + 6:.1f}" y="{y + 14}" fill="#333">{html.escape(_amount(value, block.unit))}</text>')
     if block.target is not None:
         x = label_width + block.target * scale
         parts.append(f'<line x1="{x:.1f}" y1="2" x2="{x:.1f}" y2="{height - 18}" stroke="#b22222" stroke-dasharray="4 3"/>')
