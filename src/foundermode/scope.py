@@ -96,6 +96,10 @@ class Scope:
         return replace(self, since=until - (self.length if length is None else length), until=until)
 
     # -- words --------------------------------------------------------------------------
+    def period(self) -> str:
+        """The window in a phrase: "this week" for 7 days, else "in these 30 days"."""
+        return "this week" if self.days == 7 else f"in these {self.days:g} days"
+
     def label(self) -> str:
         """"2026-01-01 to 2026-03-31 (90 days, UTC)"."""
         return f"{day(self.since)} to {day(self.until - 1)} ({self.days:g} days, UTC)"

@@ -22,7 +22,7 @@ from .window import Window
 
 SECTIONS = [
     ("areas", "State of each area"),
-    ("talk_to", "Who to talk to this week"),
+    ("talk_to", "Who to talk to"),  # "this week" or "in these N days" is added from the window
     ("time_split", "The leader's time split"),
     ("bottlenecks", "Bottlenecks"),
     ("meetings", "Meetings"),
@@ -106,7 +106,7 @@ def build_brief(store, config, window: Window) -> Brief:
         reviews = [pool.submit(review_entries, store, window, authorships, before) for before in (False, True)] if inputs.repos else None
         brief.sections = [
             _areas_section(Section("areas", titles["areas"]), inputs),
-            _talk_section(Section("talk_to", titles["talk_to"]), inputs, authorships),
+            _talk_section(Section("talk_to", f"{titles['talk_to']} {window.period()}"), inputs, authorships),
             _time_split_section(Section("time_split", titles["time_split"]), inputs),
             _bottlenecks_section(Section("bottlenecks", titles["bottlenecks"]), inputs, brief.as_of),
             _meetings_section(Section("meetings", titles["meetings"]), inputs, brief.as_of),

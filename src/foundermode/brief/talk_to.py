@@ -87,7 +87,7 @@ def who_to_talk_to(
     """Who the leader should talk to and why. ``present``: the people here (people.py's
     tenure rule); someone who left is never suggested, whatever their history says."""
     reasons: dict[int, list[Reason]] = defaultdict(list)
-    period = "this week" if window.days == 7 else f"in these {window.days:g} days"
+    period = window.period()
     mine: dict[int, list[Commit]] = defaultdict(list)
     for commit in current:
         mine[commit.author_id].append(commit)
