@@ -138,35 +138,3 @@ def load_config(path: Path | str | None = None) -> Config:
     config = Config(path=path.resolve(), raw=raw, text=text)
     config.settings  # checked now: a misspelt key stops every command, not only the one that reads it
     return config
-
-
-INIT_TEMPLATE = """\
-# foundermode configuration. Secrets never go here: keys ending in _env name
-# the environment variable that holds the secret.
-
-[store]
-# SQLite in .foundermode/ by default. For a team deployment, a PostgreSQL URL
-# (or set FOUNDERMODE_DB in the environment):
-# url = "postgresql://foundermode@localhost/foundermode"
-
-[ingest]
-# Parallel git processes per repository (default: one per core).
-# jobs = 4
-
-[identities]
-# Extra identities for a person, on top of .mailmap and the org chart.
-# One person per full name across addresses (off by default: two people can share a name).
-# merge_same_name = true
-# [identities.aliases]
-# "ada@example.com" = ["ada@old-company.com", "github:ada-l"]
-
-[rules]
-# Authors whose commits are stored but flagged as bots (glob patterns on name or email).
-# extra_bot_authors = ["release-robot*"]
-# Paths stored but flagged as vendored or generated (gitignore-like patterns).
-# extra_excluded_paths = ["generated/", "*.snap"]
-
-[org]
-# Who the leader is (email), for the brief's time split.
-# leader = "leader@example.com"
-"""

@@ -782,3 +782,36 @@ def effective_toml(settings: EffectiveSettings) -> str:
         for item in settings.items(name):
             out.append(f"[[{name}]]  # {item.get('name')!s}")
     return "\n".join(out).rstrip() + "\n"
+
+
+def starter_toml() -> str:
+    """The file ``foundermode init`` writes: every section and key of SCHEMA, commented out at its
+    default with its meaning, so a new user reads what can be set where it is set."""
+    out = [
+        "# foundermode configuration, written by `foundermode init`. Every setting is listed, commented",
+        "# out at its default: uncomment a line to change it. docs/configuration.md explains each one and",
+        "# `foundermode config` prints the effective values. Secrets never go here: a key ending in _env",
+        "# names the environment variable that holds the secret.",
+        "",
+    ]
+    for section in SCHEMA:
+        header = f"[[{section.name}]]" if section.repeated else f"[{section.name}]"
+        out += [f"{'# ' if section.repeated else ''}{header}", *_comment(section.help)]
+        if section.repeated:
+            out.append("# (one such table per item; none by default)")
+        for setting in section.settings:
+            out += _comment(setting.help, "#   " if section.repeated else "# ")
+            if setting.default is None:
+                out.append(f"# {setting.key} = …  (unset by default; {setting.kind.label})")
+            elif setting.kind.__class__ is Weekdays:
+                out.append(f"# {setting.key} = {_default_text(section, setting)}")
+            else:
+                out.append(f"# {setting.key} = {describe_value(setting.default)}")
+        out.append("")
+    return "\n".join(out)
+
+
+def _comment(text: str, prefix: str = "# ", width: int = 96) -> list[str]:
+    import textwrap
+
+    return [prefix + line for line in textwrap.wrap(" ".join(text.split()), width - len(prefix))] or [prefix.rstrip()]

@@ -7,7 +7,8 @@ from typing import List, Optional
 
 import typer
 
-from ..config import CONFIG_NAME, INIT_TEMPLATE, STATE_DIR
+from ..config import CONFIG_NAME, STATE_DIR
+from ..settings import starter_toml
 from ..present.sanitize import markup
 from ..reports import Format
 from .common import FormatOption, JsonOption, TaskProgress, app, console, err_console, fail, get_config, ingest_app, opened_store, output, progress_bar
@@ -24,7 +25,7 @@ def init(folder: Path = typer.Argument(Path("."), help="Where to write foundermo
     if config_file.exists():
         console.print(f"{config_file} already exists; left as it is.")
     else:
-        config_file.write_text(INIT_TEMPLATE, encoding="utf-8")
+        config_file.write_text(starter_toml(), encoding="utf-8")
         console.print(f"wrote {config_file}")
     (folder / STATE_DIR).mkdir(exist_ok=True)
     console.print(f"store folder {folder / STATE_DIR} ready")
