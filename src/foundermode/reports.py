@@ -9,6 +9,7 @@ import dataclasses
 import datetime as dt
 import io
 import json
+import re
 from enum import Enum
 from typing import Any, Iterable
 
@@ -59,18 +60,53 @@ def columns_of(rows: list[dict], columns: Iterable[str] | None) -> list[str]:
     return list(seen)
 
 
+# A field named for a moment ("created_at", "since", "last_activity", a walk-out's
+# "first") holds epoch seconds in the store and in the library; the machine
+# formats write it as ISO 8601 in UTC, which every program reads without being told.
+MOMENT_FIELD = re.compile(r"(^|_)(at|since|until|start|end|first|last|activity|when)$")
+
+
+def machine(value: Any, key: str = "") -> Any:
+    """Plain values (``to_plain``) with epoch-second moments as ISO 8601 UTC, for JSON and CSV."""
+    if isinstance(value, dict):
+        return {k: machine(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [machine(v, key) for v in value]
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and MOMENT_FIELD.search(key):
+        try:
+            return dt.datetime.fromtimestamp(value, dt.timezone.utc).isoformat()
+        except (OverflowError, OSError, ValueError):
+            return value
+    return value
+
+
+def machine_cell(value: Any) -> str:
+    """A CSV cell: plain numbers (no thousands separators), ISO times, lists joined by "; "."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(round(value, 6))
+    if isinstance(value, (list, tuple, set)):
+        return "; ".join(machine_cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
 def as_json(data: Any) -> str:
-    return json.dumps(to_plain(data), indent=2, ensure_ascii=False, default=str)
+    return json.dumps(machine(to_plain(data)), indent=2, ensure_ascii=False, default=str)
 
 
 def as_csv(rows: list[dict], columns: Iterable[str] | None = None) -> str:
-    rows = [to_plain(r) for r in rows]
+    rows = [machine(to_plain(r)) for r in rows]
     cols = columns_of(rows, columns)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(cols)
     for row in rows:
-        writer.writerow([cell(row.get(c)) for c in cols])
+        writer.writerow([machine_cell(row.get(c)) for c in cols])
     return out.getvalue()
 
 

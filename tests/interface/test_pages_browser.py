@@ -155,6 +155,13 @@ def test_every_page_at_laptop_and_phone_width(browser, served):
                 pages["person"] = _first_link(page, r"/people/\d+")
             if name == "bottlenecks":
                 pages["bottleneck"] = _first_link(page, r"/bottlenecks/\d+")
+            if name == "meetings":
+                # Each walk-out suggestion names its person, linked: without the name two people's
+                # "You could skip 'Core standup'" read as one bullet said twice.
+                bullets = page.eval_on_selector_all("#walkouts li.text", "els => els.map(e => e.innerText)")
+                assert bullets, "the demo has walk-out suggestions"
+                assert len(set(bullets)) == len(bullets), bullets
+                assert len(page.query_selector_all("#walkouts li.text a[href^='/people/']")) == len(bullets)
         # The links every leader's page must carry: people and bottlenecks are reachable from the brief.
         page.goto(base + "/")
         for pattern in (r"/people/\d+", r"/bottlenecks/\d+"):

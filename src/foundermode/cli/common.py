@@ -46,6 +46,10 @@ err_console = _CurrentConsole(stderr=True)
 
 FormatOption = typer.Option(Format.table, "--format", "-f", help="table, json, csv or markdown")
 JsonOption = typer.Option(False, "--json", help="Print JSON (same as --format json).")
+# A table is for reading: past a screenful it says how many rows it left out.
+# Machine formats give every row unless asked (0 = every row in any format).
+TABLE_ROWS = 100
+LimitOption = typer.Option(None, "--limit", "-n", min=0, help=f"At most this many rows (default: {TABLE_ROWS} in a table, all in json/csv/markdown; 0 = all).")
 
 
 class State:
@@ -63,8 +67,17 @@ class State:
 state = State()
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"foundermode {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _global(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
     db: Optional[str] = typer.Option(None, "--db", help="Store URL (sqlite:///path or postgresql://...). Default: FOUNDERMODE_DB, then foundermode.toml, then .foundermode/foundermode.db", envvar=None),
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="Path to foundermode.toml (default: searched upwards from here)."),
 ):
@@ -101,8 +114,24 @@ def opened_store():
         store.dispose()
 
 
-def output(rows, fmt: Format = Format.table, json_flag: bool = False, columns=None, title: str | None = None):
+_EVERY_ROW = -1
+
+
+def output(rows, fmt: Format = Format.table, json_flag: bool = False, columns=None, title: str | None = None, limit: int | None = _EVERY_ROW):
+    """Print rows. A command with a --limit option passes its value (None: the
+    default for the format); a list cut short says on stderr what it left out."""
+    is_table = not json_flag and fmt == Format.table
+    if limit == _EVERY_ROW:
+        limit = 0
+    elif limit is None:
+        limit = TABLE_ROWS if is_table else 0
+    left_out = 0
+    if limit and isinstance(rows, list) and len(rows) > limit:
+        left_out = len(rows) - limit
+        rows = rows[:limit]
     render(rows, "json" if json_flag else fmt, columns=columns, title=title, console=console.get())
+    if left_out:
+        err_console.print(f"{left_out:,} more not shown (--limit 0 shows every row)", highlight=False, markup=False)
 
 
 def progress_bar(transient: bool = False) -> Progress:

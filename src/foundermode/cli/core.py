@@ -11,7 +11,7 @@ from ..config import CONFIG_NAME, STATE_DIR
 from ..settings import starter_toml
 from ..present.sanitize import markup
 from ..reports import Format
-from .common import FormatOption, JsonOption, TaskProgress, app, console, err_console, fail, get_config, ingest_app, opened_store, output, progress_bar
+from .common import FormatOption, JsonOption, LimitOption, TaskProgress, app, console, err_console, fail, get_config, ingest_app, opened_store, output, progress_bar
 
 people_app = typer.Typer(help="People and their identities.", invoke_without_command=True)
 app.add_typer(people_app, name="people")
@@ -146,6 +146,7 @@ def people_list(
     fmt: Format = FormatOption,
     as_json: bool = JsonOption,
     bots: bool = typer.Option(False, "--bots", help="Include bots."),
+    limit: Optional[int] = LimitOption,
 ):
     """List people with their identities and first/last activity."""
     if ctx.invoked_subcommand:
@@ -157,7 +158,7 @@ def people_list(
     if not (as_json or fmt != Format.table):
         for row in rows:
             row["identities"] = "\n".join(row["identities"])
-    output(rows, fmt, as_json, columns=["id", "name", "team", "role", "commits", "first_activity", "last_activity", "identities"] if not as_json and fmt == Format.table else None, title="People")
+    output(rows, fmt, as_json, columns=["id", "name", "team", "role", "commits", "first_activity", "last_activity", "identities"] if not as_json and fmt == Format.table else None, title="People", limit=limit)
 
 
 @people_app.command("merge")

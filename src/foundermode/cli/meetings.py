@@ -12,7 +12,7 @@ from ..config import ConfigError
 from .. import scope as scopes
 from ..present.sanitize import markup
 from ..reports import Format
-from .common import FormatOption, JsonOption, TaskProgress, app, console, err_console, fail, get_config, ingest_app, opened_store, output, progress_bar
+from .common import FormatOption, JsonOption, LimitOption, TaskProgress, app, console, err_console, fail, get_config, ingest_app, opened_store, output, progress_bar
 
 meetings_app = typer.Typer(
     help="Meetings: hours and cost per person and team, large and long meetings, recurring series, focus time, weekly trend.",
@@ -107,25 +107,18 @@ def _title(name: str, data) -> str:
     return f"{name}, {_day(data.start)} to {_day(data.end)}"
 
 
-LimitOption = typer.Option(30, "--limit", "-n", help="Rows to show (0: all).")
-
-
-def _limit(rows: list, limit: int) -> list:
-    return rows[:limit] if limit else rows
-
-
-def show(rows, fmt: Format = Format.table, as_json: bool = False, title: str | None = None):
-    """Like output(), but an empty table says so instead of printing a blank box."""
+def show(rows, fmt: Format = Format.table, as_json: bool = False, title: str | None = None, limit: int | None = None):
+    """Like output() with a --limit, but an empty table says so instead of printing a blank box."""
     if not rows and not as_json and fmt == Format.table:
         console.print(f"[bold]{escape(title or '')}[/]: none")
         return
-    output(rows, fmt, as_json, title=title)
+    output(rows, fmt, as_json, title=title, limit=limit)
 
 
 @meetings_app.command("hours")
 def meetings_hours(
     since: Optional[str] = SinceOption, until: Optional[str] = UntilOption, team: Optional[str] = typer.Option(None, "--team", help="Only this team."),
-    limit: int = LimitOption, fmt: Format = FormatOption, as_json: bool = JsonOption,
+    limit: Optional[int] = LimitOption, fmt: Format = FormatOption, as_json: bool = JsonOption,
 ):
     """Meeting hours and cost per person (hours x hourly rate), most first."""
     from ..meetings.load import hours_per_person
@@ -133,7 +126,7 @@ def meetings_hours(
     settings = _settings()
     data = _data(since, until)
     rows = [r for r in hours_per_person(data, settings) if team is None or r.team == team]
-    show(_limit(rows, limit), fmt, as_json, title=_title(f"Meeting hours per person (cost at {settings.hourly_rate:g} {settings.currency}/h)", data))
+    show(rows, fmt, as_json, title=_title(f"Meeting hours per person (cost at {settings.hourly_rate:g} {settings.currency}/h)", data), limit=limit)
 
 
 @meetings_app.command("cost")
@@ -156,7 +149,7 @@ def meetings_cost(since: Optional[str] = SinceOption, until: Optional[str] = Unt
 @meetings_app.command("large")
 def meetings_large(
     since: Optional[str] = SinceOption, until: Optional[str] = UntilOption, threshold: Optional[int] = typer.Option(None, "--threshold", help="More than this many attendees (default: meetings.large_meeting_threshold, 8)."),
-    limit: int = LimitOption, fmt: Format = FormatOption, as_json: bool = JsonOption,
+    limit: Optional[int] = LimitOption, fmt: Format = FormatOption, as_json: bool = JsonOption,
 ):
     """Large meetings (more than 8 attendees who did not decline), by person-hours."""
     from dataclasses import replace
@@ -167,13 +160,13 @@ def meetings_large(
     if threshold is not None:
         settings = replace(settings, large_meeting_threshold=threshold)
     data = _data(since, until)
-    show(_limit(large_meetings(data, settings), limit), fmt, as_json, title=_title(f"Meetings with more than {settings.large_meeting_threshold} attendees", data))
+    show(large_meetings(data, settings), fmt, as_json, title=_title(f"Meetings with more than {settings.large_meeting_threshold} attendees", data), limit=limit)
 
 
 @meetings_app.command("long")
 def meetings_long(
     since: Optional[str] = SinceOption, until: Optional[str] = UntilOption, minutes: Optional[int] = typer.Option(None, "--minutes", help="Longer than this (default: meetings.long_meeting_minutes, 60)."),
-    limit: int = LimitOption, fmt: Format = FormatOption, as_json: bool = JsonOption,
+    limit: Optional[int] = LimitOption, fmt: Format = FormatOption, as_json: bool = JsonOption,
 ):
     """Long meetings (over an hour), by person-hours."""
     from dataclasses import replace
@@ -184,22 +177,22 @@ def meetings_long(
     if minutes is not None:
         settings = replace(settings, long_meeting_minutes=minutes)
     data = _data(since, until)
-    show(_limit(long_meetings(data, settings), limit), fmt, as_json, title=_title(f"Meetings longer than {settings.long_meeting_minutes} minutes", data))
+    show(long_meetings(data, settings), fmt, as_json, title=_title(f"Meetings longer than {settings.long_meeting_minutes} minutes", data), limit=limit)
 
 
 @meetings_app.command("series")
-def meetings_series(since: Optional[str] = SinceOption, until: Optional[str] = UntilOption, limit: int = LimitOption, fmt: Format = FormatOption, as_json: bool = JsonOption):
+def meetings_series(since: Optional[str] = SinceOption, until: Optional[str] = UntilOption, limit: Optional[int] = LimitOption, fmt: Format = FormatOption, as_json: bool = JsonOption):
     """Recurring series ranked by total person-hours."""
     from ..meetings.load import series_ranking
 
     settings = _settings()
     data = _data(since, until)
-    show(_limit(series_ranking(data, settings), limit), fmt, as_json, title=_title("Recurring series by person-hours", data))
+    show(series_ranking(data, settings), fmt, as_json, title=_title("Recurring series by person-hours", data), limit=limit)
 
 
 @meetings_app.command("focus")
 def meetings_focus(
-    since: Optional[str] = SinceOption, until: Optional[str] = UntilOption, limit: int = LimitOption,
+    since: Optional[str] = SinceOption, until: Optional[str] = UntilOption, limit: Optional[int] = LimitOption,
     breakers: bool = typer.Option(False, "--breakers", help="Show the meetings that break focus time instead of people."),
     fmt: Format = FormatOption, as_json: bool = JsonOption,
 ):
@@ -213,9 +206,9 @@ def meetings_focus(
         output({"people": people_rows, "breakers": breaker_rows}, json_flag=True)
         return
     if breakers:
-        show(_limit(breaker_rows, limit), fmt, title=_title("Meetings that break focus time", data))
+        show(breaker_rows, fmt, title=_title("Meetings that break focus time", data), limit=limit)
     else:
-        show(_limit(people_rows, limit), fmt, title=_title(f"Focus time (blocks of {settings.focus_block_minutes} min or more)", data))
+        show(people_rows, fmt, title=_title(f"Focus time (blocks of {settings.focus_block_minutes} min or more)", data), limit=limit)
 
 
 @meetings_app.command("trend")
@@ -240,6 +233,9 @@ def meetings_report(since: Optional[str] = SinceOption, until: Optional[str] = U
     if as_json or fmt == Format.json:
         output(sections, json_flag=True)
         return
+    if fmt == Format.csv:
+        # Several tables in one stream would parse as one table with changing columns.
+        fail("meetings report holds several tables, which one CSV cannot: use --format json, or one section's command (meetings hours, cost, large, long, series, focus, trend) with --format csv")
     span = f"{_day(start)} to {_day(end)}"
     totals = sections["totals"]
     if fmt == Format.table:
@@ -250,5 +246,4 @@ def meetings_report(since: Optional[str] = SinceOption, until: Optional[str] = U
         "focus": "Least focus time", "focus_breakers": "Meetings that break focus", "trend": "Week by week",
     }
     for key, title in titles.items():
-        rows = sections[key] if key == "trend" else _limit(sections[key], limit)
-        show(rows, fmt, title=f"{title}, {span}")
+        show(sections[key], fmt, title=f"{title}, {span}", limit=0 if key == "trend" else limit)

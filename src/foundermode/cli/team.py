@@ -37,8 +37,11 @@ def _date(epoch: int | None) -> str | None:
     return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).date().isoformat() if epoch else None
 
 
-def _pct(value: float | None) -> str | None:
-    return None if value is None else f"{value:+.0%}"
+def _pct(value: float | None, fmt: Format = Format.table) -> str | float | None:
+    """A change in words for people ("+12%"), a plain fraction in CSV."""
+    if value is None:
+        return None
+    return round(value, 4) if fmt == Format.csv else f"{value:+.0%}"
 
 
 def _scope(store, since, until, repo, team, days, report):
@@ -89,10 +92,10 @@ def profiles_cmd(
             "co_authored": p.coauthored_commits,
             "main_areas": p.main_areas,
             "surviving": p.surviving_lines,
-            "share": None if p.codebase_share is None else f"{p.codebase_share:.1%}",
+            "share": None if p.codebase_share is None else (round(p.codebase_share, 4) if fmt == Format.csv else f"{p.codebase_share:.1%}"),
             "first": _date(p.first_activity),
             "last": _date(p.last_activity),
-            "commits_trend": _pct(p.trend.commits_change) if p.trend.commits_change is not None else ("new" if p.commits else None),
+            "commits_trend": _pct(p.trend.commits_change, fmt) if p.trend.commits_change is not None else ("new" if p.commits else None),
         }
         for p in found
     ]
@@ -263,8 +266,9 @@ def managers_cmd(
             "title": m.title,
             "reports": [f"{r.name} ({r.commits} commits)" for r in m.reports],
             "reports_commits": m.reports_commits,
-            "share_of_commits": f"{m.reports_share_of_commits:.1%}",
-            "share_of_lines_added": f"{m.reports_share_of_lines:.1%}",
+            # A share in words for the table, a plain fraction for a program.
+            "share_of_commits": round(m.reports_share_of_commits, 4) if fmt == Format.csv else f"{m.reports_share_of_commits:.1%}",
+            "share_of_lines_added": round(m.reports_share_of_lines, 4) if fmt == Format.csv else f"{m.reports_share_of_lines:.1%}",
         }
         for m in found
     ]

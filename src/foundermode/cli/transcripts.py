@@ -134,7 +134,7 @@ def meetings_walkout(
             "from": _day(s.first),
             "to": _day(s.last),
             "spoke_s": round(s.seconds_spoken),
-            "share": f"{s.share:.1%}",
+            "share": round(s.share, 4) if fmt == Format.csv else f"{s.share:.1%}",
             "addressed": s.addressed,
             "h_per_month": s.hours_per_month,
             "suggestion": s.suggestion,
