@@ -224,6 +224,15 @@ def test_a_value_with_a_newline_keeps_each_row_error_on_one_line():
     assert lines[2].startswith("org.csv:4: role 'rrrr") and lines[2].count("r") < 100 and "…" in lines[2]
 
 
+def test_a_blocker_date_with_a_newline_keeps_its_row_error_on_one_line():
+    """Found by the 100k fuzz run (seed 2026): a date string carrying a newline, quoted back raw."""
+    text = json.dumps([{"text": "CI is red", "email": "a@example.com", "date": "2024-01-05T10rames\nthis error"}])
+    with pytest.raises(BlockerFileError) as caught:
+        parse_json(text, "b.json")
+    lines = str(caught.value).split("\n")
+    assert lines == ["1 bad row(s), nothing imported:", "b.json:1: date '2024-01-05T10rames\\nthis error' is not ISO 8601 (2024-03-11 or 2024-03-11T09:30:00Z)"]
+
+
 @pytest.mark.parametrize("tzid", ["Europe", "Europe/", "America/../Europe", "/etc/passwd", "zoneinfo/Europe/Paris"])
 def test_a_tzid_naming_a_folder_of_the_zone_database_is_an_error_not_an_oserror(tzid):
     """Found by the fuzzer: TZID=Europe opened the zoneinfo folder: IsADirectoryError, a traceback."""

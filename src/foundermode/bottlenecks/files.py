@@ -62,13 +62,13 @@ def parse_date(value, where: str) -> int | None:
     try:
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"date '{text[:40]}' is not ISO 8601 (2024-03-11 or 2024-03-11T09:30:00Z)") from None
+        raise ValueError(f"date {quoted(text, 40)} is not ISO 8601 (2024-03-11 or 2024-03-11T09:30:00Z)") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
     try:
         return _epoch_in_range(moment.timestamp(), text)
     except OverflowError:  # a date near year 1 or 9999 in a far zone
-        raise ValueError(f"date '{text[:40]}' is out of range") from None
+        raise ValueError(f"date {quoted(text, 40)} is out of range") from None
 
 
 LATEST = 253402300799  # 9999-12-31T23:59:59Z
@@ -77,7 +77,7 @@ LATEST = 253402300799  # 9999-12-31T23:59:59Z
 def _epoch_in_range(seconds, text: str) -> int:
     """Epoch seconds between 1970 and 9999: a store column and every date function can hold it."""
     if not (0 <= seconds <= LATEST):  # also NaN
-        raise ValueError(f"date '{text[:40]}' is out of range (epoch seconds from 1970 to 9999)")
+        raise ValueError(f"date {quoted(text, 40)} is out of range (epoch seconds from 1970 to 9999)")
     return int(seconds)
 
 

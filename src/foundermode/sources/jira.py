@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .limits import csv_rows
+from .limits import csv_rows, quoted
 
 BLOCKED_LABELS = {"blocked", "blocker", "impediment"}
 FLAGGED = ("custom field (flagged)", "flagged")
@@ -60,7 +60,7 @@ def parse_date(text: str, where: str) -> int | None:
             except ValueError:
                 continue
     if moment is None:
-        raise JiraExportError(f"{where}: date '{text[:40]}' is not a Jira date (11/Mar/24 9:30 AM or 2024-03-11 09:30)")
+        raise JiraExportError(f"{where}: date {quoted(text, 40)} is not a Jira date (11/Mar/24 9:30 AM or 2024-03-11 09:30)")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)  # Jira exports in the exporting user's zone; UTC unless told
     return int(moment.timestamp())

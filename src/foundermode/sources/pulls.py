@@ -13,6 +13,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from .limits import quoted
 
 MAX_EXPORT_BYTES = 1 << 30  # one export file; a 10,000-PR export with reviews is about 40 MB
 MAX_DEPTH_OF_PAGES = 3  # [[page], [page]] from --slurp, but no deeper
@@ -179,7 +180,7 @@ def timestamp(value) -> int | None:
     try:
         parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
     except ValueError:
-        raise ValueError(f"'{text[:40]}' is not an ISO 8601 time") from None
+        raise ValueError(f"{quoted(text, 40)} is not an ISO 8601 time") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.timezone.utc)
     return int(parsed.timestamp())

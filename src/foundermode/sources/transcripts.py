@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .limits import MAX_NUMBER_DIGITS, MAX_TRANSCRIPT_SECONDS, check_lines, read_text
+from .limits import MAX_NUMBER_DIGITS, MAX_TRANSCRIPT_SECONDS, check_lines, quoted, read_text
 
 
 class TranscriptError(ValueError):
@@ -88,7 +88,7 @@ def parse_transcript(text: str, name: str = "transcript") -> Transcript:
         return parse_rttm(text, name)
     if not first:
         raise TranscriptError(f"{name}: empty file")
-    raise TranscriptError(f"{name}:1: not a transcript: expected a WEBVTT header or RTTM 'SPEAKER' lines, found '{first[:40]}'")
+    raise TranscriptError(f"{name}:1: not a transcript: expected a WEBVTT header or RTTM 'SPEAKER' lines, found {quoted(first, 40)}")
 
 
 # -- WebVTT -------------------------------------------------------------------
@@ -116,7 +116,7 @@ def parse_vtt(text: str, name: str = "transcript.vtt") -> Transcript:
     lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     header = lines[0] if lines else ""
     if not (header == "WEBVTT" or header.startswith(("WEBVTT ", "WEBVTT\t"))):
-        raise TranscriptError(f"{name}:1: missing 'WEBVTT' header (found '{header[:40]}'); is this a WebVTT file?")
+        raise TranscriptError(f"{name}:1: missing 'WEBVTT' header (found {quoted(header, 40)}); is this a WebVTT file?")
     blocks = _blocks(lines)
     cues: list[tuple[int, float, float, list[str]]] = []
     for index, (first_line, block) in enumerate(blocks):
@@ -130,7 +130,7 @@ def parse_vtt(text: str, name: str = "transcript.vtt") -> Transcript:
         elif len(block) > 1 and "-->" in block[1]:
             timing_at, payload = 1, block[2:]  # a cue identifier, then the timing
         else:
-            raise TranscriptError(f"{name}:{first_line}: expected a cue timing line 'HH:MM:SS.mmm --> HH:MM:SS.mmm', found '{head[:60]}'")
+            raise TranscriptError(f"{name}:{first_line}: expected a cue timing line 'HH:MM:SS.mmm --> HH:MM:SS.mmm', found {quoted(head, 60)}")
         line_no = first_line + timing_at
         start, end = _timing(block[timing_at], name, line_no)
         cues.append((line_no, start, end, payload))
