@@ -130,3 +130,19 @@ def test_schedule_setting(tmp_path):
     path.write_text('[brief]\nsend = "monday at 8"\n')
     with pytest.raises(ConfigError, match="send"):
         load_config(path).settings
+
+
+def test_slack_summary_links_the_web_brief(store, delivery, smtp_server, http_receiver, clock, monkeypatch):
+    from foundermode.notify.deliver import deliver_due
+
+    monkeypatch.setenv("FM_TEST_SLACK", http_receiver.url("/slack"))
+    text = delivery.path.read_text().replace("[brief]\n", "[brief]\nslack = true\n") + '[notify.slack]\nwebhook_url_env = "FM_TEST_SLACK"\n'
+    delivery.path.write_text(text)
+    config = load_config(delivery.path)
+    clock(MONDAY_8)
+    assert len(send_due(store, config)) == 3
+    assert deliver_due(store, config)["sent"] == 3
+    [post] = http_receiver.received("/slack")
+    summary = post.json()["text"]
+    assert summary.startswith("*The week: ") and "<https://fm.example.com/brief|Read the brief>" in summary
+    assert len(summary) < 2000  # a summary, not the brief
