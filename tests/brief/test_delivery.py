@@ -69,8 +69,9 @@ def test_the_brief_arrives_once_at_its_time(store, store_url, delivery, smtp_ser
         _tick(store_url, delivery)
     assert len(smtp_server.received) == 2
     with store.read() as conn:
-        run = last_runs(conn)["brief"]
-    assert run["status"] == "ok" and "2024-03-18T07:00Z" in run["detail"]
+        runs = last_runs(conn)
+    assert runs["brief"]["status"] == "ok" and "2024-03-18T07:00Z" in runs["brief"]["detail"]
+    assert runs["tick"]["status"] == "ok" and runs["tick"]["finished_at"] == MONDAY_8 + 6 * 86400
 
     message = smtp_server.messages[0]
     assert message["Subject"].startswith("Your week: ")

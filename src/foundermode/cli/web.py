@@ -34,6 +34,7 @@ def build_app(config, db_url: str, *, tick_every: float | None = None, summaries
         def tick_loop():
             from ..bottlenecks.engine import tick
             from ..brief.deliver import send_due
+            from ..store.jobs import recorded
 
             while not stop.wait(tick_every):
                 try:
@@ -41,7 +42,9 @@ def build_app(config, db_url: str, *, tick_every: float | None = None, summaries
                 except Exception:  # noqa: BLE001 - logged, recorded in job_runs and tried again next round
                     log.exception("scheduled brief failed")
                 try:
-                    tick(store, config)
+                    with recorded(store, "tick") as run:  # its last run, for `foundermode status`
+                        result = tick(store, config)
+                        run["detail"] = f"{len(result.escalated)} escalated, {len(result.advanced)} steps, outbox {result.delivery}"
                 except Exception:  # noqa: BLE001 - a failing tick is logged and tried again next round
                     log.exception("escalation tick failed")
 
