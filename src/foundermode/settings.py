@@ -218,6 +218,26 @@ class TimeZone(Kind):
 
 
 @dataclass(frozen=True)
+class WeeklyTime(Kind):
+    """A moment of the week in local time: "mon 08:00", "mon,thu 08:30", "daily 07:00" -> ((days 0..6), minutes after midnight)."""
+
+    label = "\"DAY HH:MM\" (\"mon 08:00\", \"mon,thu 08:00\", \"daily 07:30\")"
+
+    def parse(self, value):
+        if isinstance(value, str):
+            parts = value.strip().lower().split()
+            if len(parts) == 2:
+                days_text, clock = parts
+                days = tuple(range(7)) if days_text in ("daily", "every-day") else tuple(
+                    DAY_NAMES.index(d[:3]) if d[:3] in DAY_NAMES and d.isalpha() else -1 for d in days_text.split(",")
+                )
+                hours, _, mins = clock.partition(":")
+                if days and -1 not in days and hours.isdigit() and mins.isdigit() and len(mins) == 2 and int(hours) < 24 and int(mins) < 60:
+                    return tuple(sorted(set(days))), int(hours) * 60 + int(mins)
+        raise ValueError(f"must be {self.label}, not {value!r}")
+
+
+@dataclass(frozen=True)
 class ClockRange(Kind):
     """Working hours as minutes after local midnight: "09:00-17:00" -> (540, 1020); the end may be 24:00."""
 
@@ -434,6 +454,14 @@ SCHEMA: tuple[Section, ...] = (
         Setting("channels", Strings(), (), "Channels whose messages are heard for blockers (ids for the Events API, names or ids for exports); empty: every channel."),
         Setting("workspace", Text(), None, "The workspace's subdomain (acme for acme.slack.com), for links back to a message."),
     )),
+    Section("brief", "The brief delivered: by email on a schedule, with a short Slack summary (brief/deliver.py).", (
+        Setting("send", WeeklyTime(), None, "When the brief is sent, in timezone (\"mon 08:00\"); unset: never on its own (`foundermode brief --send` sends now)."),
+        Setting("recipients", Emails(), (), "Who receives the brief by email; default: [org] leader."),
+        Setting("timezone", TimeZone(), None, "The zone of send; default: [org] timezone."),
+        Setting("catch_up_hours", Whole(minimum=0), 12, "A send missed (the server was down) is still made this many hours late; later, it waits for the next one."),
+        Setting("slack", Flag(), False, "Also post a short summary through [notify.slack], with a link to the web brief."),
+        Setting("url", Text(), None, "The web brief's address (https://foundermode.example.com/brief), linked from the email and Slack."),
+    ), owner="foundermode.brief.deliver"),
     Section("sources", "What `foundermode sync` takes in, each brought up to date in turn.", (
         Setting("repositories", Kind(), (), "Git repositories: paths, globs (\"~/src/*\"), clone URLs, or a JSON repository list; checked by sync.py."),
         Setting("calendars", Kind(), (), "Calendar folders or .ics files, subscription URLs, or tables {url_env, path, owner}; checked by sync.py."),

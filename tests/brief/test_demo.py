@@ -141,3 +141,32 @@ def test_demo_command_on_a_small_history_built_with_make_repo(make_repo, tmp_pat
     monkeypatch.chdir(folder)
     data = json.loads(CliRunner().invoke(app, ["brief", "--until", "last-commit", "--format", "json"]).output)
     assert all(s["has_content"] for s in data["sections"]), [(s["key"], s["note"]) for s in data["sections"] if not s["has_content"]]
+
+
+def test_foundermode_sync_works_in_the_demo_folder(tmp_path, monkeypatch):
+    """The README's first command (Northwind) declares its sources in [sources]; `foundermode sync` there
+    finds nothing new, then only the commit added to its repository."""
+    from typer.testing import CliRunner
+
+    from conftest import git
+    from foundermode.cli import app
+
+    monkeypatch.delenv("FOUNDERMODE_DB", raising=False)
+    monkeypatch.delenv("FOUNDERMODE_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    built = CliRunner().invoke(app, ["demo"])
+    assert built.exit_code == 0, built.output
+    folder = tmp_path / "foundermode-demo"
+    assert "[sources]" in (folder / "foundermode.toml").read_text()
+    monkeypatch.chdir(folder)
+    again = CliRunner().invoke(app, ["sync", "--json"])
+    assert again.exit_code == 0, again.output
+    outcomes = json.loads(again.stdout)["outcomes"]
+    assert [(o["kind"], o["status"]) for o in outcomes] == [
+        ("org_chart", "unchanged"), ("repository", "unchanged"), ("calendar", "unchanged"), ("transcripts", "unchanged")]
+    (folder / "northwind" / "NEW.md").write_text("new\n")
+    git(folder / "northwind", "add", "NEW.md")
+    git(folder / "northwind", "-c", "user.name=Ada", "-c", "user.email=ada@example.com", "commit", "-qm", "new")
+    third = json.loads(CliRunner().invoke(app, ["sync", "--json"]).stdout)["outcomes"]
+    assert [o["status"] for o in third] == ["unchanged", "updated", "unchanged", "unchanged"]
+    assert "1 new commit" in third[1]["summary"]

@@ -65,6 +65,7 @@ PAGES = {
     ("POST", "/bottlenecks/{bottleneck_id}/resolve"): owner_or_leader((303, "/bottlenecks/"), anonymous=LOGIN),
     ("POST", "/bottlenecks/{bottleneck_id}/vendor"): owner_or_leader((303, "/bottlenecks/"), anonymous=LOGIN),
     ("GET", "/resources"): same(200, anonymous=LOGIN),
+    ("GET", "/status"): leader_only(anonymous=LOGIN),
     ("GET", "/people"): {"anonymous": LOGIN, "engineer": (303, "/people/"), "owner": (303, "/people/"), "leader": 200},
     ("GET", "/people/{person_id}"): leader_only(anonymous=LOGIN),  # someone else's profile
     ("POST", "/logout"): same((303, "/login"), anonymous=LOGIN),

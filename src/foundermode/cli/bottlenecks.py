@@ -264,10 +264,16 @@ def tick(as_json: bool = JsonOption, deliver: bool = typer.Option(True, "--deliv
     """Advance every escalation that is due, then deliver the outbox. Safe to run twice, or twice at once (cron)."""
     from ..bottlenecks.engine import tick as run_tick
 
+    from ..brief.deliver import send_due
+    from ..store.jobs import recorded
+
     _catalog()
     with opened_store() as store:
-        result = run_tick(store, get_config(), now, deliver=deliver)
-    row = {"escalated": len(result.escalated), "steps": len(result.advanced), **{f"outbox_{k}": v for k, v in result.delivery.items()}}
+        with recorded(store, "tick") as run:  # its last run, for `foundermode status`
+            briefs = send_due(store, get_config(), now)  # the scheduled brief, if its moment has come: delivered by this tick
+            result = run_tick(store, get_config(), now, deliver=deliver)
+            run["detail"] = f"{len(result.escalated)} escalated, {len(result.advanced)} steps, outbox {result.delivery or 'not delivered'}"
+    row = {"escalated": len(result.escalated), "steps": len(result.advanced), "brief_messages": len(briefs), **{f"outbox_{k}": v for k, v in result.delivery.items()}}
     output(result if as_json else [row], json_flag=as_json, title="Tick")
 
 

@@ -25,11 +25,24 @@ def brief(
     days: Optional[float] = typer.Option(None, "--days", help=f"Length of the window in days (default: {SPANS['brief']})."),
     fmt: BriefFormat = typer.Option(BriefFormat.table, "--format", "-f", help="table (terminal), markdown, html or json"),
     output_file: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the brief to this file instead of printing it."),
+    send: bool = typer.Option(False, "--send", help="Send the brief now to [brief] recipients (and Slack with [brief] slack), through the outbox, instead of printing it."),
 ):
     """The leader's weekly brief: state of each area, who to talk to and why, time split, bottlenecks, meetings, team."""
     from ..brief import build_brief, render, resolve_window
 
     config = get_config()
+    if send:
+        from ..brief.deliver import send_now
+        from ..notify.deliver import deliver_due
+
+        with opened_store() as store:
+            try:
+                ids = send_now(store, config)
+            except ValueError as error:
+                fail(str(error))
+            counts = deliver_due(store, config)
+        err_console.print(f"brief: {len(ids)} message(s) queued; outbox: {counts['sent']} sent, {counts['failed']} to retry, {counts['dead']} dead", highlight=False)
+        return
     with opened_store() as store:
         try:
             with store.read() as conn:

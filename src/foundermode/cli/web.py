@@ -33,14 +33,27 @@ def build_app(config, db_url: str, *, tick_every: float | None = None, summaries
     if tick_every:
         def tick_loop():
             from ..bottlenecks.engine import tick
+            from ..brief.deliver import send_due
+            from ..store.jobs import recorded
 
             while not stop.wait(tick_every):
                 try:
-                    tick(store, config)
+                    send_due(store, config)  # the scheduled brief into the outbox, which this tick delivers
+                except Exception:  # noqa: BLE001 - logged, recorded in job_runs and tried again next round
+                    log.exception("scheduled brief failed")
+                try:
+                    with recorded(store, "tick") as run:  # its last run, for `foundermode status`
+                        result = tick(store, config)
+                        run["detail"] = f"{len(result.escalated)} escalated, {len(result.advanced)} steps, outbox {result.delivery}"
                 except Exception:  # noqa: BLE001 - a failing tick is logged and tried again next round
                     log.exception("escalation tick failed")
 
         loops.append(("foundermode-tick", tick_loop))
+    sync_every = _sync_every(config)
+    if tick_every and sync_every:
+        # [sync] every: with the tick, so --no-tick keeps a web process from syncing too; the store's lock
+        # keeps two processes from syncing at once.
+        loops.append(("foundermode-sync", lambda: sync_loop(store, config, sync_every, stop)))
     if summaries_every:
         loops.append(("foundermode-summaries", lambda: keep_summaries_fresh(store, config, summaries_every, stop)))
     if loops:
@@ -59,6 +72,30 @@ def build_app(config, db_url: str, *, tick_every: float | None = None, summaries
 
         web.router.lifespan_context = lifespan
     return web
+
+
+def _sync_every(config) -> int | None:
+    from ..sync import SyncSettings
+
+    return SyncSettings.from_config(config).every
+
+
+def sync_loop(store, config, every: float, stop: threading.Event) -> None:
+    """``foundermode sync`` now and every ``every`` seconds until ``stop``; a sync running elsewhere is left to finish."""
+    from ..store.jobs import Busy
+    from ..sync import sync_all
+
+    while True:
+        try:
+            result = sync_all(store, config)
+            if result.failed:
+                log.warning("sync: %s", result.headline())
+        except Busy:
+            pass
+        except Exception:  # noqa: BLE001 - logged; the next round tries again
+            log.exception("sync failed")
+        if stop.wait(every):
+            return
 
 
 def keep_summaries_fresh(store, config, every: float, stop: threading.Event) -> None:

@@ -138,7 +138,7 @@ def run_demo(repository: Path | None, folder: Path, console=None, seed: int | No
         write_org_csv(org, org_csv)
         last_dt = dt.datetime.fromtimestamp(last, UTC)
         series, first_monday, until = plan_series(org, last_dt)
-        config_path = write_config(folder, org, last)
+        config_path = write_config(folder, org, last, repository)
         config = load_config(config_path)
         import_org_chart(store, read_org_chart(org_csv), config)
         teams = ", ".join(f"{team} ({len(members)})" for team, members in org.teams.items())
@@ -173,6 +173,9 @@ def run_demo(repository: Path | None, folder: Path, console=None, seed: int | No
         # 5 and 6. Resources, chains, blockers, escalation.
         _blockers(store, config, org, last, result, say)
 
+        # 7. The same sources, as foundermode.toml declares them: `foundermode sync` here then finds nothing new.
+        _sync(store, config, result, say)
+
         # The brief, over the last week of the history.
         brief = build_brief(store, config, window)
         result.brief = brief
@@ -186,6 +189,15 @@ def run_demo(repository: Path | None, folder: Path, console=None, seed: int | No
         return result
     finally:
         store.dispose()
+
+
+def _sync(store, config, result, say) -> None:
+    from ..sync import sync_all
+
+    synced = sync_all(store, config)
+    for failure in synced.failed:
+        result.skipped.append(f"sync: {failure.kind} {failure.source}: {failure.error}")
+    say(f"  7. sources declared in foundermode.toml (\\[sources]), synced once: {synced.headline()}; `foundermode sync` here reads only what is new")
 
 
 def _transcripts(store, config, series, org, last_dt, folder, result, say, seed) -> None:

@@ -29,7 +29,12 @@ def _q(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
 
 
-def write_config(folder: Path, org: Organisation, last_commit: int) -> Path:
+def _relative(path: Path, folder: Path) -> str:
+    path, folder = Path(path).resolve(), Path(folder).resolve()
+    return str(path.relative_to(folder)) if folder in path.parents else str(path)
+
+
+def write_config(folder: Path, org: Organisation, last_commit: int, repository: Path | None = None) -> Path:
     from . import _owners
 
     owners = _owners(org)
@@ -42,6 +47,13 @@ def write_config(folder: Path, org: Organisation, last_commit: int) -> Path:
 
 [org]
 leader = {_q(org.leader.email)}
+
+# Every source, declared once: `foundermode sync` in this folder brings them up to date.
+[sources]
+repositories = [{_q(_relative(repository, folder)) if repository else ""}]
+calendars = ["calendars/"]
+transcripts = ["transcripts/"]
+org_chart = "org.csv"
 
 [meetings]
 hourly_rate = 120

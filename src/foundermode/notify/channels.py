@@ -89,6 +89,9 @@ def build_email(message: Message, sender: str, date: float | None = None) -> Ema
     email["Message-ID"] = message_id(message.idempotency_key, sender)
     email["X-Foundermode-Idempotency-Key"] = message.idempotency_key
     email.set_content(message.body or message.subject)
+    if isinstance(message.payload.get("html"), str):
+        # A page shown inline (the brief): the text above is its plain alternative.
+        email.add_alternative(message.payload["html"], subtype="html")
 
     calendars = [a for a in message.attachments if a["content_type"].lower().startswith("text/calendar")]
     others = [a for a in message.attachments if a not in calendars]

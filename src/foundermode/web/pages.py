@@ -34,6 +34,7 @@ NAV = [
     ("/bottlenecks", "Bottlenecks", "bottlenecks", False),
     ("/people", "People", "people", False),
     ("/resources", "Resources", "resources", False),
+    ("/status", "Status", "status", True),
 ]
 
 router = APIRouter(include_in_schema=False)
@@ -256,6 +257,20 @@ def vendor(bottleneck_id: int, request: Request, csrf: str = Form(""), viewer: V
 def resources_page(request: Request, viewer: Viewer = Depends(page_viewer)):
     data = views.resources_page(request.app.state.store, request.app.state.config, _now(request))
     return render("resources.html", viewer, "resources", request=request, title="Resources", **data)
+
+
+@router.get("/status")
+def status_page(request: Request, viewer: Viewer = Depends(page_viewer)):
+    """What an operator checks first: each source's last sync and error, the outbox, the scheduled jobs."""
+    from ..sync import status_report
+
+    auth.require_leader(viewer)
+    report = status_report(request.app.state.store, request.app.state.config)
+    counts = report["outbox"]["counts"]
+    waiting = sum(counts.get(s, 0) for s in ("pending", "retrying", "sending"))
+    jobs = [{"name": name, **report["jobs"].get(name, {})} for name in ("sync", "tick", "brief")]
+    jobs += [{"name": name, **run} for name, run in report["jobs"].items() if name not in ("sync", "tick", "brief")]
+    return render("status.html", viewer, "status", request=request, title="Status", report=report, counts=counts, waiting=waiting, jobs=jobs)
 
 
 @router.get("/people")

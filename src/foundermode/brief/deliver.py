@@ -1,0 +1,168 @@
+"""The brief delivered: by email at ``[brief] send`` in the leader's zone, through the outbox.
+
+::
+
+    [brief]
+    send = "mon 08:00"             # in [brief] timezone, default [org] timezone
+    recipients = ["ada@example.com"] # default: [org] leader
+    slack = true                   # and a short summary through [notify.slack]
+    url = "https://foundermode.example.com/brief"
+
+``send_due(store, config)`` runs on every tick (``foundermode serve``'s
+background loop, or ``foundermode tick`` from cron): when the store's clock has
+passed a scheduled moment (by no more than ``catch_up_hours``), it builds the
+brief once and puts one email per recipient (and one Slack summary) in the
+outbox, keyed by the moment: ``brief:<moment>:<channel>:<recipient>``. The key
+is the record: a second tick, or two processes at once, find it there and
+send nothing twice, and the outbox's retries mean a mail server that is down
+loses nothing. The outbox is delivered by the same tick, right after.
+
+The email is the HTML brief inline (a text/html alternative of the Markdown
+text): self-contained, its charts drawn in the page, no script, no image or
+style fetched from anywhere.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from ..config import Config
+from ..store import Store
+from ..store import now as clock_now
+
+JOB = "brief"
+
+
+@dataclass(frozen=True)
+class BriefSchedule:
+    days: tuple[int, ...]  # 0 = Monday
+    minutes: int  # after local midnight
+    zone: str
+    catch_up: int  # seconds
+
+    def last_moment(self, now: int) -> int | None:
+        """The latest scheduled moment at or before ``now`` (epoch seconds), within the last eight days."""
+        zone = ZoneInfo(self.zone)
+        local = dt.datetime.fromtimestamp(now, zone)
+        for back in range(0, 8):
+            day = (local - dt.timedelta(days=back)).date()
+            if day.weekday() not in self.days:
+                continue
+            moment = dt.datetime(day.year, day.month, day.day, self.minutes // 60, self.minutes % 60, tzinfo=zone)
+            epoch = int(moment.timestamp())
+            if epoch <= now:
+                return epoch
+        return None
+
+
+def schedule_of(config: Config) -> BriefSchedule | None:
+    section = config.settings.section("brief")
+    if section.send is None:
+        return None
+    zone = section.timezone or config.settings.section("org").timezone or "UTC"
+    days, minutes = section.send
+    return BriefSchedule(days, minutes, zone, section.catch_up_hours * 3600)
+
+
+def recipients_of(config: Config) -> list[str]:
+    section = config.settings.section("brief")
+    recipients = list(section.recipients)
+    if not recipients and config.settings.section("org").leader:
+        recipients = [config.settings.section("org").leader]
+    return recipients
+
+
+def _keys(moment_label: str, config: Config) -> list[tuple[str, str, str]]:
+    """(channel, recipient, idempotency key) of each message one delivery makes."""
+    out = [("email", r, f"brief:{moment_label}:email:{r.lower()}") for r in recipients_of(config)]
+    if config.settings.section("brief").slack:
+        out.append(("slack", "", f"brief:{moment_label}:slack"))
+    return out
+
+
+def _summary(brief, url: str | None) -> str:
+    lines = [f"*The week: {brief.window_label}*"]
+    for section in brief.sections:
+        lines.append(f"• {section.title}" + ("" if section.has_content else f": {section.error or section.note or 'nothing this week'}"))
+    if url:
+        lines.append(f"<{url}|Read the brief>")
+    return "\n".join(lines)
+
+
+def enqueue_brief(store: Store, config: Config, moment_label: str, *, now: int | None = None) -> list[int]:
+    """Build the brief now and put its messages in the outbox under ``moment_label``; returns the new outbox ids
+    (none for a key already there). Raises ValueError when there is no one to send it to."""
+    from ..notify.outbox import enqueue
+    from ..store.schema_notify import outbox
+    from . import build_brief, render, resolve_window
+
+    at = clock_now() if now is None else int(now)
+    wanted = _keys(moment_label, config)
+    if not wanted or not any(channel == "email" for channel, _r, _k in wanted) and not config.settings.section("brief").slack:
+        raise ValueError("no one to send the brief to: set [brief] recipients or [org] leader")
+    with store.read() as conn:
+        present = {k for (k,) in conn.execute(select(outbox.c.idempotency_key).where(outbox.c.idempotency_key.in_([k for *_x, k in wanted])))}
+    wanted = [w for w in wanted if w[2] not in present]
+    if not wanted:
+        return []  # already sent (or on its way): building it again would be waste
+    with store.read() as conn:
+        window = resolve_window(conn, now=at)
+    brief = build_brief(store, config, window)
+    url = config.settings.section("brief").url
+    html = render(brief, "html")
+    text = render(brief, "markdown")
+    if url:
+        text = f"The brief on the web: {url}\n\n{text}"
+    subject = f"Your week: {brief.window_label}"
+    ids = []
+    with store.write() as conn:
+        for channel, recipient, key in wanted:
+            if channel == "email":
+                new = enqueue(conn, channel="email", recipient=recipient, subject=subject, body=text, payload={"html": html}, idempotency_key=key, now=at)
+            else:
+                new = enqueue(conn, channel="slack", recipient="", subject=subject, body="", payload={"text": _summary(brief, url)}, idempotency_key=key, now=at)
+            if new is not None:
+                ids.append(new)
+    return ids
+
+
+def send_due(store: Store, config: Config, now: int | None = None) -> list[int]:
+    """Enqueue the scheduled brief if its moment has come and it has not gone yet; returns the new outbox ids."""
+    from ..store import jobs
+
+    schedule = schedule_of(config)
+    if schedule is None:
+        return []
+    at = clock_now() if now is None else int(now)
+    moment = schedule.last_moment(at)
+    if moment is None or at - moment > schedule.catch_up:
+        return []
+    label = dt.datetime.fromtimestamp(moment, dt.timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
+    with store.read() as conn:
+        from ..store.schema_notify import outbox
+
+        done = {k for (k,) in conn.execute(select(outbox.c.idempotency_key).where(outbox.c.idempotency_key.like(f"brief:{label}:%")))}
+    if done >= {k for *_x, k in _keys(label, config)}:
+        return []
+    jobs.record_start(store, JOB, now=at)
+    try:
+        ids = enqueue_brief(store, config, label, now=at)
+    except Exception as error:
+        jobs.record_finish(store, JOB, error=f"{type(error).__name__}: {error}"[:2000], now=at)
+        raise
+    jobs.record_finish(store, JOB, detail=f"the brief of {label} queued for {len(ids)} message(s)", now=at)
+    return ids
+
+
+def send_now(store: Store, config: Config, now: int | None = None) -> list[int]:
+    """``foundermode brief --send``: the brief now, to every recipient, whatever the schedule."""
+    from ..store import jobs
+
+    at = clock_now() if now is None else int(now)
+    label = "now-" + dt.datetime.fromtimestamp(at, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    ids = enqueue_brief(store, config, label, now=at)
+    jobs.record_finish(store, JOB, detail=f"sent on request ({len(ids)} message(s))", now=at)
+    return ids
