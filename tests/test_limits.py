@@ -213,6 +213,18 @@ def test_calendar_line_over_limit(monkeypatch):
     assert one_line(caught.value) == "a.ics:10: line is 5,013 characters, over the limit of 1,000"
 
 
+def test_an_event_of_a_hundred_thousand_properties_is_refused_before_icalendar_reads_it():
+    """Found by the 100k fuzz run (seed 2026): 145,000 properties in one event took icalendar 5 s to refuse."""
+    ics = _calendar(_event("a", ":20240101T080000Z", ":20240101T090000Z", "FREQ=DAILY", "ATTENDEE:mailto:x@example.com\r\n" * 100_000))
+    with pytest.raises(CalendarError) as caught:
+        parse_calendar(ics, "a.ics", *WINDOW)
+    assert one_line(caught.value).endswith(f"a component with more than {limits.MAX_COMPONENT_PROPERTIES:,} properties (the limit)")
+    assert caught.value.line is not None
+    # A folded long description and a large meeting stay well inside it.
+    ok = _calendar(_event("b", ":20240101T080000Z", ":20240101T090000Z", "FREQ=DAILY", "ATTENDEE:mailto:y@example.com\r\n" * 500 + "DESCRIPTION:" + "d" * 70 + "\r\n " + "e" * 70 + "\r\n"))
+    parse_calendar(ok, "b.ics", *WINDOW)
+
+
 def test_a_value_with_a_newline_keeps_each_row_error_on_one_line():
     """Found by the fuzzer: a quoted field with a newline, quoted back in the error, split one row's error over two lines."""
     text = ORG_HEADER + 'ada@example.com,Ada,CTO,core,,"exec\nutive"\n' + "bob@example.com,Bob,x,core,ada@example.com," + "r" * 500 + "\n"

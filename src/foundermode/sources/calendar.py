@@ -45,6 +45,7 @@ from icalendar.timezone import tzp
 from .limits import (
     CALENDAR_TIME_BUDGET,
     MAX_CALENDAR_BYTES,
+    MAX_COMPONENT_PROPERTIES,
     MAX_EVENT_DAYS,
     MAX_EXPANSION_STEPS,
     MAX_OCCURRENCES_PER_EVENT,
@@ -169,6 +170,7 @@ def parse_calendar(
     if not text.lstrip().upper().startswith("BEGIN:VCALENDAR"):
         raise CalendarError(path, "not an iCalendar file: it must start with BEGIN:VCALENDAR", 1)
     check_lines(text, str(path), lambda message: CalendarError(path, message.split(": ", 1)[1], int(message.split(": ", 1)[0].rsplit(":", 1)[1])))
+    _check_component_sizes(text, path)
     for alias, zone in (tz_aliases or {}).items():
         # Before parsing: icalendar silently reads an unknown TZID as floating time.
         text = text.replace(f"TZID={alias}:", f"TZID={zone}:").replace(f'TZID="{alias}"', f'TZID="{zone}"').replace(f"TZID={alias};", f"TZID={zone};")
@@ -180,6 +182,26 @@ def parse_calendar(
         if message not in export.warnings:
             export.warnings.append(message)
     return export
+
+
+def _check_component_sizes(text: str, path) -> None:
+    """One pass before icalendar: no component holds more than MAX_COMPONENT_PROPERTIES
+    properties. icalendar reads about half a megabyte a second; a mutated 1.7 MB file of
+    145,000 properties in one event took 5 s to be refused (found by the fuzz run)."""
+    counts: list[int] = [0]
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line or line[0] in " \t":
+            continue  # a folded continuation is part of the property above
+        head = line[:6].upper()
+        if head.startswith("BEGIN:"):
+            counts.append(0)
+        elif head.startswith("END:"):
+            if len(counts) > 1:
+                counts.pop()
+        else:
+            counts[-1] += 1
+            if counts[-1] > MAX_COMPONENT_PROPERTIES:
+                raise CalendarError(path, f"a component with more than {MAX_COMPONENT_PROPERTIES:,} properties (the limit)", number)
 
 
 def _parse(text, path, start, end, default_tz, owner_email, expansion_cache) -> CalendarExport:

@@ -32,6 +32,7 @@ MAX_OCCURRENCES_PER_EVENT = 20_000
 MAX_OCCURRENCES_PER_FILE = 500_000
 MAX_EXPANSION_STEPS = 200_000  # rule periods walked for one event (FREQ=SECONDLY over a year is 31 million)
 CALENDAR_TIME_BUDGET = 20.0  # seconds of expansion per file
+MAX_COMPONENT_PROPERTIES = 10_000  # one VEVENT's (or the calendar's own) properties: an event with 10,000 attendees is not a meeting
 MAX_EVENT_DAYS = 400  # one event's length: a sabbatical fits; a DTEND centuries away would make every expansion look back that far
 
 ErrorFactory = Callable[[str], Exception]
@@ -189,7 +190,7 @@ def load_json(text: str, name: str, error: ErrorFactory, depth: int = MAX_JSON_D
 
 
 __all__ = [
-    "MAX_FILE_BYTES", "MAX_CALENDAR_BYTES", "MAX_FIELD_CHARS", "MAX_LINE_CHARS", "MAX_JSON_DEPTH", "MAX_NUMBER_DIGITS",
+    "MAX_FILE_BYTES", "MAX_CALENDAR_BYTES", "MAX_COMPONENT_PROPERTIES", "MAX_FIELD_CHARS", "MAX_LINE_CHARS", "MAX_JSON_DEPTH", "MAX_NUMBER_DIGITS",
     "MAX_TRANSCRIPT_SECONDS", "MAX_OCCURRENCES_PER_EVENT", "MAX_OCCURRENCES_PER_FILE", "MAX_EXPANSION_STEPS", "CALENDAR_TIME_BUDGET",
     "quoted", "read_bytes", "read_text", "decode", "check_lines", "csv_rows", "decode_json_at", "check_json", "load_json",
 ]
