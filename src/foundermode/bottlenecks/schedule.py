@@ -16,7 +16,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, or_, select
 
 from ..store.schema_bottlenecks import bottleneck_events, escalations
 from .resources import WorkingHours
@@ -122,25 +122,13 @@ def booked_calls(conn: Connection, person_ids: list[int], start: int, end: int) 
 
 
 def busy_intervals(conn: Connection, person_ids: list[int], start: int, end: int) -> dict[int, list[tuple[int, int]]]:
-    """Each person's busy time between ``start`` and ``end`` from ingested calendars (empty without them)."""
-    out: dict[int, list[tuple[int, int]]] = {p: [] for p in person_ids}
+    """Each person's busy time between ``start`` and ``end`` from ingested calendars (empty without them).
+
+    The one definition is the meetings analysis's (``meetings.load.busy_intervals``); the
+    scheduler adds only its own booked calls on top (``booked_calls``), as hard constraints.
+    """
     try:
-        from ..store.schema_meetings import attendance, occurrences
+        from ..meetings.load import busy_intervals as meetings_busy
     except ImportError:  # calendars are principle 2's; without them only working hours count
-        return out
-    if not person_ids:
-        return out
-    query = (
-        select(attendance.c.person_id, occurrences.c.start, occurrences.c.end)
-        .join(occurrences, occurrences.c.id == attendance.c.occurrence_id)
-        .where(
-            attendance.c.person_id.in_(person_ids),
-            attendance.c.response != "DECLINED",
-            occurrences.c.transparent == False,  # noqa: E712  (free-time entries do not block)
-            occurrences.c.all_day == False,  # noqa: E712
-            and_(occurrences.c.start < end, occurrences.c.end > start),
-        )
-    )
-    for person_id, begin, finish in conn.execute(query):
-        out[person_id].append((begin, finish))
-    return out
+        return {p: [] for p in person_ids}
+    return meetings_busy(conn, person_ids, start, end)
