@@ -133,3 +133,39 @@ def test_brief_section_carries_the_figure(calendar_store):
     assert section.has_content and section.data.weeks[-1].share == pytest.approx(0.75)
     markdown = to_markdown(brief)
     assert "| 2023-11-13 – 11-19 | 3 | 4.0 h | 3.0 h | 1.0 h | 0.0 h | 75% |" in markdown
+
+
+def test_time_split_and_activity_count_only_counted_commits(calendar_store, repo):
+    """One rule for counted work (issue 13): a boundary commit and a bot's commit inside the
+    window are nobody's work, for the brief's activity and time split as for store.queries."""
+    from sqlalchemy import func, select, update
+
+    from foundermode.brief.activity import load_commits
+    from foundermode.brief.time_split import technical_people
+    from foundermode.ingest import ingest_repository
+    from foundermode.store.queries import counted_commit
+    from foundermode.store.schema import commits, people
+
+    store, config = calendar_store
+    bea, bot = ("Bea Boundary", "bea@example.com"), ("Build Bot", "bot@example.com")
+    repo.commit({"edge.py": "y = 1\n"}, "Edge: shallow boundary", author=bea, when=int((MONDAY + dt.timedelta(days=3)).timestamp()))
+    repo.commit({"lock.txt": "1\n"}, "Bump lock", author=bot, when=int((MONDAY + dt.timedelta(days=4)).timestamp()))
+    ingest_repository(store, repo.path, config)
+    with store.write() as conn:
+        bea_id = conn.execute(select(people.c.id).where(people.c.email == bea[1])).scalar_one()
+        bot_id = conn.execute(select(people.c.id).where(people.c.email == bot[1])).scalar_one()
+        conn.execute(update(commits).where(commits.c.author_id == bea_id).values(is_boundary=True))
+        conn.execute(update(people).where(people.c.id == bot_id).values(is_bot=True))
+        conn.execute(update(people).where(people.c.id == bea_id).values(role="engineer"))  # an engineer, so only her commit could make her "active"
+    window = Window(int(MONDAY.timestamp()), int(END.timestamp()))
+    with store.read() as conn:
+        rule = conn.execute(
+            select(func.count()).select_from(commits).join(people, people.c.id == commits.c.author_id)
+            .where(commits.c.authored_at >= window.start, commits.c.authored_at < window.end, counted_commit())
+        ).scalar_one()
+        assert rule == 2  # Carl's two; not Bea's boundary commit, not the bot's
+        assert len(load_commits(conn, window)) == rule
+        assert bot_id not in technical_people(conn, window.start, window.end)
+        split = leader_time_split(conn, config, window)
+    # Bea's only commit in the window is a boundary commit: she is not an active engineer the leader missed.
+    assert split.engineers_not_met == []

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, and_, select
 
+from ..store.queries import counted_commit
 from ..store.schema import coauthors, commits, file_changes, people, repositories
 from ..team.queries import driver_rows
 from .window import Window
@@ -79,13 +80,8 @@ def load_people(conn: Connection) -> dict[int, Person]:
 
 def load_commits(conn: Connection, window: Window) -> list[Commit]:
     """Counted commits authored inside the window, with their files and co-authors."""
-    counted = and_(
-        commits.c.authored_at >= window.start,
-        commits.c.authored_at < window.end,
-        commits.c.is_merge == False,  # noqa: E712
-        commits.c.is_boundary == False,  # noqa: E712
-        people.c.is_bot == False,  # noqa: E712
-    )
+    # The one rule for counted work (store.queries.counted_commit); people is joined below.
+    counted = and_(commits.c.authored_at >= window.start, commits.c.authored_at < window.end, counted_commit())
     query = (
         select(commits.c.id, commits.c.sha, commits.c.repo_id, repositories.c.name.label("repo"), commits.c.author_id, commits.c.subject,
                commits.c.authored_at, commits.c.additions, commits.c.deletions)

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, and_, select
 
 from ..sources.identities import identity_key
 from ..store import table_exists
+from ..store.queries import counted_commit
 from ..store.schema import coauthors, commits, identities, people
 from .window import WEEK, Window
 
@@ -88,9 +89,13 @@ def find_leader(conn: Connection, config) -> tuple[int, str]:
 
 def technical_people(conn: Connection, start: int, end: int) -> set[int]:
     """People with counted commits or co-authorships in [start, end), or the role engineer."""
-    counted = and_(commits.c.authored_at >= start, commits.c.authored_at < end, commits.c.is_merge == False, commits.c.is_boundary == False)  # noqa: E712
-    found = set(conn.execute(select(commits.c.author_id).where(counted).distinct()).scalars())
-    found |= set(conn.execute(select(coauthors.c.person_id).join(commits, commits.c.id == coauthors.c.commit_id).where(counted).distinct()).scalars())
+    # The one rule for counted work (store.queries.counted_commit), on the commit's author.
+    counted = and_(commits.c.authored_at >= start, commits.c.authored_at < end, counted_commit())
+    authored = select(commits.c.author_id).join(people, people.c.id == commits.c.author_id)
+    found = set(conn.execute(authored.where(counted).distinct()).scalars())
+    found |= set(conn.execute(
+        select(coauthors.c.person_id).join(commits, commits.c.id == coauthors.c.commit_id).join(people, people.c.id == commits.c.author_id).where(counted).distinct()
+    ).scalars())
     found |= set(conn.execute(select(people.c.id).where(people.c.role == "engineer")).scalars())
     bots = set(conn.execute(select(people.c.id).where(people.c.is_bot == True)).scalars())  # noqa: E712
     return found - bots
@@ -144,7 +149,8 @@ def leader_time_split(conn: Connection, config, window: Window, weeks: int = WEE
             setattr(period, name, round(getattr(period, name), 2))
     companions = sorted((Companion(pid, names.get(pid, str(pid)), kind(pid), round(h, 2)) for pid, h in with_whom.items()), key=lambda c: (-c.hours, c.name))
     active = set(conn.execute(
-        select(commits.c.author_id).where(commits.c.authored_at >= window.start, commits.c.authored_at < window.end, commits.c.is_merge == False).distinct()  # noqa: E712
+        select(commits.c.author_id).join(people, people.c.id == commits.c.author_id)
+        .where(commits.c.authored_at >= window.start, commits.c.authored_at < window.end, counted_commit()).distinct()
     ).scalars()) & technical
     not_met = sorted(names.get(pid, str(pid)) for pid in active if pid not in with_whom and pid != leader_id)
     return TimeSplit(leader_id, leader_name, source, target, periods, total, companions, not_met)
