@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import Connection, func, select
 
 from ..brief.activity import AreaMap
+from ..store.queries import counted_commit
 from ..store.schema import commits, file_changes, people
 
 DOMAIN = "northwind.example"  # RFC 2606: reserved, never a real mailbox
@@ -87,7 +88,7 @@ def real_authors(conn: Connection, last_commit: int) -> list[Member]:
     activity = conn.execute(
         select(commits.c.author_id, func.count(), func.max(commits.c.authored_at))
         .join(people, people.c.id == commits.c.author_id)
-        .where(people.c.is_bot == False, commits.c.is_merge == False, commits.c.is_boundary == False)  # noqa: E712
+        .where(counted_commit())  # the one rule (store.queries)
         .group_by(commits.c.author_id)
     ).all()
     rows = {r.id: r for r in conn.execute(select(people.c.id, people.c.name, people.c.email))}
