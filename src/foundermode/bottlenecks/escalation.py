@@ -365,6 +365,6 @@ def restale(conn: Connection, config: Config, catalog: Catalog, escalation_id: i
         )
         if message_id is not None:
             sent += 1
-    record(conn, bottleneck["id"], kind, now, escalation_id=escalation_id, to=to, acknowledged=since, stale_after=format_duration(wait), messages=sent)
+    record(conn, bottleneck["id"], kind, now, escalation_id=escalation_id, to=to, acknowledged_at=since, stale_after=format_duration(wait), messages=sent)
     conn.execute(update(escalations).where(escalations.c.id == escalation_id).values(next_at=None if reminded else now + wait))
     return kind
