@@ -356,6 +356,7 @@ _CHAIN_STEP = (
     Setting("channels", Strings(), None, "email, slack or webhook (see [notify]); default: the resource's channels."),
     Setting("wait", Text(), None, "How long to wait for an acknowledgement before the next step: \"30m\", \"4h\", \"2d\"."),
     Setting("repeat", Whole(minimum=0), 0, "Ask this step again this many times before moving on."),
+    Setting("stale_after", Text(), None, "Acknowledged at this step but still unresolved after this long, it climbs again: the owner is reminded, then, after as long again, the leader is told (\"2d\"); default: [bottlenecks] stale_after."),
 )
 _RESOURCE_COMMON = (
     Setting("name", Text(), None, "Its name, as people write it in a blocker report."),
@@ -416,6 +417,8 @@ SCHEMA: tuple[Section, ...] = (
         Setting("call_minutes", Whole(minimum=5, maximum=240), 30, "Length of the call booked when a chain reaches a person."),
         Setting("matcher", Text(choices=("lexical", "semantic")), "lexical", "How reports are grouped: lexical (no dependency) or semantic (the optional sentence-embedding extra)."),
         Setting("match_threshold", Number(minimum=0, maximum=1, above=True), None, "Score from which two reports are one problem; default: the matcher's measured threshold."),
+        Setting("stale_after", Text(), "2d", "An acknowledged bottleneck still unresolved after this long climbs again: the owner is reminded, then, after as long again, the leader is told; a chain step's stale_after wins."),
+        Setting("expire_after", Text(), "30d", "An open bottleneck with no activity (no report, event or acknowledgement) for this long closes itself, with a note on its timeline."),
     )),
     Section("notify", "The notification outbox.", (
         Setting("max_attempts", Whole(minimum=1), 6, "Tries before a message becomes a dead letter."),

@@ -7,6 +7,7 @@ The rule lives in ``evaluate``: an open bottleneck heard from N distinct people
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, insert, select, update
@@ -160,9 +161,11 @@ class Bottleneck:
         count = 0
         for esc in self.escalations():
             if esc["kind"] in kinds and esc["status"] in ("active", "exhausted"):
+                # an owner's acknowledgement holds for stale_after; then the chain climbs again (engine.restale_due)
+                stale = None if vendor else now + escalation.stale_after(json.loads(esc["chain"]), esc["step"], self.catalog.stale_after)
                 self.conn.execute(
                     update(escalations).where(escalations.c.id == esc["id"])
-                    .values(status="acknowledged", acknowledged_at=now, acknowledged_by=by, next_at=None, holder=esc["holder"] if vendor else (holder or esc["holder"]))
+                    .values(status="acknowledged", acknowledged_at=now, acknowledged_by=by, next_at=stale, holder=esc["holder"] if vendor else (holder or esc["holder"]))
                 )
                 escalation.record(self.conn, self.id, "acknowledged", now, person_id=by, escalation_id=esc["id"], chain=esc["chain_name"])
                 count += 1
@@ -176,6 +179,22 @@ class Bottleneck:
                 values["status"] = "acknowledged"
             self._set(now, **values)
         return count
+
+    def expire(self, now: int, idle: int) -> None:
+        """No activity for expire_after: it closes itself (resolved), with the note on its timeline."""
+        self._require_open()
+        self.conn.execute(
+            update(escalations)
+            .where(escalations.c.bottleneck_id == self.id, escalations.c.status != "resolved")
+            .values(status="resolved", resolved_at=now, next_at=None)
+        )
+        self._set(now, status="resolved", resolved_at=now)
+        from .resources import format_duration
+
+        days = idle // 86400
+        note = f"expired after {days} days without activity" if days >= 1 and idle % 86400 == 0 else f"expired after {format_duration(idle)} without activity"
+        escalation.record(self.conn, self.id, "resolved", now, note=note, expired=True)
+        escalation.cancel_calls(self.conn, self.config, self.catalog, self.id, now, "expired")
 
     def resolve(self, by: int | None, now: int) -> None:
         self._require_open()

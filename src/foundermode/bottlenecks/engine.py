@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from ..config import Config
 from ..store import Store
 from ..store import now as clock_now
-from ..store.schema_bottlenecks import blocker_reports, bottlenecks, escalations
+from ..store.schema_bottlenecks import blocker_reports, bottleneck_events, bottlenecks, escalations
 from . import escalation
-from .bottleneck import Bottleneck
+from .bottleneck import OPEN, Bottleneck
 from .resources import load_catalog
 
 
@@ -27,6 +27,8 @@ class TickResult:
     now: int
     escalated: list[int] = field(default_factory=list)  # bottleneck ids the rule escalated on this tick
     advanced: dict[int, str] = field(default_factory=dict)  # escalation id -> repeated, stepped, exhausted
+    restaled: dict[int, str] = field(default_factory=dict)  # escalation id -> reminded, re-escalated
+    expired: list[int] = field(default_factory=list)  # bottleneck ids closed for want of activity
     delivery: dict = field(default_factory=dict)
 
 
@@ -71,12 +73,69 @@ def advance_due(store: Store, config: Config, now: int) -> dict[int, str]:
     return out
 
 
+def restale_due(store: Store, config: Config, now: int) -> dict[int, str]:
+    """Acknowledged but unresolved past stale_after: the owner is reminded, then the leader told."""
+    catalog = load_catalog(config)
+    with store.read() as conn:
+        due = [i for (i,) in conn.execute(
+            select(escalations.c.id).where(escalations.c.status == "acknowledged", escalations.c.next_at <= now).order_by(escalations.c.next_at, escalations.c.id)
+        )]
+    out: dict[int, str] = {}
+    for escalation_id in due:
+        with store.write() as conn:
+            locked = conn.execute(
+                select(escalations.c.id)
+                .where(escalations.c.id == escalation_id, escalations.c.status == "acknowledged", escalations.c.next_at <= now)
+                .with_for_update(skip_locked=True)
+            ).first()
+            if locked is None:
+                continue
+            outcome = escalation.restale(conn, config, catalog, escalation_id, now)
+            if outcome:
+                out[escalation_id] = outcome
+    return out
+
+
+def expire_idle(store: Store, config: Config, now: int) -> list[int]:
+    """An open bottleneck with no report, event or acknowledgement for expire_after closes itself."""
+    catalog = load_catalog(config)
+    cutoff = now - catalog.expire_after
+    out = []
+    with store.write() as conn:
+        escalation.lock_rule(conn)
+        last_event = (
+            select(bottleneck_events.c.bottleneck_id, func.max(bottleneck_events.c.at).label("at"))
+            .group_by(bottleneck_events.c.bottleneck_id).subquery()
+        )
+        last_report = (
+            select(blocker_reports.c.bottleneck_id, func.max(blocker_reports.c.reported_at).label("at"))
+            .group_by(blocker_reports.c.bottleneck_id).subquery()
+        )
+        rows = conn.execute(
+            select(bottlenecks.c.id)
+            .outerjoin(last_event, last_event.c.bottleneck_id == bottlenecks.c.id)
+            .outerjoin(last_report, last_report.c.bottleneck_id == bottlenecks.c.id)
+            .where(
+                bottlenecks.c.status.in_(OPEN), bottlenecks.c.updated_at <= cutoff,
+                func.coalesce(last_event.c.at, 0) <= cutoff, func.coalesce(last_report.c.at, 0) <= cutoff,
+                func.coalesce(bottlenecks.c.acknowledged_at, 0) <= cutoff,
+            )
+            .order_by(bottlenecks.c.id)
+        ).all()
+        for (bottleneck_id,) in rows:
+            Bottleneck.load(conn, config, bottleneck_id, catalog).expire(now, catalog.expire_after)
+            out.append(bottleneck_id)
+    return out
+
+
 def tick(store: Store, config: Config, now: int | None = None, *, deliver: bool = True) -> TickResult:
     """Advance every escalation that is due, then send what the outbox holds."""
     now = clock_now() if now is None else int(now)
     result = TickResult(now=now)
     result.escalated = escalate_due(store, config, now)
     result.advanced = advance_due(store, config, now)
+    result.restaled = restale_due(store, config, now)
+    result.expired = expire_idle(store, config, now)
     if deliver:
         from ..notify.deliver import deliver_due
 

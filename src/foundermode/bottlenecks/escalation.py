@@ -315,3 +315,56 @@ def advance(conn: Connection, config: Config, escalation_id: int, now: int) -> s
     conn.execute(update(escalations).where(escalations.c.id == escalation_id).values(status="exhausted", next_at=None))
     record(conn, esc["bottleneck_id"], "exhausted", now, escalation_id=escalation_id, holder=esc["holder"])
     return "exhausted"
+
+
+def stale_after(chain: dict, step: int, default: int) -> int:
+    """How long an acknowledgement at ``step`` holds before the chain climbs again."""
+    steps = chain.get("steps") or []
+    own = steps[min(step, len(steps) - 1)].get("stale_after") if steps else None
+    return int(own) if own else int(default)
+
+
+def restale(conn: Connection, config: Config, catalog: Catalog, escalation_id: int, now: int) -> str | None:
+    """An acknowledged escalation whose bottleneck is still unresolved after stale_after climbs
+    again: first the owner is reminded, then (after as long again) the leader is told."""
+    esc = conn.execute(select(escalations).where(escalations.c.id == escalation_id)).mappings().one()
+    if esc["status"] != "acknowledged" or esc["next_at"] is None or esc["next_at"] > now:
+        return None
+    bottleneck = conn.execute(select(bottlenecks).where(bottlenecks.c.id == esc["bottleneck_id"])).mappings().one()
+    if bottleneck["status"] != "acknowledged":
+        conn.execute(update(escalations).where(escalations.c.id == escalation_id).values(next_at=None))
+        return None
+    chain = json.loads(esc["chain"])
+    steps = chain.get("steps") or []
+    since = esc["acknowledged_at"] or esc["started_at"]
+    reminded = conn.execute(
+        select(bottleneck_events.c.id).where(
+            bottleneck_events.c.escalation_id == escalation_id, bottleneck_events.c.kind == "reminded", bottleneck_events.c.at >= since
+        )
+    ).first()
+    wait = stale_after(chain, esc["step"], catalog.stale_after)
+    kind, to = ("re-escalated", chain.get("leader")) if reminded else ("reminded", chain.get("owner") or chain.get("leader"))
+    channels = (steps[min(esc["step"], len(steps) - 1)]["channels"] if steps else None) or ["email"]
+    days = format_duration(now - since)
+    subject = f"[foundermode] Still open: bottleneck #{bottleneck['id']} ({chain['name']}): {bottleneck['title']}"
+    body = (
+        f"Bottleneck #{bottleneck['id']} was acknowledged {days} ago and is still not resolved.\n"
+        + (f"It is re-escalated to you ({to}), the leader." if reminded else f"A reminder to you ({to}), its owner; unresolved in {format_duration(wait)}, the leader is told.")
+        + f"\n\nResolve: foundermode bottlenecks resolve {bottleneck['id']} --by {to}"
+    )
+    payload = {"event": f"bottleneck.{kind}", "bottleneck_id": bottleneck["id"], "title": bottleneck["title"], "resource": chain["name"], "to": to,
+               "text": f"*Bottleneck #{bottleneck['id']}* ({chain['name']}) {kind}: acknowledged {days} ago, still open — {to}."}
+    sent = 0
+    for channel in channels:
+        if channel == "email" and not to:
+            continue
+        message_id = enqueue(
+            conn, channel=channel, recipient=to or "", subject=subject, body=body, payload=payload,
+            idempotency_key=f"bottleneck:{bottleneck['id']}:{chain['name']}:stale:{since}:{kind}:{channel}",
+            escalation_id=escalation_id, now=now,
+        )
+        if message_id is not None:
+            sent += 1
+    record(conn, bottleneck["id"], kind, now, escalation_id=escalation_id, to=to, acknowledged_at=since, stale_after=format_duration(wait), messages=sent)
+    conn.execute(update(escalations).where(escalations.c.id == escalation_id).values(next_at=None if reminded else now + wait))
+    return kind

@@ -89,9 +89,10 @@ class Step:
     channels: tuple[str, ...] = ("email",)
     wait: int = DEFAULT_WAIT
     repeat: int = 0
+    stale_after: int | None = None  # None: [bottlenecks] stale_after
 
     def to_dict(self) -> dict:
-        return {"notify": self.notify, "channels": list(self.channels), "wait": self.wait, "repeat": self.repeat}
+        return {"notify": self.notify, "channels": list(self.channels), "wait": self.wait, "repeat": self.repeat, "stale_after": self.stale_after}
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,10 @@ class Catalog:
     matcher: str = "lexical"  # or "semantic" (foundermode[semantic])
     # The matcher's own threshold (chosen on the dev pairs) unless [bottlenecks] match_threshold says otherwise.
     match_threshold: float = matching.DEFAULT_THRESHOLD
+    # An acknowledged bottleneck still unresolved after stale_after climbs again (a step's own wins);
+    # an open one with no activity for expire_after closes itself.
+    stale_after: int = 2 * 86400
+    expire_after: int = 30 * 86400
 
     def get(self, name: str | None) -> Resource | None:
         if not name:
@@ -272,7 +277,22 @@ def load_catalog(config: Config) -> Catalog:
             target[resource.name] = resource
     matcher, match_threshold = _matcher(config)
     return Catalog(resources=resources, vendors=vendors, leader=leader, hours=_working_hours(config), call_minutes=_call_minutes(config),
-                   matcher=matcher, match_threshold=match_threshold)
+                   matcher=matcher, match_threshold=match_threshold, **_clocks(config, where))
+
+
+def _clocks(config: Config, where: "_Locator") -> dict:
+    """[bottlenecks] stale_after and expire_after, in seconds."""
+    section = config.settings.bottlenecks
+    out = {}
+    for key in ("stale_after", "expire_after"):
+        try:
+            seconds = parse_duration(section.get(key))
+        except ValueError as error:
+            raise where.error(str(error), f"bottlenecks.{key}", None) from None
+        if seconds <= 0:
+            raise where.error(f"{key} must be longer than 0", f"bottlenecks.{key}", None)
+        out[key] = seconds
+    return out
 
 
 def _parse_resource(item: dict, kind: str, table: str, index: int, where: _Locator, vendors: dict[str, Resource]) -> Resource:
@@ -372,9 +392,13 @@ def _parse_step(step: dict, kind: str, channels: tuple[str, ...], table: str, in
         repeat = step.get("repeat", 0)
         if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 0:
             raise ValueError(f"repeat must be a whole number, 0 or more, not {repeat!r}")
+        current = "stale_after"
+        stale_after = parse_duration(step["stale_after"]) if step.get("stale_after") is not None else None
+        if stale_after is not None and stale_after <= 0:
+            raise ValueError("stale_after must be longer than 0")
     except ValueError as error:
         raise bad(str(error), current) from None
-    return Step(notify, step_channels, wait, repeat)
+    return Step(notify, step_channels, wait, repeat, stale_after)
 
 
 def _working_hours(config: Config) -> WorkingHours:

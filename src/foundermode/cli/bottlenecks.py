@@ -273,7 +273,7 @@ def tick(as_json: bool = JsonOption, deliver: bool = typer.Option(True, "--deliv
             briefs = send_due(store, get_config(), now)  # the scheduled brief, if its moment has come: delivered by this tick
             result = run_tick(store, get_config(), now, deliver=deliver)
             run["detail"] = f"{len(result.escalated)} escalated, {len(result.advanced)} steps, outbox {result.delivery or 'not delivered'}"
-    row = {"escalated": len(result.escalated), "steps": len(result.advanced), "brief_messages": len(briefs), **{f"outbox_{k}": v for k, v in result.delivery.items()}}
+    row = {"escalated": len(result.escalated), "steps": len(result.advanced), "restaled": len(result.restaled), "expired": len(result.expired), "brief_messages": len(briefs), **{f"outbox_{k}": v for k, v in result.delivery.items()}}
     output(result if as_json else [row], json_flag=as_json, title="Tick")
 
 
