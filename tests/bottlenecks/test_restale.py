@@ -8,6 +8,7 @@ import json
 from typer.testing import CliRunner
 
 from foundermode.cli import app
+from foundermode.present.times import duration
 
 from .conftest import MONDAY
 
@@ -100,9 +101,18 @@ sender = "foundermode <fm@example.com>"
     assert board[2] == "resolved" and board[1] == "acknowledged"
     coffee = json.loads(invoke(args, "bottlenecks", "show", "2", "--json"))
     (closing,) = [e for e in coffee["timeline"] if e["kind"] == "resolved"]
-    assert closing["note"] == "expired after 30 days without activity"
+    assert closing["note"] == f"expired after {duration(30 * DAY)} without activity" and closing["expired"] is True
     assert "expired" in invoke(args, "bottlenecks", "show", "2")  # the table wraps the note
     sent = len(smtp_server.messages)
     invoke(args, "tick", "--now", str(expiry))  # a second tick at the same time: nothing more
     assert len(smtp_server.messages) == sent
     assert [e["kind"] for e in json.loads(invoke(args, "bottlenecks", "show", "2", "--json"))["timeline"]].count("resolved") == 1
+
+    # The GPU cluster, escalated and acknowledged, then left alone for 30 days, closes itself too:
+    # nobody unblocked it, so the metrics count it neither as resolved nor in time-to-unblock.
+    later = acked + 4 * DAY + 120 + 30 * DAY + 60
+    invoke(args, "tick", "--now", str(later))
+    assert json.loads(invoke(args, "bottlenecks", "show", "1", "--json"))["status"] == "resolved"
+    rows = json.loads(invoke(args, "bottlenecks", "metrics", "--json", "--now", str(later)))
+    gpu = next(r for r in rows if r["by"] == "resource" and r["name"] == "GPU cluster")
+    assert gpu["resolved"] == 0 and gpu["unblock_median_s"] is None

@@ -276,17 +276,14 @@ def test_busy_intervals_and_meeting_time_with(imported):
         assert week[0].others == sorted([bob, cat]) and len(week[2].others) == 11
 
 
-def test_the_scheduler_sees_the_meetings_busy_time(imported):
-    """One definition of busy time (issue 13): the escalation scheduler's busy intervals are the
-    meetings analysis's, for the same people and window, clipping and merging included."""
-    from foundermode.bottlenecks import schedule
+def test_the_scheduler_takes_busy_time_from_the_meetings_analysis():
+    """One definition of busy time (issue 13): the escalation scheduler calls the meetings
+    analysis's busy_intervals (tested above, clipping and merging included), not a copy."""
+    from foundermode.bottlenecks import escalation, schedule
+    from foundermode.meetings import load
 
-    store, _, _ = imported
-    with store.read() as conn:
-        ids = [pid(conn, who) for who in (ADA, BOB, CAT, DAN)]
-        for window in [(berlin(4, 0), berlin(11, 0)), (berlin(5, 12, 30), berlin(6, 16))]:  # the second cuts two meetings
-            assert schedule.busy_intervals(conn, ids, *window) == busy_intervals(conn, ids, *window)
-        assert schedule.busy_intervals(conn, ids, berlin(5, 12, 30), berlin(6, 16))[ids[0]][0] == (berlin(5, 12, 30), berlin(5, 13))
+    assert escalation.busy_intervals is load.busy_intervals
+    assert not hasattr(schedule, "busy_intervals")
 
 
 def test_merging_two_people_who_share_meetings(imported):

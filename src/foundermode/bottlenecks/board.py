@@ -137,6 +137,10 @@ def _summary(values: list[int]) -> dict:
 def metrics(conn: Connection, now: int) -> list[dict]:
     """Time-to-acknowledge and time-to-unblock (seconds) per resource, owner and vendor."""
     opened = {r["id"]: r for r in conn.execute(select(bottlenecks.c.id, bottlenecks.c.opened_at, bottlenecks.c.resolved_at, bottlenecks.c.status)).mappings()}
+    # Closed by the tick for want of activity (Bottleneck.resolve(expired_after=...)): nobody unblocked it.
+    expired = set(conn.execute(
+        select(bottleneck_events.c.bottleneck_id).where(bottleneck_events.c.kind == "resolved", bottleneck_events.c.detail.like('%"expired": true%'))
+    ).scalars())
     groups: dict[tuple[str, str], dict] = defaultdict(lambda: {"escalations": 0, "acknowledged": 0, "waiting": 0, "resolved": 0, "ack": [], "unblock": [], "open_age": []})
     for e in conn.execute(select(escalations)).mappings():
         chain = json.loads(e["chain"])
@@ -153,7 +157,7 @@ def metrics(conn: Connection, now: int) -> list[dict]:
             elif e["status"] in ("active", "exhausted"):
                 g["waiting"] += 1
                 g["open_age"].append(now - e["started_at"])
-            if bottleneck["resolved_at"] is not None:
+            if bottleneck["resolved_at"] is not None and bottleneck["id"] not in expired:
                 g["resolved"] += 1
                 # a vendor's clock starts when the bottleneck was handed to it; an owner's when it was first heard
                 start = e["started_at"] if e["kind"] == "vendor" else bottleneck["opened_at"]

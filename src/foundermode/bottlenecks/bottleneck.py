@@ -14,6 +14,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from ..config import Config
 from ..people import person_keys
+from ..present.times import duration
 from ..store.schema import identities, people
 from ..store.schema_bottlenecks import blocker_reports, bottlenecks, escalations
 from . import escalation
@@ -180,8 +181,8 @@ class Bottleneck:
             self._set(now, **values)
         return count
 
-    def expire(self, now: int, idle: int) -> None:
-        """No activity for expire_after: it closes itself (resolved), with the note on its timeline."""
+    def resolve(self, by: int | None, now: int, *, expired_after: int | None = None) -> None:
+        """Resolved by someone, or (``expired_after``) closed by the tick after that long without activity."""
         self._require_open()
         self.conn.execute(
             update(escalations)
@@ -189,23 +190,11 @@ class Bottleneck:
             .values(status="resolved", resolved_at=now, next_at=None)
         )
         self._set(now, status="resolved", resolved_at=now)
-        from .resources import format_duration
-
-        days = idle // 86400
-        note = f"expired after {days} days without activity" if days >= 1 and idle % 86400 == 0 else f"expired after {format_duration(idle)} without activity"
-        escalation.record(self.conn, self.id, "resolved", now, note=note, expired=True)
-        escalation.cancel_calls(self.conn, self.config, self.catalog, self.id, now, "expired")
-
-    def resolve(self, by: int | None, now: int) -> None:
-        self._require_open()
-        self.conn.execute(
-            update(escalations)
-            .where(escalations.c.bottleneck_id == self.id, escalations.c.status != "resolved")
-            .values(status="resolved", resolved_at=now, next_at=None)
-        )
-        self._set(now, status="resolved", resolved_at=now)
-        escalation.record(self.conn, self.id, "resolved", now, person_id=by)
-        escalation.cancel_calls(self.conn, self.config, self.catalog, self.id, now, "resolved")
+        if expired_after is None:
+            escalation.record(self.conn, self.id, "resolved", now, person_id=by)
+        else:  # nobody unblocked it: board.metrics leaves it out of time-to-unblock
+            escalation.record(self.conn, self.id, "resolved", now, person_id=by, expired=True, note=f"expired after {duration(expired_after)} without activity")
+        escalation.cancel_calls(self.conn, self.config, self.catalog, self.id, now, "resolved" if expired_after is None else "expired")
 
     def blocked_on_vendor(self, by: int | None, now: int, vendor: str | None = None) -> escalation.Started | None:
         """The owner is waiting on an outside vendor: that vendor's chain starts."""

@@ -52,78 +52,68 @@ def escalate_due(store: Store, config: Config, now: int) -> list[int]:
         return out
 
 
-def advance_due(store: Store, config: Config, now: int) -> dict[int, str]:
+def _each_due(store: Store, status: str, now: int, act) -> dict[int, str]:
+    """Every escalation in ``status`` whose next_at has come, each in its own short write
+    transaction, locked so two ticks never act on one: ``act(conn, escalation_id)`` says what it did."""
     with store.read() as conn:
         due = [i for (i,) in conn.execute(
-            select(escalations.c.id).where(escalations.c.status == "active", escalations.c.next_at <= now).order_by(escalations.c.next_at, escalations.c.id)
+            select(escalations.c.id).where(escalations.c.status == status, escalations.c.next_at <= now).order_by(escalations.c.next_at, escalations.c.id)
         )]
     out: dict[int, str] = {}
     for escalation_id in due:
         with store.write() as conn:
             locked = conn.execute(
                 select(escalations.c.id)
-                .where(escalations.c.id == escalation_id, escalations.c.status == "active", escalations.c.next_at <= now)
+                .where(escalations.c.id == escalation_id, escalations.c.status == status, escalations.c.next_at <= now)
                 .with_for_update(skip_locked=True)
             ).first()
             if locked is None:
-                continue  # acknowledged meanwhile, or another tick holds it
-            outcome = escalation.advance(conn, config, escalation_id, now)
+                continue  # its state changed meanwhile, or another tick holds it
+            outcome = act(conn, escalation_id)
             if outcome:
                 out[escalation_id] = outcome
     return out
+
+
+def advance_due(store: Store, config: Config, now: int) -> dict[int, str]:
+    """Unacknowledged past the step's wait: the same step again, the next step, or the end."""
+    return _each_due(store, "active", now, lambda conn, i: escalation.advance(conn, config, i, now))
 
 
 def restale_due(store: Store, config: Config, now: int) -> dict[int, str]:
     """Acknowledged but unresolved past stale_after: the owner is reminded, then the leader told."""
     catalog = load_catalog(config)
-    with store.read() as conn:
-        due = [i for (i,) in conn.execute(
-            select(escalations.c.id).where(escalations.c.status == "acknowledged", escalations.c.next_at <= now).order_by(escalations.c.next_at, escalations.c.id)
-        )]
-    out: dict[int, str] = {}
-    for escalation_id in due:
-        with store.write() as conn:
-            locked = conn.execute(
-                select(escalations.c.id)
-                .where(escalations.c.id == escalation_id, escalations.c.status == "acknowledged", escalations.c.next_at <= now)
-                .with_for_update(skip_locked=True)
-            ).first()
-            if locked is None:
-                continue
-            outcome = escalation.restale(conn, config, catalog, escalation_id, now)
-            if outcome:
-                out[escalation_id] = outcome
-    return out
+    return _each_due(store, "acknowledged", now, lambda conn, i: escalation.restale(conn, config, catalog, i, now))
 
 
 def expire_idle(store: Store, config: Config, now: int) -> list[int]:
     """An open bottleneck with no report, event or acknowledgement for expire_after closes itself."""
     catalog = load_catalog(config)
     cutoff = now - catalog.expire_after
+
+    def idle():
+        # The tick runs every minute: find candidates by index (NOT EXISTS on bottleneck_id) in a
+        # read, and take the write lock only on the rare tick that has one.
+        recent_event = select(bottleneck_events.c.id).where(bottleneck_events.c.bottleneck_id == bottlenecks.c.id, bottleneck_events.c.at > cutoff)
+        recent_report = select(blocker_reports.c.id).where(blocker_reports.c.bottleneck_id == bottlenecks.c.id, blocker_reports.c.reported_at > cutoff)
+        return (
+            select(bottlenecks.c.id)
+            .where(
+                bottlenecks.c.status.in_(OPEN), bottlenecks.c.updated_at <= cutoff,
+                func.coalesce(bottlenecks.c.acknowledged_at, 0) <= cutoff,
+                ~recent_event.exists(), ~recent_report.exists(),
+            )
+            .order_by(bottlenecks.c.id)
+        )
+
+    with store.read() as conn:
+        if conn.execute(idle().limit(1)).first() is None:
+            return []
     out = []
     with store.write() as conn:
         escalation.lock_rule(conn)
-        last_event = (
-            select(bottleneck_events.c.bottleneck_id, func.max(bottleneck_events.c.at).label("at"))
-            .group_by(bottleneck_events.c.bottleneck_id).subquery()
-        )
-        last_report = (
-            select(blocker_reports.c.bottleneck_id, func.max(blocker_reports.c.reported_at).label("at"))
-            .group_by(blocker_reports.c.bottleneck_id).subquery()
-        )
-        rows = conn.execute(
-            select(bottlenecks.c.id)
-            .outerjoin(last_event, last_event.c.bottleneck_id == bottlenecks.c.id)
-            .outerjoin(last_report, last_report.c.bottleneck_id == bottlenecks.c.id)
-            .where(
-                bottlenecks.c.status.in_(OPEN), bottlenecks.c.updated_at <= cutoff,
-                func.coalesce(last_event.c.at, 0) <= cutoff, func.coalesce(last_report.c.at, 0) <= cutoff,
-                func.coalesce(bottlenecks.c.acknowledged_at, 0) <= cutoff,
-            )
-            .order_by(bottlenecks.c.id)
-        ).all()
-        for (bottleneck_id,) in rows:
-            Bottleneck.load(conn, config, bottleneck_id, catalog).expire(now, catalog.expire_after)
+        for (bottleneck_id,) in conn.execute(idle()).all():  # again under the lock: a report may have come meanwhile
+            Bottleneck.load(conn, config, bottleneck_id, catalog).resolve(None, now, expired_after=catalog.expire_after)
             out.append(bottleneck_id)
     return out
 

@@ -23,7 +23,8 @@ from ..sources.identities import identity_key
 from ..store.schema import identities, people
 from ..store.schema_bottlenecks import blocker_reports, bottleneck_events, bottlenecks, escalations
 from .resources import Catalog, Resource, Step, format_duration
-from .schedule import MAX_WORKING_DAYS, booked_calls, busy_intervals, candidate_slots, first_common_slot
+from ..meetings.load import busy_intervals  # the one definition of busy time; booked_calls go on top
+from .schedule import MAX_WORKING_DAYS, booked_calls, candidate_slots, first_common_slot
 
 # One key for every write that can change which bottleneck a report is in or
 # whether the rule fires: on PostgreSQL those transactions queue on it the way
@@ -248,6 +249,21 @@ def _report_texts(conn: Connection, bottleneck_id: int) -> list[str]:
     return [t for (t,) in conn.execute(select(blocker_reports.c.text).where(blocker_reports.c.bottleneck_id == bottleneck_id).order_by(blocker_reports.c.id).limit(10))]
 
 
+def _enqueue_each(conn: Connection, channels, to: str | None, subject: str, body: str, payload: dict, key: str, escalation_id: int, now: int) -> list[str]:
+    """One message per channel through the outbox (``key:channel`` makes a repeat a no-op); the channels queued."""
+    queued = []
+    for channel in channels:
+        if channel == "email" and not to:
+            continue  # no address to write to; the other channels still carry it
+        message_id = enqueue(
+            conn, channel=channel, recipient=to or "", subject=subject, body=body, payload=payload,
+            idempotency_key=f"{key}:{channel}", escalation_id=escalation_id, now=now,
+        )
+        if message_id is not None:
+            queued.append(channel)
+    return queued
+
+
 def run_step(conn: Connection, config: Config, escalation_id: int, now: int) -> int:
     """Send the current step's notifications and set when the next one is due; returns messages enqueued."""
     esc = conn.execute(select(escalations).where(escalations.c.id == escalation_id)).mappings().one()
@@ -281,17 +297,10 @@ def run_step(conn: Connection, config: Config, escalation_id: int, now: int) -> 
         "reporters": [r["email"] for r in who],
         "text": f"*Bottleneck #{bottleneck['id']}* ({chain['name']}), level {level}: {bottleneck['title']} — heard from {len(who)} people; {to} holds it.",
     }
-    for channel in step["channels"]:
-        if channel == "email" and not to:
-            continue
-        message_id = enqueue(
-            conn, channel=channel, recipient=to or "", subject=subject, body=body, payload=payload,
-            idempotency_key=f"bottleneck:{bottleneck['id']}:{chain['name']}:step:{esc['step']}:repeat:{esc['repeat']}:{channel}",
-            escalation_id=escalation_id, now=now,
-        )
-        if message_id is not None:
-            sent += 1
-            record(conn, bottleneck["id"], "notified", now, escalation_id=escalation_id, channel=channel, to=to, level=level, repeat=esc["repeat"])
+    key = f"bottleneck:{bottleneck['id']}:{chain['name']}:step:{esc['step']}:repeat:{esc['repeat']}"
+    for channel in _enqueue_each(conn, step["channels"], to, subject, body, payload, key, escalation_id, now):
+        sent += 1
+        record(conn, bottleneck["id"], "notified", now, escalation_id=escalation_id, channel=channel, to=to, level=level, repeat=esc["repeat"])
     conn.execute(update(escalations).where(escalations.c.id == escalation_id).values(holder=to, next_at=now + int(step["wait"])))
     return sent
 
@@ -354,17 +363,7 @@ def restale(conn: Connection, config: Config, catalog: Catalog, escalation_id: i
     )
     payload = {"event": f"bottleneck.{kind}", "bottleneck_id": bottleneck["id"], "title": bottleneck["title"], "resource": chain["name"], "to": to,
                "text": f"*Bottleneck #{bottleneck['id']}* ({chain['name']}) {kind}: acknowledged {days} ago, still open — {to}."}
-    sent = 0
-    for channel in channels:
-        if channel == "email" and not to:
-            continue
-        message_id = enqueue(
-            conn, channel=channel, recipient=to or "", subject=subject, body=body, payload=payload,
-            idempotency_key=f"bottleneck:{bottleneck['id']}:{chain['name']}:stale:{since}:{kind}:{channel}",
-            escalation_id=escalation_id, now=now,
-        )
-        if message_id is not None:
-            sent += 1
+    sent = len(_enqueue_each(conn, channels, to, subject, body, payload, f"bottleneck:{bottleneck['id']}:{chain['name']}:stale:{since}:{kind}", escalation_id, now))
     record(conn, bottleneck["id"], kind, now, escalation_id=escalation_id, to=to, acknowledged_at=since, stale_after=format_duration(wait), messages=sent)
     conn.execute(update(escalations).where(escalations.c.id == escalation_id).values(next_at=None if reminded else now + wait))
     return kind

@@ -119,16 +119,3 @@ def booked_calls(conn: Connection, person_ids: list[int], start: int, end: int) 
             if person_id in wanted:
                 out[person_id].append((begin, finish))
     return out
-
-
-def busy_intervals(conn: Connection, person_ids: list[int], start: int, end: int) -> dict[int, list[tuple[int, int]]]:
-    """Each person's busy time between ``start`` and ``end`` from ingested calendars (empty without them).
-
-    The one definition is the meetings analysis's (``meetings.load.busy_intervals``); the
-    scheduler adds only its own booked calls on top (``booked_calls``), as hard constraints.
-    """
-    try:
-        from ..meetings.load import busy_intervals as meetings_busy
-    except ImportError:  # calendars are principle 2's; without them only working hours count
-        return {p: [] for p in person_ids}
-    return meetings_busy(conn, person_ids, start, end)
