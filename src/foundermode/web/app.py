@@ -16,7 +16,7 @@ from ..store import now as clock_now
 
 
 def create_app(store: Store, config: Config, *, clock: Callable[[], int] | None = None) -> FastAPI:
-    from . import api_bottlenecks, slack
+    from . import api_analyses, api_bottlenecks, slack
 
     app = FastAPI(title="foundermode", description="Engineering leadership from the code.", version="0.1.0")
     app.state.store = store
@@ -29,6 +29,7 @@ def create_app(store: Store, config: Config, *, clock: Callable[[], int] | None 
             conn.execute(text("SELECT 1"))
         return {"status": "ok", "store": store.engine.dialect.name}
 
+    app.include_router(api_analyses.router)
     app.include_router(api_bottlenecks.router)
     app.include_router(slack.router)
     from . import pages
