@@ -119,7 +119,7 @@ def _areas_section(section: Section, inputs: _Inputs) -> Section:
     if not inputs.repos:
         section.note = "no repositories ingested: foundermode ingest git PATH"
     elif not inputs.current and not inputs.baseline:
-        section.note = f"no commits between {inputs.window.label()} or in the {BASELINE_WINDOWS} windows before: try --until last-commit"
+        section.note = f"no commits between {inputs.window.label()} or in the {BASELINE_WINDOWS} windows before: try a window ending at the last commit"
     else:
         inputs.report = section.data = state_of_areas(inputs.window, inputs.current, inputs.baseline, inputs.areas, inputs.people)
         if not inputs.current:
@@ -169,7 +169,7 @@ def _bottlenecks_section(section: Section, inputs: _Inputs, as_of: int) -> Secti
     with inputs.store.read() as conn:
         section.data = _guard(section, lambda: bottlenecks_view(conn, inputs.window, as_of))
     if section.data is None and section.error is None:
-        section.note = "no blocker reports: foundermode blocker report \"TEXT\" --by EMAIL"
+        section.note = "no blocker reports yet: report one on the Blockers page, through the API or with foundermode blocker report"
     return section
 
 

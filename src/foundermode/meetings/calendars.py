@@ -82,12 +82,12 @@ def read_exports(
     start = since if since is not None else start
     end = until if until is not None else end
     if end <= start:
-        raise CalendarError(", ".join(str(p) for p in paths), "the window is empty: --until must be after --since")
+        raise CalendarError(", ".join(str(p) for p in paths), "the window is empty: its end must be after its start")
     files = calendar_files(paths)
     if not files:
         raise CalendarError(", ".join(str(p) for p in paths), "no .ics files found")
     if owner and len(files) > 1:
-        raise CalendarError(", ".join(str(p) for p in paths), "--owner names the owner of one export; give one file, or name each file after its owner's email")
+        raise CalendarError(", ".join(str(p) for p in paths), "one owner was named for several exports; give one file, or name each file after its owner's email")
     cache: dict = {}
     progress.start(len(files))
     exports = []

@@ -90,7 +90,7 @@ def find_occurrence(conn: Connection, occurrence_id: int | None = None, title: s
         raise AttachError(f"no occurrence of '{title}' within {tolerance_minutes} min of {_iso(start)}{hint}")
     rows.sort(key=lambda r: abs(r[1] - start))
     if len(rows) > 1 and abs(rows[0][1] - start) == abs(rows[1][1] - start):
-        raise AttachError(f"'{title}' at {_iso(start)} matches occurrences {rows[0][0]} and {rows[1][0]} equally; give --occurrence")
+        raise AttachError(f"'{title}' at {_iso(start)} matches occurrences {rows[0][0]} and {rows[1][0]} equally; name the occurrence")
     return rows[0][0]
 
 

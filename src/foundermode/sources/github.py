@@ -203,7 +203,7 @@ def _gh_pull(item: dict, data: ReviewData, repo: RepoRef | None) -> None:
     found = repo_from_url(item.get("url"))
     where = found[0] if found else repo
     if where is None:
-        raise ValueError("a `gh pr list` object needs its url field (or --repo) to tell the repository")
+        raise ValueError("a `gh pr list` object needs its url field (or the repository named) to tell the repository")
     number = int(item["number"])
     merged_at = timestamp(item.get("mergedAt"))
     state = str(item.get("state") or "").upper()

@@ -56,7 +56,7 @@ def _project(item: dict, projects: dict[int, RepoRef], repo: RepoRef | None) -> 
     found = projects.get(item.get("project_id")) if item.get("project_id") is not None else None
     if found or repo:
         return found or repo
-    raise ValueError(f"cannot tell the project of this object (project_id {item.get('project_id')}): give --repo group/project")
+    raise ValueError(f"cannot tell the project of this object (project_id {item.get('project_id')}): name the repository (group/project)")
 
 
 def _parse_one(item: dict, data: ReviewData, projects, repo: RepoRef | None, number: int | None) -> None:

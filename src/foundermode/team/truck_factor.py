@@ -230,7 +230,7 @@ def authorship(conn, repo: dict, at: str | None = None, excluded_patterns: list[
             listing = pool.submit(files_at, repo_path, revision)
             order = pool.submit(topological_order, repo_path, revision)
         elif at:
-            raise LookupError(f"{repo['path']} is not on this machine: --at needs the repository")
+            raise LookupError(f"{repo['path']} is not on this machine: a past revision needs the repository's history")
         history = queries.file_history(conn, repo["id"])
         if flagged is None:
             flagged = queries.excluded_paths(conn, repo["id"])
