@@ -6,7 +6,7 @@ name, the principle it serves, the report whose default length it takes
 (``scope.SPANS``), whether the repository and team filters narrow it, and the
 function that computes it. ``foundermode analysis NAME`` (cli/analyses.py) and
 ``GET /api/analyses/NAME`` (web/api_analyses.py) are built from this list, and
-``tests/test_analyses.py`` runs every entry through both and through the
+``tests/web/test_analyses_registry.py`` runs every entry through both and through the
 figures the older commands, pages and the brief show, asserting the same numbers.
 
 To add an analysis: write the function in its principle's package (data in,
@@ -41,6 +41,12 @@ class Analysis:
     @property
     def default_span(self) -> str:
         return scopes.SPANS.get(self.report, scopes.DEFAULT_SPAN)
+
+    @property
+    def default_days(self) -> float:
+        """The default window in days: what exports carry (a number, not the ``90d`` spelling)."""
+        days = scopes.span_seconds(self.default_span) / scopes.DAY
+        return int(days) if days == int(days) else round(days, 2)
 
     def scope(self, conn, *, since=None, until=None, days=None, repos=None, team=None, now=None) -> scopes.Scope:
         """This analysis's scope by the one grammar; the filters apply only where they mean something."""
@@ -177,7 +183,7 @@ def names() -> list[str]:
 def catalogue() -> list[dict]:
     """What ``foundermode analyses`` and ``GET /api/analyses`` list."""
     return [{"name": a.name, "principle": a.principle, "principle_name": PRINCIPLES[a.principle], "summary": a.summary,
-             "default_span": a.default_span, "filtered": a.filtered} for a in ANALYSES]
+             "default_days": a.default_days, "filtered": a.filtered} for a in ANALYSES]
 
 
 def run(store, config, name: str, *, since=None, until=None, days=None, repos=None, team=None, now=None) -> dict:

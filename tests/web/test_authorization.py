@@ -51,6 +51,8 @@ API = {
     ("GET", "/api/people/{person_id}"): leader_only(),  # someone else's profile; one's own is checked below
     ("GET", "/api/board"): same(200),
     ("GET", "/api/resources/open"): same(200),
+    ("GET", "/api/analyses"): leader_only(),
+    ("GET", "/api/analyses/{name}"): leader_only(),  # everyone's figures: the leader's
 }
 
 PAGES = {
@@ -93,7 +95,7 @@ def _fresh(org) -> dict:
 
     with org.store.read() as conn:
         reports = board.bottleneck_detail(conn, bottleneck_id)["reports"]
-    return {"bottleneck_id": bottleneck_id, "other": other, "first_report": reports[0]["id"], "report_id": reports[0]["id"], "person_id": org.ids["ada"]}
+    return {"bottleneck_id": bottleneck_id, "other": other, "first_report": reports[0]["id"], "report_id": reports[0]["id"], "person_id": org.ids["ada"], "name": "profiles"}
 
 
 def _url(path: str, ids: dict) -> str:

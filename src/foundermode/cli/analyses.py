@@ -21,7 +21,7 @@ _LIST = "\n\n".join(f"{a.name} (principle {a.principle}, default {a.default_span
 @app.command("analyses")
 def analyses_cmd(fmt: Format = FormatOption, as_json: bool = JsonOption):
     """Every analysis foundermode has, by principle, with its default window."""
-    columns = None if as_json or fmt != Format.table else ["name", "principle", "default_span", "filtered", "summary"]
+    columns = None if as_json or fmt != Format.table else ["name", "principle", "default_days", "filtered", "summary"]
     output(registry.catalogue(), fmt, json_flag=as_json, columns=columns, title="Analyses")
 
 
