@@ -65,6 +65,13 @@ class Analysis:
         })
 
 
+def store_now() -> int:
+    """The store's clock (``store.now``: tests move it); deferred, the CLI starts without SQLAlchemy."""
+    from .store import now
+
+    return now()
+
+
 # -- the computations: each calls its principle's library, nothing is computed here -------------
 
 def _profiles(store, config, scope):
@@ -135,21 +142,19 @@ def _bottlenecks(store, config, scope):
     from .brief.inputs import bottlenecks_view
 
     with store.read() as conn:
-        return bottlenecks_view(conn, scope, min(scope.until, _wall()))
+        # A window that ends in the future shows the bottlenecks as they stand now.
+        return bottlenecks_view(conn, scope, min(scope.until, store_now()))
 
 
 def _brief(store, config, scope):
     from .brief import build_brief
 
-    brief = build_brief(store, config, scope)
-    return {"as_of": brief.as_of, "repositories": brief.repositories,
-            "sections": [{"key": s.key, "title": s.title, "data": s.data, "note": s.note, "error": s.error} for s in brief.sections]}
+    import json
 
+    from .brief.render import to_json
 
-def _wall() -> int:
-    import time
-
-    return int(time.time())
+    # The brief's own JSON (what 'foundermode brief --format json' prints), not a second conversion.
+    return json.loads(to_json(build_brief(store, config, scope)))
 
 
 ANALYSES: tuple[Analysis, ...] = (
@@ -190,7 +195,9 @@ def run(store, config, name: str, *, since=None, until=None, days=None, repos=No
     """Resolve the scope and run one analysis: the one entry point of every surface."""
     analysis = get(name)
     with store.read() as conn:
-        scope = analysis.scope(conn, since=since, until=until, days=days, repos=repos, team=team, now=now)
+        # The store's clock (tests move it), or the web app's, which the API passes.
+        scope = analysis.scope(conn, since=since, until=until, days=days, repos=repos, team=team,
+                               now=now if now is not None else store_now())
     return analysis.run(store, config, scope)
 
 

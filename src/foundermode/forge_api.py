@@ -14,6 +14,7 @@ Tokens come from the environment only (GITHUB_TOKEN / GH_TOKEN, GITLAB_TOKEN), n
 """
 from __future__ import annotations
 
+from .errors import Unavailable
 import datetime as dt
 import os
 import time
@@ -37,7 +38,7 @@ MAX_RETRIES = 5
 PER_PAGE = 100
 
 
-class ForgeError(RuntimeError):
+class ForgeError(Unavailable):
     """The forge refused or failed (bad token, unknown repository, repeated server errors); one line."""
 
 

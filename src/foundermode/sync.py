@@ -33,6 +33,7 @@ across processes (a lock in the store).
 """
 from __future__ import annotations
 
+from .errors import Unavailable
 import glob
 import hashlib
 import json
@@ -62,7 +63,7 @@ _URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@[^:]+:)", re.IGNORECASE)
 _GLOB = re.compile(r"[*?\[]")
 
 
-class SyncError(Exception):
+class SyncError(Unavailable):
     """One source could not be brought up to date; the message says why, in one line."""
 
 

@@ -7,6 +7,8 @@ The rule lives in ``evaluate``: an open bottleneck heard from N distinct people
 """
 from __future__ import annotations
 
+from .. import errors
+from ..errors import InputError
 import json
 from dataclasses import dataclass
 
@@ -24,16 +26,15 @@ OPEN = ("open", "escalated", "acknowledged", "vendor")
 TITLE_LENGTH = 120
 
 
-class BottleneckError(ValueError):
+class BottleneckError(InputError):
     """An action that does not apply: unknown id, closed bottleneck, wrong report."""
 
 
-class NotFound(BottleneckError, LookupError):
+class NotFound(errors.NotFound, BottleneckError):
     """No bottleneck or report with that id."""
 
 
-class NotAllowed(PermissionError):
-    """The person may not take this action on this bottleneck."""
+NotAllowed = errors.NotAllowed  # the person may not take this action on this bottleneck: the one tree's
 
 
 def title_of(text: str) -> str:

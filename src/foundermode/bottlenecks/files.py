@@ -18,6 +18,7 @@ names; GitHub-style ``user.login``/``user.email`` and ``labels`` as strings or
 """
 from __future__ import annotations
 
+from ..errors import InputError
 import datetime as dt
 import hashlib
 import json
@@ -36,7 +37,7 @@ NOTHING = {"", "none", "n/a", "na", "-", "no", "nothing", "no blockers", "none."
 BLOCKED = "blocked"
 
 
-class BlockerFileError(ValueError):
+class BlockerFileError(InputError):
     pass
 
 

@@ -10,6 +10,7 @@ in ``heard_statements`` for the person who said it, or a leader, to confirm it
 """
 from __future__ import annotations
 
+from ..errors import InputError
 import json
 from dataclasses import dataclass, field
 
@@ -36,7 +37,7 @@ def places_heard(values) -> list[str]:
     return [PLACE_NAMES[p] for p in PLACES if p in found] + sorted(v for v in found if v not in PLACE_NAMES)
 
 
-class HeardError(ValueError):
+class HeardError(InputError):
     pass
 
 

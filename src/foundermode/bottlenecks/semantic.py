@@ -12,6 +12,7 @@ matcher's.
 """
 from __future__ import annotations
 
+from ..errors import Unavailable
 import importlib.util
 import os
 from functools import lru_cache
@@ -20,7 +21,7 @@ from typing import Hashable, Iterable
 INSTALL_HINT = "the semantic matcher needs the optional extra: pip install 'foundermode[semantic]'"
 
 
-class SemanticUnavailable(RuntimeError):
+class SemanticUnavailable(Unavailable):
     """The ``semantic`` extra is not installed."""
 
 

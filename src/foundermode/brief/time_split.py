@@ -10,6 +10,7 @@ engineer plus manager time, against a target of at least 50%.
 """
 from __future__ import annotations
 
+from ..errors import Unavailable
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -69,7 +70,7 @@ class TimeSplit:
         return None if self.share is None else self.share >= self.target
 
 
-class TimeSplitUnavailable(Exception):
+class TimeSplitUnavailable(Unavailable):
     """Why there is no time split: the message says what to configure or ingest."""
 
 

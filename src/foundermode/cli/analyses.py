@@ -10,7 +10,7 @@ from typing import List, Optional
 import typer
 
 from .. import analyses as registry
-from ..errors import FoundermodeError
+from ..errors import FoundermodeError, exit_code
 from ..reports import Format
 from ..scope import SINCE_HELP, UNTIL_HELP
 from .common import FormatOption, JsonOption, app, fail, get_config, opened_store, output
@@ -40,6 +40,6 @@ def analysis_cmd(
     with opened_store() as store:
         try:
             result = registry.run(store, config, name, since=since, until=until, days=days, repos=repo, team=team)
-        except (FoundermodeError, LookupError, ValueError) as error:
-            fail(str(error))
+        except FoundermodeError as error:  # the one mapping (errors.py); anything else is a bug
+            fail(str(error), exit_code(error))
     output(result, json_flag=True)

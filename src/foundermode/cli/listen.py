@@ -2,6 +2,7 @@
 Jira exports and meeting transcripts heard for blockers, and what waits to be confirmed."""
 from __future__ import annotations
 
+from ..errors import InputError
 from pathlib import Path
 from typing import Optional
 
@@ -12,7 +13,7 @@ from .common import FormatOption, JsonOption, app, fail, get_config, ingest_app,
 from .evaluate import eval_app
 
 
-class DetectorFileError(ValueError):
+class DetectorFileError(InputError):
     pass
 
 

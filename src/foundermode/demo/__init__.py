@@ -16,6 +16,7 @@ No network: the outbox keeps the notifications the escalations produced
 """
 from __future__ import annotations
 
+from ..errors import Unavailable
 import datetime as dt
 import shutil
 import subprocess
@@ -26,7 +27,7 @@ MARKER = ".foundermode-demo"
 UTC = dt.timezone.utc
 
 
-class DemoError(RuntimeError):
+class DemoError(Unavailable):
     pass
 
 

@@ -15,6 +15,7 @@ total) and the import says so, so that a map can be given.
 """
 from __future__ import annotations
 
+from ..errors import NotFound
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from .speaking import speaking_stats
 DEFAULT_TOLERANCE_MINUTES = 30
 
 
-class AttachError(LookupError):
+class AttachError(NotFound):
     """No occurrence (or more than one) for a transcript."""
 
 

@@ -22,6 +22,7 @@ processed ignores the rare second delivery (delivery is at-least-once).
 """
 from __future__ import annotations
 
+from ..errors import Unavailable
 import hashlib
 import hmac
 import json
@@ -41,7 +42,7 @@ TIMESTAMP_HEADER = "X-Foundermode-Timestamp"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
-class ChannelError(Exception):
+class ChannelError(Unavailable):
     """A send that failed; ``retry_after`` is the receiver's own hint (HTTP 429/503), in seconds."""
 
     def __init__(self, reason: str, retry_after: int | None = None):

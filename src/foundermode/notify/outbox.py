@@ -7,6 +7,7 @@ two ticks at once) inserts nothing and returns None.
 """
 from __future__ import annotations
 
+from ..errors import InputError
 import json
 from dataclasses import dataclass, field
 
@@ -156,7 +157,7 @@ def get_message(conn: Connection, message_id: int) -> Message | None:
     return decode(row) if row else None
 
 
-class RetryError(ValueError):
+class RetryError(InputError):
     pass
 
 

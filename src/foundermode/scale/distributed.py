@@ -8,6 +8,7 @@ cloned into a cache folder once and fetched incrementally afterwards.
 """
 from __future__ import annotations
 
+from ..errors import InputError
 import contextlib
 import hashlib
 import json
@@ -28,7 +29,7 @@ DEFAULT_CACHE = Path(".foundermode") / "clones"
 URL_PATTERN = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@[^:]+:)", re.IGNORECASE)
 
 
-class RepoListError(ValueError):
+class RepoListError(InputError):
     pass
 
 

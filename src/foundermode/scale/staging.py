@@ -27,6 +27,7 @@ task holds the write lock while its ranges would wait for it.
 """
 from __future__ import annotations
 
+from ..errors import Unavailable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +47,7 @@ from ..store.schema_scale import (
     ingest_staged_parts,
 )
 
-class AttemptAbandoned(RuntimeError):
+class AttemptAbandoned(Unavailable):
     """The attempt a range belongs to was discarded (its repository task failed or was superseded)."""
 
 

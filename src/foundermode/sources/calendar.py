@@ -29,6 +29,7 @@ time zone definitions are byte-for-byte the same.
 """
 from __future__ import annotations
 
+from ..errors import InputError
 import datetime as dt
 import hashlib
 import re
@@ -61,7 +62,7 @@ TZ_PROPERTIES = ("DTSTART", "DTEND", "RECURRENCE-ID", "EXDATE", "RDATE")
 NOT_PEOPLE = ("ROOM", "RESOURCE", "GROUP")  # a mailing list is not a person: its members' own exports count them
 
 
-class CalendarError(ValueError):
+class CalendarError(InputError):
     """Bad input: the message names the file and, when known, the line."""
 
     def __init__(self, path: Path | str, message: str, line: int | None = None):

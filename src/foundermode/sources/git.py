@@ -8,6 +8,7 @@ messages in any encoding can break the parser.
 """
 from __future__ import annotations
 
+from ..errors import Unavailable
 import os
 import queue
 import re
@@ -28,7 +29,7 @@ LOG_FORMAT = (
 SUBMODULE_MODE = "160000"
 
 
-class GitError(RuntimeError):
+class GitError(Unavailable):
     pass
 
 

@@ -10,6 +10,7 @@ user's bug, not the team being blocked). A parser only: tickets out, no tables.
 """
 from __future__ import annotations
 
+from ..errors import InputError
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -21,7 +22,7 @@ FLAGGED = ("custom field (flagged)", "flagged")
 DATE_FORMATS = ("%d/%b/%y %I:%M %p", "%d/%b/%Y %I:%M %p", "%d/%b/%y %H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
 
 
-class JiraExportError(ValueError):
+class JiraExportError(InputError):
     pass
 
 

@@ -10,6 +10,7 @@ and nothing is imported while any row is bad.
 """
 from __future__ import annotations
 
+from ..errors import InputError
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,7 @@ DATE_COLUMNS = ("start_date", "end_date")
 LEAVER_COLUMNS = ("email", "end_date")
 
 
-class OrgChartError(ValueError):
+class OrgChartError(InputError):
     pass
 
 

@@ -9,6 +9,7 @@ of pages), ``--jq '.[]'`` (one object a line) and plain JSON files.
 """
 from __future__ import annotations
 
+from ..errors import InputError
 import datetime as dt
 import json
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ MAX_EXPORT_BYTES = 1 << 30  # one export file; a 10,000-PR export with reviews i
 MAX_DEPTH_OF_PAGES = 3  # [[page], [page]] from --slurp, but no deeper
 
 
-class ExportError(ValueError):
+class ExportError(InputError):
     """An export file that cannot be read; the message names the file and, when known, the place."""
 
 

@@ -13,6 +13,7 @@ source: the zip's members, each file's size and JSON depth.
 """
 from __future__ import annotations
 
+from ..errors import InputError
 import re
 import zipfile
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ TS = re.compile(r"^\d{1,12}(?:\.\d{1,9})?$")
 PERSON_SUBTYPES = {None, "", "thread_broadcast", "file_share", "me_message"}
 
 
-class SlackExportError(ValueError):
+class SlackExportError(InputError):
     pass
 
 

@@ -8,6 +8,7 @@ to the other questions go through the detector. A parser only: answers out.
 """
 from __future__ import annotations
 
+from ..errors import InputError
 import re
 from dataclasses import dataclass
 
@@ -23,7 +24,7 @@ NOTHING = re.compile(
     r"(?!.*\b(?:but|except|other than|apart from|although|though)\b)", re.I)
 
 
-class StandupExportError(ValueError):
+class StandupExportError(InputError):
     pass
 
 

@@ -22,6 +22,7 @@ nothing of the store: they return a ``Transcript`` of ``Segment`` records.
 """
 from __future__ import annotations
 
+from ..errors import InputError
 import html
 import re
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from pathlib import Path
 from .limits import MAX_NUMBER_DIGITS, MAX_TRANSCRIPT_SECONDS, check_lines, quoted, read_text
 
 
-class TranscriptError(ValueError):
+class TranscriptError(InputError):
     """Bad transcript input; the message names the file and, when known, the line."""
 
 

@@ -9,6 +9,7 @@ still ours.
 """
 from __future__ import annotations
 
+from ..errors import Conflict
 import os
 import socket
 import uuid
@@ -65,7 +66,7 @@ def lock_holder(conn: Connection, name: str, now: int | None = None) -> dict | N
     return dict(row) if row else None
 
 
-class Busy(RuntimeError):
+class Busy(Conflict, RuntimeError):
     """Another process holds the job's lock."""
 
 

@@ -13,6 +13,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from ..errors import InputError
 from . import queries
 from .queries import DAY, Scope
 
@@ -197,7 +198,7 @@ def read_review(conn, scope: Scope, authorships=None) -> list[TeamReview]:
     from .truck_factor import truck_factor_of
 
     if scope.since is None or scope.until is None or scope.until - scope.since < MIN_DAYS * DAY:
-        raise ValueError(f"the review list needs a window of at least three months; this one is {((scope.until or 0) - (scope.since or 0)) / DAY:g} days")
+        raise InputError(f"the review list needs a window of at least three months; this one is {((scope.until or 0) - (scope.since or 0)) / DAY:g} days")
     people = queries.people_rows(conn)
     totals = queries.activity_by_person(conn, scope)
     files = queries.files_touched_by_person(conn, scope)

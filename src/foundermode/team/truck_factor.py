@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..errors import NotFound
 from ..sources.patterns import PathRules
 from . import queries
 
@@ -230,7 +231,7 @@ def authorship(conn, repo: dict, at: str | None = None, excluded_patterns: list[
             listing = pool.submit(files_at, repo_path, revision)
             order = pool.submit(topological_order, repo_path, revision)
         elif at:
-            raise LookupError(f"{repo['path']} is not on this machine: a past revision needs the repository's history")
+            raise NotFound(f"{repo['path']} is not on this machine: a past revision needs the repository's history")
         history = queries.file_history(conn, repo["id"])
         if flagged is None:
             flagged = queries.excluded_paths(conn, repo["id"])
@@ -240,7 +241,7 @@ def authorship(conn, repo: dict, at: str | None = None, excluded_patterns: list[
         if listing is None:
             files = queries.ownership_file_list(conn, repo["id"])
             if not files:
-                raise LookupError(f"{repo['path']} is not on this machine and no ownership was computed")
+                raise NotFound(f"{repo['path']} is not on this machine and no ownership was computed")
         else:
             files = listing.result()
     rows = history.newest_first(rank)

@@ -10,7 +10,7 @@ from typing import List, Optional
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from .. import analyses as registry
-from ..errors import FoundermodeError, NotFound
+from ..errors import FoundermodeError, http_status
 from . import auth
 from .auth import Viewer, api_viewer
 
@@ -36,8 +36,6 @@ def run(name: str, request: Request,
     auth.require_leader(viewer)
     try:
         return registry.run(request.app.state.store, request.app.state.config, name,
-                            since=since, until=until, days=days, repos=repo, team=team)
-    except NotFound as error:
-        raise HTTPException(404, str(error)) from None
-    except (FoundermodeError, LookupError, ValueError) as error:
-        raise HTTPException(400, str(error)) from None
+                            since=since, until=until, days=days, repos=repo, team=team, now=request.app.state.clock())
+    except FoundermodeError as error:  # the one mapping (errors.py); anything else is a bug: a 500
+        raise HTTPException(http_status(error), str(error)) from None

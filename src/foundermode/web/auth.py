@@ -44,6 +44,7 @@ accept the session cookie (GET only, so no CSRF is needed there).
 """
 from __future__ import annotations
 
+from ..errors import FoundermodeError
 import hashlib
 import hmac
 import logging
@@ -158,7 +159,7 @@ def viewer_of(request: Request, *, bearer: bool = True, cookie: bool = True) -> 
     return viewer
 
 
-class LoginRequired(Exception):
+class LoginRequired(FoundermodeError):
     """An anonymous request for a page: answered with 303 to /login."""
 
     def __init__(self, next_url: str):
