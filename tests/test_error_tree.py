@@ -46,7 +46,7 @@ def test_families_keep_their_builtin_bases_and_statuses():
 
     assert bottleneck.NotAllowed is errors.NotAllowed  # one class, not a look-alike
     assert errors.http_status(bottleneck.NotFound("x")) == 404 and isinstance(bottleneck.NotFound("x"), LookupError)
-    assert errors.http_status(bottleneck.BottleneckError("x")) == 400 and isinstance(bottleneck.BottleneckError("x"), ValueError)
+    assert errors.http_status(bottleneck.BottleneckError("x")) == 409 and isinstance(bottleneck.BottleneckError("x"), ValueError)
     assert errors.http_status(GitError("x")) == 503 and isinstance(GitError("x"), RuntimeError)
     assert errors.http_status(Busy("x")) == 409 and isinstance(Busy("x"), RuntimeError)
     assert errors.http_status(ValueError("x")) == 500 and errors.exit_code(ValueError("x")) == 1

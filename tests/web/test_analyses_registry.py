@@ -33,9 +33,13 @@ def _api(org, path, role="leader"):
 
 @pytest.fixture
 def busy_org(org, monkeypatch):
+    from foundermode.store import set_clock
+
     monkeypatch.delenv("FOUNDERMODE_DB", raising=False)
     org.escalated_gpu_bottleneck()
-    return org
+    set_clock(org.clock.now)  # the CLI reads the store's clock, the API the app's: one moment for both
+    yield org
+    set_clock(None)
 
 
 @pytest.mark.parametrize("name", analyses.names())

@@ -8,7 +8,7 @@ The rule lives in ``evaluate``: an open bottleneck heard from N distinct people
 from __future__ import annotations
 
 from .. import errors
-from ..errors import InputError
+from ..errors import Conflict
 import json
 from dataclasses import dataclass
 
@@ -26,8 +26,8 @@ OPEN = ("open", "escalated", "acknowledged", "vendor")
 TITLE_LENGTH = 120
 
 
-class BottleneckError(InputError):
-    """An action that does not apply: unknown id, closed bottleneck, wrong report."""
+class BottleneckError(Conflict, ValueError):
+    """An action that does not apply to the bottleneck as it stands (closed, wrong report): 409."""
 
 
 class NotFound(errors.NotFound, BottleneckError):

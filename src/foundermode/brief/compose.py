@@ -8,7 +8,6 @@ rather than disappearing.
 """
 from __future__ import annotations
 
-import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from .activity import AreaMap, first_commit_times, load_commits, load_people
 from .areas import BASELINE_WINDOWS, state_of_areas
 from .talk_to import who_to_talk_to
 from ..people import roster
+from ..store import now as store_now
 from .window import Window
 
 SECTIONS = [
@@ -95,7 +95,7 @@ def build_brief(store, config, window: Window) -> Brief:
             firsts=first_commit_times(conn),
             present=roster(conn, config, as_of=window.end).current(),
         )
-    generated = int(time.time())
+    generated = store_now()  # the store's clock: the one a test moves, the one the scheduler reads
     # Ages and "open now" are read at the window's end when the window is in the past.
     brief = Brief(window, window.heading(), generated, inputs.repos, as_of=min(generated, window.end))
     authorships = Authorships(store, config)  # read from git once, shared by talk-to and team

@@ -12,10 +12,9 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, 
 from pydantic import BaseModel, Field
 
 from ..bottlenecks import actions, board
-from ..bottlenecks.bottleneck import BottleneckError, NotAllowed, NotFound
+from ..errors import FoundermodeError, http_status
 from ..bottlenecks.intake import MAX_TEXT, report
 from ..bottlenecks.resources import load_catalog
-from ..config import ConfigError
 from .tokens import Caller, CurrentPerson
 
 router = APIRouter(prefix="/api", tags=["bottlenecks"])
@@ -52,17 +51,13 @@ def _ctx(request: Request):
 
 
 def _guard(call):
-    """Library errors as HTTP answers."""
+    """Library errors as HTTP answers: the one mapping (errors.http_status)."""
     try:
         return call()
-    except NotFound as error:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
-    except NotAllowed as error:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, str(error)) from None
-    except (BottleneckError, ValueError) as error:
+    except FoundermodeError as error:
+        raise HTTPException(http_status(error), str(error)) from None
+    except ValueError as error:  # a check inside the engine not yet typed: the action does not apply
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
-    except ConfigError as error:
-        raise HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR, str(error)) from None
 
 
 @router.post("/blockers", status_code=status.HTTP_201_CREATED)
