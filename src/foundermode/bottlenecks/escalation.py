@@ -360,6 +360,13 @@ def restale(conn: Connection, config: Config, catalog: Catalog, escalation_id: i
     payload = {"event": f"bottleneck.{kind}", "bottleneck_id": bottleneck["id"], "title": bottleneck["title"], "resource": chain["name"], "to": to,
                "text": f"*Bottleneck #{bottleneck['id']}* ({chain['name']}) {kind}: acknowledged {days} ago, still open — {to}."}
     sent = len(_enqueue_each(conn, channels, to, subject, body, payload, f"bottleneck:{bottleneck['id']}:{chain['name']}:stale:{since}:{kind}", escalation_id, now))
+    if not sent:
+        # nobody to tell (no [org] leader, or neither owner nor leader): the timeline says so, not
+        # that it climbed, and there is no further level to wait for
+        record(conn, bottleneck["id"], "unreached", now, escalation_id=escalation_id, meant=kind, acknowledged_at=since,
+               note=f"nobody to tell: no {'leader' if reminded else 'owner or leader'} configured")
+        conn.execute(update(escalations).where(escalations.c.id == escalation_id).values(next_at=None))
+        return "unreached"
     record(conn, bottleneck["id"], kind, now, escalation_id=escalation_id, to=to, acknowledged_at=since, stale_after=format_duration(wait), messages=sent)
     conn.execute(update(escalations).where(escalations.c.id == escalation_id).values(next_at=None if reminded else now + wait))
     return kind
