@@ -140,7 +140,7 @@ def test_report_group_escalate_acknowledge_and_every_page(browser, served):
     assert bob.locator(".report-text").count() == 2
     assert "Ada Lovelace" in bob.locator("#reports").inner_text()
     kinds = bob.eval_on_selector_all("#timeline li", "els => els.map(e => e.dataset.kind)")
-    assert kinds.count("reported") == 2 and "escalated" in kinds and "notified" in kinds, kinds
+    assert kinds.count("reported") == 2 and "escalated" in kinds and "queued" in kinds, kinds
     assert bob.locator("#owner-actions").count() == 0  # Bob is not the owner
     bob.screenshot(path=str(ARTIFACTS / "2-escalated.png"), full_page=True)
 

@@ -123,7 +123,7 @@ def test_report_list_detail_and_the_owners_answers(api):
     api.clock.now = MONDAY + 3600
     done = api.post(f"/api/bottlenecks/{bid}/resolve", headers=auth(t["grace@example.com"]))
     kinds = [e["kind"] for e in done.json()["timeline"]]
-    for kind in ("reported", "grouped", "escalated", "notified", "acknowledged", "vendor", "resolved"):
+    for kind in ("reported", "grouped", "escalated", "queued", "acknowledged", "vendor", "resolved"):
         assert kind in kinds
     assert api.post(f"/api/bottlenecks/{bid}/resolve", headers=auth(t["grace@example.com"])).status_code == 409
     assert api.get("/api/bottlenecks/9999", headers=auth(t["ada@example.com"])).status_code == 404

@@ -27,7 +27,7 @@ class TickResult:
     now: int
     escalated: list[int] = field(default_factory=list)  # bottleneck ids the rule escalated on this tick
     advanced: dict[int, str] = field(default_factory=dict)  # escalation id -> repeated, stepped, exhausted
-    restaled: dict[int, str] = field(default_factory=dict)  # escalation id -> reminded, re-escalated
+    restaled: dict[int, str] = field(default_factory=dict)  # escalation id -> reminded, re-escalated, unreached (nobody to tell)
     expired: list[int] = field(default_factory=list)  # bottleneck ids closed for want of activity
     delivery: dict = field(default_factory=dict)
 

@@ -179,7 +179,7 @@ def _schedule_call(conn, config, catalog, bottleneck, who, chain, escalation_id,
     record(conn, bottleneck["id"], "scheduled", now, escalation_id=escalation_id, start=slot.start, end=slot.end,
            attendees=[e for _, e in attendees], attendee_ids=ids, names=[n for n, _ in attendees], conflicts=list(slot.busy))
     for name, email in attendees:
-        message_id = enqueue(
+        enqueue(  # the outbox puts "queued" on the timeline, then what delivery made of it
             conn, channel="email", recipient=f"{name} <{email}>", subject=f"Call: {summary}",
             body=f"{description}\n\nCall at {local:%A %d %B %H:%M} ({catalog.hours.tz}), {catalog.call_minutes} minutes.",
             payload={"event": "bottleneck.call", "bottleneck_id": bottleneck["id"], "start": slot.start, "end": slot.end},
@@ -187,8 +187,6 @@ def _schedule_call(conn, config, catalog, bottleneck, who, chain, escalation_id,
             attachments=[{"filename": "invite.ics", "content_type": "text/calendar; method=REQUEST; charset=utf-8", "content": invite}],
             escalation_id=escalation_id, now=now,
         )
-        if message_id is not None:
-            record(conn, bottleneck["id"], "notified", now, escalation_id=escalation_id, channel="email", to=email, what="invite")
 
 
 def cancel_calls(conn: Connection, config: Config, catalog: Catalog, bottleneck_id: int, now: int, reason: str) -> int:
@@ -275,7 +273,6 @@ def run_step(conn: Connection, config: Config, escalation_id: int, now: int) -> 
     bottleneck = conn.execute(select(bottlenecks).where(bottlenecks.c.id == esc["bottleneck_id"])).mappings().one()
     who = reporters(conn, bottleneck["id"])
     to = step["to"]
-    sent = 0
     level = esc["step"] + 1
     subject = f"[foundermode] Bottleneck #{bottleneck['id']} ({chain['name']}): {bottleneck['title']}"
     body = (
@@ -298,9 +295,8 @@ def run_step(conn: Connection, config: Config, escalation_id: int, now: int) -> 
         "text": f"*Bottleneck #{bottleneck['id']}* ({chain['name']}), level {level}: {bottleneck['title']} — heard from {len(who)} people; {to} holds it.",
     }
     key = f"bottleneck:{bottleneck['id']}:{chain['name']}:step:{esc['step']}:repeat:{esc['repeat']}"
-    for channel in _enqueue_each(conn, step["channels"], to, subject, body, payload, key, escalation_id, now):
-        sent += 1
-        record(conn, bottleneck["id"], "notified", now, escalation_id=escalation_id, channel=channel, to=to, level=level, repeat=esc["repeat"])
+    # each message queued puts "queued" on the timeline (notify.outbox), then sent, failed or dead
+    sent = len(_enqueue_each(conn, step["channels"], to, subject, body, payload, key, escalation_id, now))
     conn.execute(update(escalations).where(escalations.c.id == escalation_id).values(holder=to, next_at=now + int(step["wait"])))
     return sent
 
@@ -364,6 +360,13 @@ def restale(conn: Connection, config: Config, catalog: Catalog, escalation_id: i
     payload = {"event": f"bottleneck.{kind}", "bottleneck_id": bottleneck["id"], "title": bottleneck["title"], "resource": chain["name"], "to": to,
                "text": f"*Bottleneck #{bottleneck['id']}* ({chain['name']}) {kind}: acknowledged {days} ago, still open — {to}."}
     sent = len(_enqueue_each(conn, channels, to, subject, body, payload, f"bottleneck:{bottleneck['id']}:{chain['name']}:stale:{since}:{kind}", escalation_id, now))
+    if not sent:
+        # nobody to tell (no [org] leader, or neither owner nor leader): the timeline says so, not
+        # that it climbed, and there is no further level to wait for
+        record(conn, bottleneck["id"], "unreached", now, escalation_id=escalation_id, meant=kind, acknowledged_at=since,
+               note=f"nobody to tell: no {'leader' if reminded else 'owner or leader'} configured")
+        conn.execute(update(escalations).where(escalations.c.id == escalation_id).values(next_at=None))
+        return "unreached"
     record(conn, bottleneck["id"], kind, now, escalation_id=escalation_id, to=to, acknowledged_at=since, stale_after=format_duration(wait), messages=sent)
     conn.execute(update(escalations).where(escalations.c.id == escalation_id).values(next_at=None if reminded else now + wait))
     return kind

@@ -35,6 +35,7 @@ class OpenBottleneck:
     escalated_to: str | None = None  # who holds it now
     call_at: str | None = None
     heard: list[str] = field(default_factory=list)  # where it was heard: typed, Slack, meeting, stand-up, ticket
+    owner_reached: bool | None = None  # a message to its owner was delivered by then (None: not escalated then)
 
 
 @dataclass
@@ -79,7 +80,8 @@ def open_reports(conn: Connection) -> list[ReportRef]:
 
 
 def bottlenecks_view(conn: Connection, window: Window, as_of: int) -> BottlenecksView | None:
-    """The board and its response times, from the bottlenecks analysis; report ids read here."""
+    """The board as it stood at ``as_of`` (the window's end, or now if that is earlier) and the
+    response times, from the bottlenecks analysis; report ids read here."""
     if not table_exists(conn, "blocker_reports"):
         return None
     from ..bottlenecks.board import list_bottlenecks, metrics
@@ -87,12 +89,21 @@ def bottlenecks_view(conn: Connection, window: Window, as_of: int) -> Bottleneck
     bottlenecks, blocker_reports = _report_tables()
     if not conn.execute(select(func.count()).select_from(blocker_reports)).scalar():
         return None
+    # a past window's board: what was open then, with its level and age then (a bottleneck resolved
+    # since still shows; one opened since does not)
+    board = list_bottlenecks(conn, as_of, as_of=as_of)
     report_ids: dict[int, list[int]] = defaultdict(list)
-    for ref in open_reports(conn):
-        report_ids[ref.bottleneck_id].append(ref.report_id)
+    if board:
+        for report_id, bottleneck_id in conn.execute(
+            select(blocker_reports.c.id, blocker_reports.c.bottleneck_id)
+            .where(blocker_reports.c.bottleneck_id.in_([b["id"] for b in board]), blocker_reports.c.reported_at < as_of)
+            .order_by(blocker_reports.c.id)
+        ):
+            report_ids[bottleneck_id].append(report_id)
     opened = [
-        OpenBottleneck(b["id"], b["title"], b["resource"], b["status"], b["opened_at"], b["age_s"], list(b["reporters"]), report_ids.get(b["id"], []), b["level"], b["holder"], b["call_at"], list(b.get("heard") or []))
-        for b in list_bottlenecks(conn, as_of)
+        OpenBottleneck(b["id"], b["title"], b["resource"], b["status"], b["opened_at"], b["age_s"], list(b["reporters"]), report_ids.get(b["id"], []), b["level"], b["holder"], b["call_at"], list(b.get("heard") or []),
+                       b.get("owner_reached"))
+        for b in board
     ]
     hours = lambda s: None if s is None else round(s / 3600, 1)  # noqa: E731
     unblock = [Unblock(m["by"], m["name"], m["escalations"], m["resolved"], hours(m["unblock_median_s"]), hours(m["ack_median_s"]), m["waiting"]) for m in metrics(conn, as_of)]

@@ -27,7 +27,7 @@ from ..store import Store
 from ..store import now as clock_now
 from ..store.schema_notify import outbox
 from .channels import USER_AGENT, ChannelError, send_email, send_slack, send_webhook
-from .outbox import DUE_STATES, Message, decode
+from .outbox import DUE_STATES, Message, decode, record_delivery
 from .settings import NotifySettings, load_settings
 
 
@@ -94,11 +94,13 @@ def send(message: Message, settings: NotifySettings, now: int, http: _Http | Non
 def record_sent(store: Store, message: Message, *, now: int, note: str | None) -> None:
     # Whatever the token says: it went out, so no one may send it again.
     with store.write() as conn:
-        conn.execute(
+        done = conn.execute(
             update(outbox)
             .where(outbox.c.id == message.id, outbox.c.state != "sent")
             .values(state="sent", sent_at=now, attempts=outbox.c.attempts + 1, last_error=note, claim_token=None, lease_until=None)
-        )
+        ).rowcount
+        if done:
+            record_delivery(conn, message, "sent", now, attempts=message.attempts + 1, error=note)
 
 
 def record_failure(store: Store, message: Message, *, token: str, now: int, error: ChannelError, settings: NotifySettings) -> str:
@@ -112,12 +114,14 @@ def record_failure(store: Store, message: Message, *, token: str, now: int, erro
             delay = max(delay, min(error.retry_after, settings.backoff_cap))
         state, next_at = "retrying", now + delay
     with store.write() as conn:
-        conn.execute(
+        done = conn.execute(
             update(outbox)
             # Only while the claim is still ours: after a lost lease another deliverer owns the row.
             .where(outbox.c.id == message.id, outbox.c.claim_token == token, outbox.c.state == "sending")
             .values(state=state, attempts=attempts, next_attempt_at=next_at, last_error=str(error)[:2000], claim_token=None, lease_until=None)
-        )
+        ).rowcount
+        if done:
+            record_delivery(conn, message, state, now, attempts=attempts, error=str(error)[:2000], retry_at=next_at)
     return state
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..errors import InputError
 import json
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 
 from sqlalchemy import Connection, select, update
 
@@ -19,6 +20,11 @@ from ..store.schema_notify import outbox
 CHANNELS = ("email", "slack", "webhook")
 STATES = ("pending", "sending", "retrying", "sent", "dead", "withdrawn")  # withdrawn: its bottleneck was resolved first
 DUE_STATES = ("pending", "retrying")
+# What a bottleneck's timeline says when one of its messages reaches an outbox state: the one naming
+# of a delivery's outcome (a retry is a failure with its error; "dead" is the last failure).
+QUEUED, SENT, FAILED, DEAD = "queued", "sent", "failed", "dead"
+TIMELINE_WORDS = {"pending": QUEUED, "sent": SENT, "retrying": FAILED, "dead": DEAD}
+DELIVERY_WORDS = tuple(TIMELINE_WORDS.values())
 
 
 @dataclass
@@ -98,7 +104,48 @@ def enqueue(
         .returning(outbox.c.id)
     )
     row = conn.execute(statement).first()
-    return row[0] if row else None
+    if row is None:
+        return None
+    record_outcome(conn, message_id=row[0], channel=channel, recipient=recipient, payload=payload, escalation_id=escalation_id, state="pending", now=at)
+    return row[0]
+
+
+def record_outcome(conn: Connection, *, message_id: int, channel: str, recipient: str, payload: dict | None, escalation_id: int | None,
+                   state: str, now: int, attempts: int | None = None, error: str | None = None, retry_at: int | None = None) -> None:
+    """Put a message's outcome (``TIMELINE_WORDS[state]``) on its bottleneck's timeline, in ``conn``'s
+    transaction, so the timeline says queued, sent, failed (with the error) or dead, never more than
+    the outbox knows. Messages that are not about a bottleneck (a brief, a digest) have no timeline."""
+    from sqlalchemy import insert
+
+    from ..store.schema_bottlenecks import bottleneck_events, bottlenecks
+
+    bottleneck_id = (payload or {}).get("bottleneck_id")
+    if not isinstance(bottleneck_id, int) or state not in TIMELINE_WORDS:
+        return
+    detail = {"message": message_id, "channel": channel, "to": parseaddr(recipient or "")[1] or recipient or None, "what": (payload or {}).get("event")}
+    for key in ("level", "repeat"):
+        if (payload or {}).get(key) is not None:
+            detail[key] = payload[key]
+    if attempts is not None:
+        detail["attempts"] = attempts
+    if error:
+        detail["error"] = error
+    if retry_at is not None:
+        detail["retry_at"] = retry_at
+    # a message whose bottleneck is gone is still delivered, without a timeline entry
+    if conn.execute(select(bottlenecks.c.id).where(bottlenecks.c.id == bottleneck_id)).first() is None:
+        return
+    conn.execute(insert(bottleneck_events).values(
+        bottleneck_id=bottleneck_id, escalation_id=escalation_id, kind=TIMELINE_WORDS[state], at=int(now),
+        detail=json.dumps(detail, sort_keys=True, default=str),
+    ))
+
+
+def record_delivery(conn: Connection, message: "Message", state: str, now: int, *, attempts: int, error: str | None = None, retry_at: int | None = None) -> None:
+    """The deliverer's hook: ``message`` reached ``state`` (sent, retrying or dead)."""
+    record_outcome(conn, message_id=message.id, channel=message.channel, recipient=message.recipient, payload=message.payload,
+                   escalation_id=message.escalation_id, state=state, now=now, attempts=attempts, error=error,
+                   retry_at=retry_at if state == "retrying" else None)
 
 
 def withdraw(conn: Connection, escalation_ids: list[int], reason: str, now: int | None = None) -> int:
@@ -174,6 +221,8 @@ def requeue(conn: Connection, message_id: int, now: int | None = None) -> None:
         .where(outbox.c.id == message_id, outbox.c.state == "dead")
         .values(state="pending", attempts=0, next_attempt_at=at, claim_token=None, lease_until=None)
     )
+    message = get_message(conn, message_id)
+    record_delivery(conn, message, "pending", at, attempts=0)
 
 
 def counts_by_state(conn: Connection) -> dict[str, int]:

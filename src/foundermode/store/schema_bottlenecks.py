@@ -82,7 +82,7 @@ bottleneck_events = Table(
     Column("bottleneck_id", Integer, ForeignKey("bottlenecks.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("escalation_id", Integer, ForeignKey("escalations.id", ondelete="CASCADE")),
     Column("report_id", Integer, ForeignKey("blocker_reports.id", ondelete="SET NULL")),
-    # reported, grouped, escalated, notified, scheduled, step, acknowledged, vendor, resolved, merged, split, moved
+    # reported, grouped, escalated, queued|sent|failed|dead (notify.outbox.TIMELINE_WORDS), scheduled, step, acknowledged, vendor, resolved, merged, split, moved
     Column("kind", String(16), nullable=False),
     Column("at", BigInteger, nullable=False),
     Column("person_id", Integer, ForeignKey("people.id", ondelete="SET NULL")),

@@ -81,9 +81,10 @@ def person(person_id: int, request: Request, f: views.Filters = Depends(filters)
 
 @router.get("/board")
 def board_view(request: Request, status: str = Query("open", description="open (default), all, or one status"),
+               until: Optional[str] = Query(None, description="Show the board as it stood at this moment: a date, an ISO date-time, epoch seconds, last-commit or now."),
                viewer: Viewer = Depends(api_viewer)):
-    """The Bottlenecks page's data: the board, time-to-acknowledge/unblock metrics and the chart series."""
-    return views.board_page(request.app.state.store, request.app.state.clock(), status)
+    """The Bottlenecks page's data: the board (now, or as it stood at ``until``), time-to-acknowledge/unblock metrics and the chart series."""
+    return views.board_page(request.app.state.store, request.app.state.clock(), status, until=until)
 
 
 @router.get("/resources/open")

@@ -76,10 +76,14 @@ def report_blocker(body: BlockerIn, request: Request, response: Response, caller
 @router.get("/bottlenecks")
 def list_bottlenecks(request: Request, caller: Caller = CurrentPerson,
                      status_filter: str = Query("open", alias="status", description="open (default), all, or one status"),
-                     resource: Optional[str] = None):
+                     resource: Optional[str] = None,
+                     until: Optional[str] = Query(None, description="The board as it stood at this moment: a date, an ISO date-time, epoch seconds, last-commit or now.")):
+    """Bottlenecks now, or as they stood at ``until`` (status, level, holder and age then)."""
+    from .views import board_moment
+
     store, _config, now = _ctx(request)
     with store.read() as conn:
-        return board.list_bottlenecks(conn, now, status=status_filter, resource=resource)
+        return board.list_bottlenecks(conn, now, status=status_filter, resource=resource, as_of=board_moment(conn, until, now))
 
 
 @router.get("/bottlenecks/metrics")

@@ -160,11 +160,12 @@ def meetings_page(request: Request, viewer: Viewer = Depends(page_viewer)):
 @router.get("/bottlenecks")
 def board_page(request: Request, viewer: Viewer = Depends(page_viewer)):
     status_filter = request.query_params.get("status", "open")
-    data = views.board_page(request.app.state.store, _now(request), status_filter, request.query_params.get("resource") or None)
+    until = request.query_params.get("until") or None
+    data = views.board_page(request.app.state.store, _now(request), status_filter, request.query_params.get("resource") or None, until)
     c = data["charts"]["time_to_unblock"]
     drawn = {"time_to_unblock": svg(charts.bar_chart("Median time to unblock", c["labels"], c["values"], " h"))}
     return render("board.html", viewer, "bottlenecks", request=request, title="Bottlenecks", bottlenecks=data["bottlenecks"], metrics=data["metrics"],
-                  charts=drawn, status_filter=status_filter)
+                  charts=drawn, status_filter=status_filter, until=until, as_of=data["as_of"])
 
 
 @router.post("/bottlenecks/report")

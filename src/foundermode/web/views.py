@@ -138,14 +138,27 @@ def meetings_page(store, config, filters: Filters) -> dict:
     }
 
 
-def board_page(store, now: int, status_filter: str = "open", resource: str | None = None) -> dict:
+def board_moment(conn, until: str | None, now: int) -> int | None:
+    """The moment a ``?until=`` asks the board for, by scope.py's one grammar (None: now, the live board)."""
+    if not until:
+        return None
+    try:
+        return scopes.resolve(conn, until=until, now=now).until
+    except (LookupError, ValueError) as error:
+        raise _bad(error) from None
+
+
+def board_page(store, now: int, status_filter: str = "open", resource: str | None = None, until: str | None = None) -> dict:
+    """The board now, or (``until``) as it stood at that moment."""
     from ..bottlenecks import board
 
     with store.read() as conn:
-        rows = board.list_bottlenecks(conn, now, status=status_filter, resource=resource)
+        as_of = board_moment(conn, until, now)
+        rows = board.list_bottlenecks(conn, now, status=status_filter, resource=resource, as_of=as_of)
         metrics = board.metrics(conn, now)
     unblock = [m for m in metrics if m["by"] == "resource" and m["unblock_median_s"] is not None]
     return {
+        "as_of": min(as_of, now) if as_of is not None else None,
         "bottlenecks": rows,
         "metrics": metrics,
         "charts": {"time_to_unblock": {"labels": [m["name"] for m in unblock], "values": [round(m["unblock_median_s"] / 3600, 2) for m in unblock]}},
