@@ -216,13 +216,18 @@ def bottlenecks_list(
 def bottleneck_show(bottleneck_id: int = typer.Argument(...), as_json: bool = JsonOption):
     """One bottleneck: its reports, escalations and timeline."""
     from ..bottlenecks.board import bottleneck_detail
+    from ..bottlenecks.grouping import CLOSED, maybe_same
 
     with opened_store() as store, store.read() as conn:
         detail = _act(lambda: bottleneck_detail(conn, bottleneck_id))
+        detail["maybe_same_as"] = maybe_same(conn, bottleneck_id) if detail["status"] not in CLOSED else []
     if as_json:
         output(detail, json_flag=True)
         return
     console.print(f"[bold]#{detail['id']} {markup(detail['title'])}[/] — {markup(detail['resource'] or 'no resource')}, {markup(detail['status'])}", highlight=False)
+    for other in detail["maybe_same_as"]:
+        console.print(f"maybe the same as #{other['id']} {markup(other['title'])} (similarity {other['score']:.2f}):"
+                      f" foundermode bottlenecks merge {detail['id']} {other['id']} --as LEADER", highlight=False)
     output(detail["reports"], columns=["id", "person", "reported_at", "source", "text", "pinned"], title="Reports")
     if detail["escalations"]:
         output(detail["escalations"], columns=["id", "chain", "level", "status", "holder", "started_at", "next_at", "acknowledged_at", "call_start"], title="Escalations")
