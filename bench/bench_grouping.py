@@ -83,6 +83,10 @@ def main() -> None:
     maybe = matching.maybe_threshold(join)
     band = [label for s, label in zip(scores, test_labels) if maybe <= s < join]
     old = [matching.combine(p, 0.0) for p in test_parts]
+    # Blocker reports are one line: the first lines alone, scored in an index of first lines, are the nearest test of that.
+    short = [{**r, "a": matching.headline(r["a"]), "b": matching.headline(r["b"])} for r in test]
+    short_scores = [matching.combine(p) for p in split_parts(short)]
+    pair_alone = [matching.lexical_similarity(r["a"], r["b"]) for r in test]
     result = {
         "pairs": {"train": len(train), "held_out": len(test), "held_out_duplicates": sum(test_labels)},
         "tuned_on_train": tuned,
@@ -95,6 +99,8 @@ def main() -> None:
             "same_resource": figures(scores, test_labels, join * grouping.SAME_RESOURCE_FACTOR),
             "same_resource_at_0.5": figures(scores, test_labels, join * 0.5),
             "previous_matcher_words_and_ngrams_only_at_0.093": figures(old, test_labels, 0.093),
+            "first_lines_only": figures(short_scores, test_labels, join),
+            "pair_alone_idf": figures(pair_alone, test_labels, join),
         },
     }
     if args.json:
@@ -105,7 +111,9 @@ def main() -> None:
     print(f"shipped:        title weight {shipped['title_weight']}, threshold {shipped['threshold']:.4f}, maybe factor {shipped['maybe_factor']}, same resource x{shipped['same_resource_factor']}")
     for name, row in (("join (shipped threshold)", result["held_out"]["join"]), ("same resource (threshold x factor)", result["held_out"]["same_resource"]),
                       ("same resource at x0.5 (earlier rule)", result["held_out"]["same_resource_at_0.5"]),
-                      ("previous matcher at 0.093", result["held_out"]["previous_matcher_words_and_ngrams_only_at_0.093"])):
+                      ("previous matcher at 0.093", result["held_out"]["previous_matcher_words_and_ngrams_only_at_0.093"]),
+                      ("first lines only (one-line reports)", result["held_out"]["first_lines_only"]),
+                      ("each pair alone (two-report IDF)", result["held_out"]["pair_alone_idf"])):
         print(f"{name:38} t={row['threshold']:.4f}  P {row['precision']:.3f}  R {row['recall']:.3f}  F1 {row['f1']:.3f}  AUC {row['roc_auc']:.3f}  tp {row['tp']} fp {row['fp']} fn {row['fn']} tn {row['tn']}")
     b = result["held_out"]["maybe_band"]
     print(f"maybe band [{b['from']:.4f}, {b['to']:.4f}): {b['pairs']} pairs ({b['duplicates']} duplicates, {b['non_duplicates']} not); duplicates joined or flagged {b['duplicates_joined_or_flagged']:.3f}")

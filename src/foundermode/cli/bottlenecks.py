@@ -235,6 +235,19 @@ def bottleneck_show(bottleneck_id: int = typer.Argument(...), as_json: bool = Js
     output(rows, title="Timeline")
 
 
+@bottlenecks_app.command("examples")
+def bottleneck_examples():
+    """Every merge, split and move as labelled report pairs, JSON lines: `foundermode eval grouping` reads them."""
+    import json
+
+    from ..bottlenecks.grouping import labelled_examples
+
+    with opened_store() as store, store.read() as conn:
+        rows = labelled_examples(conn)
+    for row in rows:
+        print(json.dumps(row, ensure_ascii=False))
+
+
 @bottlenecks_app.command("metrics")
 def bottleneck_metrics(fmt: Format = FormatOption, as_json: bool = JsonOption, now: Optional[int] = NowOption):
     """Time-to-acknowledge and time-to-unblock per resource, owner and vendor."""
