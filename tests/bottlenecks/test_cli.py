@@ -12,8 +12,8 @@ from foundermode.cli import app
 from .conftest import MONDAY, RESOURCES
 
 
-def run(args, *more, code: int = 0):
-    result = CliRunner().invoke(app, [*args, *more])
+def run(args, *more, code: int = 0, env: dict | None = None):
+    result = CliRunner().invoke(app, [*args, *more], env=env)
     assert result.exit_code == code, result.output
     # errors go through rich, which wraps at the terminal's width: read them unwrapped
     return result.output if code == 0 else result.output.replace("\n", "")
@@ -32,27 +32,31 @@ def test_cli_round_trip(tmp_path, config):
     rows = list(csv.DictReader(io.StringIO(table)))
     assert [(r["id"], r["status"], r["age_s"]) for r in rows] == [(str(first["bottleneck_id"]), "open", "1h"), (str(second["bottleneck_id"]), "open", "59m")]
 
-    # a leader puts Bob's report with Ada's: two people, so it escalates (to the leader: no resource claims it)
-    run(args, "bottlenecks", "move", str(second["report_id"]), str(first["bottleneck_id"]), "--now", str(MONDAY + 60))
+    # a leader puts Bob's report with Ada's: two people, so it escalates (to the leader: no resource claims it).
+    # Naming the leader is not enough for a leader's rights: their API token is.
+    assert "API token" in run(args, "bottlenecks", "move", str(second["report_id"]), str(first["bottleneck_id"]), "--by", "lead@example.com", "--now", str(MONDAY + 60), code=1)
+    lead = {"FOUNDERMODE_TOKEN": run(args, "token", "create", "lead@example.com").strip().splitlines()[-1]}
+    run(args, "bottlenecks", "move", str(second["report_id"]), str(first["bottleneck_id"]), "--as", "lead@example.com", "--now", str(MONDAY + 60), env=lead)
     shown = json.loads(run(args, "bottlenecks", "show", str(first["bottleneck_id"]), "--json"))
     assert shown["status"] == "escalated" and [e["holder"] for e in shown["escalations"]] == ["lead@example.com"]
     assert [r["pinned"] for r in shown["reports"]] == [False, True]
     assert "moved" in [e["kind"] for e in shown["timeline"]]
-    run(args, "bottlenecks", "split", str(first["bottleneck_id"]), str(second["report_id"]), "--now", str(MONDAY + 90))
+    run(args, "bottlenecks", "split", str(first["bottleneck_id"]), str(second["report_id"]), "--as", "lead@example.com", "--now", str(MONDAY + 90), env=lead)
     board = json.loads(run(args, "bottlenecks", "--json", "--now", str(MONDAY + 100)))
     assert len(board) == 2
 
     tick = json.loads(run(args, "tick", "--json", "--no-deliver", "--now", str(MONDAY + 3 * 3600)))
     assert tick["advanced"]  # the leader's chain repeated after its wait
-    assert "error" in run(args, "bottlenecks", "resolve", "999", code=1)
-    assert "not a configured vendor" in run(args, "bottlenecks", "vendor", str(first["bottleneck_id"]), "--vendor", "Initech", code=1)
+    assert "error" in run(args, "bottlenecks", "resolve", "999", "--as", "lead@example.com", code=1, env=lead)
+    assert "not a configured vendor" in run(args, "bottlenecks", "vendor", str(first["bottleneck_id"]), "--vendor", "Initech", "--as", "lead@example.com", code=1, env=lead)
 
     secret = run(args, "token", "create", "ada@example.com").strip().splitlines()[-1]
     assert secret.startswith("fm_")
     tokens = json.loads(run(args, "token", "list", "--json"))
-    assert len(tokens) == 1 and secret not in json.dumps(tokens)
+    assert len(tokens) == 2 and secret not in json.dumps(tokens) and lead["FOUNDERMODE_TOKEN"] not in json.dumps(tokens)
     run(args, "token", "revoke", str(tokens[0]["id"]))
     assert "no live token" in run(args, "token", "revoke", str(tokens[0]["id"]), code=1)
+    assert "unknown or revoked API token" in run(args, "bottlenecks", "resolve", str(first["bottleneck_id"]), "--as", "lead@example.com", code=1, env=lead)
 
 
 def test_config_errors_stop_the_command_with_key_and_line(tmp_path, write_config):

@@ -66,6 +66,7 @@ PAGES = {
     ("POST", "/bottlenecks/{bottleneck_id}/acknowledge"): owner_or_leader((303, "/bottlenecks/"), anonymous=LOGIN),
     ("POST", "/bottlenecks/{bottleneck_id}/resolve"): owner_or_leader((303, "/bottlenecks/"), anonymous=LOGIN),
     ("POST", "/bottlenecks/{bottleneck_id}/vendor"): owner_or_leader((303, "/bottlenecks/"), anonymous=LOGIN),
+    ("POST", "/bottlenecks/{bottleneck_id}/merge"): leader_only((303, "/bottlenecks/"), anonymous=LOGIN),  # "maybe the same as #N"
     ("GET", "/resources"): same(200, anonymous=LOGIN),
     ("GET", "/status"): leader_only(anonymous=LOGIN),
     ("GET", "/people"): {"anonymous": LOGIN, "engineer": (303, "/people/"), "owner": (303, "/people/"), "leader": 200},
@@ -166,7 +167,7 @@ def test_pages(org, role):
         elif path.startswith("/login"):
             response = client.post(url, data={"token": "x", "email": "ada@example.com", "csrf": "forged"})
         else:
-            response = client.post(url, data={"csrf": csrf, "text": "the gpu cluster queue is stuck"})
+            response = client.post(url, data={"csrf": csrf, "text": "the gpu cluster queue is stuck", "into": str(ids["other"])})
         _check(response, expected[role], f"{role} {method} {url}")
     _check(client.post("/logout", data={"csrf": csrf}), PAGES[("POST", "/logout")][role], f"{role} POST /logout")
 

@@ -7,13 +7,12 @@ The rule lives in ``evaluate``: an open bottleneck heard from N distinct people
 """
 from __future__ import annotations
 
-from .. import errors
-from ..errors import Conflict
 import json
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from .. import errors
 from ..config import Config
 from ..people import person_keys
 from ..present.times import duration
@@ -26,15 +25,22 @@ OPEN = ("open", "escalated", "acknowledged", "vendor")
 TITLE_LENGTH = 120
 
 
-class BottleneckError(Conflict, ValueError):
-    """An action that does not apply to the bottleneck as it stands (closed, wrong report): 409."""
+class BottleneckError(errors.Conflict, ValueError):
+    """An action that does not apply: unknown id, closed bottleneck, wrong report."""
 
 
-class NotFound(errors.NotFound, BottleneckError):
+class NotFound(BottleneckError, errors.NotFound):
     """No bottleneck or report with that id."""
 
+    http_status = errors.NotFound.http_status
 
-NotAllowed = errors.NotAllowed  # the person may not take this action on this bottleneck: the one tree's
+
+class NotAllowed(errors.NotAllowed):
+    """The person may not take this action on this bottleneck."""
+
+
+class UnprovenLeader(NotAllowed):
+    """Only a leader's rights would allow it, and who acts is claimed, not proven (no token)."""
 
 
 def title_of(text: str) -> str:
@@ -117,17 +123,23 @@ class Bottleneck:
     def escalations(self) -> list[dict]:
         return [dict(r) for r in self.conn.execute(select(escalations).where(escalations.c.bottleneck_id == self.id).order_by(escalations.c.id)).mappings()]
 
-    def may_handle(self, person_id: int) -> bool:
-        """The resource's owner, whoever an escalation is with now, or a leader."""
+    def may_handle(self, person_id: int | None, *, leader: bool = True) -> bool:
+        """The resource's owner, whoever an escalation is with now, or (``leader``) a leader.
+
+        ``leader=False`` leaves the leader's rights out: for someone whose identity
+        is claimed rather than proven, who may act as owner or holder only.
+        """
         from ..sources.identities import identity_key
 
+        if person_id is None:
+            return False
         keys = person_keys(self.conn, person_id)
         emails = {self.resource.owner if self.resource else None}
         for esc in self.escalations():
             emails.add(esc["holder"])
         if any(e and identity_key("", e) in keys for e in emails):
             return True
-        return is_leader(self.conn, self.config, person_id)
+        return leader and is_leader(self.conn, self.config, person_id)
 
     def _set(self, now: int, **values) -> None:
         self.conn.execute(update(bottlenecks).where(bottlenecks.c.id == self.id).values(updated_at=now, **values))

@@ -20,7 +20,7 @@ from ..store.schema_bottlenecks import blocker_reports
 from . import matching
 from .bottleneck import Bottleneck
 from .escalation import event, lock_rule, record_all
-from .grouping import ReportIndex, choose, forget, index_for
+from .grouping import ReportIndex, choose, forget, index_for, maybe
 from .resources import Catalog, load_catalog
 
 MAX_TEXT = 4000
@@ -55,6 +55,7 @@ class Intake:
     score: float | None = None  # similarity to the report it was grouped with
     reporters: int = 0  # distinct people on the bottleneck now
     escalated: bool = False  # this report made the bottleneck escalate
+    maybe_same_as: int | None = None  # opened its own, but may be the same as this open bottleneck (a leader decides)
 
 
 def clean_text(text: str) -> str:
@@ -136,7 +137,10 @@ def place(conn: Connection, config: Config, catalog: Catalog, index: ReportIndex
             return Intake(seen[0], seen[1], opened=False, duplicate=True)
     terms = catalog.match_terms()
     resource = matching.detect_resource(blocker.text, terms) if terms else None
-    chosen = choose(index.candidates(conn, blocker.text), resource, catalog.match_threshold)
+    candidates = index.candidates(conn, blocker.text)
+    chosen = choose(candidates, resource, catalog.match_threshold)
+    # not confident enough to join: a leader decides, with the near miss named on the bottleneck
+    near = None if chosen else maybe(candidates, resource, catalog.match_threshold)
     at = blocker.reported_at or now
     if chosen:
         bottleneck = Bottleneck.touch(conn, config, chosen.bottleneck_id, catalog, now, resource)
@@ -154,9 +158,11 @@ def place(conn: Connection, config: Config, catalog: Catalog, index: ReportIndex
         event(bottleneck.id, "reported", at, person_id=person_id, report_id=report_id, source=source,
               **({"heard_in": blocker.heard_in, "heard_where": blocker.heard_where} if blocker.heard_in != "typed" else {})),
         event(bottleneck.id, "grouped", now, person_id=person_id, report_id=report_id, opened=chosen is None,
-              score=round(chosen.score, 4) if chosen else None, like=chosen.report_id if chosen else None, resource=resource),
+              score=round(chosen.score, 4) if chosen else None, like=chosen.report_id if chosen else None, resource=resource,
+              **({"maybe": near.bottleneck_id, "maybe_score": round(near.score, 4), "maybe_like": near.report_id} if near else {})),
     ])
     reporters = bottleneck.reporter_count()
     started = bottleneck.evaluate(now, reporters)
     return Intake(report_id, bottleneck.id, opened=chosen is None, resource=bottleneck.resource_name,
-                  score=chosen.score if chosen else None, reporters=reporters, escalated=started is not None)
+                  score=chosen.score if chosen else None, reporters=reporters, escalated=started is not None,
+                  maybe_same_as=near.bottleneck_id if near else None)

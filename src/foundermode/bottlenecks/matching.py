@@ -6,7 +6,10 @@ Two matchers share one interface (``build_index``, ``similarity``,
 * ``lexical`` (the default, pure Python): TF-IDF cosine over stemmed words,
   blended with TF-IDF cosine over character n-grams taken inside words. Words
   carry the meaning; the n-grams forgive typos, inflections and compounds that
-  the light stemmer misses ("deploy"/"deployment", "k8s-node"/"node").
+  the light stemmer misses ("deploy"/"deployment", "k8s-node"/"node"). The
+  first line (a title, or the whole of a one-line report) is scored again on
+  its own and weighs ``TITLE_WEIGHT`` of the score: people name the problem
+  first and explain after, and two explanations differ more than two names.
 * ``semantic`` (``foundermode[semantic]``): sentence embeddings, see
   ``semantic.py``.
 
@@ -30,16 +33,24 @@ from array import array
 from collections import Counter
 from typing import Hashable, Iterable, Protocol
 
-# Chosen by `foundermode eval grouping dev.jsonl` (max F1 over the 840 labelled
-# pairs; 5-fold cross-validated figures in docs/benchmarks.md). Re-run it when
-# the features below change: the scale of the scores moves with them.
-DEFAULT_THRESHOLD = 0.093
+# Chosen by `python bench/bench_grouping.py` on the training split of the dev
+# pairs only (max F1; the held-out split never chose anything), with the
+# held-out figures in docs/benchmarks.md. Re-run it when the features below
+# change: the scale of the scores moves with them.
+DEFAULT_THRESHOLD = 0.0865
 SEMANTIC_THRESHOLD = 0.400
 _THRESHOLDS = {"lexical": DEFAULT_THRESHOLD, "semantic": SEMANTIC_THRESHOLD}
 KINDS = tuple(_THRESHOLDS)
+# Between "clearly the same" (the threshold) and "clearly different" (this share
+# of it) a report opens its own bottleneck and the leader is told it may be the
+# same as its best match, with a merge one click away. Chosen on the training
+# split as the highest cut still catching 95% of the duplicates (lexical).
+MAYBE_FACTOR = 0.43
 
 # Share of the word cosine in the lexical score (the rest is the n-gram cosine).
 WORD_WEIGHT = 0.5
+# Share of the first line's own score (bench/bench_grouping.py, training split).
+TITLE_WEIGHT = 0.2
 NGRAM_SIZES = (3, 4, 5)
 # Candidates a query looks at closely, per feature family (see LexicalIndex.query).
 POOL = 300
@@ -115,6 +126,14 @@ def featurize(text: str) -> tuple[dict[str, float], dict[str, float]]:
     return _sublinear(Counter(word_terms(text))), _sublinear(Counter(char_ngrams(text)))
 
 
+def headline(text: str) -> str:
+    """The first non-blank line: a report's title, or all of a one-line report."""
+    for line in text.splitlines():
+        if line.strip():
+            return line
+    return ""
+
+
 def _cosine(a: dict[str, float], b: dict[str, float], idf=None) -> float:
     if not a or not b:
         return 0.0
@@ -131,6 +150,12 @@ def _cosine(a: dict[str, float], b: dict[str, float], idf=None) -> float:
 
 def blend(word_cosine: float, ngram_cosine: float) -> float:
     return WORD_WEIGHT * word_cosine + (1.0 - WORD_WEIGHT) * ngram_cosine
+
+
+def combine(parts: tuple[float, float, float, float], title_weight: float | None = None) -> float:
+    """The lexical score from its four cosines (words, n-grams; first line's words, n-grams)."""
+    weight = TITLE_WEIGHT if title_weight is None else title_weight
+    return (1.0 - weight) * blend(parts[0], parts[1]) + weight * blend(parts[2], parts[3])
 
 
 class MatchIndex(Protocol):
@@ -269,16 +294,18 @@ class _Space:
 
 
 class LexicalIndex:
-    """TF-IDF (words + character n-grams) over the reports it holds, incrementally kept."""
+    """TF-IDF (words + character n-grams, of the whole report and of its first line) over the reports it holds, incrementally kept."""
 
     kind = "lexical"
 
-    def __init__(self) -> None:
-        self._words = _Space()
-        self._grams = _Space()
+    def __init__(self, title_weight: float | None = None) -> None:
+        # whole text: words, n-grams; first line: words, n-grams
+        self._spaces = (_Space(), _Space(), _Space(), _Space())
+        self._words, self._grams = self._spaces[0], self._spaces[1]
         self._doc_of: dict[Hashable, int] = {}
         self._key_of: dict[int, Hashable] = {}
         self._next = 0
+        self.title_weight = TITLE_WEIGHT if title_weight is None else title_weight
 
     def __len__(self) -> int:
         return len(self._doc_of)
@@ -286,15 +313,18 @@ class LexicalIndex:
     def __contains__(self, key: Hashable) -> bool:
         return key in self._doc_of
 
+    @staticmethod
+    def _features(text: str) -> tuple[dict[str, float], ...]:
+        return (*featurize(text), *featurize(headline(text)))
+
     def add(self, key: Hashable, text: str) -> None:
         """Index ``text`` under ``key``; adding a key again replaces its text."""
         if key in self._doc_of:
             self.remove(key)
         doc = self._next
         self._next += 1
-        words, grams = featurize(text)
-        self._words.add(doc, words)
-        self._grams.add(doc, grams)
+        for space, weights in zip(self._spaces, self._features(text)):
+            space.add(doc, weights)
         self._doc_of[key] = doc
         self._key_of[doc] = key
 
@@ -305,61 +335,60 @@ class LexicalIndex:
     def remove(self, key: Hashable) -> None:
         doc = self._doc_of.pop(key)
         del self._key_of[doc]
-        self._words.remove(doc)
-        self._grams.remove(doc)
+        for space in self._spaces:
+            space.remove(doc)
 
     def discard(self, key: Hashable) -> None:
         if key in self._doc_of:
             self.remove(key)
 
+    def _score(self, doc: int, vectors, exact: bool = True) -> float:
+        return combine(tuple(space.cosine(doc, vec, norm, exact=exact) for space, (vec, norm) in zip(self._spaces, vectors)), self.title_weight)
+
     def query(self, text: str, k: int = 5) -> list[tuple[Hashable, float]]:
         """The ``k`` indexed reports most similar to ``text``, best first, scores in [0, 1]."""
         if k <= 0 or not self._doc_of:
             return []
-        words, grams = featurize(text)
-        wvec, wnorm = self._words.query_vector(words)
-        gvec, gnorm = self._grams.query_vector(grams)
-        if not wnorm and not gnorm:
+        vectors = [space.query_vector(weights) for space, weights in zip(self._spaces, self._features(text))]
+        if not any(norm for _, norm in vectors):
             return []
-        self._words.refresh_norms()
-        self._grams.refresh_norms()
+        for space in self._spaces:
+            space.refresh_norms()
         cap = max(64, len(self._doc_of) // 20)
-        wdots = self._words.accumulate(wvec, cap)
-        gdots = self._grams.accumulate(gvec, cap)
-        # Rank candidates by the approximate blend, rescore the best of them
+        dots = [space.accumulate(vec, cap) for space, (vec, _) in zip(self._spaces, vectors)]
+        # Rank candidates by the approximate score, rescore the best of them
         # with every feature (cached norms), then give the final few exact norms.
-        wn, gn = self._words.norms, self._grams.norms
-        wq, gq = wnorm or 1.0, gnorm or 1.0
         # Thousands of documents share some n-gram with a query; the few hundred
-        # with the largest raw dot products in either space hold the answer.
-        pool = set(heapq.nlargest(POOL, wdots, key=wdots.__getitem__)) | set(heapq.nlargest(POOL, gdots, key=gdots.__getitem__))
-        approx = {doc: blend(wdots.get(doc, 0.0) / (wq * wn[doc]), gdots.get(doc, 0.0) / (gq * gn[doc])) for doc in pool}
+        # with the largest raw dot products in any space hold the answer.
+        pool: set[int] = set()
+        for found in dots:
+            pool.update(heapq.nlargest(POOL, found, key=found.__getitem__))
+
+        def approximate(doc: int) -> float:
+            return combine(tuple(found.get(doc, 0.0) / ((norm or 1.0) * space.norms[doc]) for found, space, (_, norm) in zip(dots, self._spaces, vectors)),
+                           self.title_weight)
+
+        approx = {doc: approximate(doc) for doc in pool}
         shortlist = heapq.nlargest(max(4 * k, 40), approx, key=approx.__getitem__)
-        rescored = {
-            doc: blend(self._words.cosine(doc, wvec, wnorm, exact=False), self._grams.cosine(doc, gvec, gnorm, exact=False))
-            for doc in shortlist
-        }
+        rescored = {doc: self._score(doc, vectors, exact=False) for doc in shortlist}
         finalists = heapq.nlargest(2 * k, rescored, key=rescored.__getitem__)
-        exact = [(blend(self._words.cosine(doc, wvec, wnorm), self._grams.cosine(doc, gvec, gnorm)), doc) for doc in finalists]
+        exact = [(self._score(doc, vectors), doc) for doc in finalists]
         best = heapq.nlargest(k, exact, key=lambda pair: (pair[0], -pair[1]))
         return [(self._key_of[doc], score) for score, doc in best if score > 0.0]
 
     def score_all(self, text: str) -> list[tuple[Hashable, float]]:
         """Every indexed report's exact score, best first: what ``query`` approximates, at full cost."""
-        words, grams = featurize(text)
-        wvec, wnorm = self._words.query_vector(words)
-        gvec, gnorm = self._grams.query_vector(grams)
-        scored = [
-            (self._key_of[doc], blend(self._words.cosine(doc, wvec, wnorm), self._grams.cosine(doc, gvec, gnorm)))
-            for doc in self._key_of
-        ]
+        vectors = [space.query_vector(weights) for space, weights in zip(self._spaces, self._features(text))]
+        scored = [(self._key_of[doc], self._score(doc, vectors)) for doc in self._key_of]
         return sorted(scored, key=lambda pair: -pair[1])
+
+    def parts(self, a: str, b: str) -> tuple[float, float, float, float]:
+        """The four cosines of a pair with this index's IDF: words, n-grams, first line's words, its n-grams."""
+        return tuple(_cosine(fa, fb, self._idf(space)) for space, fa, fb in zip(self._spaces, self._features(a), self._features(b)))
 
     def similarity(self, a: str, b: str) -> float:
         """Pairwise score with this index's IDF (what a query would see)."""
-        wa, ga = featurize(a)
-        wb, gb = featurize(b)
-        return blend(_cosine(wa, wb, self._idf(self._words)), _cosine(ga, gb, self._idf(self._grams)))
+        return combine(self.parts(a, b), self.title_weight)
 
     @staticmethod
     def _idf(space: _Space):
@@ -386,11 +415,11 @@ def lexical_similarity(a: str, b: str, idf: str = "pair") -> float:
     ``idf="pair"`` (default) weighs terms as a two-report index would, so the
     shipped threshold applies; ``idf="flat"`` is plain TF cosine.
     """
-    wa, ga = featurize(a)
-    wb, gb = featurize(b)
+    fa = (*featurize(a), *featurize(headline(a)))
+    fb = (*featurize(b), *featurize(headline(b)))
     if idf == "flat":
-        return blend(_cosine(wa, wb), _cosine(ga, gb))
-    return blend(_cosine(wa, wb, _pair_idf(wa, wb)), _cosine(ga, gb, _pair_idf(ga, gb)))
+        return combine(tuple(_cosine(x, y) for x, y in zip(fa, fb)))
+    return combine(tuple(_cosine(x, y, _pair_idf(x, y)) for x, y in zip(fa, fb)))
 
 
 def _check_kind(kind: str) -> None:
@@ -420,6 +449,11 @@ def similarity(a: str, b: str, kind: str = "lexical") -> float:
 def threshold_for(kind: str) -> float:
     _check_kind(kind)
     return _THRESHOLDS[kind]
+
+
+def maybe_threshold(threshold: float) -> float:
+    """Below ``threshold`` but at least this: maybe the same, for a leader to decide."""
+    return threshold * MAYBE_FACTOR
 
 
 # -- resources ------------------------------------------------------------------
@@ -658,3 +692,42 @@ def pair_scores(pairs: list[tuple[str, str]], kind: str = "lexical", idf: str = 
     for number, text in enumerate(dict.fromkeys(t for pair in pairs for t in pair)):
         index.add(number, text)
     return [index.similarity(a, b) for a, b in pairs]
+
+
+def held_out_split(pairs: list[tuple[str, str]], share: int = 30) -> list[bool]:
+    """For each pair, whether it is in the held-out split (about ``share`` percent).
+
+    Pairs that share a text are connected; a whole connected group goes to one
+    side, chosen by a hash of its first text, so no text the tuning saw is
+    scored as held out, and the split is the same on every machine and run.
+    """
+    import hashlib
+
+    parent: dict[str, str] = {}
+
+    def root(text: str) -> str:
+        parent.setdefault(text, text)
+        while parent[text] != text:
+            parent[text] = parent[parent[text]]
+            text = parent[text]
+        return text
+
+    for a, b in pairs:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[ra] = rb
+    first: dict[str, str] = {}
+    for a, _ in pairs:
+        first.setdefault(root(a), a)
+    return [int(hashlib.sha256(first[root(a)].encode("utf-8")).hexdigest(), 16) % 100 < share for a, _ in pairs]
+
+
+def threshold_for_recall(scores: list[float], labels: list[bool], recall: float) -> float:
+    """The highest cut (midpoint between scores) that still calls ``recall`` of the duplicates duplicates."""
+    positives = sorted((s for s, label in zip(scores, labels) if label), reverse=True)
+    if not positives:
+        return 0.0
+    needed = max(1, math.ceil(recall * len(positives)))
+    cut = positives[needed - 1]
+    below = [s for s in scores if s < cut]
+    return (cut + max(below)) / 2 if below else cut

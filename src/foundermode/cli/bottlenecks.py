@@ -17,7 +17,10 @@ app.add_typer(blocker_app, name="blocker")
 app.add_typer(bottlenecks_app, name="bottlenecks")
 app.add_typer(token_app, name="token")
 
-ByOption = typer.Option(None, "--by", help="Who acts (email, id or name); default the [org] leader.")
+ByOption = typer.Option(None, "--by", help="Who acts (email, id or name the store or foundermode.toml knows): an owner's or holder's rights, never a leader's.")
+AsOption = typer.Option(None, "--as", help="Act as this person, proven by their API token (FOUNDERMODE_TOKEN or --token): their rights, a leader's included.")
+TokenOption = typer.Option(None, "--token", envvar="FOUNDERMODE_TOKEN", show_envvar=False,
+                           help="The API token of the person acting (default: $FOUNDERMODE_TOKEN); prefer the variable, a command line is visible to others.")
 NowOption = typer.Option(None, "--now", help="The clock, as UTC epoch seconds (default: now).", hidden=True)
 
 
@@ -38,30 +41,73 @@ def _durations(rows: list[dict]) -> list[dict]:
     return [{k: (format_duration(v) if k.endswith("_s") else v) for k, v in row.items()} for row in rows]
 
 
-def _person(store, who: str | None) -> int | None:
-    from ..sources.identities import find_person
+def _config_people(catalog) -> set[str]:
+    """Emails foundermode.toml names (leaders, owners, vendor contacts, chain steps): known before they are in the store."""
+    from ..people import leader_emails
 
-    who = who or _catalog().leader
-    if not who:
-        return None
+    named = set(leader_emails(get_config()))
+    for resource in [*catalog.resources.values(), *catalog.vendors.values()]:
+        named.update(e for e in (resource.owner, resource.contact, resource.executive) if e)
+        named.update(step.notify for step in resource.chain if "@" in step.notify)
+    return {e.strip().lower() for e in named}
+
+
+def _known_person(store, who: str) -> int:
+    """A person the store knows, or one foundermode.toml names; anyone else is refused, and nobody is created by a typo."""
+    from ..sources.identities import IdentityResolver, find_person
+
     with store.write() as conn:
         try:
             return find_person(conn, who)
         except LookupError as error:
-            if "@" not in who:
-                fail(str(error))
-        # Owners and leaders named in foundermode.toml may not be in the store yet.
-        from ..sources.identities import IdentityResolver
-
+            if who.strip().lower() not in _config_people(_catalog()):
+                reason = str(error) if "names" in str(error) else (
+                    f"nobody known as '{who}': who acts must be in the org chart, have commits, have reported a blocker or be named in foundermode.toml")
+                fail(reason)
         return IdentityResolver.from_config(conn, get_config()).person_for("", who, source="manual")
 
 
+def _token_person(store, token: str) -> int:
+    from ..web.tokens import person_for_token
+
+    with store.read() as conn:
+        person_id = person_for_token(conn, token.strip())
+    if person_id is None:
+        fail("unknown or revoked API token (FOUNDERMODE_TOKEN or --token)")
+    return person_id
+
+
+def _actor(store, by: str | None, as_: str | None, token: str | None) -> tuple[int, bool]:
+    """(person id, proven): who acts on the command line.
+
+    ``--as WHO`` with WHO's API token is proven, as an API call with that token
+    is, and carries every right WHO has. ``--by WHO`` is a claim: WHO must be
+    known, and keeps an owner's or holder's rights but never a leader's. A
+    token alone (FOUNDERMODE_TOKEN set) acts as its person.
+    """
+    if as_:
+        if not token:
+            fail(f"--as {as_} needs {as_}'s API token: set FOUNDERMODE_TOKEN (or pass --token)")
+        person_id = _token_person(store, token)
+        if _known_person(store, as_) != person_id:
+            fail(f"the API token given is not {as_}'s")
+        return person_id, True
+    if by:
+        return _known_person(store, by), False
+    if token:
+        return _token_person(store, token), True
+    fail("say who acts: --by EMAIL (an owner's or holder's rights), or --as EMAIL with their API token in FOUNDERMODE_TOKEN (any rights they have, a leader's included)")
+
+
 def _act(call):
-    from ..bottlenecks.bottleneck import BottleneckError
+    from ..bottlenecks.bottleneck import UnprovenLeader
+    from ..errors import FoundermodeError
 
     try:
         return call()
-    except BottleneckError as error:
+    except UnprovenLeader as error:
+        fail(f"{error} (--as EMAIL with FOUNDERMODE_TOKEN set to their token)")
+    except FoundermodeError as error:
         fail(str(error))
 
 
@@ -78,7 +124,9 @@ def resources(fmt: Format = FormatOption, as_json: bool = JsonOption):
 @blocker_app.command("report")
 def blocker_report(
     text: str = typer.Argument(..., help="What blocks you, in your own words."),
-    by: str = typer.Option(..., "--by", help="Your email: someone the org chart or the history knows."),
+    by: Optional[str] = typer.Option(None, "--by", help="Who is blocked (an email): someone the org chart, the history or an earlier report knows."),
+    as_: Optional[str] = AsOption,
+    token: Optional[str] = TokenOption,
     new_person: bool = typer.Option(False, "--new-person", help="The reporter is new here: record them as a person."),
     as_json: bool = JsonOption,
     now: Optional[int] = NowOption,
@@ -88,8 +136,13 @@ def blocker_report(
 
     _catalog()
     with opened_store() as store:
+        person_id = None
+        if as_ or (token and not by):
+            person_id, _proven = _actor(store, None, as_, token)
+        elif not by:
+            fail("say who is blocked: --by EMAIL, or --as EMAIL with their API token in FOUNDERMODE_TOKEN")
         try:
-            result = report(store, get_config(), text=text, by=by, source="cli", now=now, known_only=not new_person)
+            result = report(store, get_config(), text=text, by=None if person_id else by, person_id=person_id, source="cli", now=now, known_only=not new_person)
         except UnknownReporter as error:
             fail(f"{error} (--new-person records a new one)")
         except ValueError as error:
@@ -163,18 +216,36 @@ def bottlenecks_list(
 def bottleneck_show(bottleneck_id: int = typer.Argument(...), as_json: bool = JsonOption):
     """One bottleneck: its reports, escalations and timeline."""
     from ..bottlenecks.board import bottleneck_detail
+    from ..bottlenecks.grouping import CLOSED, maybe_same
 
     with opened_store() as store, store.read() as conn:
         detail = _act(lambda: bottleneck_detail(conn, bottleneck_id))
+        detail["maybe_same_as"] = maybe_same(conn, bottleneck_id) if detail["status"] not in CLOSED else []
     if as_json:
         output(detail, json_flag=True)
         return
     console.print(f"[bold]#{detail['id']} {markup(detail['title'])}[/] — {markup(detail['resource'] or 'no resource')}, {markup(detail['status'])}", highlight=False)
+    for other in detail["maybe_same_as"]:
+        console.print(f"maybe the same as #{other['id']} {markup(other['title'])} (similarity {other['score']:.2f}):"
+                      f" foundermode bottlenecks merge {detail['id']} {other['id']} --as LEADER", highlight=False)
     output(detail["reports"], columns=["id", "person", "reported_at", "source", "text", "pinned"], title="Reports")
     if detail["escalations"]:
         output(detail["escalations"], columns=["id", "chain", "level", "status", "holder", "started_at", "next_at", "acknowledged_at", "call_start"], title="Escalations")
     rows = [{"at": e["at"], "event": e["kind"], "who": e.get("person"), "detail": ", ".join(f"{k}={v}" for k, v in e.items() if k not in ("at", "kind", "person", "escalation_id", "report_id") and v not in (None, [], ""))} for e in detail["timeline"]]
     output(rows, title="Timeline")
+
+
+@bottlenecks_app.command("examples")
+def bottleneck_examples():
+    """Every merge, split and move as labelled report pairs, JSON lines: `foundermode eval grouping` reads them."""
+    import json
+
+    from ..bottlenecks.grouping import labelled_examples
+
+    with opened_store() as store, store.read() as conn:
+        rows = labelled_examples(conn)
+    for row in rows:
+        print(json.dumps(row, ensure_ascii=False))
 
 
 @bottlenecks_app.command("metrics")
@@ -188,74 +259,66 @@ def bottleneck_metrics(fmt: Format = FormatOption, as_json: bool = JsonOption, n
     output(_durations(rows) if not as_json and fmt != Format.json else rows, fmt, as_json, title="Bottleneck metrics")
 
 
-def _action(name: str, call_factory):
+def _action(by: str | None, as_: str | None, token: str | None, call_factory):
+    """Run one action as whoever acts, with the rights the API gives them (actions.check)."""
     from ..bottlenecks import actions
 
     with opened_store() as store:
-        return _act(lambda: call_factory(actions, store))
+        person, proven = _actor(store, by, as_, token)
+        return _act(lambda: call_factory(actions, store, person, dict(enforce=True, proven=proven)))
 
 
 @bottlenecks_app.command("ack")
-def bottleneck_ack(bottleneck_id: int, by: Optional[str] = ByOption, vendor: bool = typer.Option(False, "--vendor", help="The vendor acknowledged (not the owner)."), now: Optional[int] = NowOption):
-    """Acknowledge: the chain stops climbing."""
-    with opened_store() as store:
-        person = _person(store, by)
-    _action("ack", lambda a, s: a.acknowledge(s, get_config(), bottleneck_id, person, now, vendor=vendor))
+def bottleneck_ack(bottleneck_id: int, by: Optional[str] = ByOption, as_: Optional[str] = AsOption, token: Optional[str] = TokenOption,
+                   vendor: bool = typer.Option(False, "--vendor", help="The vendor acknowledged (not the owner)."), now: Optional[int] = NowOption):
+    """Acknowledge: the chain stops climbing (the owner, the person holding it, or a leader)."""
+    _action(by, as_, token, lambda a, s, p, rights: a.acknowledge(s, get_config(), bottleneck_id, p, now, vendor=vendor, **rights))
     console.print(f"bottleneck #{bottleneck_id} acknowledged" + (" by the vendor" if vendor else ""))
 
 
 @bottlenecks_app.command("resolve")
-def bottleneck_resolve(bottleneck_id: int, by: Optional[str] = ByOption, now: Optional[int] = NowOption):
-    """Resolve: nobody is blocked any more."""
-    with opened_store() as store:
-        person = _person(store, by)
-    _action("resolve", lambda a, s: a.resolve(s, get_config(), bottleneck_id, person, now))
+def bottleneck_resolve(bottleneck_id: int, by: Optional[str] = ByOption, as_: Optional[str] = AsOption, token: Optional[str] = TokenOption, now: Optional[int] = NowOption):
+    """Resolve: nobody is blocked any more (the owner, the person holding it, or a leader)."""
+    _action(by, as_, token, lambda a, s, p, rights: a.resolve(s, get_config(), bottleneck_id, p, now, **rights))
     console.print(f"bottleneck #{bottleneck_id} resolved")
 
 
 @bottlenecks_app.command("vendor")
 def bottleneck_vendor(bottleneck_id: int, vendor: Optional[str] = typer.Option(None, "--vendor", help="Vendor name (default: the resource's depends_on)."),
-                      by: Optional[str] = ByOption, now: Optional[int] = NowOption):
-    """Blocked on a vendor: the vendor's chain (contact, then executive) starts."""
-    with opened_store() as store:
-        person = _person(store, by)
-    started = _action("vendor", lambda a, s: a.blocked_on_vendor(s, get_config(), bottleneck_id, person, now, vendor=vendor))
+                      by: Optional[str] = ByOption, as_: Optional[str] = AsOption, token: Optional[str] = TokenOption, now: Optional[int] = NowOption):
+    """Blocked on a vendor: the vendor's chain (contact, then executive) starts (the owner, the person holding it, or a leader)."""
+    started = _action(by, as_, token, lambda a, s, p, rights: a.blocked_on_vendor(s, get_config(), bottleneck_id, p, now, vendor=vendor, **rights))
     console.print(f"bottleneck #{bottleneck_id} handed to the vendor; {markup(started.holder)} notified", highlight=False)
 
 
 @bottlenecks_app.command("escalate")
-def bottleneck_escalate(bottleneck_id: int, by: Optional[str] = ByOption, now: Optional[int] = NowOption):
-    """Escalate now, without waiting for another report."""
-    with opened_store() as store:
-        person = _person(store, by)
-    started = _action("escalate", lambda a, s: a.escalate(s, get_config(), bottleneck_id, person, now))
+def bottleneck_escalate(bottleneck_id: int, by: Optional[str] = ByOption, as_: Optional[str] = AsOption, token: Optional[str] = TokenOption, now: Optional[int] = NowOption):
+    """Escalate now, without waiting for another report (a leader)."""
+    started = _action(by, as_, token, lambda a, s, p, rights: a.escalate(s, get_config(), bottleneck_id, p, now, **rights))
     console.print(f"bottleneck #{bottleneck_id} " + (f"escalated to {markup(started.holder)}" if started else "was already escalated"), highlight=False)
 
 
 @bottlenecks_app.command("merge")
-def bottleneck_merge(bottleneck_id: int, into: int = typer.Argument(..., help="The bottleneck that stays."), by: Optional[str] = ByOption, now: Optional[int] = NowOption):
-    """Merge one bottleneck into another; the correction is kept."""
-    with opened_store() as store:
-        person = _person(store, by)
-    _action("merge", lambda a, s: a.merge(s, get_config(), bottleneck_id, into, person, now))
+def bottleneck_merge(bottleneck_id: int, into: int = typer.Argument(..., help="The bottleneck that stays."), by: Optional[str] = ByOption, as_: Optional[str] = AsOption,
+                     token: Optional[str] = TokenOption, now: Optional[int] = NowOption):
+    """Merge one bottleneck into another; the correction is kept (a leader)."""
+    _action(by, as_, token, lambda a, s, p, rights: a.merge(s, get_config(), bottleneck_id, into, p, now, **rights))
     console.print(f"bottleneck #{bottleneck_id} merged into #{into}")
 
 
 @bottlenecks_app.command("split")
-def bottleneck_split(bottleneck_id: int, reports: List[int] = typer.Argument(..., help="Report ids to take out."), by: Optional[str] = ByOption, now: Optional[int] = NowOption):
-    """Split reports out of a bottleneck into a new one; the correction is kept."""
-    with opened_store() as store:
-        person = _person(store, by)
-    new_id = _action("split", lambda a, s: a.split(s, get_config(), bottleneck_id, list(reports), person, now))
+def bottleneck_split(bottleneck_id: int, reports: List[int] = typer.Argument(..., help="Report ids to take out."), by: Optional[str] = ByOption, as_: Optional[str] = AsOption,
+                     token: Optional[str] = TokenOption, now: Optional[int] = NowOption):
+    """Split reports out of a bottleneck into a new one; the correction is kept (a leader)."""
+    new_id = _action(by, as_, token, lambda a, s, p, rights: a.split(s, get_config(), bottleneck_id, list(reports), p, now, **rights))
     console.print(f"reports {', '.join(map(str, reports))} now form bottleneck #{new_id}")
 
 
 @bottlenecks_app.command("move")
-def bottleneck_move(report_id: int, to: int = typer.Argument(..., help="Target bottleneck."), by: Optional[str] = ByOption, now: Optional[int] = NowOption):
-    """Move one report to another bottleneck; the correction is kept."""
-    with opened_store() as store:
-        person = _person(store, by)
-    _action("move", lambda a, s: a.move(s, get_config(), report_id, to, person, now))
+def bottleneck_move(report_id: int, to: int = typer.Argument(..., help="Target bottleneck."), by: Optional[str] = ByOption, as_: Optional[str] = AsOption,
+                    token: Optional[str] = TokenOption, now: Optional[int] = NowOption):
+    """Move one report to another bottleneck; the correction is kept (a leader)."""
+    _action(by, as_, token, lambda a, s, p, rights: a.move(s, get_config(), report_id, to, p, now, **rights))
     console.print(f"report #{report_id} moved to bottleneck #{to}")
 
 
@@ -280,16 +343,13 @@ def tick(as_json: bool = JsonOption, deliver: bool = typer.Option(True, "--deliv
 @token_app.command("create")
 def token_create(person: str = typer.Argument(..., help="Email, id or name."), label: Optional[str] = typer.Option(None, "--label")):
     """Create an API token for a person. The secret is printed once and never stored."""
-    from ..sources.identities import find_person
     from ..store import now as clock_now
     from ..web.tokens import create_token
 
-    with opened_store() as store, store.write() as conn:
-        try:
-            person_id = find_person(conn, person)
-        except LookupError as error:
-            fail(str(error))
-        token_id, secret = create_token(conn, person_id, clock_now(), label)
+    with opened_store() as store:
+        person_id = _known_person(store, person)  # the leader foundermode.toml names may not have a row yet
+        with store.write() as conn:
+            token_id, secret = create_token(conn, person_id, clock_now(), label)
     err_console.print(f"token {token_id} for person {person_id}; keep it now, it is not shown again:")
     print(secret)
 

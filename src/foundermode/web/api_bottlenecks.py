@@ -12,6 +12,7 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, 
 from pydantic import BaseModel, Field
 
 from ..bottlenecks import actions, board
+from ..bottlenecks.grouping import CLOSED, maybe_same
 from ..errors import FoundermodeError, http_status
 from ..bottlenecks.intake import MAX_TEXT, report
 from ..bottlenecks.resources import load_catalog
@@ -94,17 +95,25 @@ def bottleneck_metrics(request: Request, caller: Caller = CurrentPerson):
         return board.metrics(conn, now)
 
 
+def _with_maybe(conn, detail: dict) -> dict:
+    """The open bottlenecks this one may be the same as, each with the merge a leader would post."""
+    if detail["status"] in CLOSED:
+        return {**detail, "maybe_same_as": []}
+    maybe = [{**m, "merge": {"method": "POST", "path": f"/api/bottlenecks/{detail['id']}/merge", "body": {"into": m["id"]}}} for m in maybe_same(conn, detail["id"])]
+    return {**detail, "maybe_same_as": maybe}
+
+
 @router.get("/bottlenecks/{bottleneck_id}")
 def get_bottleneck(bottleneck_id: int, request: Request, caller: Caller = CurrentPerson):
-    """One bottleneck: its reports, escalations and timeline."""
+    """One bottleneck: its reports, escalations, timeline, and the open bottlenecks it may be the same as (with their merge)."""
     store, _config, _now = _ctx(request)
     with store.read() as conn:
-        return _guard(lambda: board.bottleneck_detail(conn, bottleneck_id))
+        return _guard(lambda: _with_maybe(conn, board.bottleneck_detail(conn, bottleneck_id)))
 
 
 def _detail(request: Request, bottleneck_id: int) -> dict:
     with request.app.state.store.read() as conn:
-        return board.bottleneck_detail(conn, bottleneck_id)
+        return _with_maybe(conn, board.bottleneck_detail(conn, bottleneck_id))
 
 
 @router.post("/bottlenecks/{bottleneck_id}/acknowledge")

@@ -220,13 +220,19 @@ def bottleneck_page(bottleneck_id: int, request: Request, viewer: Viewer = Depen
                   timeline_detail=lambda event: _timeline_detail(event, _now(request), _zone(request)), **data)
 
 
-def _act(request: Request, viewer: Viewer, bottleneck_id: int, csrf: str, verb: str):
+def _act(request: Request, viewer: Viewer, bottleneck_id: int, csrf: str, verb: str, into: int | None = None):
     from ..bottlenecks import actions
     from ..bottlenecks.bottleneck import BottleneckError, NotAllowed, NotFound
 
     auth.check_csrf(viewer, csrf)
     store, config, now = request.app.state.store, request.app.state.config, _now(request)
-    call = {"acknowledge": actions.acknowledge, "resolve": actions.resolve, "vendor": actions.blocked_on_vendor}[verb]
+
+    def merge(store, config, bottleneck_id, by, now, enforce):
+        if into is None:
+            raise BottleneckError(f"name the bottleneck #{bottleneck_id} is to be merged into")
+        return actions.merge(store, config, bottleneck_id, into, by, now, enforce=enforce)
+
+    call = {"acknowledge": actions.acknowledge, "resolve": actions.resolve, "vendor": actions.blocked_on_vendor, "merge": merge}[verb]
     try:
         call(store, config, bottleneck_id, viewer.person_id, now, enforce=True)
         request.app.state.view_cache.clear()
@@ -236,7 +242,13 @@ def _act(request: Request, viewer: Viewer, bottleneck_id: int, csrf: str, verb: 
         raise HTTPException(status.HTTP_403_FORBIDDEN, str(error)) from None
     except (BottleneckError, ValueError) as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
-    return RedirectResponse(f"/bottlenecks/{bottleneck_id}", status.HTTP_303_SEE_OTHER)
+    return RedirectResponse(f"/bottlenecks/{into if verb == 'merge' else bottleneck_id}", status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/bottlenecks/{bottleneck_id}/merge")
+def merge(bottleneck_id: int, request: Request, csrf: str = Form(""), into: int | None = Form(None), viewer: Viewer = Depends(page_viewer)):
+    """The one click behind "maybe the same as #N": this bottleneck is folded into #N (a leader)."""
+    return _act(request, viewer, bottleneck_id, csrf, "merge", into=into)
 
 
 @router.post("/bottlenecks/{bottleneck_id}/acknowledge")

@@ -168,14 +168,16 @@ def board_page(store, now: int, status_filter: str = "open", resource: str | Non
 def bottleneck_page(store, config, bottleneck_id: int, viewer) -> dict:
     from ..bottlenecks import board
     from ..bottlenecks.bottleneck import Bottleneck, NotFound
+    from ..bottlenecks.grouping import CLOSED, maybe_same
 
     try:
         with store.read() as conn:
             detail = board.bottleneck_detail(conn, bottleneck_id)
             may_handle = Bottleneck.load(conn, config, bottleneck_id).may_handle(viewer.person_id)
+            maybe = maybe_same(conn, bottleneck_id) if detail["status"] not in CLOSED else []
     except NotFound as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
-    return {"detail": detail, "may_handle": may_handle}
+    return {"detail": detail, "may_handle": may_handle, "maybe_same": maybe}
 
 
 def resources_page(store, config, now: int) -> dict:
