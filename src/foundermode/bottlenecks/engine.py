@@ -29,6 +29,7 @@ class TickResult:
     advanced: dict[int, str] = field(default_factory=dict)  # escalation id -> repeated, stepped, exhausted
     restaled: dict[int, str] = field(default_factory=dict)  # escalation id -> reminded, re-escalated
     expired: list[int] = field(default_factory=list)  # bottleneck ids closed for want of activity
+    review_queues: dict = field(default_factory=dict)  # what the review queues reported (review_queue.py)
     delivery: dict = field(default_factory=dict)
 
 
@@ -122,6 +123,10 @@ def tick(store: Store, config: Config, now: int | None = None, *, deliver: bool 
     """Advance every escalation that is due, then send what the outbox holds."""
     now = clock_now() if now is None else int(now)
     result = TickResult(now=now)
+    from .review_queue import hear_queues  # a source of reports, like Slack: placed before the rule pass
+
+    queues = hear_queues(store, config, now)
+    result.review_queues = {"reports": queues.reports, "escalated": queues.escalated, "resolved": queues.resolved}
     result.escalated = escalate_due(store, config, now)
     result.advanced = advance_due(store, config, now)
     result.restaled = restale_due(store, config, now)
