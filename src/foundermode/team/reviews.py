@@ -355,6 +355,22 @@ def reviews_by_person(data: PullData, since: int | None, until: int | None) -> d
     return {l.person_id: l.reviews_given for l in review_load(data, since, until) if l.reviews_given}
 
 
+def reviews_in_scope(conn: Connection, since: int | None, until: int | None, git_repo_ids: list[int] | None = None) -> dict[int, int]:
+    """Reviews each person gave in the window, over the forge repositories of the git repositories in scope
+    (matched by name: owner/api is the forge's repository of a clone named api); all of them with no repository scope."""
+    from ..store.schema import repositories
+
+    repos = None
+    if git_repo_ids:
+        wanted = {n.casefold() for (n,) in conn.execute(select(repositories.c.name).where(repositories.c.id.in_(list(git_repo_ids))))}
+        repos = sorted(name for (name,) in conn.execute(select(forge_repos.c.name)) if name.split("/")[-1].casefold() in wanted)
+        if not repos:
+            return {}
+    if conn.execute(select(pull_reviews.c.id).limit(1)).first() is None:
+        return {}
+    return reviews_by_person(read_pulls(conn, repos=repos), since, until)
+
+
 # -- over time and delivery --------------------------------------------------------
 
 def first_review_by_week(data: PullData, since: int | None = None, until: int | None = None) -> list[dict]:
