@@ -156,3 +156,21 @@ def test_owner_falls_back_to_the_leader_without_a_manager(tmp_path, store, smtp_
     assert len(result.escalated) == 1 and result.reports == 2
     again = hear_queues(store, config, NOW + 60)
     assert again.reports == 0 and again.escalated == [] and again.opened == []
+
+
+def test_owner_is_the_code_owner_when_the_reviewer_has_no_manager(tmp_path, store, smtp_server, make_repo):
+    from foundermode.bottlenecks.review_queue import hear_queues
+    from foundermode.config import load_config
+    from foundermode.ingest import ingest_repository
+    from foundermode.ingest_reviews import ingest_files
+
+    text = config_text(smtp_server).replace("[identities.aliases]\n", '[identities.aliases]\n"ole@northwind.example" = ["github:ole-b"]\n')
+    (tmp_path / "foundermode.toml").write_text(text, encoding="utf-8")
+    config = load_config(tmp_path / "foundermode.toml")
+    repo = make_repo("api")  # the clone of northwind/api
+    repo.commit({".github/CODEOWNERS": "*       @ole-b @cy-young\n/docs/  @dee\n", "app.py": "x = 1\n"}, "Owners", author=("Ole Berg", "ole@northwind.example"))
+    ingest_repository(store, repo.path, config)
+    export(tmp_path / "export")
+    ingest_files(store, config, [tmp_path / "export"])
+    result = hear_queues(store, config, NOW)
+    assert [(q["owner"], q["owner_is"]) for q in result.queues] == [("ole@northwind.example", "code owner")]

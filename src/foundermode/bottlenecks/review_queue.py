@@ -73,7 +73,7 @@ def _pull_of(key: str) -> tuple[str, int, int] | None:
         return None
 
 
-def queue_owner(conn, reviewer_id: int, repos: list[str], leader: str | None) -> QueueOwner:
+def queue_owner(conn, reviewer_id: int, repos: list[str], leader: str | None, aliases: dict[str, list[str]] | None = None) -> QueueOwner:
     """Who answers for a reviewer's queue: their manager, else the code owner, else the leader."""
     manager_id = conn.execute(select(people.c.manager_id).where(people.c.id == reviewer_id)).scalar()
     if manager_id is not None and manager_id != reviewer_id:
@@ -81,14 +81,17 @@ def queue_owner(conn, reviewer_id: int, repos: list[str], leader: str | None) ->
         if manager:
             return QueueOwner(manager, "manager")
     for repo in repos:
-        owner = _code_owner(conn, repo, reviewer_id)
+        owner = _code_owner(conn, repo, reviewer_id, aliases or {})
         if owner:
             return QueueOwner(owner, "code owner")
     return QueueOwner(leader, "leader")
 
 
-def _code_owner(conn, forge_repo: str, reviewer_id: int) -> str | None:
-    """The first owner (other than the reviewer) of the git repository's rule for every file, as an email."""
+def _code_owner(conn, forge_repo: str, reviewer_id: int, aliases: dict[str, list[str]]) -> str | None:
+    """The first owner (other than the reviewer) of the git repository's rule for every file, as an email.
+    A login is a person through their ``github:LOGIN`` identity, or the ``[identities.aliases]`` entry naming it
+    (a code owner need not have opened or reviewed a pull request)."""
+    by_alias = {identity_key("", alias): canonical for canonical, others in aliases.items() for alias in others if ":" in alias or "@" in alias}
     for (repo_id,) in conn.execute(select(repositories.c.id).where(repositories.c.name == forge_repo.split("/")[-1])):
         rules = codeowners.load(conn, repo_id)
         for rule in reversed(rules.rules):
@@ -98,8 +101,9 @@ def _code_owner(conn, forge_repo: str, reviewer_id: int) -> str | None:
                 key = identity_key("", "github:" + owner[1:]) if owner.startswith("@") and "/" not in owner else (identity_key("", owner) if "@" in owner else None)
                 if key is None:
                     continue  # a team (@org/team) has no one address
+                keys = [key] + ([identity_key("", by_alias[key])] if key in by_alias else [])
                 row = conn.execute(
-                    select(people.c.id, people.c.email).join(identities, identities.c.person_id == people.c.id).where(identities.c.key == key)
+                    select(people.c.id, people.c.email).join(identities, identities.c.person_id == people.c.id).where(identities.c.key.in_(keys))
                 ).first()
                 if row and row.id != reviewer_id and row.email:
                     return row.email
@@ -125,7 +129,7 @@ def hear_queues(store: Store, config: Config, now: int | None = None, *, catalog
             return result  # no open pull request and no queue bottleneck: nothing to do (the common tick)
         data = review_api.read_pulls(conn, open_only=True)
         queues = [q for q in review_api.review_queues(data, now, min_days=min_days) if len(q.authors) >= review_api.QUEUE_AUTHORS]
-        owners = {q.reviewer_id: queue_owner(conn, q.reviewer_id, sorted({w.repo for w in q.pulls}), catalog.leader) for q in queues}
+        owners = {q.reviewer_id: queue_owner(conn, q.reviewer_id, sorted({w.repo for w in q.pulls}), catalog.leader, config.aliases) for q in queues}
         requested = _requested_at(data)
     still_waiting = {(w.repo, w.number, reviewer) for w in review_api.waiting(data, now) if w.waiting_for == "review" and not w.is_draft
                      for reviewer in w.waiting_on}
