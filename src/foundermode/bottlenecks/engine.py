@@ -9,6 +9,7 @@ same tick twice, send nothing twice.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -20,6 +21,8 @@ from ..store.schema_bottlenecks import blocker_reports, bottleneck_events, bottl
 from . import escalation
 from .bottleneck import OPEN, Bottleneck
 from .resources import load_catalog
+
+log = logging.getLogger("foundermode.bottlenecks")
 
 
 @dataclass
@@ -125,8 +128,12 @@ def tick(store: Store, config: Config, now: int | None = None, *, deliver: bool 
     result = TickResult(now=now)
     from .review_queue import hear_queues  # a source of reports, like Slack: placed before the rule pass
 
-    queues = hear_queues(store, config, now)
-    result.review_queues = {"reports": queues.reports, "escalated": queues.escalated, "resolved": queues.resolved}
+    try:
+        queues = hear_queues(store, config, now)
+        result.review_queues = {"reports": queues.reports, "escalated": queues.escalated, "resolved": queues.resolved}
+    except Exception as error:  # noqa: BLE001 - one source failing must not stop the escalations already due
+        log.exception("review queues failed")
+        result.review_queues = {"error": f"{type(error).__name__}: {error}"}
     result.escalated = escalate_due(store, config, now)
     result.advanced = advance_due(store, config, now)
     result.restaled = restale_due(store, config, now)

@@ -177,22 +177,29 @@ def _requested_at(data: review_api.PullData) -> dict[tuple[str, int, int], int]:
     return out
 
 
+def _drained(conn, still_waiting: set) -> list[int]:
+    """Open queue bottlenecks none of whose pull requests waits for that reviewer any more."""
+    rows = conn.execute(
+        select(bottlenecks.c.id, blocker_reports.c.external_id)
+        .join(blocker_reports, blocker_reports.c.bottleneck_id == bottlenecks.c.id)
+        .where(bottlenecks.c.status.in_(OPEN), blocker_reports.c.source == SOURCE)
+    ).all()
+    keys: dict[int, list] = {}
+    for bottleneck_id, key in rows:
+        keys.setdefault(bottleneck_id, []).append(_pull_of(key or ""))
+    return [b for b, pulls in sorted(keys.items()) if not any(p is not None and p in still_waiting for p in pulls)]
+
+
 def _resolve_drained(store: Store, config: Config, catalog: Catalog, still_waiting: set, now: int) -> list[int]:
-    """Open queue bottlenecks none of whose pull requests waits for that reviewer any more: resolved."""
+    """Drained queue bottlenecks, resolved. The tick runs every minute: candidates are found in a read,
+    and the write lock is taken only when there is one (then they are found again under it)."""
+    with store.read() as conn:
+        if not _drained(conn, still_waiting):
+            return []
     out = []
     with store.write() as conn:
         lock_rule(conn)
-        rows = conn.execute(
-            select(bottlenecks.c.id, blocker_reports.c.external_id)
-            .join(blocker_reports, blocker_reports.c.bottleneck_id == bottlenecks.c.id)
-            .where(bottlenecks.c.status.in_(OPEN), blocker_reports.c.source == SOURCE)
-        ).all()
-        keys: dict[int, list] = {}
-        for bottleneck_id, key in rows:
-            keys.setdefault(bottleneck_id, []).append(_pull_of(key or ""))
-        for bottleneck_id, pulls in sorted(keys.items()):
-            if any(p is not None and p in still_waiting for p in pulls):
-                continue
+        for bottleneck_id in _drained(conn, still_waiting):
             Bottleneck.load(conn, config, bottleneck_id, catalog).resolve(None, now)
             out.append(bottleneck_id)
     return out
