@@ -483,6 +483,9 @@ SCHEMA: tuple[Section, ...] = (
         Setting("api_url", Text(), None, "API base URL (self-managed GitLab); default https://gitlab.com/api/v4."),
         Setting("token_env", EnvName(), None, "Environment variable holding the token; default GITLAB_TOKEN or GLAB_TOKEN."),
     )),
+    Section("reviews", "Code review's principles (team/reviews.py, bottlenecks/review_queue.py).", (
+        Setting("queue_days", Number(minimum=0), 2.0, "A ready pull request waiting this many days for a requested reviewer counts in that reviewer's queue; a queue holding up two or more people's pull requests is a bottleneck (`foundermode tick`)."),
+    )),
     Section("resources", "[[resources]]: what people get blocked on, with owners and escalation chains.", _RESOURCE_COMMON + (
         Setting("depends_on", Text(), None, "The vendor (a [[vendors]] name) this resource depends on."),
     ), repeated=True, owner="foundermode.bottlenecks.resources"),

@@ -60,6 +60,7 @@ PAGES = {
     ("GET", "/"): {"anonymous": LOGIN, "engineer": (303, "/bottlenecks"), "owner": (303, "/bottlenecks"), "leader": 200},
     ("GET", "/team"): leader_only(anonymous=LOGIN),
     ("GET", "/meetings"): leader_only(anonymous=LOGIN),
+    ("GET", "/reviews"): leader_only(anonymous=LOGIN),
     ("GET", "/bottlenecks"): same(200, anonymous=LOGIN),
     ("POST", "/bottlenecks/report"): same((303, "/bottlenecks/"), anonymous=LOGIN),
     ("GET", "/bottlenecks/{bottleneck_id}"): same(200, anonymous=LOGIN),

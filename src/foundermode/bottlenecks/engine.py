@@ -9,6 +9,7 @@ same tick twice, send nothing twice.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -21,6 +22,8 @@ from . import escalation
 from .bottleneck import OPEN, Bottleneck
 from .resources import load_catalog
 
+log = logging.getLogger("foundermode.bottlenecks")
+
 
 @dataclass
 class TickResult:
@@ -29,6 +32,7 @@ class TickResult:
     advanced: dict[int, str] = field(default_factory=dict)  # escalation id -> repeated, stepped, exhausted
     restaled: dict[int, str] = field(default_factory=dict)  # escalation id -> reminded, re-escalated, unreached (nobody to tell)
     expired: list[int] = field(default_factory=list)  # bottleneck ids closed for want of activity
+    review_queues: dict = field(default_factory=dict)  # what the review queues reported (review_queue.py)
     delivery: dict = field(default_factory=dict)
 
 
@@ -122,6 +126,14 @@ def tick(store: Store, config: Config, now: int | None = None, *, deliver: bool 
     """Advance every escalation that is due, then send what the outbox holds."""
     now = clock_now() if now is None else int(now)
     result = TickResult(now=now)
+    from .review_queue import hear_queues  # a source of reports, like Slack: placed before the rule pass
+
+    try:
+        queues = hear_queues(store, config, now)
+        result.review_queues = {"reports": queues.reports, "escalated": queues.escalated, "resolved": queues.resolved}
+    except Exception as error:  # noqa: BLE001 - one source failing must not stop the escalations already due
+        log.exception("review queues failed")
+        result.review_queues = {"error": f"{type(error).__name__}: {error}"}
     result.escalated = escalate_due(store, config, now)
     result.advanced = advance_due(store, config, now)
     result.restaled = restale_due(store, config, now)

@@ -16,11 +16,11 @@ from ..sources.identities import IdentityResolver, identity_key
 from ..store.schema import identities
 from ..store import Store
 from ..store import now as clock_now
-from ..store.schema_bottlenecks import blocker_reports
+from ..store.schema_bottlenecks import blocker_reports, bottlenecks
 from . import matching
-from .bottleneck import Bottleneck
+from .bottleneck import OPEN, Bottleneck
 from .escalation import event, lock_rule, record_all
-from .grouping import ReportIndex, choose, forget, index_for, maybe
+from .grouping import Candidate, ReportIndex, choose, forget, index_for, maybe
 from .resources import Catalog, load_catalog
 
 MAX_TEXT = 4000
@@ -41,6 +41,9 @@ class Blocker:
     heard_where: str | None = None
     heard_link: str | None = None
     confidence: float | None = None
+    # The resource a source knows the report is about (a reviewer's review queue): it joins
+    # that resource's open bottleneck whatever its words, or opens one.
+    resource: str | None = None
 
 
 @dataclass
@@ -89,14 +92,16 @@ def unknown_reporters(conn: Connection, blockers: list[Blocker]) -> list[str]:
     return sorted(set(out))
 
 
-def report_many(store: Store, config: Config, blockers: list[Blocker], *, source: str, now: int | None = None, known_only: bool = False) -> list[Intake]:
+def report_many(store: Store, config: Config, blockers: list[Blocker], *, source: str, now: int | None = None, known_only: bool = False,
+                catalog: Catalog | None = None) -> list[Intake]:
     """Place every blocker in one transaction: all of them land, or none.
 
     ``known_only``: refuse a reporter the store does not know, rather than make a
     new person of a typo (an operator typing ``--by`` on someone's behalf).
+    ``catalog``: the configured resources plus those a source derives (review queues, with their owners).
     """
     now = clock_now() if now is None else int(now)
-    catalog = load_catalog(config)
+    catalog = catalog or load_catalog(config)
     for blocker in blockers:
         blocker.text = clean_text(blocker.text)
         if blocker.person_id is None and not (blocker.email or blocker.name):
@@ -126,6 +131,14 @@ def report_many(store: Store, config: Config, blockers: list[Blocker], *, source
     return out
 
 
+def _open_on(conn: Connection, resource: str) -> Candidate | None:
+    """The newest open bottleneck on ``resource``, as the candidate a report joins."""
+    row = conn.execute(
+        select(bottlenecks.c.id).where(bottlenecks.c.resource == resource, bottlenecks.c.status.in_(OPEN)).order_by(bottlenecks.c.id.desc())
+    ).first()
+    return Candidate(row[0], resource, 1.0, None) if row else None
+
+
 def place(conn: Connection, config: Config, catalog: Catalog, index: ReportIndex, person_id: int, blocker: Blocker, source: str, now: int) -> Intake:
     """Group one report and check the rule, inside the caller's locked transaction."""
     if blocker.external_id:
@@ -135,12 +148,18 @@ def place(conn: Connection, config: Config, catalog: Catalog, index: ReportIndex
         ).first()
         if seen:
             return Intake(seen[0], seen[1], opened=False, duplicate=True)
-    terms = catalog.match_terms()
-    resource = matching.detect_resource(blocker.text, terms) if terms else None
-    candidates = index.candidates(conn, blocker.text)
-    chosen = choose(candidates, resource, catalog.match_threshold)
-    # not confident enough to join: a leader decides, with the near miss named on the bottleneck
-    near = None if chosen else maybe(candidates, resource, catalog.match_threshold)
+    near = None
+    if blocker.resource:
+        # a source that knows what the report is about (a review queue: the reviewer) names it
+        resource = blocker.resource
+        chosen = _open_on(conn, resource)
+    else:
+        terms = catalog.match_terms()
+        resource = matching.detect_resource(blocker.text, terms) if terms else None
+        candidates = index.candidates(conn, blocker.text)
+        chosen = choose(candidates, resource, catalog.match_threshold)
+        # not confident enough to join: a leader decides, with the near miss named on the bottleneck
+        near = None if chosen else maybe(candidates, resource, catalog.match_threshold)
     at = blocker.reported_at or now
     if chosen:
         bottleneck = Bottleneck.touch(conn, config, chosen.bottleneck_id, catalog, now, resource)

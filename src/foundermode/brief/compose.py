@@ -142,7 +142,9 @@ def _talk_section(section: Section, inputs: _Inputs, authorships) -> Section:
         return section
     report = inputs.report or AreasReport(0, 0, 0, 0, 0, [], [], [], [], [])
     truck = {key: tf.person_ids for key, tf in inputs.hot_truck.items()}
-    entries = who_to_talk_to(inputs.window, inputs.current, inputs.baseline, BASELINE_WINDOWS, inputs.areas, report, inputs.people, inputs.firsts, open_reports, truck, present=inputs.present)
+    review = _attempt(caveats, "pull requests waiting for review", lambda: _review_reasons(inputs.store, inputs.window)) or {}
+    entries = who_to_talk_to(inputs.window, inputs.current, inputs.baseline, BASELINE_WINDOWS, inputs.areas, report, inputs.people, inputs.firsts, open_reports, truck,
+                             present=inputs.present, review=review)
     section.data = entries or None
     if not entries:
         caveats.insert(0, "nobody stands out in this window: no commits or open blocker reports")
@@ -195,6 +197,18 @@ def _team_section(section: Section, inputs: _Inputs, authorships, reviews=None) 
     if authorships.error:
         section.note = f"truck factor unavailable: {authorships.error}"
     return section
+
+
+def _review_reasons(store, window: Window) -> dict:
+    """Who a ready pull request has waited five days for, and the reviewer everyone waits for, at the window's end."""
+    from ..team import reviews as review_api
+    from .talk_to import review_reasons
+
+    with store.read() as conn:
+        data = review_api.read_pulls(conn, open_only=True)
+    if not data.pulls:
+        return {}
+    return review_reasons(review_api.waiting(data, window.end), review_api.review_queues(data, window.end), review_api.WAITING_DAYS, review_api.QUEUE_AUTHORS)
 
 
 def _open_reports(store):

@@ -171,6 +171,8 @@ KIND_LABELS = {
     "truck_factor": "truck factor",
     "activity_change": "activity changed",
     "new_joiner": "new joiner",
+    "review_queue": "everyone waits for them",
+    "review_wait": "a pull request waits",
 }
 
 
@@ -185,6 +187,8 @@ def _talk_to(section: Section, doc: DocSection, brief: Brief, compact: bool = Fa
                 evidence.append("commits " + shas(reason.commits))
             if reason.reports:
                 evidence.append("reports " + ", ".join(f"#{r}" for r in reason.reports))
+            if reason.pulls:
+                evidence.append("pull requests " + ", ".join(reason.pulls))
             reasons.append((KIND_LABELS.get(reason.kind, reason.kind), reason.text, "; ".join(evidence)))
         doc.blocks.append(Person(entry.name, detail, reasons))
 

@@ -24,7 +24,8 @@ SHARP_DOWN_BASELINE = 2.0
 SHARP_DOWN_RATIO = 0.25
 NEW_JOINER_WINDOWS = 3  # first commit within this many windows counts as new
 MAX_SHAS = 5
-WEIGHTS = {"bottleneck": 5, "busiest": 4, "risky": 3, "truck_factor": 3, "activity_change": 2, "new_joiner": 2}
+WEIGHTS = {"bottleneck": 5, "busiest": 4, "risky": 3, "truck_factor": 3, "activity_change": 2, "new_joiner": 2, "review_queue": 4, "review_wait": 3}
+MAX_PULLS = 5
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Reason:
     text: str
     commits: list[str] = field(default_factory=list)  # full shas, in the commits table
     reports: list[int] = field(default_factory=list)  # ids in the bottleneck reports table
+    pulls: list[str] = field(default_factory=list)  # "owner/repo#12", in the pull_requests table
 
 
 @dataclass
@@ -83,10 +85,14 @@ def who_to_talk_to(
     truck_factor: dict[tuple[str, str], list[int]] | None = None,
     limit: int = 10,
     present: set[int] | None = None,
+    review: dict[int, list[Reason]] | None = None,
 ) -> list[TalkTo]:
     """Who the leader should talk to and why. ``present``: the people here (people.py's
-    tenure rule); someone who left is never suggested, whatever their history says."""
+    tenure rule); someone who left is never suggested, whatever their history says.
+    ``review``: reasons from code review (``review_reasons``)."""
     reasons: dict[int, list[Reason]] = defaultdict(list)
+    for person_id, found in (review or {}).items():
+        reasons[person_id].extend(found)
     period = window.period()
     mine: dict[int, list[Commit]] = defaultdict(list)
     for commit in current:
@@ -176,6 +182,29 @@ def who_to_talk_to(
         engineers = [e for e in entries if _technical(e)][: max(1, limit // 3)]
         chosen = chosen[: limit - len(engineers)] + engineers
     return chosen
+
+
+def review_reasons(waiting, queues, wait_days: float, queue_authors: int) -> dict[int, list[Reason]]:
+    """Code review's reasons (team/reviews.py's ``waiting`` and ``review_queues`` in): the reviewer
+    everyone waits for, and whoever a ready pull request has waited ``wait_days`` or more for."""
+    out: dict[int, list[Reason]] = defaultdict(list)
+    for queue in queues:
+        if len(queue.authors) >= queue_authors:
+            pulls = [f"{w.repo}#{w.number}" for w in queue.pulls]
+            out[queue.reviewer_id].append(Reason(
+                "review_queue", f"the reviewer everyone waits for: {_plural(len(queue.pulls), 'pull request')} of {_plural(len(queue.authors), 'person')} "
+                f"wait for their review, the oldest {queue.oldest_days:g} days", pulls=pulls[:MAX_PULLS]))
+    for item in waiting:
+        if item.is_draft or item.waited_days < wait_days or not item.waiting_on:
+            continue
+        for person_id in item.waiting_on:
+            if person_id == item.author_id:
+                text = f"{_quote(item.title)} ({item.repo}#{item.number}) has waited {item.waited_days:g} days on them ({item.waiting_for})"
+            else:
+                text = f"{item.author}'s {_quote(item.title)} ({item.repo}#{item.number}) has waited {item.waited_days:g} days for their review"
+            if len([r for r in out[person_id] if r.kind == "review_wait"]) < MAX_PULLS:
+                out[person_id].append(Reason("review_wait", text, pulls=[f"{item.repo}#{item.number}"]))
+    return dict(out)
 
 
 def _technical(entry: TalkTo) -> bool:

@@ -277,3 +277,22 @@ def delivery_cmd(
     with opened_store() as store:
         data = _read(store, repo, None)
     output([vars(d) for d in review_api.delivery(data, start, end)], fmt, json_flag=as_json, title=f"Delivery, {iso(start)} to {iso(end)}")
+
+
+@reviews_app.command("escalate")
+def escalate_cmd(
+    now: Optional[int] = typer.Option(None, "--now", help="The moment to measure at (epoch seconds); default: now."),
+    as_json: bool = JsonOption,
+):
+    """Turn each review queue holding up two or more people's pull requests into a bottleneck (every tick does it too)."""
+    from ..bottlenecks.review_queue import hear_queues
+
+    with opened_store() as store:
+        result = hear_queues(store, get_config(), now)
+    if as_json:
+        output({"queues": result.queues, "reports": result.reports, "opened": result.opened, "escalated": result.escalated,
+                "resolved": result.resolved}, json_flag=True)
+        return
+    rows = [{"reviewer": q["reviewer"], "authors_held_up": q["authors"], "pulls": ", ".join(q["pulls"]), "owner": q["owner"],
+             "owner_is": q["owner_is"], "bottleneck": q["bottleneck"]} for q in result.queues]
+    output(rows, Format.table, title=f"Review queues that are bottlenecks ({result.reports} new reports, {len(result.escalated)} escalated, {len(result.resolved)} resolved)")

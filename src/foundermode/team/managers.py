@@ -1,8 +1,9 @@
 """Managers with no technical footprint in the window.
 
 A manager is anyone with reports in the org chart. No footprint means no
-commits, no co-authored commits and no surviving lines (ownership) in scope.
-That is a fact about git, not about the job: the wording says so.
+commits, no co-authored commits, no surviving lines (ownership) and no code
+review given (pull requests, when the forge's were ingested) in scope.
+That is a fact about git and the forge, not about the job: the wording says so.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from . import queries
 from .queries import Scope
 
 CANNOT_SHOW = "Git cannot show management work: hiring, 1:1s, planning, code review, design."
+CANNOT_SHOW_WITH_REVIEWS = "Git and code review cannot show management work: hiring, 1:1s, planning, design."
 
 
 @dataclass
@@ -42,12 +44,14 @@ def managers_without_footprint(
     activity: dict[int, dict],
     coauthored: dict[int, int],
     owned: dict[int, int],
+    reviewed: dict[int, int] | None = None,
 ) -> list[Manager]:
+    """``reviewed``: reviews each person gave (team/reviews.py); None when no pull requests were ingested."""
     total_commits = sum(a["commits"] for p, a in activity.items() if not people.get(p, {}).get("is_bot"))
     total_lines = sum(int(a["added"]) for p, a in activity.items() if not people.get(p, {}).get("is_bot"))
     out = []
     for manager_id, report_ids in reports.items():
-        if activity.get(manager_id, {}).get("commits") or coauthored.get(manager_id) or owned.get(manager_id):
+        if activity.get(manager_id, {}).get("commits") or coauthored.get(manager_id) or owned.get(manager_id) or (reviewed or {}).get(manager_id):
             continue
         manager = people[manager_id]
         rows = [
@@ -67,6 +71,7 @@ def managers_without_footprint(
                 reports_commits=commits,
                 reports_share_of_commits=commits / total_commits if total_commits else 0.0,
                 reports_share_of_lines=lines / total_lines if total_lines else 0.0,
+                note=CANNOT_SHOW if reviewed is None else CANNOT_SHOW_WITH_REVIEWS,
             )
         )
     out.sort(key=lambda m: (-len(m.reports), m.name))
@@ -83,5 +88,16 @@ def read_managers(conn, scope: Scope) -> list[Manager]:
         queries.activity_by_person(conn, everyone),
         queries.coauthored_by_person(conn, everyone),
         queries.surviving_lines(conn, scope.repo_ids)[0],
+        _reviews(conn, everyone),
     )
     return [m for m in found if scope.team is None or m.team == scope.team]
+
+
+def _reviews(conn, scope: Scope) -> dict[int, int] | None:
+    """Code review given in scope, or None when no pull request was ingested (git alone cannot tell)."""
+    from ..store.schema_reviews import pull_requests
+    from .reviews import reviews_in_scope
+
+    if conn.execute(pull_requests.select().limit(1)).first() is None:
+        return None
+    return reviews_in_scope(conn, scope.since, scope.until, scope.repo_ids)

@@ -79,6 +79,7 @@ class Evidence:
     recent_commits: dict[int, int] = field(default_factory=dict)  # last RAMP_DAYS of the window
     window_commits: dict[int, int] = field(default_factory=dict)
     active_days: dict[int, list[int]] = field(default_factory=dict)
+    reviews: dict[int, int] = field(default_factory=dict)  # code reviews given to others' pull requests in the window
 
 
 def months_between(since: int, until: int) -> list[str]:
@@ -116,6 +117,9 @@ def keep_evidence(person_id: int, scope: Scope, evidence: Evidence, team_survivi
         found.append(
             f"owns {owned:,} surviving lines ({owned / evidence.surviving_total:.1%} of the codebase; team median {number(team_surviving_median)} lines)"
         )
+    reviews = evidence.reviews.get(person_id, 0)
+    if reviews:
+        found.append(f"gave {reviews} code review{'s' if reviews != 1 else ''} on others' pull requests: review work does not show in commits")
     first = evidence.first_activity.get(person_id)
     if first is None:
         found.append("no commit in any ingested repository: the data cannot tell a new joiner, a non-coding role or work elsewhere")
@@ -227,6 +231,9 @@ def read_review(conn, scope: Scope, authorships=None) -> list[TeamReview]:
     recent_scope = Scope(scope.until - RAMP_DAYS * DAY, scope.until, scope.repo_ids, scope.team)
     evidence.recent_commits = {p: row["commits"] for p, row in queries.activity_by_person(conn, recent_scope).items()}
     evidence.window_commits = {p: row.get("commits", 0) for p, row in totals.items()}
+    from .reviews import reviews_in_scope
+
+    evidence.reviews = reviews_in_scope(conn, scope.since, scope.until, scope.repo_ids)
     names = {p: row["name"] for p, row in people.items()}
     if authorships is None:
         authorships = []

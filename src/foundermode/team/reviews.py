@@ -85,8 +85,10 @@ class PullData:
         return self.people.get(person_id, {}).get("name") or "(unknown)" if person_id is not None else "(unknown)"
 
 
-def read_pulls(conn: Connection, repos: list[str] | None = None, team: str | None = None) -> PullData:
-    """Every stored pull request with its reviews, comments and pending requests (the rows the analyses use)."""
+def read_pulls(conn: Connection, repos: list[str] | None = None, team: str | None = None, open_only: bool = False) -> PullData:
+    """Every stored pull request with its reviews, comments and pending requests (the rows the analyses use).
+
+    ``open_only``: only open pull requests and their rows (what waits: the tick reads it every minute)."""
     names = {rid: name for rid, name in conn.execute(select(forge_repos.c.id, forge_repos.c.name))}
     wanted = None
     if repos:
@@ -99,26 +101,28 @@ def read_pulls(conn: Connection, repos: list[str] | None = None, team: str | Non
     query = select(pull_requests)
     if wanted is not None:
         query = query.where(pull_requests.c.repo_id.in_(sorted(wanted)))
+    if open_only:
+        query = query.where(pull_requests.c.state == "open")
     for row in conn.execute(query).mappings():
         pulls[(row["repo_id"], row["number"])] = Pull(
             names[row["repo_id"]], row["number"], row["title"], row["url"], row["author_id"], row["state"], bool(row["is_draft"]),
             row["created_at"], row["merged_at"], row["closed_at"], row["ready_at"], row["first_commit_at"], row["checks"],
         )
-    for repo_id, number, reviewer, state, at in conn.execute(
-        select(pull_reviews.c.repo_id, pull_reviews.c.number, pull_reviews.c.reviewer_id, pull_reviews.c.state, pull_reviews.c.submitted_at)
+    for repo_id, number, reviewer, state, at in conn.execute(_of_open(
+        select(pull_reviews.c.repo_id, pull_reviews.c.number, pull_reviews.c.reviewer_id, pull_reviews.c.state, pull_reviews.c.submitted_at), pull_reviews, open_only)
     ):
         pull = pulls.get((repo_id, number))
         if pull is not None:
             pull.reviews.append((reviewer, state, at))
-    for repo_id, number, author, kind, at in conn.execute(
-        select(pull_comments.c.repo_id, pull_comments.c.number, pull_comments.c.author_id, pull_comments.c.kind, pull_comments.c.created_at)
+    for repo_id, number, author, kind, at in conn.execute(_of_open(
+        select(pull_comments.c.repo_id, pull_comments.c.number, pull_comments.c.author_id, pull_comments.c.kind, pull_comments.c.created_at), pull_comments, open_only)
     ):
         pull = pulls.get((repo_id, number))
         if pull is not None:
             pull.comments.append((author, kind, at))
-    for repo_id, number, reviewer, team_name, at in conn.execute(
+    for repo_id, number, reviewer, team_name, at in conn.execute(_of_open(
         select(pull_review_requests.c.repo_id, pull_review_requests.c.number, pull_review_requests.c.reviewer_id,
-               pull_review_requests.c.team, pull_review_requests.c.requested_at).where(pull_review_requests.c.is_pending == True)  # noqa: E712
+               pull_review_requests.c.team, pull_review_requests.c.requested_at).where(pull_review_requests.c.is_pending == True), pull_review_requests, open_only)  # noqa: E712
     ):
         pull = pulls.get((repo_id, number))
         if pull is not None:
@@ -135,6 +139,13 @@ def read_pulls(conn: Connection, repos: list[str] | None = None, team: str | Non
         members = {pid for pid, row in found_people.items() if row.get("team") == team}
         out = [p for p in out if p.author_id in members or any(r[0] in members for r in p.reviews)]
     return PullData(out, found_people, {repo: sorted(times) for repo, times in deployed.items()})
+
+
+def _of_open(query, table, open_only: bool):
+    """A child table's rows, only those of open pull requests when asked."""
+    if not open_only:
+        return query
+    return query.join(pull_requests, (pull_requests.c.repo_id == table.c.repo_id) & (pull_requests.c.number == table.c.number)).where(pull_requests.c.state == "open")
 
 
 def _in(at: int | None, since: int | None, until: int | None) -> bool:
@@ -342,6 +353,22 @@ def review_matrix(data: PullData, since: int | None = None, until: int | None = 
 def reviews_by_person(data: PullData, since: int | None, until: int | None) -> dict[int, int]:
     """Reviews each person gave others in the window: what the team's other lists count as review work."""
     return {l.person_id: l.reviews_given for l in review_load(data, since, until) if l.reviews_given}
+
+
+def reviews_in_scope(conn: Connection, since: int | None, until: int | None, git_repo_ids: list[int] | None = None) -> dict[int, int]:
+    """Reviews each person gave in the window, over the forge repositories of the git repositories in scope
+    (matched by name: owner/api is the forge's repository of a clone named api); all of them with no repository scope."""
+    from ..store.schema import repositories
+
+    repos = None
+    if git_repo_ids:
+        wanted = {n.casefold() for (n,) in conn.execute(select(repositories.c.name).where(repositories.c.id.in_(list(git_repo_ids))))}
+        repos = sorted(name for (name,) in conn.execute(select(forge_repos.c.name)) if name.split("/")[-1].casefold() in wanted)
+        if not repos:
+            return {}
+    if conn.execute(select(pull_reviews.c.id).limit(1)).first() is None:
+        return {}
+    return reviews_by_person(read_pulls(conn, repos=repos), since, until)
 
 
 # -- over time and delivery --------------------------------------------------------

@@ -31,6 +31,7 @@ NAV = [
     ("/", "Overview", "overview", True),
     ("/team", "Team", "team", True),
     ("/meetings", "Meetings", "meetings", True),
+    ("/reviews", "Reviews", "reviews", True),
     ("/bottlenecks", "Bottlenecks", "bottlenecks", False),
     ("/people", "People", "people", False),
     ("/resources", "Resources", "resources", False),
@@ -155,6 +156,21 @@ def meetings_page(request: Request, viewer: Viewer = Depends(page_viewer)):
     }
     return render("meetings.html", viewer, "meetings", request=request, title="Meetings", charts=drawn, filters=filters, choices=views.choices(store), limit=_limit(request),
                   **{k: v for k, v in data.items() if k != "charts"})
+
+
+@router.get("/reviews")
+def reviews_page(request: Request, viewer: Viewer = Depends(page_viewer)):
+    auth.require_leader(viewer)
+    filters = views.Filters.of(request)
+    store = request.app.state.store
+    data = views.cached(request, "reviews", filters, lambda: views.reviews_page(store, filters, _now(request)))
+    c = data["charts"]
+    drawn = {
+        "first_review": svg(charts.line_chart("Time to first review, median per week (hours)", c["first_review"]["labels"], c["first_review"]["series"], c["first_review"]["unit"])),
+        "load": svg(charts.bar_chart("Reviews given per person (the most first)", c["load"]["labels"], c["load"]["values"])),
+    }
+    return render("reviews.html", viewer, "reviews", request=request, title="Reviews", charts=drawn, filters=filters, choices=views.choices(store),
+                  limit=_limit(request), **{k: v for k, v in data.items() if k != "charts"})
 
 
 @router.get("/bottlenecks")

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from fastapi import HTTPException, Request, status
 
 from .. import scope as scopes
+from ..errors import InputError
 
 # Which report each page shows: its default length is that report's (scope.SPANS), as on the command line.
 REPORT_OF_PAGE = {"overview": "brief", "team": "team", "meetings": "meetings", "people": "people"}
@@ -210,3 +211,35 @@ def person_page(store, config, filters: Filters, person_id: int) -> dict:
     with store.read() as conn:
         walkouts = walkout_suggestions(conn, WalkoutSettings.from_config(config), as_of=s.until, person_id=person_id)
     return {"profile": profile, "scope": s, "walkouts": walkouts}
+
+
+REVIEWS_DAYS = 90  # the review window's default length, as `foundermode reviews --since 90d`
+
+
+def reviews_page(store, filters: Filters, now: int) -> dict:
+    """Code review over the window ending at ``until`` (default now): load per person, time to first review by week, queues, waiting work, delivery."""
+    from ..team import reviews as review_api
+
+    try:
+        end = scopes.moment(filters.until) if filters.until and filters.until != "now" else now
+    except (InputError, ValueError) as error:
+        raise _bad(error) from None
+    start = end - int((filters.days or REVIEWS_DAYS) * scopes.DAY)
+    note = None
+    try:
+        with store.read() as conn:
+            data = review_api.read_pulls(conn, repos=[filters.repo] if filters.repo else None, team=filters.team)
+    except LookupError as error:
+        note, data = str(error), review_api.PullData([], {}, {})
+    load = review_api.review_load(data, start, end, now=end)
+    weeks = review_api.first_review_by_week(data, start, end)
+    busiest = sorted((l for l in load if l.reviews_given), key=lambda l: (-l.reviews_given, l.name))[:30]
+    return {
+        "start": start, "end": end, "note": note, "pulls": len(data.pulls),
+        "load": load, "queues": review_api.review_queues(data, end), "waiting": review_api.waiting(data, end),
+        "delivery": review_api.delivery(data, start, end), "waiting_days": review_api.WAITING_DAYS,
+        "charts": {
+            "first_review": {"labels": [w["week"] for w in weeks], "series": {"median hours to first review": [w["median_hours"] for w in weeks]}, "unit": " h"},
+            "load": {"labels": [l.name for l in busiest], "values": [l.reviews_given for l in busiest]},
+        },
+    }
