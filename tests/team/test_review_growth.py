@@ -91,7 +91,11 @@ def test_review_lists_low_signal_with_evidence_to_keep(history):
     assert not any("no commits for" in e for e in nia.keep_evidence)
     assert "sole author (DOA) of 1 file in project" in nia.keep_evidence
     assert "code review" in lin.cannot_show and "mentoring" in lin.cannot_show and "not a conclusion" in lin.cannot_show
-    assert reviews["web"].entries == [] and "too few" in reviews["web"].note
+    # Too few to compare with a median, but no commit at all is listed whatever the team's size.
+    assert "too few" in reviews["web"].note
+    (zed,) = reviews["web"].entries
+    assert zed.name == "Zed Zero" and "made no commit in the ingested repositories (1 of the 2 people on the web team made at least one)" in zed.data_shows
+    assert any(e.startswith("no commit in any ingested repository") for e in zed.keep_evidence)
     # Never a verdict, in any of the text.
     words = all_text(list(reviews.values()))
     assert "Lin Longtime" in words
@@ -153,12 +157,13 @@ def test_growth_check(history):
         ("Staging database down", False, True),
     ]
     # Day 30 is Jan 31 and day 90 is Mar 31 (2024 is a leap year), so by month:
-    # Jan 7 commits / 3 heads, Feb 6 / 4 (Lin), Mar 7 / 3, Apr 6 / 4 (Nia).
-    assert [(m.commits, m.engineers) for m in check.months] == [(7, 3), (6, 4), (7, 3), (6, 4)]
-    assert check.recent_commits_per_head == pytest.approx(19 / 11)
-    assert check.earlier_commits_per_head == pytest.approx(7 / 3)
-    assert check.output_per_head_trend.startswith("down (-26%")
-    assert [m.headcount_up_output_per_head_down for m in check.months] == [False, True, False, True]
+    # Jan 7 commits by 3 committers, Feb 6 by 4 (Lin), Mar 7 by 3, Apr 6 by 4 (Nia);
+    # heads are the org chart's 6 (May, Ada, Bob, Cay, Lin, Nia) every month.
+    assert [(m.commits, m.committers, m.headcount) for m in check.months] == [(7, 3, 6), (6, 4, 6), (7, 3, 6), (6, 4, 6)]
+    assert check.recent_commits_per_head == pytest.approx(19 / 18)
+    assert check.earlier_commits_per_head == pytest.approx(7 / 6)
+    assert check.output_per_head_trend.startswith("flat (-10%")
+    assert [m.headcount_up_output_per_head_down for m in check.months] == [False, False, False, False]
     assert not FORBIDDEN.search(as_json(check))
     with pytest.raises(LookupError):
         team.growth(history, "nobody", team.window(history, since="2024-01-01", until="2024-05-01"))

@@ -344,3 +344,30 @@ def active_days_of(conn: Connection, scope: Scope, person_ids: list[int]) -> dic
     for person_id, number in conn.execute(query):
         out.setdefault(person_id, []).append(int(number))
     return {p: sorted(days) for p, days in out.items()}
+
+
+def reviews_given_by_person(conn: Connection, since: int, until: int) -> dict[int, dict]:
+    """person -> pull request reviews submitted and review/conversation comments written in the window
+    (forge data, when ingested; an empty dict otherwise). Code review is work git does not record."""
+    from ..store import table_exists
+
+    if not table_exists(conn, "pull_reviews"):
+        return {}
+    from ..store.schema_reviews import pull_comments, pull_reviews
+
+    out: dict[int, dict] = {}
+    reviewed = (
+        select(pull_reviews.c.reviewer_id, func.count(), func.count(distinct(pull_reviews.c.repo_id * 1_000_000_000 + pull_reviews.c.number)))
+        .where(pull_reviews.c.reviewer_id.is_not(None), pull_reviews.c.submitted_at >= since, pull_reviews.c.submitted_at < until)
+        .group_by(pull_reviews.c.reviewer_id)
+    )
+    for person_id, reviews, pulls in conn.execute(reviewed):
+        out[person_id] = {"reviews": int(reviews), "pulls": int(pulls), "comments": 0}
+    commented = (
+        select(pull_comments.c.author_id, func.count())
+        .where(pull_comments.c.author_id.is_not(None), pull_comments.c.created_at >= since, pull_comments.c.created_at < until)
+        .group_by(pull_comments.c.author_id)
+    )
+    for person_id, comments in conn.execute(commented):
+        out.setdefault(person_id, {"reviews": 0, "pulls": 0})["comments"] = int(comments)
+    return out
