@@ -194,3 +194,23 @@ def read_profile(conn, scope: Scope, person_id: int, config=None) -> Profile:
             by_owner[" ".join(owners) if owners else "(no owner)"] += int(lines or 0)
     profile.codeowners_areas = [{"owners": o, "lines_changed": n} for o, n in sorted(by_owner.items(), key=lambda kv: (-kv[1], kv[0]))]
     return profile
+
+
+# What the People page and GET /api/people filter by (status), beside the window's people (None).
+PEOPLE_STATUSES = ("current", "departed", "all")
+
+
+def find_people(found: list[Profile], text: str | None = None, status: str | None = None) -> list[Profile]:
+    """Profiles whose name, email or team contains ``text`` (case ignored),
+    with ``status`` current or departed (people.py's tenure at the window's end), or all."""
+    if status not in (None, *PEOPLE_STATUSES):
+        raise ValueError(f"status must be one of {', '.join(PEOPLE_STATUSES)} (got {status!r})")
+    needle = " ".join((text or "").split()).casefold()
+    out = []
+    for p in found:
+        if status in ("current", "departed") and p.status != status:
+            continue
+        if needle and not any(needle in (value or "").casefold() for value in (p.name, p.email, p.team)):
+            continue
+        out.append(p)
+    return out
