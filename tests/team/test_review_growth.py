@@ -197,3 +197,30 @@ def test_keep_evidence_by_hand():
     assert any(e.startswith("no commits for 98 days (2024-01-03 to 2024-04-09)") for e in ramp)
     steady = keep_evidence(2, scope, evidence, team_surviving_median=100)
     assert steady == []  # below the team's surviving median, no ramp, no gap of 30 days, not new
+
+
+def test_a_team_that_mostly_made_no_commit_is_not_an_empty_list():
+    """Three of four with no commit: the median is 0, so nobody is 'below half' of it; the three are listed anyway."""
+    from foundermode.team.queries import Scope
+    from foundermode.team.review import MEASURES, Evidence, months_between, review_team
+
+    scope = Scope(since=JAN, until=JAN + 120 * DAY)
+    members = [{"id": n, "name": name} for n, name in ((1, "Ada Lovelace"), (2, "Rae Reviewer"), (3, "Jo Joiner"), (4, "Sam Silent"))]
+    totals = {1: {"commits": 40, "active_days": 30, "lines_added": 900, "files_touched": 25}}
+    monthly = {1: {"2024-01": 10, "2024-02": 10, "2024-03": 10, "2024-04": 10}}
+    evidence = Evidence(
+        first_activity={1: JAN - 400 * DAY},
+        reviews_given={2: {"reviews": 14, "pulls": 9, "comments": 31}},
+        joined={3: JAN + 100 * DAY},
+    )
+    review = review_team("core", members, totals, monthly, months_between(scope.since, scope.until), scope, evidence)
+    assert review.note is None
+    listed = {e.name: e for e in review.entries}
+    assert set(listed) == {"Rae Reviewer", "Jo Joiner", "Sam Silent"}
+    for entry in listed.values():
+        assert "made no commit in the ingested repositories (1 of the 4 people on the core team made at least one)" in entry.data_shows
+        assert [m.name for m in entry.low_measures] == list(MEASURES) and all(m.value == 0 for m in entry.low_measures)
+    assert "code review in this window: 14 reviews of 9 pull requests and 31 review comments" in listed["Rae Reviewer"].keep_evidence
+    assert "joined on 2024-04-10 (org chart): on the team for 20 days of this window" in listed["Jo Joiner"].keep_evidence
+    assert listed["Sam Silent"].keep_evidence[0].startswith("no commit in any ingested repository")
+    assert not FORBIDDEN.search(as_json(review))

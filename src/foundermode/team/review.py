@@ -77,6 +77,7 @@ class Evidence:
     first_activity: dict[int, int] = field(default_factory=dict)
     recent_commits: dict[int, int] = field(default_factory=dict)  # last RAMP_DAYS of the window
     reviews_given: dict[int, dict] = field(default_factory=dict)  # person -> reviews, pulls, comments in the window (forge data)
+    joined: dict[int, int] = field(default_factory=dict)  # person -> the org chart's start date
     window_commits: dict[int, int] = field(default_factory=dict)
     active_days: dict[int, list[int]] = field(default_factory=dict)
 
@@ -109,6 +110,9 @@ def median_with_zeros(values: list[int], size: int) -> float:
 
 def keep_evidence(person_id: int, scope: Scope, evidence: Evidence, team_surviving_median: float) -> list[str]:
     found: list[str] = []
+    joined = evidence.joined.get(person_id)
+    if joined is not None and scope.since <= joined < scope.until:
+        found.append(f"joined on {day_text(joined // DAY)} (org chart): on the team for {(scope.until - joined) // DAY} days of this window")
     given = evidence.reviews_given.get(person_id)
     if given and (given["reviews"] or given["comments"]):
         parts = []
@@ -261,6 +265,7 @@ def read_review(conn, scope: Scope, authorships=None, config=None) -> list[TeamR
     evidence.recent_commits = {p: row["commits"] for p, row in queries.activity_by_person(conn, recent_scope).items()}
     evidence.window_commits = {p: row.get("commits", 0) for p, row in totals.items()}
     evidence.reviews_given = queries.reviews_given_by_person(conn, scope.since, scope.until)
+    evidence.joined = {p: t.start_date for p, t in here.tenures.items() if t.start_date is not None}
     names = {p: row["name"] for p, row in people.items()}
     if authorships is None:
         authorships = []
