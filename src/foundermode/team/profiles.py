@@ -109,7 +109,7 @@ def build_profiles(
                 role=person.get("role") if person.get("in_org_chart") else None,
             )
         )
-    out.sort(key=lambda p: (-p.commits, -p.lines_added, p.name))
+    out.sort(key=lambda p: (-p.commits, -p.lines_added, -(p.last_activity or 0), p.name))  # the most recently active first among equals
     return out
 
 
