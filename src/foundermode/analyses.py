@@ -77,13 +77,13 @@ def store_now() -> int:
 def _profiles(store, config, scope):
     from . import team
 
-    return team.profiles(store, scope)
+    return team.profiles(store, scope, config)
 
 
 def _output(store, config, scope):
     from . import team
 
-    return team.output(store, scope)
+    return team.output(store, scope, config=config)
 
 
 def _managers(store, config, scope):

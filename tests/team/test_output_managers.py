@@ -7,7 +7,7 @@ import pytest
 
 from foundermode import team
 from foundermode.sources.org import import_org_chart, parse_org_chart
-from foundermode.team.output import PLAIN_ADDED, SURVIVAL_WEIGHTED, monthly_output, survival_rates
+from foundermode.team.output import COMMITTERS, ORG_HEADCOUNT, PLAIN_ADDED, SURVIVAL_WEIGHTED, monthly_output, survival_rates
 
 from .conftest import git_out
 
@@ -73,10 +73,12 @@ def test_monthly_output_against_git(store, repo, ingest):
     expected = git_months(repo)
     assert [m.month for m in months] == sorted(expected) == ["2024-01", "2024-02", "2024-03"]
     for m in months:
-        assert m.engineers == len(expected[m.month]["people"])
+        # No org chart: heads are the month's committers, and the month says so.
+        assert m.headcount == m.committers == len(expected[m.month]["people"])
+        assert m.headcount_basis == COMMITTERS
         assert m.commits == expected[m.month]["commits"]
         assert m.files_touched == len(expected[m.month]["files"])
-        assert m.commits_per_head == m.commits / m.engineers
+        assert m.commits_per_head == m.commits / m.headcount
         assert m.surviving_measure == PLAIN_ADDED and m.surviving_lines_added == m.lines_added
     assert [m.headcount_up_output_per_head_down for m in months] == [False, True, False]
     jan = git_out(repo.path, "log", "--numstat", "--format=", "--since=2024-01-01T00:00:00Z", "--until=2024-01-31T23:59:59Z").split("\n")
@@ -89,15 +91,18 @@ def test_monthly_output_per_team_and_survival(store, repo, ingest):
     import_org_chart(store, parse_org_chart(ORG))
     months = team.output(store, team.window(store, since="2024-01-01", until="2024-04-01"))
     teams = Counter(m.team for m in months)
-    assert teams == {"core": 3, "web": 1}
-    web = [m for m in months if m.team == "web"][0]
-    assert (web.month, web.engineers, web.commits) == ("2024-03", 2, 5)  # Cay 4, Ned 1
+    # Heads are the org chart's: web has 4 people (Ned, Pat, Cay, Dan) every month, shipping or not.
+    assert teams == {"core": 3, "web": 3}
+    web = {m.month: m for m in months if m.team == "web"}
+    assert [(web[k].headcount, web[k].committers, web[k].commits, web[k].commits_per_head) for k in sorted(web)] == [(4, 0, 0, 0.0), (4, 0, 0, 0.0), (4, 2, 5, 1.25)]  # Cay 4, Ned 1
+    assert {m.headcount for m in months if m.team == "core"} == {3}  # May, Ada, Bob
+    assert all(m.headcount_basis == ORG_HEADCOUNT and m.outside_commits == 0 for m in months)
     assert all(m.surviving_measure == SURVIVAL_WEIGHTED for m in months)
     # Survival by hand: the rate is lines owned at HEAD over lines ever added.
     assert survival_rates({1: 5, 2: 30}, {1: 10, 2: 20, 3: 0}) == {1: 0.5, 2: 1.0}
     rows = [{"month": "2024-01", "person_id": 1, "team": None, "commits": 2, "added": 10}, {"month": "2024-01", "person_id": 2, "team": None, "commits": 1, "added": 4}]
     (month,) = monthly_output(rows, {("2024-01", None): 3}, False, {1: 0.5, 2: 0.25})
-    assert (month.surviving_lines_added, month.files_touched, month.engineers) == (6, 3, 2)
+    assert (month.surviving_lines_added, month.files_touched, month.headcount) == (6, 3, 2)
 
 
 def test_managers_without_footprint(store, repo, ingest):

@@ -132,7 +132,8 @@ def test_team_and_repo_filters(store, make_repo, ingest):
     everything = {p.email: p for p in team.profiles(store, team.window(store, since="10d"))}
     assert everything["ada@example.com"].commits == 2 and everything["ada@example.com"].lines_added == 8
     only_two = team.profiles(store, team.window(store, since="10d", repos=["two"]))
-    assert [(p.email, p.commits, p.lines_added) for p in only_two] == [("ada@example.com", 1, 5)]
+    # The org chart says who is on the team; git says what they did (Bob: nothing in 'two').
+    assert [(p.email, p.commits, p.lines_added) for p in only_two] == [("ada@example.com", 1, 5), ("bob@example.com", 0, 0)]
     web = team.profiles(store, team.window(store, since="10d", team="web"))
     assert [(p.email, p.team) for p in web] == [("bob@example.com", "web")]
 

@@ -91,7 +91,11 @@ def test_review_lists_low_signal_with_evidence_to_keep(history):
     assert not any("no commits for" in e for e in nia.keep_evidence)
     assert "sole author (DOA) of 1 file in project" in nia.keep_evidence
     assert "code review" in lin.cannot_show and "mentoring" in lin.cannot_show and "not a conclusion" in lin.cannot_show
-    assert reviews["web"].entries == [] and "too few" in reviews["web"].note
+    # Too few to compare with a median, but no commit at all is listed whatever the team's size.
+    assert "too few" in reviews["web"].note
+    (zed,) = reviews["web"].entries
+    assert zed.name == "Zed Zero" and "made no commit in the ingested repositories (1 of the 2 people on the web team made at least one)" in zed.data_shows
+    assert any(e.startswith("no commit in any ingested repository") for e in zed.keep_evidence)
     # Never a verdict, in any of the text.
     words = all_text(list(reviews.values()))
     assert "Lin Longtime" in words
@@ -153,12 +157,13 @@ def test_growth_check(history):
         ("Staging database down", False, True),
     ]
     # Day 30 is Jan 31 and day 90 is Mar 31 (2024 is a leap year), so by month:
-    # Jan 7 commits / 3 heads, Feb 6 / 4 (Lin), Mar 7 / 3, Apr 6 / 4 (Nia).
-    assert [(m.commits, m.engineers) for m in check.months] == [(7, 3), (6, 4), (7, 3), (6, 4)]
-    assert check.recent_commits_per_head == pytest.approx(19 / 11)
-    assert check.earlier_commits_per_head == pytest.approx(7 / 3)
-    assert check.output_per_head_trend.startswith("down (-26%")
-    assert [m.headcount_up_output_per_head_down for m in check.months] == [False, True, False, True]
+    # Jan 7 commits by 3 committers, Feb 6 by 4 (Lin), Mar 7 by 3, Apr 6 by 4 (Nia);
+    # heads are the org chart's 6 (May, Ada, Bob, Cay, Lin, Nia) every month.
+    assert [(m.commits, m.committers, m.headcount) for m in check.months] == [(7, 3, 6), (6, 4, 6), (7, 3, 6), (6, 4, 6)]
+    assert check.recent_commits_per_head == pytest.approx(19 / 18)
+    assert check.earlier_commits_per_head == pytest.approx(7 / 6)
+    assert check.output_per_head_trend.startswith("flat (-10%")
+    assert [m.headcount_up_output_per_head_down for m in check.months] == [False, False, False, False]
     assert not FORBIDDEN.search(as_json(check))
     with pytest.raises(LookupError):
         team.growth(history, "nobody", team.window(history, since="2024-01-01", until="2024-05-01"))
@@ -192,3 +197,30 @@ def test_keep_evidence_by_hand():
     assert any(e.startswith("no commits for 98 days (2024-01-03 to 2024-04-09)") for e in ramp)
     steady = keep_evidence(2, scope, evidence, team_surviving_median=100)
     assert steady == []  # below the team's surviving median, no ramp, no gap of 30 days, not new
+
+
+def test_a_team_that_mostly_made_no_commit_is_not_an_empty_list():
+    """Three of four with no commit: the median is 0, so nobody is 'below half' of it; the three are listed anyway."""
+    from foundermode.team.queries import Scope
+    from foundermode.team.review import MEASURES, Evidence, months_between, review_team
+
+    scope = Scope(since=JAN, until=JAN + 120 * DAY)
+    members = [{"id": n, "name": name} for n, name in ((1, "Ada Lovelace"), (2, "Rae Reviewer"), (3, "Jo Joiner"), (4, "Sam Silent"))]
+    totals = {1: {"commits": 40, "active_days": 30, "lines_added": 900, "files_touched": 25}}
+    monthly = {1: {"2024-01": 10, "2024-02": 10, "2024-03": 10, "2024-04": 10}}
+    evidence = Evidence(
+        first_activity={1: JAN - 400 * DAY},
+        reviews={2: 14},
+        joined={3: JAN + 100 * DAY},
+    )
+    review = review_team("core", members, totals, monthly, months_between(scope.since, scope.until), scope, evidence)
+    assert review.note is None
+    listed = {e.name: e for e in review.entries}
+    assert set(listed) == {"Rae Reviewer", "Jo Joiner", "Sam Silent"}
+    for entry in listed.values():
+        assert "made no commit in the ingested repositories (1 of the 4 people on the core team made at least one)" in entry.data_shows
+        assert [m.name for m in entry.low_measures] == list(MEASURES) and all(m.value == 0 for m in entry.low_measures)
+    assert "gave 14 code reviews on others' pull requests: review work does not show in commits" in listed["Rae Reviewer"].keep_evidence
+    assert "joined on 2024-04-10 (org chart): on the team for 20 days of this window" in listed["Jo Joiner"].keep_evidence
+    assert listed["Sam Silent"].keep_evidence[0].startswith("no commit in any ingested repository")
+    assert not FORBIDDEN.search(as_json(review))

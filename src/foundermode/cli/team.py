@@ -68,15 +68,16 @@ def profiles_cmd(
     repo: Optional[List[str]] = RepoOption,
     team: Optional[str] = TeamOption,
     days: Optional[float] = typer.Option(None, "--days", help=f"Window length in days when --since is not given (default: {SPANS['team']})."),
+    everyone: bool = typer.Option(False, "--everyone", help="Also everyone who has left (or is outside the org chart), with their status."),
     fmt: Format = FormatOption,
     as_json: bool = JsonOption,
 ):
-    """Contribution profile per person over a window, with the trend against the window before."""
+    """Contribution profile of everyone on the team (the org chart's people here, zero rows for no commits; else the recently active), with the trend."""
     from .. import team as team_api
 
     with opened_store() as store:
         scope = _scope(store, since, until, repo, team, days, 'team')
-        found = team_api.profiles(store, scope)
+        found = team_api.profiles(store, scope, config=get_config(), everyone=everyone)
     if _structured(fmt, as_json):
         output([to_plain(p) for p in found], json_flag=True)
         return
@@ -84,6 +85,7 @@ def profiles_cmd(
         {
             "name": p.name,
             "team": p.team,
+            "status": p.status,
             "commits": p.commits,
             "active_days": p.active_days,
             "added": p.lines_added,
@@ -118,7 +120,7 @@ def profile_cmd(
     with opened_store() as store:
         scope = _scope(store, since, until, repo, None, days, 'team')
         try:
-            found = team_api.profile(store, person, scope)
+            found = team_api.profile(store, person, scope, config=get_config())
         except LookupError as error:
             fail(str(error))
     if _structured(fmt, as_json):
@@ -127,6 +129,7 @@ def profile_cmd(
     facts = [
         ("window", _window_line(scope)),
         ("team", found.team),
+        ("status", found.status),
         ("commits", found.commits),
         ("active days", found.active_days),
         ("lines added / removed", f"{found.lines_added:,} / {found.lines_removed:,}"),
@@ -215,7 +218,7 @@ def output_cmd(
 
     with opened_store() as store:
         scope = _scope(store, since, until, repo, team, days, 'output')
-        months = team_api.output(store, scope, by_team)
+        months = team_api.output(store, scope, by_team, config=get_config())
     if _structured(fmt, as_json):
         output([to_plain(m) for m in months], json_flag=True)
         return
@@ -223,19 +226,24 @@ def output_cmd(
         {
             "month": m.month,
             "team": m.team,
-            "engineers": m.engineers,
+            "headcount": m.headcount,
+            "committers": m.committers,
             "commits": m.commits,
             "lines_added": m.lines_added,
             "surviving_added": m.surviving_lines_added,
             "files": m.files_touched,
-            "commits_per_head": round(m.commits_per_head, 2),
-            "surviving_per_head": round(m.surviving_lines_per_head, 1),
+            "commits_per_head": None if m.commits_per_head is None else round(m.commits_per_head, 2),
+            "surviving_per_head": None if m.surviving_lines_per_head is None else round(m.surviving_lines_per_head, 1),
             "more_heads_less_per_head": "yes" if m.headcount_up_output_per_head_down else "",
         }
         for m in months
     ]
     output(rows, fmt, title=f"Team size against output, {_window_line(scope)}")
     if months and fmt == Format.table:
+        console.print(f"headcount: {months[0].headcount_basis}", highlight=False)
+        outside = sum({m.month: m.outside_commits for m in months}.values())
+        if outside:
+            console.print(f"left out: {outside} commits by people the org chart does not list", highlight=False)
         console.print(f"surviving lines: {months[0].surviving_measure}", highlight=False)
 
 

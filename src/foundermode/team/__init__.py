@@ -62,16 +62,18 @@ def _with_conn(store_or_conn, fn):
     return fn(store_or_conn)
 
 
-def profiles(store, scope: Scope) -> list[Profile]:
-    return _with_conn(store, lambda conn: read_profiles(conn, scope))
+def profiles(store, scope: Scope, config=None, everyone: bool = False) -> list[Profile]:
+    """Who is on the team for the window (the org chart's people here, else the recently active; profiles.team_members)
+    and what git says each did; ``everyone`` adds every other person who was ever here, with their status."""
+    return _with_conn(store, lambda conn: read_profiles(conn, scope, config=config, everyone=everyone))
 
 
-def profile(store, person: str | int, scope: Scope) -> Profile:
+def profile(store, person: str | int, scope: Scope, config=None) -> Profile:
     from ..sources.identities import find_person
 
     def run(conn):
         person_id = person if isinstance(person, int) else find_person(conn, person)
-        return read_profile(conn, scope, person_id)
+        return read_profile(conn, scope, person_id, config)
 
     return _with_conn(store, run)
 
@@ -153,8 +155,8 @@ def truck_factor(
     return _with_conn(store, run)
 
 
-def output(store, scope: Scope, by_team: bool | None = None) -> list[Month]:
-    return _with_conn(store, lambda conn: read_output(conn, scope, by_team))
+def output(store, scope: Scope, by_team: bool | None = None, config=None) -> list[Month]:
+    return _with_conn(store, lambda conn: read_output(conn, scope, by_team, config))
 
 
 def managers_without_footprint(store, scope: Scope) -> list[Manager]:
@@ -163,7 +165,7 @@ def managers_without_footprint(store, scope: Scope) -> list[Manager]:
 
 def review_list(store, scope: Scope, computed: list[Authorship] | None = None, config=None) -> list[TeamReview]:
     computed = computed if computed is not None else authorships(store, scope.repo_ids, config=config)
-    return _with_conn(store, lambda conn: read_review(conn, scope, computed))
+    return _with_conn(store, lambda conn: read_review(conn, scope, computed, config))
 
 
 def growth(store, team_name: str, scope: Scope, computed: list[Authorship] | None = None, config=None) -> GrowthCheck:
@@ -197,12 +199,12 @@ def report(store, scope: Scope, review_scope: Scope | None = None, config=None, 
         review_scope = scope if long_enough else replace(scope, since=scope.until - REVIEW_DAYS * DAY)
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = pool.submit(authorships, store, scope.repo_ids, None, config)
-        found_output = pool.submit(output, store, scope)
-        found_profiles = profiles(store, scope)
+        found_output = pool.submit(output, store, scope, None, config)
+        found_profiles = profiles(store, scope, config)
         computed = pending.result()
-        found_review = pool.submit(review_list, store, review_scope, computed)
+        found_review = pool.submit(review_list, store, review_scope, computed, config)
         found_managers = managers_without_footprint(store, scope)
-        truck_factors = truck_factor(store, computed=computed, by_area=by_area)
+        truck_factors = truck_factor(store, computed=computed, by_area=by_area, config=config)
         return TeamReport(
             scope=scope,
             profiles=found_profiles,

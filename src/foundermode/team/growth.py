@@ -49,8 +49,8 @@ class GrowthCheck:
 
 
 def per_head(months: list[Month]) -> float | None:
-    heads = sum(m.engineers for m in months)
-    return sum(m.commits for m in months) / heads if heads else None
+    heads = sum(m.headcount for m in months if m.commits_per_head is not None)
+    return sum(m.commits for m in months if m.commits_per_head is not None) / heads if heads else None
 
 
 def trend_of(recent: float | None, earlier: float | None) -> str:
@@ -150,7 +150,7 @@ def read_growth(conn, team: str, scope: Scope, authorships: list[Authorship], co
     if not members:
         raise LookupError(f"no one is in team '{team}' (import an org chart: foundermode ingest org)")
     team_scope = Scope(scope.since, scope.until, scope.repo_ids, team)
-    months = [m for m in read_output(conn, team_scope, by_team=True) if m.team == team]
+    months = [m for m in read_output(conn, team_scope, by_team=True, config=config) if m.team == team]
     names = {p: row["name"] for p, row in people.items()}
     truck = [team_truck_factor(auth, set(members), names) for auth in authorships]
     resources = owned_resources(conn, config, set(members))

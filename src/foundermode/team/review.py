@@ -77,6 +77,7 @@ class Evidence:
     surviving_total: int = 0
     first_activity: dict[int, int] = field(default_factory=dict)
     recent_commits: dict[int, int] = field(default_factory=dict)  # last RAMP_DAYS of the window
+    joined: dict[int, int] = field(default_factory=dict)  # person -> the org chart's start date
     window_commits: dict[int, int] = field(default_factory=dict)
     active_days: dict[int, list[int]] = field(default_factory=dict)
     reviews: dict[int, int] = field(default_factory=dict)  # code reviews given to others' pull requests in the window
@@ -110,6 +111,9 @@ def median_with_zeros(values: list[int], size: int) -> float:
 
 def keep_evidence(person_id: int, scope: Scope, evidence: Evidence, team_surviving_median: float) -> list[str]:
     found: list[str] = []
+    joined = evidence.joined.get(person_id)
+    if joined is not None and scope.since <= joined < scope.until:
+        found.append(f"joined on {day_text(joined // DAY)} (org chart): on the team for {(scope.until - joined) // DAY} days of this window")
     found.extend(evidence.truck_factor.get(person_id, []))
     found.extend(evidence.sole_authored.get(person_id, []))
     owned = evidence.surviving.get(person_id, 0)
@@ -156,8 +160,32 @@ def review_team(
     scope: Scope,
     evidence: Evidence,
 ) -> TeamReview:
-    """People below half their team's median on several measures, over at least three months."""
+    """People with no commits in the window (the strongest low signal git gives, listed whatever
+    the team's size or median), then people below half their team's median on several
+    measures over at least three months; the evidence to keep beside every one."""
     review = TeamReview(team=team, members=len(members))
+    group = "everyone's" if team == EVERYONE else f"the {team} team's"
+    window_text = f"Between {day_text(scope.since // DAY)} and {day_text((scope.until - 1) // DAY)}"
+    silent = [p for p in members if not totals.get(p["id"], {}).get("commits", 0)]
+    silent_ids = {p["id"] for p in silent}
+    everyone_surviving = statistics.median(evidence.surviving.get(p["id"], 0) for p in members) if members else 0
+    for person in silent:
+        committed = sum(1 for p in members if totals.get(p["id"], {}).get("commits", 0))
+        review.entries.append(
+            ReviewEntry(
+                person_id=person["id"],
+                name=person["name"],
+                team=team,
+                low_measures=[Measure(m, 0, statistics.median(totals.get(p["id"], {}).get(m, 0) for p in members)) for m in MEASURES],
+                low_months=len(months),
+                months=len(months),
+                keep_evidence=keep_evidence(person["id"], scope, evidence, everyone_surviving) or ["none visible in git"],
+                data_shows=(
+                    f"{window_text}, {person['name']} made no commit in the ingested repositories "
+                    f"({committed} of the {len(members)} {'people compared' if team == EVERYONE else f'people on the {team} team'} made at least one)."
+                ),
+            )
+        )
     if len(members) < MIN_TEAM:
         review.note = f"{len(members)} people: too few to compare anyone with their team's median"
         return review
@@ -169,15 +197,16 @@ def review_team(
     monthly_medians = {month: median_with_zeros(by_month.get(month, []), len(members)) for month in months}
     surviving_median = statistics.median(evidence.surviving.get(p["id"], 0) for p in members)
     for person in members:
+        if person["id"] in silent_ids:
+            continue
         mine = totals.get(person["id"], {})
         low = [Measure(m, mine.get(m, 0), medians[m]) for m in MEASURES if medians[m] and mine.get(m, 0) < LOW * medians[m]]
         low_months = sum(1 for month in months if monthly_medians[month] and monthly.get(person["id"], {}).get(month, 0) < LOW * monthly_medians[month])
         if len(low) < MIN_LOW_MEASURES or low_months < MIN_LOW_MONTHS:
             continue
         figures = "; ".join(f"{m.name.replace('_', ' ')} {number(m.value)} (team median {number(m.team_median)})" for m in low)
-        group = "everyone's" if team == EVERYONE else f"the {team} team's"
         shows = (
-            f"Between {day_text(scope.since // DAY)} and {day_text((scope.until - 1) // DAY)}, {person['name']} is below half of "
+            f"{window_text}, {person['name']} is below half of "
             f"{group} median on {len(low)} of {len(MEASURES)} measures: {figures}; and below half of {group} median monthly commits "
             f"in {low_months} of {len(months)} months."
         )
@@ -193,12 +222,14 @@ def review_team(
                 data_shows=shows,
             )
         )
-    review.entries.sort(key=lambda e: (-len(e.low_measures), e.name))
+    review.entries.sort(key=lambda e: (-len(e.low_measures), -e.low_months, e.name))
     return review
 
 
-def read_review(conn, scope: Scope, authorships=None) -> list[TeamReview]:
-    """Per team (org chart teams; everyone with commits when there is no chart)."""
+def read_review(conn, scope: Scope, authorships=None, config=None) -> list[TeamReview]:
+    """Per team: the engineers here at the window's end (people.py's tenure: the org chart's,
+    or everyone recently active when there is no chart), zero-commit members included."""
+    from ..people import counts_as_engineer, roster
     from .truck_factor import truck_factor_of
 
     if scope.since is None or scope.until is None or scope.until - scope.since < MIN_DAYS * DAY:
@@ -214,14 +245,12 @@ def read_review(conn, scope: Scope, authorships=None) -> list[TeamReview]:
     for row in queries.monthly_by_person(conn, scope):
         monthly[row["person_id"]][row["month"]] = monthly[row["person_id"]].get(row["month"], 0) + row["commits"]
     teams: dict[str, list[dict]] = defaultdict(list)
-    if queries.has_org_chart(conn):
-        for person in people.values():
-            if person["in_org_chart"] and not person["is_bot"] and person["role"] in (None, "engineer"):
-                teams[person["team"] or NO_TEAM].append(person)
-    else:
-        for person_id in totals:
-            if not people[person_id]["is_bot"]:
-                teams[EVERYONE].append(people[person_id])
+    here = roster(conn, config, scope.until)
+    for person_id in sorted(here.current()):
+        person = people[person_id]
+        if not counts_as_engineer(person["role"] if person["in_org_chart"] else None):
+            continue
+        teams[(person["team"] or NO_TEAM) if here.from_org_chart else EVERYONE].append(person)
     if scope.team is not None:
         teams = {t: m for t, m in teams.items() if t == scope.team}
 
@@ -233,7 +262,9 @@ def read_review(conn, scope: Scope, authorships=None) -> list[TeamReview]:
     evidence.window_commits = {p: row.get("commits", 0) for p, row in totals.items()}
     from .reviews import reviews_in_scope
 
+    # Code review given, by the review analyses' one count (team/reviews.py): keep-evidence git cannot show.
     evidence.reviews = reviews_in_scope(conn, scope.since, scope.until, scope.repo_ids)
+    evidence.joined = {p: t.start_date for p, t in here.tenures.items() if t.start_date is not None}
     names = {p: row["name"] for p, row in people.items()}
     if authorships is None:
         authorships = []

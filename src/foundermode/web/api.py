@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from ..reports import to_plain
 from . import auth, views
@@ -65,10 +65,20 @@ def meetings(request: Request, f: views.Filters = Depends(filters), viewer: View
 
 
 @router.get("/people")
-def people(request: Request, f: views.Filters = Depends(filters), viewer: Viewer = Depends(api_viewer)):
-    """Everyone's profile for the window. Leaders only."""
+def people(request: Request, response: Response, f: views.Filters = Depends(filters),
+           q: Optional[str] = Query(None, description="Only people whose name, email or team contains this."),
+           status: Optional[str] = Query(None, description="current, departed or all (default: the window's people, as team profiles: who is here, and who left with work in the window)."),
+           page: Optional[int] = Query(None, ge=1, description="A page of per_page rows (default: every row); X-Total-Count gives the number matching."),
+           per_page: Optional[int] = Query(None, ge=1, le=views.MAX_PER_PAGE, description="Rows per page (default 50 when a page is asked for)."),
+           viewer: Viewer = Depends(api_viewer)):
+    """The profile of everyone on the team for the window (the org chart's people here, zero rows for no commits), with tenure status. Leaders only."""
     auth.require_leader(viewer)
-    return to_plain(views.cached(request, "people", f, lambda: views.people_page(request.app.state.store, f))["profiles"])
+    asked = {"q": q, "status": status, "page": str(page) if page else None, "per_page": str(per_page) if per_page else None}
+    query = views.PeopleQuery.of(asked, per_page=None)
+    store, config = request.app.state.store, request.app.state.config
+    data = views.cached(request, "people", f, lambda: views.people_page(store, f, query, config), query)
+    response.headers["X-Total-Count"] = str(data["total"])
+    return to_plain(data["profiles"])
 
 
 @router.get("/people/{person_id}")

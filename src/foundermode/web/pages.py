@@ -307,8 +307,10 @@ def people_page(request: Request, viewer: Viewer = Depends(page_viewer)):
     if not viewer.is_leader:
         return RedirectResponse(f"/people/{viewer.person_id}", status.HTTP_303_SEE_OTHER)
     filters = views.Filters.of(request)
-    data = views.cached(request, "people", filters, lambda: views.people_page(request.app.state.store, filters))
-    return render("people.html", viewer, "people", request=request, title="People", filters=filters, choices=views.choices(request.app.state.store), limit=_limit(request), **data)
+    query = views.PeopleQuery.of(request.query_params)
+    store, config = request.app.state.store, request.app.state.config
+    data = views.cached(request, "people", filters, lambda: views.people_page(store, filters, query, config), query)
+    return render("people.html", viewer, "people", request=request, title="People", filters=filters, choices=views.choices(store), **data)
 
 
 @router.get("/people/{person_id}")

@@ -193,10 +193,70 @@ def resources_page(store, config, now: int) -> dict:
     return {"resources": rows}
 
 
-def people_page(store, filters: Filters) -> dict:
-    from .. import team
+PEOPLE_PER_PAGE = 50
+MAX_PER_PAGE = 500
 
-    return {"profiles": team.profiles(store, scope(store, filters, "people"))}
+
+@dataclass(frozen=True)
+class PeopleQuery:
+    """The People page's own parameters: ``?q=ada&status=departed&page=2`` (beside the window's filters)."""
+
+    text: str | None = None  # in name, email or team
+    status: str | None = None  # None: the window's people (as team profiles); current, departed, all
+    page: int = 1
+    per_page: int | None = PEOPLE_PER_PAGE  # None: every row (the API without ?page=)
+
+    @classmethod
+    def of(cls, params, per_page: int | None = PEOPLE_PER_PAGE) -> "PeopleQuery":
+        from ..team.profiles import PEOPLE_STATUSES
+
+        text = (params.get("q") or "").strip()[:200] or None
+        wanted = params.get("status") or None
+        if wanted is not None and wanted not in PEOPLE_STATUSES:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, f"status must be one of {', '.join(PEOPLE_STATUSES)}")
+        raw = params.get("page") or None
+        try:
+            page = int(raw) if raw else 1
+        except ValueError:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, f"page must be a whole number, not {raw!r}") from None
+        if page < 1:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, "page must be 1 or more")
+        size = params.get("per_page") or None
+        if size is not None:
+            try:
+                per_page = int(size)
+            except ValueError:
+                raise HTTPException(status.HTTP_400_BAD_REQUEST, f"per_page must be a whole number, not {size!r}") from None
+            if not 1 <= per_page <= MAX_PER_PAGE:
+                raise HTTPException(status.HTTP_400_BAD_REQUEST, f"per_page must be between 1 and {MAX_PER_PAGE}")
+        elif per_page is None and raw:
+            per_page = PEOPLE_PER_PAGE  # without a page asked for, a caller that pages nothing (the API) gets every row
+        return cls(text, wanted, page, per_page)
+
+    def link(self, filters: Filters, page: int | None = None) -> str:
+        """This view's URL query, on another page."""
+        size = self.per_page if self.per_page not in (None, PEOPLE_PER_PAGE) else None
+        return filters.query(q=self.text, status=self.status, per_page=size, page=page if page and page > 1 else None)
+
+
+def people_page(store, filters: Filters, query: PeopleQuery | None = None, config=None) -> dict:
+    """The window's people (who is on the team: team.profiles), searched, filtered by status and paged."""
+    from .. import team
+    from ..team.profiles import find_people
+
+    query = query or PeopleQuery(per_page=None)
+    found = team.profiles(store, scope(store, filters, "people"), config, everyone=query.status is not None)
+    matching = find_people(found, query.text, query.status)
+    per_page = query.per_page or max(1, len(matching))
+    pages = max(1, -(-len(matching) // per_page))
+    page = min(query.page, pages)
+    return {
+        "profiles": matching[(page - 1) * per_page: page * per_page],
+        "total": len(matching),
+        "page": page,
+        "pages": pages,
+        "query": query,
+    }
 
 
 def person_page(store, config, filters: Filters, person_id: int) -> dict:
@@ -205,7 +265,7 @@ def person_page(store, config, filters: Filters, person_id: int) -> dict:
 
     s = scope(store, filters, "people")
     try:
-        profile = team.profile(store, person_id, s)
+        profile = team.profile(store, person_id, s, config)
     except LookupError as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
     with store.read() as conn:
