@@ -195,6 +195,12 @@ def truck_factor_cmd(
                 f"({t.knowledge_lost_share:.0%} of the authored files) whose every author has left; most in {markup(where)}.",
                 highlight=False,
             )
+        if t.missing_files and t.area is None:
+            console.print(
+                f"{markup(t.repository)}: {t.missing_files} files at this revision have no content in the repository (missing objects); "
+                "counted by their history, their size unknown.",
+                highlight=False,
+            )
         if t.without:
             console.print(f"{markup(t.repository)}: without {markup(', '.join(t.without))}, {t.would_orphan_files} more files would have nobody.", highlight=False)
 

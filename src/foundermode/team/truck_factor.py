@@ -119,6 +119,7 @@ class Authorship:
     repository: str
     revision: str | None
     authors: dict[str, frozenset[int]]
+    missing: frozenset[str] = frozenset()  # files at the revision whose blob the repository lacks (counted by their history)
     computed_histories: dict[str, FileHistory] | None = None
     recompute: Callable[[], dict[str, FileHistory]] | None = field(default=None, repr=False, compare=False)
 
@@ -187,10 +188,17 @@ def follow_history(rows, files: set[str]) -> dict[str, FileHistory]:
     return histories
 
 
-def files_at(repo_path: Path, revision: str) -> list[str]:
-    from ..sources.ownership import list_head_files
+def files_at(repo_path: Path, revision: str) -> tuple[list[str], list[str]]:
+    """The files the truck factor considers at ``revision``, and those of them whose blob is missing.
 
-    return sorted(list_head_files(repo_path, revision))
+    A file whose content the repository lacks still exists at the revision and
+    its history is in the store, which is all DOA needs: it is counted, and the
+    report says how many such files there were (text or binary could not be told).
+    """
+    from ..sources.ownership import files_at_revision
+
+    listing = files_at_revision(repo_path, revision)
+    return sorted(set(listing.text) | set(listing.missing)), listing.missing
 
 
 def resolve_revision(repo_path: Path, revision: str) -> str:
@@ -222,6 +230,7 @@ def authorship(conn, repo: dict, at: str | None = None, excluded_patterns: list[
     repo_path = Path(repo["path"])
     revision = repo["last_sha"]
     rank: dict[int, int] | None = None
+    missing: list[str] = []
     with ThreadPoolExecutor(max_workers=2) as pool:
         # git lists the files and orders the commits while the database is read.
         listing = order = None
@@ -242,7 +251,7 @@ def authorship(conn, repo: dict, at: str | None = None, excluded_patterns: list[
             if not files:
                 raise LookupError(f"{repo['path']} is not on this machine and no ownership was computed")
         else:
-            files = listing.result()
+            files, missing = listing.result()
     rows = history.newest_first(rank)
     present = {p for p in files if p not in flagged and not rules.excluded(p)}
     histories = follow_history(rows, present)
@@ -251,6 +260,7 @@ def authorship(conn, repo: dict, at: str | None = None, excluded_patterns: list[
         repository=repo["name"],
         revision=revision,
         authors={path: file_authors(h) for path, h in histories.items()},
+        missing=frozenset(present.intersection(missing)),
         computed_histories=histories,
     )
 
@@ -281,6 +291,7 @@ class TruckFactor:
     knowledge_lost_areas: list[tuple[str, int]] = field(default_factory=list)  # top areas by lost files
     without: list[str] = field(default_factory=list)  # the people a "what if" takes away
     would_orphan_files: int = 0  # files their departure would leave with nobody
+    missing_files: int = 0  # files counted whose content is missing from the repository (``git ls-tree -l``: BAD)
 
     @property
     def orphaned_share(self) -> float:
@@ -348,6 +359,7 @@ def truck_factor_of(
         knowledge_lost_areas=lost_areas,
         without=sorted(names.get(p, str(p)) for p in gone),
         would_orphan_files=would_orphan,
+        missing_files=sum(1 for path in authors if path in auth.missing) if auth.missing else 0,
     )
 
 
