@@ -82,3 +82,22 @@ def test_reference_mode_filters_files_and_joins_same_names(sqlite_store, repo, i
 
     table = runner.invoke(app, ["--db", db, "team", "truck-factor", "--reference"], env={"COLUMNS": "200"})
     assert table.exit_code == 0 and "as the reference tool computes it" in table.output
+
+
+def test_reference_authorship_rule():
+    """The tool's rule: the creating commit sets FA only (not a delivery), and the creator
+    with the top normalised DOA is an author even below the absolute threshold."""
+    from collections import Counter
+
+    from foundermode.team.truck_factor import FileHistory, file_authors, reference_file_authors
+
+    crowd = FileHistory("f.py", creator=1, changes=Counter({1: 1, **{p: 1 for p in range(2, 53)}}))
+    # Paper: Ada 3.293 + 1.098 + 0.164 - 0.321 ln(52) = 3.2867 < 3.293, nobody authors it.
+    # Tool: Ada 3.293 + 1.098 - 0.321 ln(52) = 3.1227, the top DOA (each of the 51 others: 2.19): the creator authors it.
+    assert file_authors(crowd) == frozenset()
+    assert reference_file_authors(crowd) == frozenset({1})
+    pair = FileHistory("g.py", creator=1, changes=Counter({1: 3, 2: 2}))
+    # Tool: Ada DL 2, AC 2 -> 4.3663; Bob DL 2, AC 2 -> 3.2683 (< 3.293, not the creator): Ada alone.
+    assert reference_file_authors(pair) == frozenset({1})
+    # Paper: Ada 3.293 + 1.098 + 0.492 - 0.321 ln 3 = 4.5303; Bob 3.293 + 0.328 - 0.321 ln 4 = 3.1760: Ada alone too.
+    assert file_authors(pair) == frozenset({1})

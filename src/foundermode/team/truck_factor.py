@@ -58,6 +58,28 @@ def file_authors(history: FileHistory) -> frozenset[int]:
     return frozenset(p for p, d in doas.items() if d / top > NORMALISED_THRESHOLD and d >= ABSOLUTE_THRESHOLD)
 
 
+def reference_file_authors(history: FileHistory) -> frozenset[int]:
+    """Authors as the authors' tool decides them (aserg-ufmg/Truck-Factor, ``AuthorshipInfo.isDOAAuthor``).
+
+    Its deliveries (DL) are the changes after the creation (the creating commit
+    only sets FA), acceptances (AC) the others' such changes, and the file's
+    creator is an author whenever their normalised DOA is above 0.75, even
+    below the absolute threshold.
+    """
+    deliveries = Counter(history.changes)
+    if history.creator is not None and deliveries.get(history.creator):
+        deliveries[history.creator] -= 1
+    people = set(history.changes) | ({history.creator} if history.creator is not None else set())
+    if not people:
+        return frozenset()
+    total = sum(deliveries.values())
+    doas = {p: degree_of_authorship(p == history.creator, deliveries.get(p, 0), total - deliveries.get(p, 0)) for p in people}
+    top = max(doas.values())
+    if top <= 0:
+        return frozenset()
+    return frozenset(p for p, d in doas.items() if d / top > NORMALISED_THRESHOLD and (d >= ABSOLUTE_THRESHOLD or p == history.creator))
+
+
 @dataclass
 class Removal:
     """One step of the greedy search: a person leaves, and these files lose their last author."""
@@ -305,7 +327,7 @@ def authorship(
         repo_id=repo["id"],
         repository=repo["name"],
         revision=revision,
-        authors={path: file_authors(h) for path, h in histories.items()},
+        authors={path: (reference_file_authors if reference else file_authors)(h) for path, h in histories.items()},
         missing=frozenset(present.intersection(missing)),
         computed_histories=histories,
     )
