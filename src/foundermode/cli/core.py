@@ -161,32 +161,6 @@ def people_list(
     output(rows, fmt, as_json, columns=["id", "name", "team", "role", "commits", "first_activity", "last_activity", "identities"] if not as_json and fmt == Format.table else None, title="People", limit=limit)
 
 
-@people_app.command("merge")
-def people_merge(keep: str = typer.Argument(..., help="Person to keep (id, email or name)"), other: str = typer.Argument(..., help="Person folded into the first")):
-    """Merge two people: the second's identities and work move to the first, and stay there on later ingests."""
-    from ..sources.identities import find_person, merge_people
-
-    with opened_store() as store:
-        try:
-            with store.write() as conn:
-                keep_id = find_person(conn, keep)
-                other_id = find_person(conn, other)
-                merge_people(conn, keep_id, other_id)
-        except (LookupError, ValueError) as error:
-            fail(str(error))
-    console.print(f"merged person {other_id} into {keep_id}")
-
-
-@people_app.command("duplicates")
-def people_duplicates(fmt: Format = FormatOption, as_json: bool = JsonOption):
-    """Different people who share a name: candidates for `people merge` (or merge_same_name in [identities])."""
-    from ..store.queries import same_name_people
-
-    with opened_store() as store, store.read() as conn:
-        rows = same_name_people(conn)
-    output(rows, fmt, as_json, title="Same name, different people")
-
-
 @app.command("repos")
 def repos(fmt: Format = FormatOption, as_json: bool = JsonOption):
     """Repositories in the store, with what their last ingest could not see."""

@@ -155,6 +155,10 @@ def truck_factor_cmd(
     files: int = typer.Option(5, "--files", help="Orphaned files to list per person (0: none)."),
     everyone: bool = typer.Option(False, "--everyone", help="Count every author who ever was, departed ones marked (the published computation); default: among the people here."),
     without: Optional[str] = typer.Option(None, "--without", help="What if these people left too: comma-separated emails, names or ids."),
+    reference: bool = typer.Option(
+        False, "--reference",
+        help="As the authors' tool computes it (aserg-ufmg/Truck-Factor): only files GitHub Linguist counts as source, same-name people as one, everyone; to compare with published values.",
+    ),
     fmt: Format = FormatOption,
     as_json: bool = JsonOption,
 ):
@@ -166,7 +170,7 @@ def truck_factor_cmd(
         try:
             found = team_api.truck_factor(
                 store, repo, at=at, by_area=by_area, config=get_config(), by_owner=by_owner,
-                everyone=everyone, without=[w.strip() for w in without.split(",") if w.strip()] if without else None,
+                everyone=everyone, without=[w.strip() for w in without.split(",") if w.strip()] if without else None, reference=reference,
             )
         except (LookupError, GitError) as error:
             fail(str(error))
@@ -189,13 +193,20 @@ def truck_factor_cmd(
                     "orphaned_files": (m.orphaned_files[:files] + (["..."] if len(m.orphaned_files) > files else [])) if m and files else [],
                 }
             )
-    output(rows, fmt, title="Truck factor" + (" (everyone who ever authored)" if everyone else " (among the people here)"))
+    basis = " (as the reference tool computes it)" if reference else " (everyone who ever authored)" if everyone else " (among the people here)"
+    output(rows, fmt, title="Truck factor" + basis)
     for t in found:
         if t.knowledge_lost_files:
             where = ", ".join(f"{area} {count}" for area, count in t.knowledge_lost_areas)
             console.print(
                 f"{markup(t.repository)}{' ' + markup(t.area) if t.area else ''}: knowledge already lost in {t.knowledge_lost_files} files "
                 f"({t.knowledge_lost_share:.0%} of the authored files) whose every author has left; most in {markup(where)}.",
+                highlight=False,
+            )
+        if t.missing_files and t.area is None:
+            console.print(
+                f"{markup(t.repository)}: {t.missing_files} files at this revision have no content in the repository (missing objects); "
+                "counted by their history, their size unknown.",
                 highlight=False,
             )
         if t.without:

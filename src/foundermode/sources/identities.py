@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy import Boolean, Connection, func, insert, select, text, update
+
+from ..errors import Conflict, InputError, NotFound
 
 from ..store import now
 from ..store.schema import identities, metadata, people
@@ -274,32 +276,146 @@ def person_references(exclude: tuple[str, ...] = ("identities",)) -> list[tuple]
     return refs
 
 
-def merge_people(conn: Connection, keep_id: int, merge_id: int) -> None:
-    """Fold person ``merge_id`` into ``keep_id``: identities, commits and every other reference."""
+MERGE_BY_HAND = "by hand"
+FILLED_COLUMNS = ("email", "title", "team", "role", "manager_id")
+
+
+def merge_people(conn: Connection, keep_id: int, merge_id: int, evidence: str = MERGE_BY_HAND) -> int:
+    """Fold person ``merge_id`` into ``keep_id``: identities, commits and every other reference.
+
+    What moved is recorded in ``person_merges`` (the folded person's row, its
+    identities, per referencing table the rows that changed hands) so that
+    ``split_merge`` can undo it; returns the record's id.
+    """
+    import json
+
+    from ..store.schema_people import person_merges
+
     if keep_id == merge_id:
-        raise ValueError("cannot merge a person with themself")
+        raise InputError("cannot merge a person with themself")
     for pid in (keep_id, merge_id):
         if conn.execute(select(people.c.id).where(people.c.id == pid)).first() is None:
-            raise LookupError(f"no person with id {pid}")
+            raise NotFound(f"no person with id {pid}")
+    kept = dict(conn.execute(select(people).where(people.c.id == keep_id)).mappings().one())
+    merged = dict(conn.execute(select(people).where(people.c.id == merge_id)).mappings().one())
+    identity_ids = [row[0] for row in conn.execute(select(identities.c.id).where(identities.c.person_id == merge_id))]
     conn.execute(update(identities).where(identities.c.person_id == merge_id).values(person_id=keep_id))
+    moved: dict[str, dict] = {}
     for table, column in person_references():
-        if table.name == "people":
-            conn.execute(update(table).where(column == merge_id).values({column.name: keep_id}))
-            continue
         primary = [c.name for c in table.primary_key.columns]
+        where = f"{table.name}.{column.name}"
         if column.name in primary and len(primary) > 1:
             # Composite keys (co-authors, ownership): rows present for both people would collide.
-            _merge_keyed_rows(conn, table, column, keep_id, merge_id, primary)
-        else:
-            conn.execute(update(table).where(column == merge_id).values({column.name: keep_id}))
-    kept = conn.execute(select(people).where(people.c.id == keep_id)).mappings().one()
-    merged = conn.execute(select(people).where(people.c.id == merge_id)).mappings().one()
-    fill = {col: merged[col] for col in ("email", "title", "team", "role", "manager_id") if kept[col] is None and merged[col] is not None}
-    if merged["in_org_chart"]:
+            moved[where] = {"rows": _merge_keyed_rows(conn, table, column, keep_id, merge_id, primary)}
+            continue
+        key = table.c[primary[0]]
+        ids = [row[0] for row in conn.execute(select(key).where(column == merge_id))]
+        if ids:
+            for start in range(0, len(ids), 500):
+                conn.execute(update(table).where(key.in_(ids[start : start + 500])).values({column.name: keep_id}))
+            moved[where] = {"keys": ids}
+    fill = {col: merged[col] for col in FILLED_COLUMNS if kept[col] is None and merged[col] is not None}
+    if merged["in_org_chart"] and not kept["in_org_chart"]:
         fill["in_org_chart"] = True
     if fill:
         conn.execute(update(people).where(people.c.id == keep_id).values(**fill))
     conn.execute(people.delete().where(people.c.id == merge_id))
+    record = {"row": merged, "identities": identity_ids, "filled": sorted(fill)}
+    return conn.execute(
+        insert(person_merges).values(
+            kept_id=keep_id, merged_id=merge_id, merged_name=merged["name"], person=json.dumps(record, default=str),
+            moved=json.dumps({k: v for k, v in moved.items() if v.get("keys") or v.get("rows")}, default=str), evidence=evidence, merged_at=now(),
+        ).returning(person_merges.c.id)
+    ).scalar_one()
+
+
+def split_merge(conn: Connection, merged_id: int, aliases: dict[str, list[str]] | None = None) -> int:
+    """Undo the latest merge that folded person ``merged_id`` away: the person comes back with its id,
+    identities and the rows that moved. Returns the person it was split from.
+
+    Rows the kept person gained after the merge stay with them: a commit ingested
+    later under one of the folded addresses was attributed to the kept person
+    (re-ingesting the repository attributes it afresh). A merge that
+    ``[identities.aliases]`` declares is refused: the next ingest would redo it.
+    """
+    import json
+
+    from ..store.schema_people import person_merges
+
+    record = conn.execute(
+        select(person_merges).where(person_merges.c.merged_id == merged_id, person_merges.c.split_at.is_(None)).order_by(person_merges.c.id.desc())
+    ).mappings().first()
+    if record is None:
+        raise NotFound(f"no merge folded person {merged_id} away: give the id of the person that was folded into another")
+    keep_id = record["kept_id"]
+    if keep_id is None:
+        raise Conflict(f"the person {record['merged_name']} was merged into no longer exists")
+    if conn.execute(select(people.c.id).where(people.c.id == merged_id)).first() is not None:
+        raise Conflict(f"person {merged_id} exists again; nothing to split")
+    person = json.loads(record["person"])
+    keys = [row[0] for row in conn.execute(select(identities.c.key).where(identities.c.id.in_(person["identities"] or [-1])))]
+    if aliases:
+        declared = _declared_together(aliases, conn, keep_id, keys)
+        if declared:
+            raise Conflict(f"[identities.aliases] declares {declared} to be one person: remove the alias before splitting")
+    row = person["row"]
+    kept = conn.execute(select(people).where(people.c.id == keep_id)).mappings().one()
+    columns = {c.name: c for c in people.columns}
+    conn.execute(insert(people).values({name: _column_value(columns[name], value) for name, value in row.items() if name in columns}))
+    # What the merge filled in from the folded person goes back to empty, unless changed since.
+    restore = {col: None if col != "in_org_chart" else False for col in person["filled"] if str(kept[col]) == str(row[col])}
+    if restore:
+        conn.execute(update(people).where(people.c.id == keep_id).values(**restore))
+    if person["identities"]:
+        conn.execute(update(identities).where(identities.c.id.in_(person["identities"]), identities.c.person_id == keep_id).values(person_id=merged_id))
+    tables = {(t.name, c.name): (t, c) for t, c in person_references()}
+    for where, what in json.loads(record["moved"]).items():
+        table_name, column_name = where.split(".", 1)
+        if (table_name, column_name) not in tables:
+            continue
+        table, column = tables[(table_name, column_name)]
+        if "keys" in what:
+            key = table.c[[c.name for c in table.primary_key.columns][0]]
+            ids = what["keys"]
+            for start in range(0, len(ids), 500):
+                conn.execute(update(table).where(key.in_(ids[start : start + 500]), column == keep_id).values({column.name: merged_id}))
+        for moved_row in what.get("rows", []):
+            _split_keyed_row(conn, table, column, keep_id, merged_id, moved_row)
+    conn.execute(update(person_merges).where(person_merges.c.id == record["id"]).values(split_at=now()))
+    return keep_id
+
+
+def merge_history(conn: Connection) -> list[dict]:
+    """Every recorded merge, newest first: who was folded into whom, when, why, and whether it was split."""
+    from ..store.schema_people import person_merges
+
+    kept_names = dict(conn.execute(select(people.c.id, people.c.name)).all())
+    rows = conn.execute(select(person_merges).order_by(person_merges.c.id.desc())).mappings()
+    return [
+        {
+            "merged_id": r["merged_id"], "merged": r["merged_name"], "kept_id": r["kept_id"], "kept": kept_names.get(r["kept_id"]),
+            "merged_at": r["merged_at"], "split_at": r["split_at"], "evidence": r["evidence"],
+        }
+        for r in rows
+    ]
+
+
+def _column_value(column, value):
+    if value is None:
+        return None
+    if isinstance(column.type, Boolean):
+        return bool(value) if not isinstance(value, str) else value.lower() in ("1", "true")
+    return value
+
+
+def _declared_together(aliases: dict[str, list[str]], conn: Connection, keep_id: int, keys: list[str]) -> str | None:
+    """The alias entry naming one of the folded keys together with a key of the kept person, if any."""
+    kept_keys = {row[0] for row in conn.execute(select(identities.c.key).where(identities.c.person_id == keep_id))} - set(keys)
+    for canonical, others in aliases.items():
+        entry = {identity_key("", canonical)} | {alias_key(other) for other in others}
+        if entry & set(keys) and entry & kept_keys:
+            return ", ".join([canonical, *others])
+    return None
 
 
 def apply_aliases(conn: Connection, aliases: dict[str, list[str]]) -> int:
@@ -324,20 +440,48 @@ def apply_aliases(conn: Connection, aliases: dict[str, list[str]]) -> int:
     return merged
 
 
-def _merge_keyed_rows(conn, table, column, keep_id, merge_id, primary):
+def _merge_keyed_rows(conn, table, column, keep_id, merge_id, primary) -> list[dict]:
+    """Move the folded person's rows of a composite-key table; a row the kept person already has is summed into it.
+
+    Returns each moved row (its values, and whether it was summed into an existing row) for a split.
+    """
     others = [table.c[name] for name in primary if name != column.name]
     value_columns = [c for c in table.columns if c.name not in primary]
     rows = conn.execute(select(table).where(column == merge_id)).mappings().all()
+    moved = []
     for row in rows:
         match = [other == row[other.name] for other in others]
         existing = conn.execute(select(table).where(column == keep_id, *match)).mappings().first()
         if existing is None:
             conn.execute(update(table).where(column == merge_id, *match).values({column.name: keep_id}))
+            moved.append({"values": {k: row[k] for k in row.keys()}, "joined": False})
             continue
-        summed = {c.name: (existing[c.name] or 0) + (row[c.name] or 0) for c in value_columns if isinstance(row[c.name], int) and not isinstance(row[c.name], bool)}
+        summed = {c.name: (existing[c.name] or 0) + (row[c.name] or 0) for c in value_columns if _is_count(row[c.name])}
         if summed:
             conn.execute(update(table).where(column == keep_id, *match).values(**summed))
         conn.execute(table.delete().where(column == merge_id, *match))
+        moved.append({"values": {k: row[k] for k in row.keys()}, "joined": True})
+    return moved
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _split_keyed_row(conn, table, column, keep_id, merged_id, moved_row) -> None:
+    values = moved_row["values"]
+    primary = [c.name for c in table.primary_key.columns]
+    match = [table.c[name] == values[name] for name in primary if name != column.name]
+    if not moved_row["joined"]:
+        conn.execute(update(table).where(column == keep_id, *match).values({column.name: merged_id}))
+        return
+    existing = conn.execute(select(table).where(column == keep_id, *match)).mappings().first()
+    if existing is None:
+        return
+    counts = {c.name: (existing[c.name] or 0) - (values[c.name] or 0) for c in table.columns if c.name not in primary and _is_count(values.get(c.name))}
+    if counts:
+        conn.execute(update(table).where(column == keep_id, *match).values(**counts))
+    conn.execute(insert(table).values({**values, column.name: merged_id}))
 
 
 def find_person(conn: Connection, query: str) -> int:

@@ -36,6 +36,7 @@ class OwnershipResult:
     reused: int = 0
     removed: int = 0
     errors: int = 0
+    missing: int = 0  # files at the revision whose blob the repository lacks: not blamed, earlier figures kept
 
 
 def list_head_files(repo: Path, rev: str = "HEAD") -> dict[str, str]:
@@ -52,23 +53,49 @@ def head_files_with_names(repo: Path, rev: str = "HEAD") -> dict[str, tuple[str,
     """path -> (blob, bytes, the path as git spells it) for the regular text files at ``rev``.
 
     The store's text of a non-UTF-8 name cannot always be turned back into
-    git's bytes, so blame is given the bytes git listed.
+    git's bytes, so blame is given the bytes git listed. Files whose blob is
+    missing from the repository are not here: nothing can be read or blamed
+    (``files_at_revision`` lists them apart).
     """
-    out = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "-l", "-z", "--full-tree", rev], capture_output=True, check=True).stdout
-    files = {}
+    return files_at_revision(repo, rev).text
+
+
+@dataclass
+class TreeListing:
+    """The regular files at a revision: the readable text files, and those whose blob the repository lacks."""
+
+    text: dict[str, tuple[str, int, bytes]]  # path -> (blob, bytes, raw path)
+    missing: list[str]  # paths whose content is missing (size unknown): text or binary cannot be told
+
+
+def parse_ls_tree(out: bytes) -> dict[str, tuple[str, int | None, bytes]]:
+    """path -> (blob, bytes or None, raw path) from ``git ls-tree -r -l -z``: regular files only.
+
+    A snapshot with a missing blob (a partial or damaged clone: meteor/meteor and
+    angular/angular.js at 2016-11-15) lists its size as ``BAD`` (or ``-``): the
+    size is unknown, the file still exists at the revision.
+    """
+    files: dict[str, tuple[str, int | None, bytes]] = {}
     for entry in out.split(b"\0"):
         if not entry:
             continue
         meta, path = entry.split(b"\t", 1)
         mode, kind, blob, size = meta.split()
-        # A snapshot with a missing blob lists its size as "BAD" (or "-"): the
-        # file cannot be read or blamed, so it is left out rather than crash.
-        if kind == b"blob" and mode in (b"100644", b"100755") and size.isdigit():
-            files[decode(path)] = (decode(blob), int(size), path)
+        if kind == b"blob" and mode in (b"100644", b"100755"):
+            files[decode(path)] = (decode(blob), int(size) if size.isdigit() else None, path)
+    return files
+
+
+def files_at_revision(repo: Path, rev: str = "HEAD") -> TreeListing:
+    out = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "-l", "-z", "--full-tree", rev], capture_output=True, check=True).stdout
+    files = parse_ls_tree(out)
+    missing = sorted(path for path, (_blob, size, _raw) in files.items() if size is None)
+    # git grep goes on past a blob it cannot read (it says so on stderr), so the others are still classified.
     text_files = subprocess.run(["git", "-C", str(repo), "grep", "-I", "-l", "-z", "--full-name", "-e", "", rev], capture_output=True).stdout
     prefix = rev.encode() + b":"
     text = {decode(p[len(prefix):] if p.startswith(prefix) else p) for p in text_files.split(b"\0") if p}
-    return {path: entry for path, entry in files.items() if path in text}
+    readable = {path: (blob, size, raw) for path, (blob, size, raw) in files.items() if path in text and size is not None}
+    return TreeListing(text=readable, missing=missing)
 
 
 def parse_incremental_blame(output: bytes) -> tuple[dict[str, int], dict[str, tuple[str, str]]]:
@@ -207,7 +234,9 @@ def compute_ownership(store, repo_id: int, config=None, jobs: int | None = None,
     result = OwnershipResult()
     if not repo["last_sha"]:
         return result
-    files_and_sizes = head_files_with_names(path, rev)
+    listing = files_at_revision(path, rev)
+    files_and_sizes = listing.text
+    result.missing = len(listing.missing)
     files = {p: blob for p, (blob, _size, _raw) in files_and_sizes.items()}
     raw_names = {p: raw for p, (_blob, _size, raw) in files_and_sizes.items()}
     rules = PathRules(config.excluded_paths)
@@ -216,7 +245,7 @@ def compute_ownership(store, repo_id: int, config=None, jobs: int | None = None,
         with store.read() as conn:
             versions = recorded_versions(conn, repo_id)
         todo = longest_first(todo, versions, {p: size for p, (_blob, size, _raw) in files_and_sizes.items()})
-    gone = sorted(set(previous) - set(files))
+    gone = sorted(set(previous) - set(files) - set(listing.missing))
     result.reused = len(files) - len(todo)
     starts: dict[bytes, str] = {}
     if len(todo) >= COMMIT_GRAPH_MIN_FILES:  # worth preparing only for many blames; both run side by side

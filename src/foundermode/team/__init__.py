@@ -78,13 +78,14 @@ def profile(store, person: str | int, scope: Scope, config=None) -> Profile:
     return _with_conn(store, run)
 
 
-def authorships(store, repos: list[str] | tuple[int, ...] | None = None, at: str | None = None, config=None) -> list[Authorship]:
+def authorships(store, repos: list[str] | tuple[int, ...] | None = None, at: str | None = None, config=None, reference: bool = False) -> list[Authorship]:
     """DOA authorship of every file, per repository (the expensive part; shared by the reports).
 
     At the ingested tip (no ``at``) the stored summary is read whenever the
     history it was computed from is unchanged; given a store, stale summaries
     are recomputed and stored first (team/summary.py). At another revision, or
     where no summary can be used, authorship is computed from the history.
+    ``reference``: the reference tool's file filter and alias rule (never stored).
     """
     from . import queries, summary
 
@@ -93,19 +94,19 @@ def authorships(store, repos: list[str] | tuple[int, ...] | None = None, at: str
     def resolve(conn):
         return repos if isinstance(repos, tuple) else queries.resolve_repositories(conn, repos)
 
-    if at is None and hasattr(store, "write"):
+    if at is None and not reference and hasattr(store, "write"):
         # Should this fail (a read-only database user), run() below computes from the history.
         summary.refresh_quietly(store, repo_ids=_with_conn(store, resolve), patterns=patterns)
 
     def run(conn):
         rows = [repo for repo in queries.repository_rows(conn, resolve(conn)) if repo["last_sha"]]
         stored = {}
-        if at is None:
+        if at is None and not reference:
             def recompute(repo):
                 return _with_conn(store, lambda c: authorship(c, repo, excluded_patterns=patterns).histories)
 
             stored = summary.stored_authorships(conn, rows, patterns, recompute)
-        return [stored.get(repo["id"]) or authorship(conn, repo, at=at, excluded_patterns=patterns) for repo in rows]
+        return [stored.get(repo["id"]) or authorship(conn, repo, at=at, excluded_patterns=patterns, reference=reference) for repo in rows]
 
     return _with_conn(store, run)
 
@@ -120,6 +121,7 @@ def truck_factor(
     by_owner: bool = False,
     everyone: bool = False,
     without: list[str] | None = None,
+    reference: bool = False,
 ) -> list[TruckFactor]:
     """Truck factor per repository; per top-level directory with ``by_area``, per CODEOWNERS owner with ``by_owner``.
 
@@ -127,8 +129,11 @@ def truck_factor(
     time or the store's last activity), with what already left reported as
     knowledge lost; ``everyone`` keeps every author who ever was (the published
     computation), departed members marked; ``without`` takes named people away too.
+    ``reference``: as the authors' tool computes it (Linguist's source files,
+    same-name developers as one, everyone counted), to compare with published values.
     """
-    computed = computed if computed is not None else authorships(store, repos, at, config)
+    computed = computed if computed is not None else authorships(store, repos, at, config, reference=reference)
+    everyone = everyone or reference
 
     def run(conn):
         names = {p: row["name"] for p, row in queries.people_rows(conn).items()}
@@ -150,6 +155,9 @@ def truck_factor(
                 rules = codeowners.load(conn, auth.repo_id)
                 if rules.rules:
                     out.extend(truck_factor_of(auth, names, f"CODEOWNERS {owners}", files, **options) for owners, files in owner_areas(auth, rules).items())
+        if reference:
+            for found in out:
+                found.basis = "reference"
         return out
 
     return _with_conn(store, run)

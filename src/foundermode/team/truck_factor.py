@@ -59,6 +59,28 @@ def file_authors(history: FileHistory) -> frozenset[int]:
     return frozenset(p for p, d in doas.items() if d / top > NORMALISED_THRESHOLD and d >= ABSOLUTE_THRESHOLD)
 
 
+def reference_file_authors(history: FileHistory) -> frozenset[int]:
+    """Authors as the authors' tool decides them (aserg-ufmg/Truck-Factor, ``AuthorshipInfo.isDOAAuthor``).
+
+    Its deliveries (DL) are the changes after the creation (the creating commit
+    only sets FA), acceptances (AC) the others' such changes, and the file's
+    creator is an author whenever their normalised DOA is above 0.75, even
+    below the absolute threshold.
+    """
+    deliveries = Counter(history.changes)
+    if history.creator is not None and deliveries.get(history.creator):
+        deliveries[history.creator] -= 1
+    people = set(history.changes) | ({history.creator} if history.creator is not None else set())
+    if not people:
+        return frozenset()
+    total = sum(deliveries.values())
+    doas = {p: degree_of_authorship(p == history.creator, deliveries.get(p, 0), total - deliveries.get(p, 0)) for p in people}
+    top = max(doas.values())
+    if top <= 0:
+        return frozenset()
+    return frozenset(p for p, d in doas.items() if d / top > NORMALISED_THRESHOLD and (d >= ABSOLUTE_THRESHOLD or p == history.creator))
+
+
 @dataclass
 class Removal:
     """One step of the greedy search: a person leaves, and these files lose their last author."""
@@ -120,6 +142,7 @@ class Authorship:
     repository: str
     revision: str | None
     authors: dict[str, frozenset[int]]
+    missing: frozenset[str] = frozenset()  # files at the revision whose blob the repository lacks (counted by their history)
     computed_histories: dict[str, FileHistory] | None = None
     recompute: Callable[[], dict[str, FileHistory]] | None = field(default=None, repr=False, compare=False)
 
@@ -188,10 +211,53 @@ def follow_history(rows, files: set[str]) -> dict[str, FileHistory]:
     return histories
 
 
-def files_at(repo_path: Path, revision: str) -> list[str]:
-    from ..sources.ownership import list_head_files
+def files_at(repo_path: Path, revision: str) -> tuple[list[str], list[str]]:
+    """The files the truck factor considers at ``revision``, and those of them whose blob is missing.
 
-    return sorted(list_head_files(repo_path, revision))
+    A file whose content the repository lacks still exists at the revision and
+    its history is in the store, which is all DOA needs: it is counted, and the
+    report says how many such files there were (text or binary could not be told).
+    """
+    from ..sources.ownership import files_at_revision
+
+    listing = files_at_revision(repo_path, revision)
+    return sorted(set(listing.text) | set(listing.missing)), listing.missing
+
+
+def reference_files_at(repo_path: Path, revision: str) -> tuple[list[str], list[str]]:
+    """The files the reference tool considers: those GitHub Linguist counts as source (sources/linguist.py)."""
+    import subprocess
+
+    from ..sources.linguist import counts, first_lines, needs_first_line
+    from ..sources.ownership import parse_ls_tree
+
+    out = subprocess.run(["git", "-C", str(repo_path), "ls-tree", "-r", "-l", "-z", "--full-tree", revision], capture_output=True, check=True).stdout
+    listed = parse_ls_tree(out)
+    missing = sorted(path for path, (_blob, size, _raw) in listed.items() if size is None)
+    firsts = first_lines(repo_path, revision, [p for p, (_b, size, _r) in listed.items() if size and needs_first_line(p)])
+    kept = sorted(p for p, (_blob, size, _raw) in listed.items() if counts(p, firsts.get(p), size))
+    return kept, [p for p in missing if p in set(kept)]
+
+
+def same_name_as_one(histories: dict[str, FileHistory], names: dict[int, str]) -> dict[str, FileHistory]:
+    """The reference tool's alias rule: developers with the same name (case aside) are one.
+
+    Each person is counted under the lowest id carrying their name; empty names stay apart.
+    """
+    first_of: dict[str, int] = {}
+    for person_id in sorted(names):
+        key = (names[person_id] or "").strip().upper()
+        if key:
+            first_of.setdefault(key, person_id)
+    one = {p: first_of.get((names[p] or "").strip().upper(), p) for p in names}
+    out = {}
+    for path, history in histories.items():
+        changes: Counter = Counter()
+        for person, n in history.changes.items():
+            changes[one.get(person, person)] += n
+        creator = one.get(history.creator, history.creator) if history.creator is not None else None
+        out[path] = FileHistory(path, creator, changes)
+    return out
 
 
 def resolve_revision(repo_path: Path, revision: str) -> str:
@@ -207,7 +273,9 @@ def topological_order(repo_path: Path, sha: str) -> list[str]:
     return git(repo_path, "rev-list", "--topo-order", sha).decode().split()
 
 
-def authorship(conn, repo: dict, at: str | None = None, excluded_patterns: list[str] | None = None, flagged: set[str] | None = None) -> Authorship:
+def authorship(
+    conn, repo: dict, at: str | None = None, excluded_patterns: list[str] | None = None, flagged: set[str] | None = None, reference: bool = False
+) -> Authorship:
     """DOA authors of every file present at ``at`` (default: the ingested tip).
 
     Files: the repository's text files at the revision (git ls-tree), less the
@@ -216,6 +284,10 @@ def authorship(conn, repo: dict, at: str | None = None, excluded_patterns: list[
     revision. Without the repository on disk, the ownership table's file list at
     the tip is used. This is the straightforward computation; ``team.authorships``
     reads its stored result when the history has not changed (team/summary.py).
+
+    ``reference``: as the authors' tool (aserg-ufmg/Truck-Factor) computes it,
+    to compare with published values: only the files Linguist counts as source
+    (not foundermode's exclusion rules), and people of the same name as one.
     """
     from ..config import DEFAULT_EXCLUDED_PATHS
 
@@ -223,15 +295,16 @@ def authorship(conn, repo: dict, at: str | None = None, excluded_patterns: list[
     repo_path = Path(repo["path"])
     revision = repo["last_sha"]
     rank: dict[int, int] | None = None
+    missing: list[str] = []
     with ThreadPoolExecutor(max_workers=2) as pool:
         # git lists the files and orders the commits while the database is read.
         listing = order = None
         if repo_path.exists():
             revision = resolve_revision(repo_path, at or repo["last_sha"] or "HEAD")
-            listing = pool.submit(files_at, repo_path, revision)
+            listing = pool.submit(reference_files_at if reference else files_at, repo_path, revision)
             order = pool.submit(topological_order, repo_path, revision)
-        elif at:
-            raise NotFound(f"{repo['path']} is not on this machine: a past revision needs the repository's history")
+        elif at or reference:
+            raise NotFound(f"{repo['path']} is not on this machine: {'a past revision' if at else 'the reference file filter'} needs the repository")
         history = queries.file_history(conn, repo["id"])
         if flagged is None:
             flagged = queries.excluded_paths(conn, repo["id"])
@@ -243,15 +316,20 @@ def authorship(conn, repo: dict, at: str | None = None, excluded_patterns: list[
             if not files:
                 raise NotFound(f"{repo['path']} is not on this machine and no ownership was computed")
         else:
-            files = listing.result()
+            files, missing = listing.result()
     rows = history.newest_first(rank)
-    present = {p for p in files if p not in flagged and not rules.excluded(p)}
+    if reference:  # the reference tool knows no bots: their changes count as anyone's
+        rows = [(path, old, status, commit, author, False) for path, old, status, commit, author, _bot in rows]
+    present = set(files) if reference else {p for p in files if p not in flagged and not rules.excluded(p)}
     histories = follow_history(rows, present)
+    if reference:
+        histories = same_name_as_one(histories, {p: row["name"] for p, row in queries.people_rows(conn).items()})
     return Authorship(
         repo_id=repo["id"],
         repository=repo["name"],
         revision=revision,
-        authors={path: file_authors(h) for path, h in histories.items()},
+        authors={path: (reference_file_authors if reference else file_authors)(h) for path, h in histories.items()},
+        missing=frozenset(present.intersection(missing)),
         computed_histories=histories,
     )
 
@@ -276,12 +354,13 @@ class TruckFactor:
     files: int
     authorless_files: int
     members: list[TruckFactorMember]
-    basis: str = "everyone"  # "current": among the people here (the default); "everyone": the published computation
+    basis: str = "everyone"  # "current": among the people here (the default); "everyone": every author; "reference": as the authors' tool
     knowledge_lost_files: int = 0  # files every author of which has left
     knowledge_lost_share: float = 0.0  # of the files with authors
     knowledge_lost_areas: list[tuple[str, int]] = field(default_factory=list)  # top areas by lost files
     without: list[str] = field(default_factory=list)  # the people a "what if" takes away
     would_orphan_files: int = 0  # files their departure would leave with nobody
+    missing_files: int = 0  # files counted whose content is missing from the repository (``git ls-tree -l``: BAD)
 
     @property
     def orphaned_share(self) -> float:
@@ -349,6 +428,7 @@ def truck_factor_of(
         knowledge_lost_areas=lost_areas,
         without=sorted(names.get(p, str(p)) for p in gone),
         would_orphan_files=would_orphan,
+        missing_files=sum(1 for path in authors if path in auth.missing) if auth.missing else 0,
     )
 
 

@@ -1,0 +1,195 @@
+"""people duplicates / people merge --accept-proposals / people split, on real histories and both stores.
+
+The names are modelled on rails/rails, where one maintainer commits under four
+identities (two names, four addresses) and pairs commit under joint names.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from foundermode.cli import app
+from foundermode.errors import Conflict, InputError
+from foundermode.ingest import ingest_repository
+from foundermode.sources import duplicates
+from foundermode.sources.duplicates import accept, address_name, normalised_name, proposals
+from foundermode.sources.identities import find_person, merge_people, split_merge
+from foundermode.sources.ownership import compute_ownership
+from foundermode.store.schema import coauthors, commits, identities, ownership, people
+
+runner = CliRunner()
+
+RAFAEL = [
+    ("Rafael França", "rafaelmfranca@gmail.com"),
+    ("Rafael França", "rafael@franca.dev"),
+    ("Rafael Mendonça França", "rafael@rubyonrails.org"),
+    ("Rafael Mendonça França", "rafael.franca@plataformatec.com.br"),
+]
+PAIR = ("Rafael Mendonça França + Kassio Borges", "rafaelmfranca+kassioborgesm@gmail.com")
+NOREPLY = ("eileencodes", "12345+eileencodes@users.noreply.github.com")
+EILEEN = ("Eileen M. Uchitelle", "eileencodes@gmail.com")
+PRATIK_A = ("Pratik", "pratiknaik@gmail.com")
+PRATIK_B = ("Pratik", "pratik.96@gmail.com")
+STRANGERS = [("David Lee", "davidomundo@gmail.com"), ("Jane Roe", "jane@example.org")]
+
+
+def _history(repo):
+    n = 0
+    for author in RAFAEL + [PAIR, NOREPLY, EILEEN, PRATIK_A, PRATIK_B] + STRANGERS:
+        for _ in range(2):
+            n += 1
+            repo.commit({f"src/f{n % 7}.py": f"change {n}\n" * (n % 5 + 1)}, author=author)
+    repo.commit({"src/pair.py": "paired\n"}, author=RAFAEL[0], message="pairing\n\nCo-authored-by: Jane Roe <jane@example.org>")
+    return repo
+
+
+def _person(conn, email):
+    return find_person(conn, email)
+
+
+def _commits_of(conn, person_id):
+    return conn.execute(select(func.count()).select_from(commits).where(commits.c.author_id == person_id)).scalar_one()
+
+
+def test_normalising():
+    assert normalised_name("  Rafael  FRANÇA ") == "rafael franca"
+    assert normalised_name("Eileen M. Uchitelle") == "eileen m uchitelle"
+    assert address_name("Rafael.Franca+github@x.com") == "rafaelfranca"
+    assert address_name("info@example.com") is None and address_name("me@x.io") is None
+
+
+def test_proposals_with_evidence(store, repo):
+    ingest_repository(store, _history(repo).path)
+    with store.read() as conn:
+        found = proposals(conn)
+        ids = {email: _person(conn, email) for _, email in RAFAEL + [NOREPLY, EILEEN, PRATIK_A, PRATIK_B]}
+        pair_person = _person(conn, PAIR[1])
+        strangers = {_person(conn, email) for _, email in STRANGERS}
+    by_pair = {frozenset((p.keep_id, p.other_id)): p for p in found}
+    rafael = [ids[email] for _, email in RAFAEL]
+    same_name = by_pair[frozenset(rafael[:2])]
+    assert same_name.confidence == 0.9 and "same name" in same_name.rules
+    assert "both named 'rafael franca'" in same_name.evidence[0]
+    spelled = by_pair[frozenset((rafael[0], rafael[3]))]  # rafaelmfranca spells Rafael Mendonça França
+    assert spelled.confidence == 0.85 and "the address name 'rafaelfranca' spells" in spelled.evidence[0]
+    login = by_pair[frozenset((ids[NOREPLY[1]], ids[EILEEN[1]]))]
+    assert login.confidence == 0.8 and "GitHub login 'eileencodes'" in login.evidence[0]
+    one_word = by_pair[frozenset((ids[PRATIK_A[1]], ids[PRATIK_B[1]]))]
+    assert one_word.confidence == 0.5
+    involved = {p for pair in by_pair for p in pair}
+    assert pair_person not in involved  # a pair's joint identity is nobody's duplicate
+    assert not strangers & involved
+    assert [p.confidence for p in found] == sorted((p.confidence for p in found), reverse=True)
+
+
+def test_accept_merges_all_at_or_above_the_confidence_then_split_undoes(store, repo):
+    ingest_repository(store, _history(repo).path)
+    with store.read() as conn:
+        rafael = [_person(conn, email) for _, email in RAFAEL]
+        before = {p: _commits_of(conn, p) for p in rafael}
+        pratik = (_person(conn, PRATIK_A[1]), _person(conn, PRATIK_B[1]))
+        eileen = (_person(conn, NOREPLY[1]), _person(conn, EILEEN[1]))
+    with store.write() as conn:
+        groups = accept(conn, 0.85)
+    assert len(groups) == 1 and len(groups[0].merged) == 3
+    kept = groups[0].keep_id
+    with store.read() as conn:
+        assert {_person(conn, email) for _, email in RAFAEL} == {kept}
+        assert _commits_of(conn, kept) == sum(before.values())
+        assert len({_person(conn, e) for e in (PRATIK_A[1], PRATIK_B[1])}) == 2  # 0.5: left alone
+        assert len({_person(conn, e) for e in (NOREPLY[1], EILEEN[1])}) == 2  # 0.8: left alone
+    # Undo one: that person comes back with their own identities and commits, and is not proposed again.
+    folded = next(p for p in rafael if p != kept)
+    with store.write() as conn:
+        assert split_merge(conn, folded) == kept
+    with store.read() as conn:
+        assert _person(conn, RAFAEL[rafael.index(folded)][1]) == folded
+        assert _commits_of(conn, folded) == before[folded]
+        assert _commits_of(conn, kept) == sum(before.values()) - before[folded]
+        assert all(frozenset((kept, folded)) != frozenset((p.keep_id, p.other_id)) for p in proposals(conn))
+    assert pratik[0] != pratik[1] and eileen[0] != eileen[1]
+
+
+def test_accept_is_all_or_nothing(store, repo, monkeypatch):
+    ingest_repository(store, _history(repo).path)
+    with store.read() as conn:
+        people_before = conn.execute(select(func.count()).select_from(people)).scalar_one()
+    calls = []
+
+    def failing_merge(conn, keep, other, evidence=""):
+        calls.append(other)
+        if len(calls) == 2:  # the first merge has been written in this transaction
+            raise RuntimeError("disk full")
+        return merge_people(conn, keep, other, evidence)
+
+    monkeypatch.setattr(duplicates, "merge_people", failing_merge)
+    with pytest.raises(RuntimeError):
+        with store.write() as conn:
+            accept(conn, 0.85)
+    assert len(calls) == 2
+    with store.read() as conn:
+        assert conn.execute(select(func.count()).select_from(people)).scalar_one() == people_before
+    with pytest.raises(InputError):
+        with store.write() as conn:
+            accept(conn, pairs=["1+999999"])
+
+
+def test_split_restores_keyed_rows_and_is_refused_for_an_alias(store, repo):
+    ingest_repository(store, _history(repo).path)
+    repo_id = 1
+    compute_ownership(store, repo_id, jobs=1)
+    with store.read() as conn:
+        keep, other = _person(conn, RAFAEL[0][1]), _person(conn, RAFAEL[1][1])
+        jane = _person(conn, "jane@example.org")
+        owned_before = sorted(conn.execute(select(ownership)).all())
+        coauthors_before = sorted(conn.execute(select(coauthors)).all())
+        keys_before = sorted(conn.execute(select(identities.c.key, identities.c.person_id)).all())
+    with store.write() as conn:
+        merge_people(conn, keep, other)
+        merge_people(conn, keep, jane)  # jane co-authored with keep: the co-author rows move, ownership rows collide and sum
+    with store.read() as conn:
+        assert conn.execute(select(func.count()).select_from(ownership).where(ownership.c.person_id == other)).scalar_one() == 0
+    with store.write() as conn:
+        split_merge(conn, jane)
+        split_merge(conn, other)
+    with store.read() as conn:
+        assert sorted(conn.execute(select(ownership)).all()) == owned_before
+        assert sorted(conn.execute(select(coauthors)).all()) == coauthors_before
+        assert sorted(conn.execute(select(identities.c.key, identities.c.person_id)).all()) == keys_before
+    aliases = {RAFAEL[0][1]: [RAFAEL[1][1]]}
+    with store.write() as conn:
+        merge_people(conn, keep, other)
+    with pytest.raises(Conflict):
+        with store.write() as conn:
+            split_merge(conn, other, aliases)
+
+
+def test_cli_duplicates_merge_split(sqlite_store, repo):
+    ingest_repository(sqlite_store, _history(repo).path)
+    db = str(sqlite_store.engine.url)
+    listed = runner.invoke(app, ["--db", db, "people", "duplicates", "--json"])
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.stdout)
+    assert rows and {"pair", "confidence", "evidence", "keep", "merge"} <= set(rows[0])
+    table = runner.invoke(app, ["--db", db, "people", "duplicates"], env={"COLUMNS": "200"})
+    assert table.exit_code == 0 and "Rafael" in table.output
+    chosen = next(r["pair"] for r in rows if r["confidence"] == 0.8)
+    merged = runner.invoke(app, ["--db", db, "people", "merge", "--pairs", chosen])
+    assert merged.exit_code == 0, merged.output
+    assert "1 people merged into 1" in merged.output
+    everything = runner.invoke(app, ["--db", db, "people", "merge", "--accept-proposals", "--json"])
+    assert everything.exit_code == 0, everything.output
+    groups = json.loads(everything.stdout)
+    assert [len(g["merged"]) for g in groups] == [3]
+    folded = groups[0]["merged"][0]["id"]
+    split = runner.invoke(app, ["--db", db, "people", "split", str(folded)])
+    assert split.exit_code == 0 and f"person {folded} split from {groups[0]['keep_id']}" in split.output
+    again = runner.invoke(app, ["--db", db, "people", "split", str(folded)])
+    assert again.exit_code == 1 and "no merge folded person" in again.output
+    both = runner.invoke(app, ["--db", db, "people", "merge", "1", "2", "--accept-proposals"])
+    assert both.exit_code != 0
+    history = runner.invoke(app, ["--db", db, "people", "merges", "--json"])
+    assert history.exit_code == 0 and json.loads(history.stdout)[-1]["evidence"].startswith("people duplicates")
