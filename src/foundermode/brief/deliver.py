@@ -61,6 +61,20 @@ class BriefSchedule:
         return None
 
 
+    def next_moment(self, now: int) -> int | None:
+        """The first scheduled moment after ``now`` (epoch seconds), within the next eight days."""
+        zone = ZoneInfo(self.zone)
+        local = dt.datetime.fromtimestamp(now, zone)
+        for ahead in range(0, 9):
+            day = (local + dt.timedelta(days=ahead)).date()
+            if day.weekday() not in self.days:
+                continue
+            epoch = int(dt.datetime(day.year, day.month, day.day, self.minutes // 60, self.minutes % 60, tzinfo=zone).timestamp())
+            if epoch > now:
+                return epoch
+        return None
+
+
 def schedule_of(config: Config) -> BriefSchedule | None:
     section = config.settings.section("brief")
     if section.send is None:
@@ -183,6 +197,24 @@ def send_due(store: Store, config: Config, now: int | None = None) -> list[int]:
         raise
     jobs.record_finish(store, JOB, detail=f"the brief of {label} queued for {len(ids)} message(s)", now=at)
     return ids
+
+
+def plan(store: Store, config: Config, now: int | None = None) -> dict:
+    """What the schedule will send next, for ``foundermode status``: the next moment, to whom, and a
+    problem that would stop it (no recipient, a manager [brief] managers names who is not in the store)."""
+    schedule = schedule_of(config)
+    at = clock_now() if now is None else int(now)
+    out = {"next_at": schedule.next_moment(at) if schedule else None, "zone": schedule.zone if schedule else None,
+           "recipients": recipients_of(config), "managers": [], "problem": None}
+    from ..errors import FoundermodeError
+
+    try:
+        out["managers"] = [a.email for a in _managers(store, config)]
+    except FoundermodeError as error:  # status reports the problem; it must not fail on it
+        out["problem"] = str(error)
+    if schedule is not None and not out["recipients"] and not out["managers"] and not config.settings.section("brief").slack:
+        out["problem"] = out["problem"] or "no one to send the brief to: set [brief] recipients or [org] leader"
+    return out
 
 
 def send_now(store: Store, config: Config, now: int | None = None) -> list[int]:
