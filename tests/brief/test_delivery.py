@@ -255,3 +255,15 @@ def test_team_under_walks_the_whole_chart(store, managed):
         names = dict(conn.execute(select(people.c.id, people.c.name)).all())
         assert {names[p] for p in team_under(conn, cto)} == INFRA | CORE
         assert team_under(conn, find_person(conn, "ken@example.com")) == []
+
+
+def test_a_listed_manager_not_in_the_store_does_not_stop_the_brief(store, managed, clock):
+    managed.path.write_text(managed.path.read_text().replace("managers = true", 'managers = ["grace@example.com", "nobody@example.com"]'))
+    config = load_config(managed.path)
+    clock(MONDAY_8 + 30)
+    assert len(send_due(store, config)) == 2  # the leader's, and Grace's (Barbara is not listed)
+    assert set(_outbox(store)) == {"brief:2024-03-18T07:00Z:email:cto@example.com", "brief:2024-03-18T07:00Z:team:grace@example.com"}
+    with store.read() as conn:
+        run = last_runs(conn)["brief"]
+    assert run["status"] == "ok" and "nobody@example.com, who is not in the store" in run["detail"]
+    assert send_due(store, config) == []

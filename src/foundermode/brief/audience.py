@@ -61,9 +61,11 @@ def of_team(conn: Connection, name: str) -> Audience:
     return Audience(f"team {rows[0].team}", tuple(r.id for r in rows))
 
 
-def managers_to_brief(conn: Connection, config) -> list[Audience]:
+def managers_to_brief(conn: Connection, config, problems: list[str] | None = None) -> list[Audience]:
     """The managers ``[brief] managers`` asks for, each with their team; those already among the
-    whole brief's recipients, and those with no email to send to or no one under them, are left out."""
+    whole brief's recipients, and those with no email to send to or no one under them, are left out.
+    A listed email no one in the store has raises NotFound, or, given ``problems``, is added to it and
+    skipped (the scheduled brief still goes to everyone else)."""
     from ..team.queries import reports_of, team_under
     from .deliver import recipients_of
 
@@ -80,7 +82,11 @@ def managers_to_brief(conn: Connection, config) -> list[Audience]:
         candidates = []
         for email in wanted:
             if email.lower() not in by_email:
-                raise NotFound(f"[brief] managers names {email}, who is not in the store (is the org chart ingested?)")
+                problem = f"[brief] managers names {email}, who is not in the store (is the org chart ingested?)"
+                if problems is None:
+                    raise NotFound(problem)
+                problems.append(problem)
+                continue
             candidates.append(by_email[email.lower()])
     out = []
     for manager_id in sorted(set(candidates), key=lambda p: (rows[p].name or "", p)):

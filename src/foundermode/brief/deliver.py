@@ -102,11 +102,11 @@ def _keys(moment_label: str, config: Config, managers=()) -> list[tuple[str, obj
     return out
 
 
-def _managers(store: Store, config: Config) -> list:
+def _managers(store: Store, config: Config, problems: list[str] | None = None) -> list:
     from .audience import managers_to_brief
 
     with store.read() as conn:
-        return managers_to_brief(conn, config)
+        return managers_to_brief(conn, config, problems)
 
 
 def _summary(brief, url: str | None) -> str:
@@ -118,16 +118,17 @@ def _summary(brief, url: str | None) -> str:
     return "\n".join(lines)
 
 
-def enqueue_brief(store: Store, config: Config, moment_label: str, *, now: int | None = None) -> list[int]:
+def enqueue_brief(store: Store, config: Config, moment_label: str, *, now: int | None = None, problems: list[str] | None = None) -> list[int]:
     """Build the brief now and put its messages in the outbox under ``moment_label``; returns the new outbox ids
-    (none for a key already there). Raises ConfigError when there is no one to send it to."""
+    (none for a key already there). Raises ConfigError when there is no one to send it to; a manager
+    ``[brief] managers`` names who is not in the store is skipped and said in ``problems``."""
     from ..errors import ConfigError
     from ..notify.outbox import enqueue
     from ..store.schema_notify import outbox
     from . import build_brief, render, resolve_window
 
     at = clock_now() if now is None else int(now)
-    wanted = _keys(moment_label, config, _managers(store, config))
+    wanted = _keys(moment_label, config, _managers(store, config, [] if problems is None else problems))
     if not wanted:
         raise ConfigError("no one to send the brief to: set [brief] recipients or [org] leader")
     with store.read() as conn:
@@ -187,15 +188,16 @@ def send_due(store: Store, config: Config, now: int | None = None) -> list[int]:
         from ..store.schema_notify import outbox
 
         done = {k for (k,) in conn.execute(select(outbox.c.idempotency_key).where(outbox.c.idempotency_key.like(f"brief:{label}:%")))}
-    if done >= {k for *_x, k in _keys(label, config, _managers(store, config))}:
+    problems: list[str] = []
+    if done >= {k for *_x, k in _keys(label, config, _managers(store, config, problems))}:
         return []
     jobs.record_start(store, JOB, now=at)
     try:
-        ids = enqueue_brief(store, config, label, now=at)
+        ids = enqueue_brief(store, config, label, now=at, problems=[])
     except Exception as error:
         jobs.record_finish(store, JOB, error=f"{type(error).__name__}: {error}"[:2000], now=at)
         raise
-    jobs.record_finish(store, JOB, detail=f"the brief of {label} queued for {len(ids)} message(s)", now=at)
+    jobs.record_finish(store, JOB, detail=f"the brief of {label} queued for {len(ids)} message(s)" + "".join(f"; {p}" for p in problems), now=at)
     return ids
 
 
@@ -206,12 +208,9 @@ def plan(store: Store, config: Config, now: int | None = None) -> dict:
     at = clock_now() if now is None else int(now)
     out = {"next_at": schedule.next_moment(at) if schedule else None, "zone": schedule.zone if schedule else None,
            "recipients": recipients_of(config), "managers": [], "problem": None}
-    from ..errors import FoundermodeError
-
-    try:
-        out["managers"] = [a.email for a in _managers(store, config)]
-    except FoundermodeError as error:  # status reports the problem; it must not fail on it
-        out["problem"] = str(error)
+    problems: list[str] = []
+    out["managers"] = [a.email for a in _managers(store, config, problems)]
+    out["problem"] = "; ".join(problems) or None
     if schedule is not None and not out["recipients"] and not out["managers"] and not config.settings.section("brief").slack:
         out["problem"] = out["problem"] or "no one to send the brief to: set [brief] recipients or [org] leader"
     return out
@@ -223,6 +222,7 @@ def send_now(store: Store, config: Config, now: int | None = None) -> list[int]:
 
     at = clock_now() if now is None else int(now)
     label = "now-" + dt.datetime.fromtimestamp(at, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    ids = enqueue_brief(store, config, label, now=at)
-    jobs.record_finish(store, JOB, detail=f"sent on request ({len(ids)} message(s))", now=at)
+    problems: list[str] = []
+    ids = enqueue_brief(store, config, label, now=at, problems=problems)
+    jobs.record_finish(store, JOB, detail=f"sent on request ({len(ids)} message(s))" + "".join(f"; {p}" for p in problems), now=at)
     return ids
