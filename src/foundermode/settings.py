@@ -189,6 +189,22 @@ class Emails(Kind):
         return tuple(value)
 
 
+@dataclass(frozen=True)
+class FlagOrEmails(Kind):
+    """``true`` (every one), ``false`` (none), or a list of email addresses (those)."""
+
+    label = "true, false or a list of email addresses"
+
+    def parse(self, value):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(_is_email(v) for v in value):
+            raise ValueError(f"must be {self.label}, not {value!r}")
+        return tuple(value)
+
+
 def zone_name(name) -> str | None:
     """The IANA name for an IANA or Windows time-zone name, or None when it is neither."""
     if not isinstance(name, str) or not name.strip():
@@ -460,6 +476,7 @@ SCHEMA: tuple[Section, ...] = (
     Section("brief", "The brief delivered: by email on a schedule, with a short Slack summary (brief/deliver.py).", (
         Setting("send", WeeklyTime(), None, "When the brief is sent, in timezone (\"mon 08:00\"); unset: never on its own (`foundermode brief --send` sends now)."),
         Setting("recipients", Emails(), (), "Who receives the brief by email; default: [org] leader."),
+        Setting("managers", FlagOrEmails(), False, "Each manager (true: everyone with reports in the org chart; or a list of their emails) also gets their own team's brief: the people under them."),
         Setting("timezone", TimeZone(), None, "The zone of send; default: [org] timezone."),
         Setting("catch_up_hours", Whole(minimum=0), 12, "A send missed (the server was down) is still made this many hours late; later, it waits for the next one."),
         Setting("slack", Flag(), False, "Also post a short summary through [notify.slack], with a link to the web brief."),

@@ -653,9 +653,33 @@ def status_report(store: Store, config: Config) -> dict:
         counts = counts_by_state(conn)
         oldest = conn.execute(select(func.min(outbox.c.created_at)).where(outbox.c.state.in_(("pending", "retrying", "sending")))).scalar()
         dead = conn.execute(select(outbox.c.id, outbox.c.channel, outbox.c.subject, outbox.c.last_error).where(outbox.c.state == "dead").order_by(outbox.c.id.desc()).limit(5)).mappings().all()
+        # A mail server that is down shows here first: why the messages wait, and when they are tried again.
+        retrying = conn.execute(
+            select(outbox.c.id, outbox.c.channel, outbox.c.subject, outbox.c.attempts, outbox.c.next_attempt_at, outbox.c.last_error)
+            .where(outbox.c.state == "retrying").order_by(outbox.c.next_attempt_at, outbox.c.id).limit(5)
+        ).mappings().all()
     return {
         "sources": source_status(store, config),
-        "outbox": {"counts": counts, "oldest_waiting_at": oldest, "recent_dead": [dict(d) for d in dead]},
+        "outbox": {"counts": counts, "oldest_waiting_at": oldest, "recent_dead": [dict(d) for d in dead], "retrying": [dict(r) for r in retrying]},
         "jobs": runs,
         "sync_running": lock,
+        "schedule": _schedule(store, config, runs),
     }
+
+
+def _schedule(store: Store, config: Config, runs: dict) -> dict:
+    """When the schedule acts next: the sync (every [sync] every after the last one) and the brief."""
+    from .brief.deliver import plan
+
+    try:
+        every = SyncSettings.from_config(config).every
+    except ConfigError as error:
+        every, problem = None, str(error)
+    else:
+        problem = None
+    last = (runs.get("sync") or {}).get("finished_at") or (runs.get("sync") or {}).get("started_at")
+    try:
+        brief = plan(store, config)
+    except ConfigError as error:
+        brief = {"next_at": None, "zone": None, "recipients": [], "managers": [], "problem": str(error)}
+    return {"sync": {"every": every, "next_at": (last + every) if every and last else None, "problem": problem}, "brief": brief}

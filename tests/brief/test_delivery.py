@@ -95,6 +95,12 @@ def test_the_brief_arrives_once_at_its_time(store, store_url, delivery, smtp_ser
     assert requests == [url]
     assert page.locator("section").count() == 6
     assert "Ken Thompson" in page.locator("body").inner_text()
+    # Gmail and Outlook show no SVG: the charts are tables of coloured cells, drawn as bars.
+    assert "<svg" not in html and "<img" not in html
+    charts = page.locator("table.bars")
+    assert charts.count() >= 1
+    widths = page.eval_on_selector_all("table.bars td[bgcolor]", "cells => cells.map(c => c.getBoundingClientRect().width)")
+    assert widths and max(widths) > 100 and min(widths) > 0  # the busiest area's bar is long, every bar visible
     page.close()
 
     # The next Monday is a new moment: sent again, once.
@@ -147,3 +153,117 @@ def test_slack_summary_links_the_web_brief(store, delivery, smtp_server, http_re
     summary = post.json()["text"]
     assert summary.startswith("*The week: ") and "<https://fm.example.com/brief|Read the brief>" in summary
     assert len(summary) < 2000  # a summary, not the brief
+
+
+ORG_CHART = """email,name,title,team,manager_email,role
+cto@example.com,Carol Chief,CTO,Leadership,,executive
+grace@example.com,Grace Hopper,Engineering Manager,Infra,cto@example.com,manager
+linus@example.com,Linus Torvalds,Engineer,Infra,grace@example.com,engineer
+ken@example.com,Ken Thompson,Engineer,Infra,grace@example.com,engineer
+barbara@example.com,Barbara Liskov,Engineering Manager,Core,cto@example.com,manager
+ada@example.com,Ada Lovelace,Engineer,Core,barbara@example.com,engineer
+"""
+INFRA = {"Grace Hopper", "Linus Torvalds", "Ken Thompson"}
+CORE = {"Barbara Liskov", "Ada Lovelace"}
+
+
+@pytest.fixture
+def managed(tmp_path, store, history, smtp_server):
+    """The history's authors under two managers; [brief] managers = true."""
+    from foundermode.sources.org import import_org_chart, parse_org_chart
+
+    path = tmp_path / "foundermode.toml"
+    path.write_text(
+        '[org]\nleader = "cto@example.com"\ntimezone = "Europe/Berlin"\n'
+        '[brief]\nsend = "mon 08:00"\nmanagers = true\n'
+        f'[notify.email]\nhost = "{smtp_server.host}"\nport = {smtp_server.port}\nsender = "foundermode <fm@example.com>"\n',
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    ingest_repository(store, history.repo.path, config)
+    import_org_chart(store, parse_org_chart(ORG_CHART), config)
+    return config
+
+
+def _named(text: str) -> set[str]:
+    return {name for name in INFRA | CORE | {"Carol Chief"} if name in text}
+
+
+def test_each_manager_gets_their_own_teams_brief(store, store_url, managed, smtp_server, clock, browser, tmp_path):
+    clock(MONDAY_8 + 30)
+    _tick(store_url, managed)
+    by_recipient = {rcpts[0]: message for _s, rcpts, message in smtp_server.received}
+    assert sorted(by_recipient) == ["barbara@example.com", "cto@example.com", "grace@example.com"]
+    assert set(_outbox(store)) == {
+        "brief:2024-03-18T07:00Z:email:cto@example.com",
+        "brief:2024-03-18T07:00Z:team:grace@example.com",
+        "brief:2024-03-18T07:00Z:team:barbara@example.com",
+    }
+    # The leader's brief names people of both teams; each manager's, only their own people.
+    leader_html = by_recipient["cto@example.com"].get_body(preferencelist=("html",)).get_content()
+    assert {"Linus Torvalds", "Ada Lovelace"} <= _named(leader_html)
+    for manager, team, other in (("grace@example.com", INFRA, CORE), ("barbara@example.com", CORE, INFRA)):
+        message = by_recipient[manager]
+        assert message["Subject"].startswith("Your team's week (")
+        html = message.get_body(preferencelist=("html",)).get_content()
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        for body in (html, text):
+            assert _named(body) <= team, (manager, _named(body) - team)
+            assert _named(body) & (team - {"Grace Hopper", "Barbara Liskov"}), manager  # their engineers are in it
+        assert "The brief for " in html and "<svg" not in html
+        page_file = tmp_path / f"{manager}.html"
+        page_file.write_text(html, encoding="utf-8")
+        url = page_file.resolve().as_uri()
+        page = browser.new_page()
+        requests = []
+        page.on("request", lambda request: requests.append(request.url))
+        page.route("**/*", lambda route: route.continue_() if route.request.url == url else route.abort())
+        page.goto(url, wait_until="load")
+        shown = page.locator("body").inner_text()
+        page.close()
+        assert requests == [url]
+        assert not (_named(shown) & other)
+    # Once per moment: later ticks send no second team brief.
+    clock(MONDAY_8 + 3600)
+    _tick(store_url, managed)
+    assert len(smtp_server.received) == 3
+
+
+def test_brief_of_one_team_on_the_command_line(store, store_url, managed):
+    def run(*args):
+        return CliRunner().invoke(app, ["--db", store_url, "--config", str(managed.path), "brief", "--format", "markdown", *args])
+
+    grace = run("--manager", "grace@example.com")
+    assert grace.exit_code == 0, grace.output
+    assert "# The brief for Grace Hopper's team" in grace.output
+    assert _named(grace.output) <= INFRA and "Linus Torvalds" in grace.output
+    core = run("--team", "core")
+    assert core.exit_code == 0, core.output
+    assert _named(core.output) <= CORE and "Ada Lovelace" in core.output
+    missing = run("--team", "Nowhere")
+    assert missing.exit_code != 0 and "no team named 'Nowhere'" in missing.output and "Core" in missing.output
+    assert run("--manager", "ken@example.com").exit_code != 0  # no one reports to Ken
+
+
+def test_team_under_walks_the_whole_chart(store, managed):
+    from foundermode.sources.identities import find_person
+    from foundermode.store.schema import people
+    from foundermode.team.queries import team_under
+
+    with store.read() as conn:
+        cto = find_person(conn, "cto@example.com")
+        names = dict(conn.execute(select(people.c.id, people.c.name)).all())
+        assert {names[p] for p in team_under(conn, cto)} == INFRA | CORE
+        assert team_under(conn, find_person(conn, "ken@example.com")) == []
+
+
+def test_a_listed_manager_not_in_the_store_does_not_stop_the_brief(store, managed, clock):
+    managed.path.write_text(managed.path.read_text().replace("managers = true", 'managers = ["grace@example.com", "nobody@example.com"]'))
+    config = load_config(managed.path)
+    clock(MONDAY_8 + 30)
+    assert len(send_due(store, config)) == 2  # the leader's, and Grace's (Barbara is not listed)
+    assert set(_outbox(store)) == {"brief:2024-03-18T07:00Z:email:cto@example.com", "brief:2024-03-18T07:00Z:team:grace@example.com"}
+    with store.read() as conn:
+        run = last_runs(conn)["brief"]
+    assert run["status"] == "ok" and "nobody@example.com, who is not in the store" in run["detail"]
+    assert send_due(store, config) == []

@@ -65,3 +65,15 @@ def test_bar_chart_is_inline_svg_with_escaped_labels_and_a_target_line():
     # At or above the target is drawn in one colour, below it in another.
     assert svg.count('fill="#2e8b57"') == 1 and svg.count('fill="#d08a1e"') == 1
     assert "href" not in svg and "url(" not in svg
+
+
+def test_email_bar_chart_is_a_table_with_escaped_labels_and_the_target_said():
+    from foundermode.brief.document import Bars
+    from foundermode.brief.render import bars_table
+
+    chart = bars_table(Bars("Share <with> engineers", ["week <1>", "week & 2"], [75.0, 25.0], 100, unit="%", target=50))
+    assert chart.startswith("<table") and "<svg" not in chart and "<img" not in chart
+    assert "week &lt;1&gt;" in chart and "week &amp; 2" in chart and "<with>" not in chart
+    assert 'width="75%"' in chart and 'width="25%"' in chart
+    assert "meets 50%" in chart and "below 50%" in chart and "target 50%" in chart
+    assert "url(" not in chart and "href" not in chart and "class=\"bars\"" in chart

@@ -67,3 +67,43 @@ def test_deployment_guide_links_files_that_exist():
     assert len(links) >= 3
     for link in links:
         assert (ROOT / "docs" / link).resolve().exists(), link
+
+
+SECRET_WORDS = re.compile(r"PASSWORD|SECRET|TOKEN|_KEY\b|WEBHOOK", re.I)
+
+
+def test_secrets_come_only_from_the_environment():
+    """No password, key or token is written in a deployment file: compose interpolates each from the
+    environment it is started in, systemd reads them from an EnvironmentFile, the image holds none."""
+    yaml = pytest.importorskip("yaml")
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    interpolated = re.compile(r"\$\{[A-Z_]+(:?[-?][^}]*)?\}")
+    checked = 0
+    for name, service in compose["services"].items():
+        for key, value in (service.get("environment") or {}).items():
+            if SECRET_WORDS.search(key):
+                assert interpolated.fullmatch(str(value)), f"{name}: {key} is written in compose.yaml, not taken from the environment"
+                checked += 1
+        db_url = (service.get("environment") or {}).get("FOUNDERMODE_DB", "")
+        if db_url:
+            password = re.match(r"postgresql://[^:]+:([^@]*)@", db_url)
+            assert password and interpolated.fullmatch(password.group(1)), "the store URL's password must come from the environment"
+            checked += 1
+    assert checked >= 3  # the database password twice, the secret key
+    for unit in (DEPLOY / "systemd").glob("*.service"):
+        text = unit.read_text()
+        assert "EnvironmentFile=/etc/foundermode/env" in text, unit.name
+        for line in text.splitlines():
+            if line.startswith("Environment="):
+                assert not SECRET_WORDS.search(line), f"{unit.name}: {line}"
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    assert not [line for line in dockerfile.splitlines() if line.startswith(("ENV", "ARG")) and SECRET_WORDS.search(line)]
+    # The guide's foundermode.toml names environment variables for its secrets (keys ending in _env), never the secrets.
+    guide = (ROOT / "docs" / "deployment.md").read_text()
+    toml_blocks = re.findall(r"```toml\n(.*?)```", guide, re.S)
+    assert toml_blocks
+    for block in toml_blocks:
+        for line in block.splitlines():
+            key = line.split("=", 1)[0].strip()
+            if SECRET_WORDS.search(key) or key in ("password", "webhook_url"):
+                assert key.endswith("_env"), line

@@ -24,3 +24,24 @@ def test_status_page_shows_sources_outbox_and_jobs(org):
     for job in ("sync", "tick", "brief"):
         assert f"<td>{job}</td>" in html
     assert org.client("engineer").get("/status").status_code == 403
+
+
+def test_status_page_says_what_waits_and_what_the_schedule_does_next(org, tmp_path):
+    from sqlalchemy import update
+
+    from foundermode.config import load_config
+    from foundermode.store.schema_notify import outbox
+
+    path = tmp_path / "scheduled.toml"
+    path.write_text(org.config.path.read_text() + '\n[sync]\nevery = "15m"\n\n[brief]\nsend = "mon 08:00"\ntimezone = "UTC"\nmanagers = ["nobody@example.com"]\n', encoding="utf-8")
+    org.app.state.config = load_config(path)
+    with org.store.write() as conn:
+        new = enqueue(conn, channel="email", recipient="lee@example.com", subject="Your week", body="...", payload={}, idempotency_key="brief:r:email:lee", now=NOW - 600)
+        conn.execute(update(outbox).where(outbox.c.id == new).values(state="retrying", attempts=2, next_attempt_at=NOW + 300, last_error="smtp: connection refused <i>"))
+    jobs.record_finish(org.store, "sync", detail="4 source(s)", now=NOW - 60)
+    html = org.client("leader").get("/status").text
+    assert f'data-retrying="{new}"' in html and "attempt 2" in html and "connection refused &lt;i&gt;" in html
+    schedule = html.split('id="schedule"', 1)[1].split("</ul>", 1)[0]
+    assert "every 15 min" in schedule and "next " in schedule  # the last sync plus 15 minutes
+    assert "lee@example.com" in schedule  # [org] leader receives the brief
+    assert "problem: [brief] managers names nobody@example.com" in schedule

@@ -51,6 +51,7 @@ class Brief:
     repositories: list[str]
     as_of: int = 0
     sections: list[Section] = field(default_factory=list)
+    audience: str | None = None  # a team brief's subject ("Grace Hopper's team"); None: the leader's whole brief
 
     def section(self, key: str) -> Section:
         return next(s for s in self.sections if s.key == key)
@@ -72,9 +73,12 @@ class _Inputs:
     report: Any = None  # the state of each area, once computed
     hot_truck: dict = field(default_factory=dict)
     present: set | None = None  # the people here at the window's end (people.py's tenure rule)
+    members: set | None = None  # a team brief's people (the window's Scope.people); None: everyone
 
 
-def build_brief(store, config, window: Window) -> Brief:
+def build_brief(store, config, window: Window, audience: str | None = None) -> Brief:
+    """The brief of ``window``; a window with ``people`` (a team's, see audience.py) is that team's
+    brief: only their commits and blocker reports, and no one else named."""
     from ..store.queries import list_repositories
     from ..team.summary import refresh_quietly
     from .team_view import Authorships, review_entries
@@ -82,9 +86,10 @@ def build_brief(store, config, window: Window) -> Brief:
     # The whole-history summaries the areas and truck factors read (a no-op when the history is
     # unchanged); should it fail, they are computed from the history below instead.
     refresh_quietly(store, config)
+    members = set(window.people) if window.people is not None else None
     with store.read() as conn:
-        current = load_commits(conn, window)
-        baseline = load_commits(conn, window.previous(BASELINE_WINDOWS))
+        current = _of_members(load_commits(conn, window), members)
+        baseline = _of_members(load_commits(conn, window.previous(BASELINE_WINDOWS)), members)
         inputs = _Inputs(
             store, config, window,
             repos=[r["name"] for r in list_repositories(conn)],
@@ -94,10 +99,11 @@ def build_brief(store, config, window: Window) -> Brief:
             areas=AreaMap.load(conn) if (current or baseline) else AreaMap({}),
             firsts=first_commit_times(conn),
             present=roster(conn, config, as_of=window.end).current(),
+            members=members,
         )
     generated = store_now()  # the store's clock: the one a test moves, the one the scheduler reads
     # Ages and "open now" are read at the window's end when the window is in the past.
-    brief = Brief(window, window.heading(), generated, inputs.repos, as_of=min(generated, window.end))
+    brief = Brief(window, window.heading(), generated, inputs.repos, as_of=min(generated, window.end), audience=audience)
     authorships = Authorships(store, config)  # read from git once, shared by talk-to and team
     titles = dict(SECTIONS)
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -112,7 +118,15 @@ def build_brief(store, config, window: Window) -> Brief:
             _meetings_section(Section("meetings", titles["meetings"]), inputs, brief.as_of),
             _team_section(Section("team", titles["team"]), inputs, authorships, reviews),
         ]
+    if members is not None:
+        from .audience import narrow_team_view
+
+        narrow_team_view(brief, members)
     return brief
+
+
+def _of_members(found: list, members: set | None) -> list:
+    return found if members is None else [c for c in found if c.author_id in members]
 
 
 def _areas_section(section: Section, inputs: _Inputs) -> Section:
@@ -135,6 +149,8 @@ def _talk_section(section: Section, inputs: _Inputs, authorships) -> Section:
     caveats: list[str] = []
     # A failing input narrows the reasons; it does not remove the section.
     open_reports = _attempt(caveats, "open blocker reports", lambda: _open_reports(inputs.store)) or []
+    if inputs.members is not None:
+        open_reports = [r for r in open_reports if r.person_id in inputs.members]
     if hot:
         inputs.hot_truck = _attempt(caveats, "truck factors of hot areas", lambda: hot_area_truck_factors(authorships, inputs.areas, hot, inputs.present)) or {}
     if inputs.report is None and not open_reports:
@@ -143,8 +159,9 @@ def _talk_section(section: Section, inputs: _Inputs, authorships) -> Section:
     report = inputs.report or AreasReport(0, 0, 0, 0, 0, [], [], [], [], [])
     truck = {key: tf.person_ids for key, tf in inputs.hot_truck.items()}
     review = _attempt(caveats, "pull requests waiting for review", lambda: _review_reasons(inputs.store, inputs.window)) or {}
+    present = inputs.present if inputs.members is None else (inputs.members if inputs.present is None else inputs.present & inputs.members)
     entries = who_to_talk_to(inputs.window, inputs.current, inputs.baseline, BASELINE_WINDOWS, inputs.areas, report, inputs.people, inputs.firsts, open_reports, truck,
-                             present=inputs.present, review=review)
+                             present=present, review=review)
     section.data = entries or None
     if not entries:
         caveats.insert(0, "nobody stands out in this window: no commits or open blocker reports")
@@ -155,6 +172,9 @@ def _talk_section(section: Section, inputs: _Inputs, authorships) -> Section:
 def _time_split_section(section: Section, inputs: _Inputs) -> Section:
     from .time_split import TimeSplitUnavailable, leader_time_split
 
+    if inputs.members is not None:
+        section.note = "the leader's own time split is in the leader's brief"
+        return section
     try:
         with inputs.store.read() as conn:
             section.data = leader_time_split(conn, inputs.config, inputs.window)
@@ -169,7 +189,7 @@ def _bottlenecks_section(section: Section, inputs: _Inputs, as_of: int) -> Secti
     from .inputs import bottlenecks_view
 
     with inputs.store.read() as conn:
-        section.data = _guard(section, lambda: bottlenecks_view(conn, inputs.window, as_of))
+        section.data = _guard(section, lambda: bottlenecks_view(conn, inputs.window, as_of, inputs.members))
     if section.data is None and section.error is None:
         section.note = "no blocker reports yet: report one on the Blockers page, through the API or with foundermode blocker report"
     return section
@@ -179,9 +199,9 @@ def _meetings_section(section: Section, inputs: _Inputs, as_of: int) -> Section:
     from .inputs import meetings_view
 
     with inputs.store.read() as conn:
-        section.data = _guard(section, lambda: meetings_view(conn, inputs.window, inputs.config))
+        section.data = _guard(section, lambda: meetings_view(conn, inputs.window, inputs.config, inputs.members))
     if section.data is not None:
-        _add_walk_outs(inputs.store, inputs.config, as_of, section)
+        _add_walk_outs(inputs.store, inputs.config, as_of, section, inputs.members)
     elif section.error is None:
         section.note = f"no meetings between {inputs.window.label()}: foundermode ingest calendar FOLDER_OF_ICS"
     return section
@@ -218,7 +238,7 @@ def _open_reports(store):
         return open_reports(conn)
 
 
-def _add_walk_outs(store, config, as_of: int, section: Section) -> None:
+def _add_walk_outs(store, config, as_of: int, section: Section, members: set | None = None) -> None:
     from .inputs import walk_outs
 
     try:
@@ -227,7 +247,7 @@ def _add_walk_outs(store, config, as_of: int, section: Section) -> None:
     except Exception as error:  # noqa: BLE001
         section.data.walk_out_note = f"walk-out suggestions failed: {_describe(error)}"
         return
-    section.data.walk_outs = found
+    section.data.walk_outs = found = [w for w in found if members is None or w.person_id in members]
     if not found:
         section.data.walk_out_note = "no walk-out suggestions: no transcribed recurring meeting with a silent, unaddressed attendee (foundermode ingest transcript)"
 

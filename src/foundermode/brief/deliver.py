@@ -7,19 +7,22 @@
     recipients = ["ada@example.com"] # default: [org] leader
     slack = true                   # and a short summary through [notify.slack]
     url = "https://foundermode.example.com/brief"
+    managers = true                # each manager their own team's brief (or a list of their emails)
 
 ``send_due(store, config)`` runs on every tick (``foundermode serve``'s
 background loop, or ``foundermode tick`` from cron): when the store's clock has
 passed a scheduled moment (by no more than ``catch_up_hours``), it builds the
 brief once and puts one email per recipient (and one Slack summary) in the
-outbox, keyed by the moment: ``brief:<moment>:<channel>:<recipient>``. The key
+outbox, keyed by the moment: ``brief:<moment>:<channel>:<recipient>``; each
+manager ``[brief] managers`` names gets the brief of the people under them
+(audience.py), keyed ``brief:<moment>:team:<their email>``. The key
 is the record: a second tick, or two processes at once, find it there and
 send nothing twice, and the outbox's retries mean a mail server that is down
 loses nothing. The outbox is delivered by the same tick, right after.
 
 The email is the HTML brief inline (a text/html alternative of the Markdown
-text): self-contained, its charts drawn in the page, no script, no image or
-style fetched from anywhere.
+text): self-contained, its charts drawn as tables of coloured cells (Gmail and
+Outlook show no SVG), no script, no image or style fetched from anywhere.
 """
 from __future__ import annotations
 
@@ -58,6 +61,20 @@ class BriefSchedule:
         return None
 
 
+    def next_moment(self, now: int) -> int | None:
+        """The first scheduled moment after ``now`` (epoch seconds), within the next eight days."""
+        zone = ZoneInfo(self.zone)
+        local = dt.datetime.fromtimestamp(now, zone)
+        for ahead in range(0, 9):
+            day = (local + dt.timedelta(days=ahead)).date()
+            if day.weekday() not in self.days:
+                continue
+            epoch = int(dt.datetime(day.year, day.month, day.day, self.minutes // 60, self.minutes % 60, tzinfo=zone).timestamp())
+            if epoch > now:
+                return epoch
+        return None
+
+
 def schedule_of(config: Config) -> BriefSchedule | None:
     section = config.settings.section("brief")
     if section.send is None:
@@ -75,12 +92,21 @@ def recipients_of(config: Config) -> list[str]:
     return recipients
 
 
-def _keys(moment_label: str, config: Config) -> list[tuple[str, str, str]]:
-    """(channel, recipient, idempotency key) of each message one delivery makes."""
+def _keys(moment_label: str, config: Config, managers=()) -> list[tuple[str, object, str]]:
+    """(channel, recipient, idempotency key) of each message one delivery makes; a team brief's
+    recipient is its ``audience.Audience``."""
     out = [("email", r, f"brief:{moment_label}:email:{r.lower()}") for r in recipients_of(config)]
     if config.settings.section("brief").slack:
         out.append(("slack", "", f"brief:{moment_label}:slack"))
+    out += [("team", a, f"brief:{moment_label}:team:{a.email.lower()}") for a in managers]
     return out
+
+
+def _managers(store: Store, config: Config, problems: list[str] | None = None) -> list:
+    from .audience import managers_to_brief
+
+    with store.read() as conn:
+        return managers_to_brief(conn, config, problems)
 
 
 def _summary(brief, url: str | None) -> str:
@@ -92,17 +118,19 @@ def _summary(brief, url: str | None) -> str:
     return "\n".join(lines)
 
 
-def enqueue_brief(store: Store, config: Config, moment_label: str, *, now: int | None = None) -> list[int]:
+def enqueue_brief(store: Store, config: Config, moment_label: str, *, now: int | None = None, problems: list[str] | None = None) -> list[int]:
     """Build the brief now and put its messages in the outbox under ``moment_label``; returns the new outbox ids
-    (none for a key already there). Raises ValueError when there is no one to send it to."""
+    (none for a key already there). Raises ConfigError when there is no one to send it to; a manager
+    ``[brief] managers`` names who is not in the store is skipped and said in ``problems``."""
+    from ..errors import ConfigError
     from ..notify.outbox import enqueue
     from ..store.schema_notify import outbox
     from . import build_brief, render, resolve_window
 
     at = clock_now() if now is None else int(now)
-    wanted = _keys(moment_label, config)
-    if not wanted or not any(channel == "email" for channel, _r, _k in wanted) and not config.settings.section("brief").slack:
-        raise ValueError("no one to send the brief to: set [brief] recipients or [org] leader")
+    wanted = _keys(moment_label, config, _managers(store, config, [] if problems is None else problems))
+    if not wanted:
+        raise ConfigError("no one to send the brief to: set [brief] recipients or [org] leader")
     with store.read() as conn:
         present = {k for (k,) in conn.execute(select(outbox.c.idempotency_key).where(outbox.c.idempotency_key.in_([k for *_x, k in wanted])))}
     wanted = [w for w in wanted if w[2] not in present]
@@ -110,23 +138,38 @@ def enqueue_brief(store: Store, config: Config, moment_label: str, *, now: int |
         return []  # already sent (or on its way): building it again would be waste
     with store.read() as conn:
         window = resolve_window(conn, now=at)
-    brief = build_brief(store, config, window)
     url = config.settings.section("brief").url
-    html = render(brief, "html")
-    text = render(brief, "markdown")
-    if url:
-        text = f"The brief on the web: {url}\n\n{text}"
-    subject = f"Your week: {brief.window_label}"
-    ids = []
-    with store.write() as conn:
+    messages = []  # (channel, recipient, subject, text, payload, key)
+    if any(channel != "team" for channel, _r, _k in wanted):
+        brief = build_brief(store, config, window)
+        subject = f"Your week: {brief.window_label}"
+        text = _text(brief, url)
+        html = render(brief, "email")
         for channel, recipient, key in wanted:
             if channel == "email":
-                new = enqueue(conn, channel="email", recipient=recipient, subject=subject, body=text, payload={"html": html}, idempotency_key=key, now=at)
-            else:
-                new = enqueue(conn, channel="slack", recipient="", subject=subject, body="", payload={"text": _summary(brief, url)}, idempotency_key=key, now=at)
+                messages.append(("email", recipient, subject, text, {"html": html}, key))
+            elif channel == "slack":
+                messages.append(("slack", "", subject, "", {"text": _summary(brief, url)}, key))
+    for channel, audience, key in wanted:
+        if channel == "team":
+            # The same window as the leader's, about the manager's people only.
+            team_brief = build_brief(store, config, audience.scope(window), audience=audience.label)
+            messages.append(("email", audience.email, f"Your team's week ({audience.label}): {team_brief.window_label}", _text(team_brief, None), {"html": render(team_brief, "email")}, key))
+    ids = []
+    with store.write() as conn:
+        for channel, recipient, subject, body, payload, key in messages:
+            new = enqueue(conn, channel=channel, recipient=recipient, subject=subject, body=body, payload=payload, idempotency_key=key, now=at)
             if new is not None:
                 ids.append(new)
     return ids
+
+
+def _text(brief, url: str | None) -> str:
+    from . import render
+
+    text = render(brief, "markdown")
+    # The web brief is the leader's: a team brief's text does not link it.
+    return f"The brief on the web: {url}\n\n{text}" if url else text
 
 
 def send_due(store: Store, config: Config, now: int | None = None) -> list[int]:
@@ -145,16 +188,32 @@ def send_due(store: Store, config: Config, now: int | None = None) -> list[int]:
         from ..store.schema_notify import outbox
 
         done = {k for (k,) in conn.execute(select(outbox.c.idempotency_key).where(outbox.c.idempotency_key.like(f"brief:{label}:%")))}
-    if done >= {k for *_x, k in _keys(label, config)}:
+    problems: list[str] = []
+    if done >= {k for *_x, k in _keys(label, config, _managers(store, config, problems))}:
         return []
     jobs.record_start(store, JOB, now=at)
     try:
-        ids = enqueue_brief(store, config, label, now=at)
+        ids = enqueue_brief(store, config, label, now=at, problems=[])
     except Exception as error:
         jobs.record_finish(store, JOB, error=f"{type(error).__name__}: {error}"[:2000], now=at)
         raise
-    jobs.record_finish(store, JOB, detail=f"the brief of {label} queued for {len(ids)} message(s)", now=at)
+    jobs.record_finish(store, JOB, detail=f"the brief of {label} queued for {len(ids)} message(s)" + "".join(f"; {p}" for p in problems), now=at)
     return ids
+
+
+def plan(store: Store, config: Config, now: int | None = None) -> dict:
+    """What the schedule will send next, for ``foundermode status``: the next moment, to whom, and a
+    problem that would stop it (no recipient, a manager [brief] managers names who is not in the store)."""
+    schedule = schedule_of(config)
+    at = clock_now() if now is None else int(now)
+    out = {"next_at": schedule.next_moment(at) if schedule else None, "zone": schedule.zone if schedule else None,
+           "recipients": recipients_of(config), "managers": [], "problem": None}
+    problems: list[str] = []
+    out["managers"] = [a.email for a in _managers(store, config, problems)]
+    out["problem"] = "; ".join(problems) or None
+    if schedule is not None and not out["recipients"] and not out["managers"] and not config.settings.section("brief").slack:
+        out["problem"] = out["problem"] or "no one to send the brief to: set [brief] recipients or [org] leader"
+    return out
 
 
 def send_now(store: Store, config: Config, now: int | None = None) -> list[int]:
@@ -163,6 +222,7 @@ def send_now(store: Store, config: Config, now: int | None = None) -> list[int]:
 
     at = clock_now() if now is None else int(now)
     label = "now-" + dt.datetime.fromtimestamp(at, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    ids = enqueue_brief(store, config, label, now=at)
-    jobs.record_finish(store, JOB, detail=f"sent on request ({len(ids)} message(s))", now=at)
+    problems: list[str] = []
+    ids = enqueue_brief(store, config, label, now=at, problems=problems)
+    jobs.record_finish(store, JOB, detail=f"sent on request ({len(ids)} message(s))" + "".join(f"; {p}" for p in problems), now=at)
     return ids

@@ -79,9 +79,10 @@ def open_reports(conn: Connection) -> list[ReportRef]:
     return [ReportRef(r.id, r.person_id, r.bottleneck_id, r.title, r.text, r.reported_at) for r in rows]
 
 
-def bottlenecks_view(conn: Connection, window: Window, as_of: int) -> BottlenecksView | None:
+def bottlenecks_view(conn: Connection, window: Window, as_of: int, members: set[int] | None = None) -> BottlenecksView | None:
     """The board as it stood at ``as_of`` (the window's end, or now if that is earlier) and the
-    response times, from the bottlenecks analysis; report ids read here."""
+    response times, from the bottlenecks analysis; report ids read here.
+    ``members`` (a team brief): only the bottlenecks they reported, and only them among the reporters."""
     if not table_exists(conn, "blocker_reports"):
         return None
     from ..bottlenecks.board import list_bottlenecks, metrics
@@ -94,20 +95,31 @@ def bottlenecks_view(conn: Connection, window: Window, as_of: int) -> Bottleneck
     board = list_bottlenecks(conn, as_of, as_of=as_of)
     report_ids: dict[int, list[int]] = defaultdict(list)
     if board:
-        for report_id, bottleneck_id in conn.execute(
-            select(blocker_reports.c.id, blocker_reports.c.bottleneck_id)
+        for report_id, bottleneck_id, person_id in conn.execute(
+            select(blocker_reports.c.id, blocker_reports.c.bottleneck_id, blocker_reports.c.person_id)
             .where(blocker_reports.c.bottleneck_id.in_([b["id"] for b in board]), blocker_reports.c.reported_at < as_of)
             .order_by(blocker_reports.c.id)
         ):
-            report_ids[bottleneck_id].append(report_id)
+            if members is None or person_id in members:
+                report_ids[bottleneck_id].append(report_id)
+    shown = None
+    if members is not None:
+        from .audience import member_names
+
+        shown = member_names(conn, members)
     opened = [
-        OpenBottleneck(b["id"], b["title"], b["resource"], b["status"], b["opened_at"], b["age_s"], list(b["reporters"]), report_ids.get(b["id"], []), b["level"], b["holder"], b["call_at"], list(b.get("heard") or []),
-                       b.get("owner_reached"))
+        OpenBottleneck(b["id"], b["title"], b["resource"], b["status"], b["opened_at"], b["age_s"],
+                       [r for r in b["reporters"] if shown is None or r in shown], report_ids.get(b["id"], []),
+                       b["level"], b["holder"], b["call_at"], list(b.get("heard") or []), b.get("owner_reached"))
         for b in board
+        if members is None or b["id"] in report_ids
     ]
     hours = lambda s: None if s is None else round(s / 3600, 1)  # noqa: E731
     unblock = [Unblock(m["by"], m["name"], m["escalations"], m["resolved"], hours(m["unblock_median_s"]), hours(m["ack_median_s"]), m["waiting"]) for m in metrics(conn, as_of)]
-    in_window = conn.execute(select(func.count()).select_from(blocker_reports).where(blocker_reports.c.reported_at >= window.start, blocker_reports.c.reported_at < window.end)).scalar()
+    counted = select(func.count()).select_from(blocker_reports).where(blocker_reports.c.reported_at >= window.start, blocker_reports.c.reported_at < window.end)
+    if members is not None:
+        counted = counted.where(blocker_reports.c.person_id.in_(list(members)))
+    in_window = conn.execute(counted).scalar()
     return BottlenecksView(as_of, opened, in_window, unblock)
 
 
@@ -128,14 +140,18 @@ class MeetingsView:
     walk_out_note: str | None = None
 
 
-def meetings_view(conn: Connection, window: Window, config=None) -> MeetingsView | None:
-    """The week's largest and costliest meetings, from the meetings analysis."""
+def meetings_view(conn: Connection, window: Window, config=None, members: set[int] | None = None) -> MeetingsView | None:
+    """The week's largest and costliest meetings, from the meetings analysis; ``members`` (a team
+    brief): the meetings one of them attended."""
     if not table_exists(conn, "occurrences"):
         return None
     from ..meetings.load import MeetingData, MeetingSettings, large_meetings, long_meetings, series_ranking, total_cost
 
     settings = MeetingSettings.from_config(config)
     data = MeetingData.load(conn, window.start, window.end)
+    if members is not None:
+        attended = {row[0] for row in data.rows if row[2] in members}
+        data.rows = [row for row in data.rows if row[0] in attended]
     if not data.rows:
         return None
     totals = total_cost(data, settings)

@@ -1,7 +1,9 @@
 """The brief's four surfaces: terminal, Markdown, self-contained HTML, JSON.
 
 HTML carries its styles inline and its charts as server-drawn SVG: the file
-opens the same on a laptop with no network as in a mail client. Every string
+opens the same on a laptop with no network. The emailed HTML (``to_html(brief,
+email=True)``) draws its charts as tables of inline-styled cells instead, because
+Gmail and Outlook show no SVG; it has no script and fetches nothing either. Every string
 that came from a repository, a calendar or a blocker report goes through
 Jinja2's autoescape or ``html.escape``.
 """
@@ -28,10 +30,18 @@ def _amount(value: float, unit: str) -> str:
     return f"{value:g} {unit[:-1] if value == 1 and unit.endswith('s') else unit}"
 
 
+def title_of(brief: Brief) -> str:
+    return "The leader's brief" if brief.audience is None else f"The brief for {brief.audience}"
+
+
 def header_lines(brief: Brief) -> list[str]:
     generated = dt.datetime.fromtimestamp(brief.generated_at, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     repos = ", ".join(brief.repositories) or "none ingested"
-    return [f"Window: {brief.window_label}", f"Repositories: {repos}", f"Generated {generated}"]
+    lines = [f"Window: {brief.window_label}", f"Repositories: {repos}", f"Generated {generated}"]
+    if brief.audience is not None and brief.window.people is not None:
+        count = len(brief.window.people)
+        lines.insert(0, f"About {brief.audience}: {count} {'person' if count == 1 else 'people'}, their commits and blocker reports only")
+    return lines
 
 
 # -- JSON ----------------------------------------------------------------------------------
@@ -52,7 +62,7 @@ def _md(text: str) -> str:
 
 
 def to_markdown(brief: Brief) -> str:
-    lines = ["# The leader's brief", ""]
+    lines = [f"# {_md(title_of(brief))}", ""]
     lines += [f"- {_md(line)}" for line in header_lines(brief)]
     lines.append("")
     for section in document(brief):
@@ -91,7 +101,7 @@ def print_terminal(brief: Brief, console) -> None:
 
     from ..present.terminal import fit_table
 
-    console.print(Panel("\n".join(escape(line) for line in header_lines(brief)), title="[bold]The leader's brief[/]", expand=False))
+    console.print(Panel("\n".join(escape(line) for line in header_lines(brief)), title=f"[bold]{escape(title_of(brief))}[/]", expand=False))
     styles = {"note": "dim italic", "warn": "yellow", "good": "green", "error": "bold red", "plain": ""}
     for section in document(brief, compact=True):
         console.rule(f"[bold]{escape(section.title)}")
@@ -156,7 +166,54 @@ def bars_svg(block: Bars) -> str:
     return "".join(parts)
 
 
-def to_html(brief: Brief) -> str:
+BAR_COLOUR = "#3b6ea5"
+BASELINE_COLOUR = "#c9d3e0"
+MET_COLOUR, BELOW_COLOUR = "#2e8b57", "#d08a1e"
+
+
+def _bar_cells(share: float, colour: str, height: int) -> str:
+    """One bar as a row of two cells, ``share`` (0 to 1) of the width filled: what every mail client draws."""
+    filled = max(1, min(100, round(share * 100)))
+    cell = f'<td width="{filled}%" bgcolor="{colour}" style="width:{filled}%;background:{colour};height:{height}px;line-height:{height}px;font-size:1px;padding:0;border:0">&nbsp;</td>'
+    rest = f'<td style="padding:0;border:0;font-size:1px;line-height:{height}px">&nbsp;</td>' if filled < 100 else ""
+    return (f'<table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="width:100%;border-collapse:collapse;margin:0">'
+            f"<tr>{cell}{rest}</tr></table>")
+
+
+def bars_table(block: Bars) -> str:
+    """A horizontal bar chart as a table of inline-styled cells: no SVG, image, script or style sheet,
+    so Gmail and Outlook show it as drawn. A target is a column saying whether each bar meets it."""
+    cell = "padding:3px 6px;border:0;font:13px Arial,Helvetica,sans-serif;color:#333;vertical-align:middle"
+    rows = []
+    for i, (label, value) in enumerate(zip(block.labels, block.values)):
+        share = value / block.maximum if block.maximum else 0
+        colour = BAR_COLOUR if block.target is None else (MET_COLOUR if value >= block.target else BELOW_COLOUR)
+        bar = _bar_cells(share, colour, 12 if block.secondary is not None else 16)
+        if block.secondary is not None:
+            bar += _bar_cells(block.secondary[i] / block.maximum if block.maximum else 0, BASELINE_COLOUR, 5)
+        extra = ""
+        if block.target is not None:
+            extra = f'<td style="{cell};white-space:nowrap;color:{colour}">{"meets" if value >= block.target else "below"} {html.escape(_amount(block.target, block.unit))}</td>'
+        elif block.secondary is not None:
+            extra = f'<td style="{cell};white-space:nowrap;color:#555">{html.escape(_amount(block.secondary[i], block.unit))} before</td>'
+        rows.append(
+            f'<tr><td style="{cell};text-align:right;white-space:nowrap;width:30%">{html.escape(label)}</td>'
+            f'<td style="{cell};width:50%">{bar}</td>'
+            f'<td style="{cell};white-space:nowrap">{html.escape(_amount(value, block.unit))}</td>{extra}</tr>'
+        )
+    legend = []
+    if block.target is not None:
+        legend.append(f"target {_amount(block.target, block.unit)}")
+    if block.secondary_label:
+        legend.append(f"thin bar: {block.secondary_label}")
+    foot = f'<tr><td></td><td colspan="3" style="{cell};color:#555;font-size:12px">{html.escape("; ".join(legend))}</td></tr>' if legend else ""
+    return (f'<table role="presentation" class="bars" width="100%" cellpadding="0" cellspacing="0" border="0" '
+            f'style="width:100%;max-width:760px;border-collapse:collapse;margin:4px 0 12px">'
+            + "".join(rows) + foot + "</table>")
+
+
+def to_html(brief: Brief, email: bool = False) -> str:
+    """The brief as one self-contained page; ``email``: its charts as tables (see the top)."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
     from markupsafe import Markup
 
@@ -166,11 +223,12 @@ def to_html(brief: Brief) -> str:
     return template.render(
         brief=brief,
         header=header_lines(brief),
+        title=title_of(brief),
         sections=sections,
         present={s.key: s.has_content for s in brief.sections},
         kind_of=lambda block: type(block).__name__.lower(),
-        # bars_svg escapes every label itself; Markup keeps Jinja from escaping the SVG's own tags.
-        chart_for=lambda block: Markup(bars_svg(block)),
+        # bars_svg and bars_table escape every label themselves; Markup keeps Jinja from escaping their own tags.
+        chart_for=lambda block: Markup(bars_table(block) if email else bars_svg(block)),
     )
 
 
@@ -184,10 +242,12 @@ def render(brief: Brief, fmt: str, console=None) -> str | None:
         return clean(to_markdown(brief))
     if fmt == "html":
         return clean(to_html(brief))
+    if fmt == "email":
+        return clean(to_html(brief, email=True))
     if console is None:
         console = SafeConsole()
     print_terminal(brief, console)
     return None
 
 
-__all__ = ["render", "to_json", "to_markdown", "to_html", "print_terminal", "FORMATS", "DocSection"]
+__all__ = ["render", "to_json", "to_markdown", "to_html", "bars_table", "title_of", "print_terminal", "FORMATS", "DocSection"]

@@ -33,6 +33,7 @@ class ManagerNote:
     reports_commits: int
     reports_share_of_commits: float
     note: str
+    person_id: int | None = None
 
 
 @dataclass
@@ -42,6 +43,7 @@ class ReviewChange:
     change: str  # joined, left
     detail: str
     keep_evidence: list[str] = field(default_factory=list)
+    person_id: int | None = None
 
 
 @dataclass
@@ -131,7 +133,7 @@ def team_view(store, config, window: Window, authorships: Authorships, hot: dict
 
     scope = team.Scope(since=window.start, until=window.end)
     managers = [
-        ManagerNote(m.name, m.team, len(m.reports), m.reports_commits, round(m.reports_share_of_commits, 3), m.note)
+        ManagerNote(m.name, m.team, len(m.reports), m.reports_commits, round(m.reports_share_of_commits, 3), m.note, m.person_id)
         for m in team.managers_without_footprint(store, scope)
     ]
 
@@ -146,10 +148,10 @@ def team_view(store, config, window: Window, authorships: Authorships, hot: dict
         size = len(now_list)
         for pid, entry in now_list.items():
             if pid not in before_list:
-                changes.append(ReviewChange(entry.name, entry.team, "joined", entry.data_shows, list(entry.keep_evidence)))
+                changes.append(ReviewChange(entry.name, entry.team, "joined", entry.data_shows, list(entry.keep_evidence), pid))
         for pid, entry in before_list.items():
             if pid not in now_list:
-                changes.append(ReviewChange(entry.name, entry.team, "left", f"no longer low on several measures against {entry.team}'s median over the last {REVIEW_DAYS} days"))
+                changes.append(ReviewChange(entry.name, entry.team, "left", f"no longer low on several measures against {entry.team}'s median over the last {REVIEW_DAYS} days", person_id=pid))
         if not changes:
             review_note = f"no change since the window began: {size} on the review list (over the last {REVIEW_DAYS} days)"
     except ValueError as error:

@@ -25,12 +25,20 @@ def brief(
     days: Optional[float] = typer.Option(None, "--days", help=f"Length of the window in days (default: {SPANS['brief']})."),
     fmt: BriefFormat = typer.Option(BriefFormat.table, "--format", "-f", help="table (terminal), markdown, html or json"),
     output_file: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the brief to this file instead of printing it."),
-    send: bool = typer.Option(False, "--send", help="Send the brief now to [brief] recipients (and Slack with [brief] slack), through the outbox, instead of printing it."),
+    send: bool = typer.Option(False, "--send", help="Send the brief now to [brief] recipients (and Slack with [brief] slack, and each manager with [brief] managers), through the outbox, instead of printing it."),
+    team: Optional[str] = typer.Option(None, "--team", help="The brief of one team of the org chart: only its people's commits and blocker reports, no one else named."),
+    manager: Optional[str] = typer.Option(None, "--manager", help="The brief a manager receives: them and everyone under them in the org chart (an email, name or id)."),
 ):
     """The leader's weekly brief: state of each area, who to talk to and why, time split, bottlenecks, meetings, team."""
     from ..brief import build_brief, render, resolve_window
 
+    from ..errors import FoundermodeError
+
     config = get_config()
+    if team is not None and manager is not None:
+        fail("give --team or --manager, not both")
+    if send and (team is not None or manager is not None):
+        fail("--send sends every brief [brief] declares; --team and --manager only show one")
     if send:
         from ..brief.deliver import send_now
         from ..notify.deliver import deliver_due
@@ -38,18 +46,24 @@ def brief(
         with opened_store() as store:
             try:
                 ids = send_now(store, config)
-            except ValueError as error:
+            except FoundermodeError as error:
                 fail(str(error))
             counts = deliver_due(store, config)
         err_console.print(f"brief: {len(ids)} message(s) queued; outbox: {counts['sent']} sent, {counts['failed']} to retry, {counts['dead']} dead", highlight=False)
         return
     with opened_store() as store:
+        audience = None
         try:
             with store.read() as conn:
                 window = resolve_window(conn, since=since, until=until, days=days)
-        except ValueError as error:
+                if team is not None or manager is not None:
+                    from ..brief.audience import of_manager, of_team
+
+                    audience = of_team(conn, team) if team is not None else of_manager(conn, manager)
+                    window = audience.scope(window)
+        except (ValueError, FoundermodeError) as error:
             fail(str(error))
-        result = build_brief(store, config, window)
+        result = build_brief(store, config, window, audience=audience.label if audience else None)
     if output_file is not None:
         if fmt == BriefFormat.table:
             from ..present.sanitize import SafeConsole

@@ -110,6 +110,11 @@ def status(as_json: bool = JsonOption):
     waiting = sum(counts.get(s, 0) for s in ("pending", "retrying", "sending"))
     line = ", ".join(f"{counts[s]} {s}" for s in sorted(counts)) or "empty"
     console.print(f"Outbox: {line}" + (f"; oldest waiting since {_when(report['outbox']['oldest_waiting_at'], at)}" if waiting else ""), highlight=False)
+    from ..present.times import when
+
+    for waiting_one in report["outbox"]["retrying"]:
+        console.print("  retrying ", str(waiting_one["id"]), f" {waiting_one['channel']}: ", waiting_one["subject"] or "",
+                      f" (attempt {waiting_one['attempts']}, next try {when(waiting_one['next_attempt_at'], at)}: {waiting_one['last_error'] or ''})", sep="", highlight=False, markup=False)
     for dead in report["outbox"]["recent_dead"]:
         console.print("  dead ", str(dead["id"]), f" {dead['channel']}: ", dead["subject"] or "", f" ({dead['last_error'] or ''})", sep="", highlight=False, markup=False)
     jobs = [
@@ -120,5 +125,24 @@ def status(as_json: bool = JsonOption):
         if name not in report["jobs"]:
             jobs.append({"job": name, "last run": "never", "status": "", "detail": ""})
     output(jobs, title="Scheduled jobs")
+    console.print(_schedule_line(report["schedule"], at), highlight=False, markup=False)
     if report["sync_running"]:
         console.print(f"a sync is running now: {report['sync_running']['holder']}", highlight=False, markup=False)
+
+
+def _schedule_line(schedule: dict, at: int) -> str:
+    from ..present.times import duration, when
+
+    sync, brief = schedule["sync"], schedule["brief"]
+    parts = []
+    if sync["every"]:
+        parts.append(f"sync every {duration(sync['every'])}" + (f", next {when(sync['next_at'], at)}" if sync["next_at"] else ""))
+    else:
+        parts.append("sync: not on a schedule ([sync] every)")
+    if brief["next_at"]:
+        whom = len(brief["recipients"]) + len(brief["managers"])
+        parts.append(f"brief next {when(brief['next_at'], at)} to {whom} address(es)" + (f", {len(brief['managers'])} of them managers' team briefs" if brief["managers"] else ""))
+    else:
+        parts.append("brief: not on a schedule ([brief] send)")
+    problems = [p for p in (sync["problem"], brief["problem"]) if p]
+    return "Schedule: " + "; ".join(parts) + "".join(f"\n  problem: {p}" for p in problems)

@@ -210,6 +210,24 @@ def reports_of(conn: Connection) -> dict[int, list[int]]:
     return out
 
 
+def team_under(conn: Connection, manager_id: int, reports: dict[int, list[int]] | None = None) -> list[int]:
+    """Everyone under ``manager_id`` in the org chart: their reports, their reports' reports, and so on
+    (not the manager). A chart with a loop in it ends the walk where it comes back. ``reports``:
+    ``reports_of(conn)`` already read, for a caller walking under many managers."""
+    reports = reports_of(conn) if reports is None else reports
+    found: list[int] = []
+    seen = {manager_id}
+    pending = list(reports.get(manager_id, []))
+    while pending:
+        person_id = pending.pop(0)
+        if person_id in seen:
+            continue
+        seen.add(person_id)
+        found.append(person_id)
+        pending.extend(reports.get(person_id, []))
+    return found
+
+
 def has_org_chart(conn: Connection) -> bool:
     return conn.execute(select(people.c.id).where(people.c.in_org_chart == True).limit(1)).first() is not None  # noqa: E712
 
