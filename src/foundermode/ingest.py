@@ -331,7 +331,7 @@ def remap_people(conn, repo_id: int, info, config: Config, warnings: list[str], 
     if moved and conn.execute(select(ownership_files.c.path).where(ownership_files.c.repo_id == repo_id).limit(1)).first():
         conn.execute(update(ownership_files).where(ownership_files.c.repo_id == repo_id).values(blob=""))
         conn.execute(update(repositories).where(repositories.c.id == repo_id).values(ownership_sha=None))
-        warnings.append(".mailmap changed: ownership describes the old attribution until the next `ingest git --ownership` re-blames every file")
+        warnings.append(".mailmap changed: ownership describes the old attribution until the next ingest with ownership re-blames every file")
     return len({m["commit"] for m in moved} | set(changed))
 
 

@@ -124,8 +124,8 @@ def import_transcripts(
         raise AttachError("give occurrence ids, or a meeting title with start times, not both")
     wanted = len(occurrence_ids) if occurrence_ids else len(starts)
     if wanted != len(files):
-        what = "--occurrence" if occurrence_ids else "--start"
-        raise AttachError(f"{len(files)} transcript file(s) but {wanted} {what} value(s); give one per file, in the same order")
+        what = "occurrence id(s)" if occurrence_ids else "start time(s)"
+        raise AttachError(f"{len(files)} transcript file(s) but {wanted} {what}; give one per file, in the same order")
     loaded = []
     for path in files:
         transcript = read_transcript(path)

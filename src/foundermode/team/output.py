@@ -15,7 +15,7 @@ from . import queries
 from .queries import Scope
 
 SURVIVAL_WEIGHTED = "lines added × author's survival rate at the ownership revision"
-PLAIN_ADDED = "lines added (no ownership computed: run ingest with --ownership)"
+PLAIN_ADDED = "lines added (no ownership computed: the repository was ingested without ownership)"
 
 
 ORG_HEADCOUNT = "org chart: people on the team on the month's last day (tenure)"
