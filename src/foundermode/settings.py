@@ -163,6 +163,19 @@ class Strings(Kind):
         return tuple(v.strip() for v in value)
 
 
+@dataclass(frozen=True)
+class WebAddress(Kind):
+    """Where people reach a service: http(s), a host, maybe a path; kept without its trailing slash."""
+
+    label = "http:// or https:// address"
+
+    def parse(self, value):
+        text = value.strip() if isinstance(value, str) else value
+        if not isinstance(text, str) or not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", text):
+            raise ValueError(f"must be an http:// or https:// address with no query or fragment (https://foundermode.example.com), not {value!r}")
+        return text.rstrip("/")
+
+
 def _is_email(value) -> bool:
     return isinstance(value, str) and "@" in value and value.strip() == value and " " not in value
 
@@ -461,7 +474,9 @@ SCHEMA: tuple[Section, ...] = (
         Setting("url_env", EnvName(), None, "Environment variable holding the URL."),
         Setting("secret_env", EnvName(), None, "Environment variable holding the signing secret (unsigned webhooks are refused)."),
     )),
-    Section("web", "The web server's sessions and sign-in (web/auth.py).", (
+    Section("web", "The web server's address, sessions and sign-in (web/auth.py, web/links.py).", (
+        Setting("base_url", WebAddress(), None, "The address people open foundermode at (https://foundermode.example.com): escalation emails and Slack messages link to the bottleneck's page there, the action ready; unset, they name the bottleneck and say the address is not configured."),
+        Setting("link_days", Number(minimum=0, above=True), 7.0, "Days an emailed or Slack link to act on a bottleneck works; it still needs a sign-in."),
         Setting("tls_proxy", Flag(), False, "A TLS proxy terminates HTTPS in front of foundermode: cookies are sent Secure and HSTS is on even though the app sees http."),
         Setting("session_days", Number(minimum=0, above=True), 14.0, "Days a session lasts; sign-out, a revoked token or the person's end date end it sooner."),
         Setting("sign_in_attempts_per_address", Whole(minimum=1), 20, "Failed sign-ins from one address within sign_in_window before it must wait."),

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from foundermode.bottlenecks import actions
-from foundermode.bottlenecks.grouping import Candidate, choose, forget
+from foundermode.bottlenecks.grouping import ONE_WORD_FACTOR, Candidate, choose, forget, maybe_same
 from foundermode.bottlenecks.intake import report
 from foundermode.store.schema_bottlenecks import blocker_reports, bottlenecks
 
@@ -25,6 +25,19 @@ def test_choose_applies_threshold_and_resource():
     assert choose([same_resource], "CI", 0.25) == same_resource  # a little less is enough for the same resource
     assert choose([other_resource, same_resource], "CI", 0.25) == same_resource  # never another resource's bottleneck
     assert choose([other_resource], "CI", 0.25) is None
+    one_word = Candidate(4, None, 0.30, 13, shared_words=1)  # above the threshold on one shared word alone
+    assert choose([one_word], None, 0.25) is None
+    assert choose([Candidate(4, None, 0.25 * ONE_WORD_FACTOR, 13, shared_words=1)], None, 0.25) is not None
+    assert choose([Candidate(4, "CI", 0.23, 13, shared_words=1)], "CI", 0.25) is not None  # the shared resource is evidence enough
+
+
+def test_two_reports_sharing_one_word_are_two_bottlenecks_but_maybe_the_same(store, config):
+    """'floor' alone (rare in a small index) scored above the threshold and merged a leaking coffee machine with a door badge."""
+    coffee = report(store, config, text="The office coffee machine leaks water all over the kitchen floor", by="a@example.com", now=MONDAY)
+    badge = report(store, config, text="My door badge stopped opening the third floor meeting rooms", by="b@example.com", now=MONDAY + 60)
+    assert coffee.bottleneck_id != badge.bottleneck_id and badge.opened
+    with store.read() as conn:
+        assert [m["id"] for m in maybe_same(conn, badge.bottleneck_id)] == [coffee.bottleneck_id]
 
 
 def test_reports_about_different_things_open_different_bottlenecks(store, config):

@@ -43,6 +43,7 @@ API = {
     ("GET", "/api/resources"): same(200),
     ("POST", "/slack/commands"): same(401, anonymous=401),  # Slack's signature is the credential; none here
     ("POST", "/slack/events"): same(401, anonymous=401),  # the Events API: signed like the slash command
+    ("POST", "/slack/interactive"): same(401, anonymous=401),  # block-kit buttons: signed like the slash command
     ("GET", "/api/me"): same(200),
     ("GET", "/api/brief"): leader_only(),
     ("GET", "/api/team"): leader_only(),
@@ -64,6 +65,8 @@ PAGES = {
     ("GET", "/bottlenecks"): same(200, anonymous=LOGIN),
     ("POST", "/bottlenecks/report"): same((303, "/bottlenecks/"), anonymous=LOGIN),
     ("GET", "/bottlenecks/{bottleneck_id}"): same(200, anonymous=LOGIN),
+    # an emailed link (signed, below): the action ready for who may take it; the link itself grants nothing
+    ("GET", "/bottlenecks/{bottleneck_id}/act"): owner_or_leader(anonymous=LOGIN),
     ("POST", "/bottlenecks/{bottleneck_id}/acknowledge"): owner_or_leader((303, "/bottlenecks/"), anonymous=LOGIN),
     ("POST", "/bottlenecks/{bottleneck_id}/resolve"): owner_or_leader((303, "/bottlenecks/"), anonymous=LOGIN),
     ("POST", "/bottlenecks/{bottleneck_id}/vendor"): owner_or_leader((303, "/bottlenecks/"), anonymous=LOGIN),
@@ -100,8 +103,17 @@ def _fresh(org) -> dict:
     return {"bottleneck_id": bottleneck_id, "other": other, "first_report": reports[0]["id"], "report_id": reports[0]["id"], "person_id": org.ids["ada"], "name": "profiles"}
 
 
+def _signed_link(ids: dict) -> str:
+    from foundermode.web import links
+
+    return "?link=" + links.sign(ids["bottleneck_id"], "acknowledge", "grace@example.com", NOW, 86_400, links.secret_key())
+
+
+QUERIES = {"/bottlenecks/{bottleneck_id}/act": _signed_link}
+
+
 def _url(path: str, ids: dict) -> str:
-    return path.format(**ids) if "{" in path else path
+    return (path.format(**ids) if "{" in path else path) + (QUERIES[path](ids) if path in QUERIES else "")
 
 
 def _check(response, expected, what):

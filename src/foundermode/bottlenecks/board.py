@@ -17,13 +17,13 @@ from ..store.schema import people
 from ..store.schema_bottlenecks import blocker_reports, bottleneck_events, bottlenecks, escalations
 from .bottleneck import OPEN, NotFound
 from .heard import PLACE_NAMES, places_heard
+from .resources import ChainSnapshot
 
 
 def _level(esc: dict | None) -> str:
     if esc is None:
         return "reported"
-    steps = json.loads(esc["chain"])["steps"]
-    where = f"{esc['chain_name']} {min(esc['step'] + 1, len(steps))}/{len(steps)}"
+    where = f"{esc['chain_name']} {ChainSnapshot.from_json(esc['chain']).level(esc['step'])}"
     return where if esc["status"] == "active" else f"{where} {esc['status']}"
 
 
@@ -296,10 +296,10 @@ def bottleneck_detail(conn: Connection, bottleneck_id: int) -> dict:
     ]
     escs = []
     for e in conn.execute(select(escalations).where(escalations.c.bottleneck_id == bottleneck_id).order_by(escalations.c.id)).mappings():
-        chain = json.loads(e["chain"])
+        chain = ChainSnapshot.from_json(e["chain"])
         escs.append(
             {"id": e["id"], "kind": e["kind"], "chain": e["chain_name"], "status": e["status"], "level": _level(dict(e)), "holder": e["holder"],
-             "steps": chain["steps"], "started_at": iso(e["started_at"]), "next_at": iso(e["next_at"]),
+             "steps": [s.to_dict() for s in chain.steps], "started_at": iso(e["started_at"]), "next_at": iso(e["next_at"]),
              "acknowledged_at": iso(e["acknowledged_at"]), "resolved_at": iso(e["resolved_at"]),
              "call_start": iso(e["call_start"]), "call_end": iso(e["call_end"])}
         )
@@ -331,11 +331,11 @@ def metrics(conn: Connection, now: int) -> list[dict]:
     ).scalars())
     groups: dict[tuple[str, str], dict] = defaultdict(lambda: {"escalations": 0, "acknowledged": 0, "waiting": 0, "resolved": 0, "ack": [], "unblock": [], "open_age": []})
     for e in conn.execute(select(escalations)).mappings():
-        chain = json.loads(e["chain"])
+        chain = ChainSnapshot.from_json(e["chain"])
         bottleneck = opened[e["bottleneck_id"]]
         if e["status"] == "merged":
             continue
-        keys = [("vendor", e["chain_name"])] if e["kind"] == "vendor" else [("resource", e["chain_name"]), ("owner", chain.get("owner") or "(none)")]
+        keys = [("vendor", e["chain_name"])] if e["kind"] == "vendor" else [("resource", e["chain_name"]), ("owner", chain.owner or "(none)")]
         for key in keys:
             g = groups[key]
             g["escalations"] += 1

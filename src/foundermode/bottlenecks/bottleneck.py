@@ -7,7 +7,6 @@ The rule lives in ``evaluate``: an open bottleneck heard from N distinct people
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, insert, select, update
@@ -19,7 +18,7 @@ from ..present.times import duration
 from ..store.schema import identities, people
 from ..store.schema_bottlenecks import blocker_reports, bottlenecks, escalations
 from . import escalation
-from .resources import DEFAULT_THRESHOLD, Catalog, Resource, load_catalog
+from .resources import DEFAULT_THRESHOLD, Catalog, ChainSnapshot, Resource, load_catalog
 
 OPEN = ("open", "escalated", "acknowledged", "vendor")
 TITLE_LENGTH = 120
@@ -176,7 +175,7 @@ class Bottleneck:
         for esc in self.escalations():
             if esc["kind"] in kinds and esc["status"] in ("active", "exhausted"):
                 # an owner's acknowledgement holds for stale_after; then the chain climbs again (engine.restale_due)
-                stale = None if vendor else now + escalation.stale_after(json.loads(esc["chain"]), esc["step"], self.catalog.stale_after)
+                stale = None if vendor else now + ChainSnapshot.from_json(esc["chain"]).stale_after(esc["step"], self.catalog.stale_after)
                 self.conn.execute(
                     update(escalations).where(escalations.c.id == esc["id"])
                     .values(status="acknowledged", acknowledged_at=now, acknowledged_by=by, next_at=stale, holder=esc["holder"] if vendor else (holder or esc["holder"]))

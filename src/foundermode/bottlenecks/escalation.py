@@ -5,7 +5,10 @@ vendor's). Starting the first one schedules the call and sends the
 invite, and runs its first step; each later step runs when ``next_at`` comes
 and nobody has acknowledged. Every message goes through the outbox with an
 idempotency key built from the bottleneck, the chain, the step and the repeat,
-so a step run twice (two ticks at once) enqueues its messages once.
+so a step run twice (two ticks at once) enqueues its messages once. Each message
+says how to act where it is read: signed links to the bottleneck's page in an email,
+Acknowledge / Resolve buttons on Slack (web/links.py), never a command line. The
+chain is a typed snapshot (resources.ChainSnapshot), the one reader of its JSON.
 """
 from __future__ import annotations
 
@@ -22,7 +25,8 @@ from ..notify.outbox import enqueue, withdraw
 from ..sources.identities import identity_key
 from ..store.schema import identities, people
 from ..store.schema_bottlenecks import blocker_reports, bottleneck_events, bottlenecks, escalations
-from .resources import Catalog, Resource, Step, format_duration
+from ..web import links  # signed action links; web/links.py imports no web framework
+from .resources import Catalog, ChainSnapshot, Resource, Step, format_duration
 from ..meetings.load import busy_intervals  # the one definition of busy time; booked_calls go on top
 from .schedule import MAX_WORKING_DAYS, booked_calls, candidate_slots, first_common_slot
 
@@ -62,18 +66,9 @@ def person_by_email(conn: Connection, email: str | None) -> int | None:
     return row[0] if row else None
 
 
-def snapshot(resource: Resource, catalog: Catalog) -> dict:
+def snapshot(resource: Resource, catalog: Catalog) -> ChainSnapshot:
     """The chain as it stands now, recipients resolved: later config edits leave a running escalation alone."""
-    return {
-        "name": resource.name,
-        "kind": resource.kind,
-        "owner": resource.owner,
-        "contact": resource.contact,
-        "executive": resource.executive,
-        "leader": catalog.leader,
-        "depends_on": resource.depends_on,
-        "steps": [{**s.to_dict(), "to": resource.recipient(s.notify, catalog.leader)} for s in resource.chain],
-    }
+    return ChainSnapshot.of(resource, catalog.leader)
 
 
 def leader_chain(catalog: Catalog) -> Resource:
@@ -112,11 +107,11 @@ def start(conn: Connection, config: Config, catalog: Catalog, bottleneck_id: int
     if existing:
         return None
     chain = snapshot(resource, catalog)
-    holder = chain["steps"][0]["to"] if chain["steps"] else resource.owner
+    holder = chain.steps[0].to if chain.steps else resource.owner
     escalation_id = conn.execute(
         insert(escalations)
         .values(
-            bottleneck_id=bottleneck_id, kind=resource.kind, chain_name=resource.name, chain=json.dumps(chain),
+            bottleneck_id=bottleneck_id, kind=resource.kind, chain_name=resource.name, chain=chain.to_json(),
             step=0, repeat=0, status="active", holder=holder, started_at=now, next_at=now,
         )
         .returning(escalations.c.id)
@@ -136,7 +131,7 @@ def start(conn: Connection, config: Config, catalog: Catalog, bottleneck_id: int
 def _schedule_call(conn, config, catalog, bottleneck, who, chain, escalation_id, now, started: Started) -> None:
     attendees: list[tuple[str, str]] = []
     ids: list[int] = []
-    for name, email in [(None, chain["owner"]), *[(r["name"], r["email"]) for r in who], (None, catalog.leader)]:
+    for name, email in [(None, chain.owner), *[(r["name"], r["email"]) for r in who], (None, catalog.leader)]:
         if not email or any(identity_key("", email) == identity_key("", e) for _, e in attendees):
             continue
         person_id = person_by_email(conn, email)
@@ -159,7 +154,7 @@ def _schedule_call(conn, config, catalog, bottleneck, who, chain, escalation_id,
     slot = first_common_slot(busy, catalog.hours, now, catalog.call_minutes, booked=booked)
     if slot is None:
         return
-    uid = f"bottleneck-{bottleneck['id']}-{chain['name'].replace(' ', '-').lower()}@foundermode"
+    uid = f"bottleneck-{bottleneck['id']}-{chain.name.replace(' ', '-').lower()}@foundermode"
     conn.execute(update(escalations).where(escalations.c.id == escalation_id).values(call_uid=uid, call_start=slot.start, call_end=slot.end))
     started.call_start, started.call_end, started.busy = slot.start, slot.end, slot.busy
     organizer = _organizer(config, catalog)
@@ -167,7 +162,7 @@ def _schedule_call(conn, config, catalog, bottleneck, who, chain, escalation_id,
     summary = f"Bottleneck #{bottleneck['id']}: {bottleneck['title']}"
     description = (
         f"Heard from {len(who)} people: {', '.join(r['name'] for r in who)}.\n"
-        f"Resource: {chain['name']} (owner {chain['owner'] or 'unknown'}).\n"
+        f"Resource: {chain.name} (owner {chain.owner or 'unknown'}).\n"
         + "\n".join(f"- {r}" for r in _report_texts(conn, bottleneck["id"]))
     )
     invite = build_invite(
@@ -181,9 +176,10 @@ def _schedule_call(conn, config, catalog, bottleneck, who, chain, escalation_id,
     for name, email in attendees:
         enqueue(  # the outbox puts "queued" on the timeline, then what delivery made of it
             conn, channel="email", recipient=f"{name} <{email}>", subject=f"Call: {summary}",
-            body=f"{description}\n\nCall at {local:%A %d %B %H:%M} ({catalog.hours.tz}), {catalog.call_minutes} minutes.",
+            body=f"{description}\n\nCall at {local:%A %d %B %H:%M} ({catalog.hours.tz}), {catalog.call_minutes} minutes.\n\n"
+            + links.email_lines(config, bottleneck["id"], ("open",), email, now),
             payload={"event": "bottleneck.call", "bottleneck_id": bottleneck["id"], "start": slot.start, "end": slot.end},
-            idempotency_key=f"bottleneck:{bottleneck['id']}:{chain['name']}:invite:{identity_key('', email)}",
+            idempotency_key=f"bottleneck:{bottleneck['id']}:{chain.name}:invite:{identity_key('', email)}",
             attachments=[{"filename": "invite.ics", "content_type": "text/calendar; method=REQUEST; charset=utf-8", "content": invite}],
             escalation_id=escalation_id, now=now,
         )
@@ -265,39 +261,42 @@ def _enqueue_each(conn: Connection, channels, to: str | None, subject: str, body
 def run_step(conn: Connection, config: Config, escalation_id: int, now: int) -> int:
     """Send the current step's notifications and set when the next one is due; returns messages enqueued."""
     esc = conn.execute(select(escalations).where(escalations.c.id == escalation_id)).mappings().one()
-    chain = json.loads(esc["chain"])
-    steps = chain["steps"]
-    if esc["step"] >= len(steps):
+    chain = ChainSnapshot.from_json(esc["chain"])
+    step = chain.step(esc["step"])
+    if step is None:
         return 0
-    step = steps[esc["step"]]
     bottleneck = conn.execute(select(bottlenecks).where(bottlenecks.c.id == esc["bottleneck_id"])).mappings().one()
     who = reporters(conn, bottleneck["id"])
-    to = step["to"]
+    to = step.to
     level = esc["step"] + 1
-    subject = f"[foundermode] Bottleneck #{bottleneck['id']} ({chain['name']}): {bottleneck['title']}"
+    total = len(chain.steps)
+    subject = f"[foundermode] Bottleneck #{bottleneck['id']} ({chain.name}): {bottleneck['title']}"
     body = (
         f"{len(who)} people are blocked by the same thing: {', '.join(r['name'] for r in who)}.\n"
-        f"Escalation level {level} of {len(steps)}: you ({to}) hold it now.\n"
+        f"Escalation level {level} of {total}: you ({to}) hold it now.\n"
         + "\n".join(f"- {r}" for r in _report_texts(conn, bottleneck["id"]))
-        + f"\n\nAcknowledge: foundermode bottlenecks ack {bottleneck['id']} --by {to}"
-        + (f"\nUnacknowledged, it goes to the next level in {format_duration(step['wait'])}." if level < len(steps) or esc["repeat"] < step["repeat"] else "")
+        + "\n\n" + links.email_lines(config, bottleneck["id"], ("acknowledge", "resolve"), to, now)
+        + (f"\nUnacknowledged, it goes to the next level in {format_duration(step.wait)}." if level < total or esc["repeat"] < step.repeat else "")
     )
+    text = (f"*Bottleneck #{bottleneck['id']}* ({links.slack_escape(chain.name)}), level {level}: {links.slack_escape(bottleneck['title'])}"
+            f" — heard from {len(who)} people; {links.slack_escape(to or 'nobody')} holds it.")
     payload = {
         "event": "bottleneck.escalation",
         "bottleneck_id": bottleneck["id"],
         "title": bottleneck["title"],
-        "resource": chain["name"],
-        "chain": chain["kind"],
+        "resource": chain.name,
+        "chain": chain.kind,
         "level": level,
         "repeat": esc["repeat"],
         "to": to,
         "reporters": [r["email"] for r in who],
-        "text": f"*Bottleneck #{bottleneck['id']}* ({chain['name']}), level {level}: {bottleneck['title']} — heard from {len(who)} people; {to} holds it.",
+        "text": text,
+        "blocks": links.slack_blocks(config, bottleneck["id"], text, to, now),
     }
-    key = f"bottleneck:{bottleneck['id']}:{chain['name']}:step:{esc['step']}:repeat:{esc['repeat']}"
+    key = f"bottleneck:{bottleneck['id']}:{chain.name}:step:{esc['step']}:repeat:{esc['repeat']}"
     # each message queued puts "queued" on the timeline (notify.outbox), then sent, failed or dead
-    sent = len(_enqueue_each(conn, step["channels"], to, subject, body, payload, key, escalation_id, now))
-    conn.execute(update(escalations).where(escalations.c.id == escalation_id).values(holder=to, next_at=now + int(step["wait"])))
+    sent = len(_enqueue_each(conn, step.channels, to, subject, body, payload, key, escalation_id, now))
+    conn.execute(update(escalations).where(escalations.c.id == escalation_id).values(holder=to, next_at=now + int(step.wait)))
     return sent
 
 
@@ -306,27 +305,21 @@ def advance(conn: Connection, config: Config, escalation_id: int, now: int) -> s
     esc = conn.execute(select(escalations).where(escalations.c.id == escalation_id)).mappings().one()
     if esc["status"] != "active" or esc["next_at"] is None or esc["next_at"] > now:
         return None  # someone acknowledged it, or another tick got here first
-    steps = json.loads(esc["chain"])["steps"]
-    step = steps[esc["step"]] if esc["step"] < len(steps) else None
-    if step is not None and esc["repeat"] < int(step["repeat"]):
+    chain = ChainSnapshot.from_json(esc["chain"])
+    step = chain.step(esc["step"])
+    if step is not None and esc["repeat"] < step.repeat:
         conn.execute(update(escalations).where(escalations.c.id == escalation_id).values(repeat=esc["repeat"] + 1))
         run_step(conn, config, escalation_id, now)
         return "repeated"
-    if esc["step"] + 1 < len(steps):
+    following = chain.step(esc["step"] + 1)
+    if following is not None:
         conn.execute(update(escalations).where(escalations.c.id == escalation_id).values(step=esc["step"] + 1, repeat=0))
-        record(conn, esc["bottleneck_id"], "step", now, escalation_id=escalation_id, level=esc["step"] + 2, to=steps[esc["step"] + 1]["to"])
+        record(conn, esc["bottleneck_id"], "step", now, escalation_id=escalation_id, level=esc["step"] + 2, to=following.to)
         run_step(conn, config, escalation_id, now)
         return "stepped"
     conn.execute(update(escalations).where(escalations.c.id == escalation_id).values(status="exhausted", next_at=None))
     record(conn, esc["bottleneck_id"], "exhausted", now, escalation_id=escalation_id, holder=esc["holder"])
     return "exhausted"
-
-
-def stale_after(chain: dict, step: int, default: int) -> int:
-    """How long an acknowledgement at ``step`` holds before the chain climbs again."""
-    steps = chain.get("steps") or []
-    own = steps[min(step, len(steps) - 1)].get("stale_after") if steps else None
-    return int(own) if own else int(default)
 
 
 def restale(conn: Connection, config: Config, catalog: Catalog, escalation_id: int, now: int) -> str | None:
@@ -339,27 +332,28 @@ def restale(conn: Connection, config: Config, catalog: Catalog, escalation_id: i
     if bottleneck["status"] != "acknowledged":
         conn.execute(update(escalations).where(escalations.c.id == escalation_id).values(next_at=None))
         return None
-    chain = json.loads(esc["chain"])
-    steps = chain.get("steps") or []
+    chain = ChainSnapshot.from_json(esc["chain"])
     since = esc["acknowledged_at"] or esc["started_at"]
     reminded = conn.execute(
         select(bottleneck_events.c.id).where(
             bottleneck_events.c.escalation_id == escalation_id, bottleneck_events.c.kind == "reminded", bottleneck_events.c.at >= since
         )
     ).first()
-    wait = stale_after(chain, esc["step"], catalog.stale_after)
-    kind, to = ("re-escalated", chain.get("leader")) if reminded else ("reminded", chain.get("owner") or chain.get("leader"))
-    channels = (steps[min(esc["step"], len(steps) - 1)]["channels"] if steps else None) or ["email"]
+    wait = chain.stale_after(esc["step"], catalog.stale_after)
+    kind, to = ("re-escalated", chain.leader) if reminded else ("reminded", chain.owner or chain.leader)
     days = format_duration(now - since)
-    subject = f"[foundermode] Still open: bottleneck #{bottleneck['id']} ({chain['name']}): {bottleneck['title']}"
+    subject = f"[foundermode] Still open: bottleneck #{bottleneck['id']} ({chain.name}): {bottleneck['title']}"
     body = (
         f"Bottleneck #{bottleneck['id']} was acknowledged {days} ago and is still not resolved.\n"
         + (f"It is re-escalated to you ({to}), the leader." if reminded else f"A reminder to you ({to}), its owner; unresolved in {format_duration(wait)}, the leader is told.")
-        + f"\n\nResolve: foundermode bottlenecks resolve {bottleneck['id']} --by {to}"
+        + "\n\n" + links.email_lines(config, bottleneck["id"], ("resolve",), to, now)
     )
-    payload = {"event": f"bottleneck.{kind}", "bottleneck_id": bottleneck["id"], "title": bottleneck["title"], "resource": chain["name"], "to": to,
-               "text": f"*Bottleneck #{bottleneck['id']}* ({chain['name']}) {kind}: acknowledged {days} ago, still open — {to}."}
-    sent = len(_enqueue_each(conn, channels, to, subject, body, payload, f"bottleneck:{bottleneck['id']}:{chain['name']}:stale:{since}:{kind}", escalation_id, now))
+    text = (f"*Bottleneck #{bottleneck['id']}* ({links.slack_escape(chain.name)}) {kind}: acknowledged {days} ago, still open"
+            f" — {links.slack_escape(to or 'nobody')}.")
+    payload = {"event": f"bottleneck.{kind}", "bottleneck_id": bottleneck["id"], "title": bottleneck["title"], "resource": chain.name, "to": to,
+               "text": text, "blocks": links.slack_blocks(config, bottleneck["id"], text, to, now, ("resolve",))}
+    sent = len(_enqueue_each(conn, chain.channels_at(esc["step"]), to, subject, body, payload,
+                             f"bottleneck:{bottleneck['id']}:{chain.name}:stale:{since}:{kind}", escalation_id, now))
     if not sent:
         # nobody to tell (no [org] leader, or neither owner nor leader): the timeline says so, not
         # that it climbed, and there is no further level to wait for

@@ -33,6 +33,13 @@ CLOSED = ("resolved", "merged")
 # data comes to "two reports about one resource". 0.5 (the earlier value) gave
 # precision 0.77 on the held-out pairs.
 SAME_RESOURCE_FACTOR = 0.9
+# Two reports sharing only one content word ("the kitchen floor" and "the third floor
+# meeting rooms") score on that word's rarity alone, which in a small index of open
+# reports is high. Such a pair joins only at this multiple of the threshold (below
+# it, it is "maybe the same", one click from a merge). Chosen on the training split
+# (bench/bench_grouping.py): the lowest of 1.0, 1.25, 1.5, ... keeping precision at
+# 0.95 on first lines alone, the nearest the labelled data comes to one-line reports.
+ONE_WORD_FACTOR = 1.25
 CANDIDATES = 10
 # Reports of one bottleneck beyond the first few say the same thing again: indexing
 # them would only slow every query down as a busy bottleneck collects reports.
@@ -45,6 +52,17 @@ class Candidate:
     resource: str | None
     score: float
     report_id: int
+    # content words (stems) the report shares with the new one; None when the matcher does not say
+    shared_words: int | None = None
+
+
+def needed_score(candidate: Candidate, resource: str | None, threshold: float, one_word_factor: float = ONE_WORD_FACTOR) -> float:
+    """The score at which ``candidate`` is taken to be the same bottleneck as a report about ``resource``."""
+    if resource and candidate.resource == resource:
+        return threshold * SAME_RESOURCE_FACTOR
+    if candidate.shared_words is not None and candidate.shared_words < 2:
+        return threshold * one_word_factor
+    return threshold
 
 
 def choose(candidates: list[Candidate], resource: str | None, threshold: float) -> Candidate | None:
@@ -52,8 +70,7 @@ def choose(candidates: list[Candidate], resource: str | None, threshold: float) 
     for candidate in sorted(candidates, key=lambda c: -c.score):
         if resource and candidate.resource and candidate.resource != resource:
             continue
-        needed = threshold * SAME_RESOURCE_FACTOR if (resource and candidate.resource == resource) else threshold
-        if candidate.score >= needed:
+        if candidate.score >= needed_score(candidate, resource, threshold):
             return candidate
     return None
 
@@ -138,6 +155,8 @@ class ReportIndex:
         self.event_mark = 0
         self.lock = threading.RLock()
         self.per_bottleneck: dict[int, int] = {}
+        # each indexed report's content words, for ONE_WORD_FACTOR (lexical matcher only)
+        self.words: dict[int, frozenset[str]] = {}
 
     def sync(self, conn: Connection) -> None:
         rows = conn.execute(
@@ -162,11 +181,14 @@ class ReportIndex:
         if report_id in self.index or self.per_bottleneck.get(bottleneck_id, 0) >= PER_BOTTLENECK:
             return
         self.index.add(report_id, text)
+        if self.kind == "lexical":
+            self.words[report_id] = frozenset(matching.word_terms(text))
         self.per_bottleneck[bottleneck_id] = self.per_bottleneck.get(bottleneck_id, 0) + 1
 
     def discard(self, report_id: int) -> None:
         if report_id in self.index:
             self.index.remove(report_id)
+        self.words.pop(report_id, None)
 
     def candidates(self, conn: Connection, text: str, k: int = CANDIDATES) -> list[Candidate]:
         """Open bottlenecks holding the reports most like ``text``, best first, one per bottleneck."""
@@ -174,6 +196,7 @@ class ReportIndex:
         if not hits:
             return []
         scores = dict(hits)
+        words = frozenset(matching.word_terms(text)) if self.kind == "lexical" else None
         rows = conn.execute(
             select(blocker_reports.c.id, bottlenecks.c.id, bottlenecks.c.resource, bottlenecks.c.status)
             .join(bottlenecks, bottlenecks.c.id == blocker_reports.c.bottleneck_id)
@@ -184,7 +207,8 @@ class ReportIndex:
             if status in CLOSED:
                 self.discard(report_id)
                 continue
-            candidate = Candidate(bottleneck_id, resource, scores[report_id], report_id)
+            shared = len(words & self.words[report_id]) if words is not None and report_id in self.words else None
+            candidate = Candidate(bottleneck_id, resource, scores[report_id], report_id, shared)
             if bottleneck_id not in best or candidate.score > best[bottleneck_id].score:
                 best[bottleneck_id] = candidate
         return sorted(best.values(), key=lambda c: -c.score)

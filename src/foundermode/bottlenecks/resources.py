@@ -29,6 +29,7 @@ Every error names the key (``resources[1].chain[0].wait``) and its line.
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import time as dtime
@@ -91,9 +92,6 @@ class Step:
     repeat: int = 0
     stale_after: int | None = None  # None: [bottlenecks] stale_after
 
-    def to_dict(self) -> dict:
-        return {"notify": self.notify, "channels": list(self.channels), "wait": self.wait, "repeat": self.repeat, "stale_after": self.stale_after}
-
 
 @dataclass(frozen=True)
 class Resource:
@@ -117,6 +115,76 @@ class Resource:
     def recipient(self, notify: str, leader: str | None) -> str | None:
         """Whom a step's ``notify`` names, as an email address."""
         return {"owner": self.owner, "leader": leader, "contact": self.contact, "executive": self.executive}.get(notify, notify if "@" in notify else None)
+
+
+@dataclass(frozen=True)
+class SnapshotStep:
+    """One step of a running chain: the configured step with its recipient resolved (``to``)."""
+
+    notify: str
+    to: str | None
+    channels: tuple[str, ...] = ("email",)
+    wait: int = DEFAULT_WAIT
+    repeat: int = 0
+    stale_after: int | None = None
+
+    def to_dict(self) -> dict:
+        return {"notify": self.notify, "to": self.to, "channels": list(self.channels), "wait": self.wait, "repeat": self.repeat,
+                "stale_after": self.stale_after}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "SnapshotStep":
+        stale = data.get("stale_after")
+        return cls(notify=str(data.get("notify") or ""), to=data.get("to") or None, channels=tuple(data.get("channels") or ("email",)),
+                   wait=int(data.get("wait") or 0), repeat=int(data.get("repeat") or 0), stale_after=int(stale) if stale else None)
+
+
+@dataclass(frozen=True)
+class ChainSnapshot:
+    """A chain as it stood when its escalation started, recipients resolved (Grafana OnCall's
+    escalation snapshot): later config edits leave a running escalation alone. Stored as JSON in
+    ``escalations.chain``; this is the one place that reads or writes that JSON."""
+
+    name: str
+    kind: str
+    steps: tuple[SnapshotStep, ...] = ()
+    owner: str | None = None
+    contact: str | None = None
+    executive: str | None = None
+    leader: str | None = None
+    depends_on: str | None = None
+
+    @classmethod
+    def of(cls, resource: "Resource", leader: str | None) -> "ChainSnapshot":
+        steps = tuple(SnapshotStep(s.notify, resource.recipient(s.notify, leader), s.channels, s.wait, s.repeat, s.stale_after) for s in resource.chain)
+        return cls(name=resource.name, kind=resource.kind, steps=steps, owner=resource.owner, contact=resource.contact,
+                   executive=resource.executive, leader=leader, depends_on=resource.depends_on)
+
+    def to_json(self) -> str:
+        return json.dumps({"name": self.name, "kind": self.kind, "owner": self.owner, "contact": self.contact, "executive": self.executive,
+                           "leader": self.leader, "depends_on": self.depends_on, "steps": [s.to_dict() for s in self.steps]}, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | None) -> "ChainSnapshot":
+        data = json.loads(text) if text else {}
+        return cls(name=str(data.get("name") or ""), kind=str(data.get("kind") or "resource"),
+                   steps=tuple(SnapshotStep.from_dict(s) for s in data.get("steps") or ()), owner=data.get("owner"), contact=data.get("contact"),
+                   executive=data.get("executive"), leader=data.get("leader"), depends_on=data.get("depends_on"))
+
+    def step(self, index: int) -> SnapshotStep | None:
+        return self.steps[index] if 0 <= index < len(self.steps) else None
+
+    def level(self, index: int) -> str:
+        """"2/3": where an escalation at step ``index`` stands (past the last step, the last)."""
+        return f"{min(index + 1, len(self.steps))}/{len(self.steps)}"
+
+    def stale_after(self, index: int, default: int) -> int:
+        """How long an acknowledgement at step ``index`` holds before the chain climbs again."""
+        own = self.steps[min(index, len(self.steps) - 1)].stale_after if self.steps else None
+        return int(own) if own else int(default)
+
+    def channels_at(self, index: int) -> tuple[str, ...]:
+        return (self.steps[min(index, len(self.steps) - 1)].channels if self.steps else ()) or ("email",)
 
 
 @dataclass(frozen=True)

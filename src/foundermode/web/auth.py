@@ -60,11 +60,11 @@ from sqlalchemy import delete, func, insert, select, update
 from ..store.schema import people
 from ..store.schema_bottlenecks import api_tokens
 from ..store.schema_sessions import sign_in_attempts, web_sessions
+from .links import SECRET_ENV  # one name for the one secret: sessions and action links
 from .tokens import PREFIX, hash_token
 
 log = logging.getLogger("foundermode.web")
 
-SECRET_ENV = "FOUNDERMODE_SECRET_KEY"
 SESSION_COOKIE = "fm_session"
 LOGIN_CSRF_COOKIE = "fm_login_csrf"
 SESSION_MAX_AGE = 14 * 86_400

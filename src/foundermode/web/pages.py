@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import auth, charts, views
+from . import auth, charts, links, views
 from .auth import Viewer, page_viewer
 
 log = logging.getLogger("foundermode.web")
@@ -234,6 +234,43 @@ def bottleneck_page(bottleneck_id: int, request: Request, viewer: Viewer = Depen
     data = views.bottleneck_page(request.app.state.store, request.app.state.config, bottleneck_id, viewer)
     return render("bottleneck.html", viewer, "bottlenecks", request=request, title=f"Bottleneck #{bottleneck_id}",
                   timeline_detail=lambda event: _timeline_detail(event, _now(request), _zone(request)), **data)
+
+
+@router.get("/bottlenecks/{bottleneck_id}/act")
+def act_page(bottleneck_id: int, request: Request, link: str = ""):
+    """An emailed or Slack link (web/links.py): after sign-in, the bottleneck's page with the action
+    ready behind one confirm button (a POST with the session's CSRF token). A GET changes nothing,
+    so a mail scanner that follows the link acknowledges nothing; an expired or changed link gets
+    a page that says so, before any sign-in is asked for."""
+    try:
+        found = links.read(link, _now(request), links.secret_key())
+        if found.bottleneck_id != bottleneck_id:
+            raise links.LinkInvalid("this link is not valid: it was changed after it was sent")
+    except links.LinkError as error:
+        expired = isinstance(error, links.LinkExpired)
+        return render("bottleneck_link.html", auth.viewer_of(request, bearer=False), "bottlenecks", request=request,
+                      title="Link expired" if expired else "Link not valid", status_code=410 if expired else 400,
+                      heading="This link has expired" if expired else "This link is not valid", detail=str(error).capitalize() + ".",
+                      bottleneck_id=bottleneck_id)
+    viewer = page_viewer(request)  # not signed in: to the sign-in page, and back here after it
+    data = views.bottleneck_page(request.app.state.store, request.app.state.config, bottleneck_id, viewer)
+    detail, verb = data["detail"], links.VERBS[found.action]
+
+    def render_page(**extra):  # the page as /bottlenecks/{id} draws it, and what the link asks for
+        return render("bottleneck.html", viewer, "bottlenecks", request=request, title=f"Bottleneck #{bottleneck_id}",
+                      timeline_detail=lambda event: _timeline_detail(event, _now(request), _zone(request)), **data, **extra)
+
+    if found.action == "open":
+        return render_page()
+    if not data["may_handle"]:
+        return render("bottleneck_link.html", viewer, "bottlenecks", request=request, title="Not yours to act on", status_code=403,
+                      heading=f"You may not {found.action} bottleneck #{bottleneck_id}",
+                      detail=f"Only its owner, the person holding it, or a leader may {found.action} it; you are signed in as {viewer.name}.",
+                      bottleneck_id=bottleneck_id)
+    done = detail["status"] in ("resolved", "merged") or (found.action == "acknowledge" and detail["status"] in ("acknowledged", "vendor"))
+    if done:
+        return render_page(message=f"Bottleneck #{bottleneck_id} is already {detail['status']}: nothing to {found.action}.", message_tone="note")
+    return render_page(ready={"action": found.action, "verb": verb, "to": found.to})
 
 
 def _act(request: Request, viewer: Viewer, bottleneck_id: int, csrf: str, verb: str, into: int | None = None):

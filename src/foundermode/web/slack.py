@@ -1,4 +1,4 @@
-"""The Slack slash command (``/blocker <what blocks you>``).
+"""Slack: the slash command (``/blocker <what blocks you>``), the Events API, and the buttons on escalation messages.
 
 Slack signs each request: ``v0=`` + hex HMAC-SHA256 of ``v0:{timestamp}:{raw body}``
 with the app's signing secret (``[slack] signing_secret_env`` names the variable
@@ -14,18 +14,27 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import logging
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, HTTPException, Request, status
+import httpx
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..bottlenecks import actions
+from ..bottlenecks.bottleneck import BottleneckError, NotAllowed, NotFound
 from ..bottlenecks.intake import report
-from ..sources.identities import identity_key
+from ..sources.identities import find_person, identity_key
 from ..store.schema import identities
+from ..store.schema_bottlenecks import bottlenecks
+from . import links
+from .links import SLACK_ACTION_IDS
 
 router = APIRouter(tags=["slack"])
+log = logging.getLogger("foundermode.web")
 MAX_AGE = 300
 
 
@@ -61,19 +70,37 @@ def _reporter(conn, config, user_id: str) -> dict | None:
     return None
 
 
+def _person(conn, config, user_id: str) -> int | None:
+    """The person a Slack user is (their identity, or the email ``[identities.aliases]`` makes them); None when unknown."""
+    who = _reporter(conn, config, user_id)
+    if who is None:
+        return None
+    if "person_id" in who:
+        return who["person_id"]
+    try:
+        return find_person(conn, who["by"])
+    except LookupError:
+        return None  # an alias for someone the store has never heard of: no rights to act
+
+
+def _refuse_unsigned(request: Request, body: bytes, config) -> None:
+    """Every Slack route: 503 when Slack is not configured, 401 unless the request is Slack's (``verify``)."""
+    secret = config.secret("slack", "signing_secret")
+    if not secret:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "Slack is not configured: set [slack] signing_secret_env and that variable")
+    refused = verify(secret, request.headers.get("x-slack-request-timestamp"), body, request.headers.get("x-slack-signature"), request.app.state.clock())
+    if refused:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, refused)
+
+
 USAGE = "Tell me what blocks you: `/blocker the staging database is read-only since 9am`. When two people report the same thing, its owner gets a call."
 
 
 @router.post("/slack/commands")
 async def slash_command(request: Request) -> dict:
     config = request.app.state.config
-    secret = config.secret("slack", "signing_secret")
-    if not secret:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "Slack is not configured: set [slack] signing_secret_env and that variable")
     body = await request.body()
-    refused = verify(secret, request.headers.get("x-slack-request-timestamp"), body, request.headers.get("x-slack-signature"), request.app.state.clock())
-    if refused:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, refused)
+    _refuse_unsigned(request, body, config)
     form = {k: v[0] for k, v in parse_qs(body.decode("utf-8"), keep_blank_values=True).items()}
     text = (form.get("text") or "").strip()
     if not text or text.lower() == "help":
@@ -116,8 +143,6 @@ async def slash_command(request: Request) -> dict:
 
 @router.post("/slack/events")
 async def events(request: Request) -> dict:
-    import json
-
     from sqlalchemy import insert as sql_insert
 
     from ..bottlenecks.heard import hear, slack_said
@@ -125,14 +150,9 @@ async def events(request: Request) -> dict:
     from ..store.schema_heard import slack_events_seen
 
     config = request.app.state.config
-    secret = config.secret("slack", "signing_secret")
-    if not secret:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "Slack is not configured: set [slack] signing_secret_env and that variable")
     body = await request.body()
     now = request.app.state.clock()
-    refused = verify(secret, request.headers.get("x-slack-request-timestamp"), body, request.headers.get("x-slack-signature"), now)
-    if refused:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, refused)
+    _refuse_unsigned(request, body, config)
     try:
         payload = json.loads(body)
     except ValueError:
@@ -180,3 +200,78 @@ async def events(request: Request) -> dict:
     except ValueError as error:  # a message too long for a report: taken, not heard
         outcome = f"not heard: {str(error)[:200]}"
     return {"ok": True, "heard": outcome}
+
+
+# -- interactive buttons: Acknowledge / Resolve on escalation messages -------------------
+#
+# The escalation engine's Slack messages carry block-kit buttons (web/links.py slack_blocks).
+# A click is posted here (the app's Interactivity Request URL) as a form with one field,
+# ``payload``, holding the JSON of a ``block_actions`` interaction; it is signed like the
+# slash command. The Slack user is mapped to a person as for /blocker, and the action goes
+# through bottlenecks.actions with the API's rights (owner, holder, leader). The answer is a
+# message in Slack's format (ephemeral to the person who clicked, the original left as it
+# is), in the HTTP response and, as Slack reads block_actions answers there, posted to the
+# interaction's response_url when that is Slack's own.
+
+RESPONSE_URL_PREFIXES = ("https://hooks.slack.com/",)
+BUTTON_ACTIONS = {action_id: action for action, action_id in SLACK_ACTION_IDS.items()}
+
+
+def _answer(text: str) -> dict:
+    return {"response_type": "ephemeral", "replace_original": False, "text": text}
+
+
+def _post_response(url: str, message: dict, timeout: float) -> None:
+    try:
+        httpx.post(url, json=message, timeout=timeout, follow_redirects=False)
+    except httpx.HTTPError as error:  # the click is done either way; the person just sees no answer
+        log.warning("Slack response_url not reached: %s", error)
+
+
+@router.post("/slack/interactive")
+async def interactive(request: Request, background: BackgroundTasks):
+    config = request.app.state.config
+    body = await request.body()
+    _refuse_unsigned(request, body, config)
+    try:
+        payload = json.loads(parse_qs(body.decode("utf-8")).get("payload", [""])[0])
+    except ValueError:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "expected a form with a JSON payload") from None
+    if not isinstance(payload, dict) or payload.get("type") != "block_actions":
+        return Response(status_code=status.HTTP_200_OK)  # nothing of ours (a shortcut, a view): acknowledged, ignored
+    clicked = [a for a in payload.get("actions") or [] if isinstance(a, dict) and a.get("action_id") in BUTTON_ACTIONS]
+    if not clicked or BUTTON_ACTIONS[clicked[0]["action_id"]] == "open":
+        return Response(status_code=status.HTTP_200_OK)  # the Open button is a link: the browser did the work
+    action = BUTTON_ACTIONS[clicked[0]["action_id"]]
+    user_id = str((payload.get("user") or {}).get("id") or "")
+    store, now = request.app.state.store, request.app.state.clock()
+
+    def act() -> str:
+        try:
+            bottleneck_id = int(str(clicked[0].get("value")))
+        except ValueError:
+            return "That button names no bottleneck."
+        with store.read() as conn:
+            person_id = _person(conn, config, user_id)
+            current = conn.execute(select(bottlenecks.c.status).where(bottlenecks.c.id == bottleneck_id)).scalar()
+        if person_id is None:
+            return (f"I don't know who you are yet. Ask your leader to add \"slack:{user_id}\" to [identities.aliases] "
+                    "under your email in foundermode.toml.")
+        if action == "acknowledge" and current in ("acknowledged", "vendor"):
+            return f"Bottleneck #{bottleneck_id} is already {current}: nothing to acknowledge."  # a second click records nothing
+        try:
+            (actions.acknowledge if action == "acknowledge" else actions.resolve)(store, config, bottleneck_id, person_id, now, enforce=True)
+        except NotAllowed:
+            return f"You may not {action} bottleneck #{bottleneck_id}: only its owner, the person holding it, or a leader may."
+        except NotFound:
+            return f"There is no bottleneck #{bottleneck_id}."
+        except (BottleneckError, ValueError) as error:
+            return f"Nothing done: {error}."
+        request.app.state.view_cache.clear()
+        return f"Bottleneck #{bottleneck_id} is {'acknowledged' if action == 'acknowledge' else 'resolved'}."
+
+    message = _answer(links.slack_escape(await run_in_threadpool(act)))
+    response_url = str(payload.get("response_url") or "")
+    if response_url.startswith(RESPONSE_URL_PREFIXES):
+        background.add_task(_post_response, response_url, message, config.settings.notify.http_timeout)
+    return message
