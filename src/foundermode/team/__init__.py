@@ -42,6 +42,7 @@ from .output import Month, read_output
 from .profiles import Profile, read_profile, read_profiles
 from .review import TeamReview, read_review
 from .truck_factor import Authorship, TruckFactor, areas, authorship, owner_areas, truck_factor_of
+from . import summary
 
 REVIEW_DAYS = span_seconds(SPANS["review"]) // DAY  # the review list looks at half a year at least
 
@@ -69,8 +70,6 @@ def profiles(store, scope: Scope, config=None, everyone: bool = False) -> list[P
 
 
 def profile(store, person: str | int, scope: Scope, config=None) -> Profile:
-    from ..sources.identities import find_person
-
     def run(conn):
         person_id = person if isinstance(person, int) else find_person(conn, person)
         return read_profile(conn, scope, person_id, config)
@@ -87,8 +86,6 @@ def authorships(store, repos: list[str] | tuple[int, ...] | None = None, at: str
     where no summary can be used, authorship is computed from the history.
     ``reference``: the reference tool's file filter and alias rule (never stored).
     """
-    from . import queries, summary
-
     patterns = summary.effective_patterns(config)
 
     def resolve(conn):

@@ -19,6 +19,7 @@ from . import queries
 from .output import Month, read_output
 from .queries import Scope
 from .truck_factor import Authorship, greedy
+from ..store.schema import metadata
 
 RECENT_MONTHS = 3
 CLOSED = ("resolved", "merged")
@@ -91,8 +92,6 @@ def open_bottlenecks(conn, member_ids: set[int], resources: list[str] | None = N
     if not (table_exists(conn, "bottlenecks") and table_exists(conn, "blocker_reports")):
         return None
     from sqlalchemy import exists, false, or_, select
-
-    from ..store.schema import metadata
 
     bottlenecks, reports = metadata.tables["bottlenecks"], metadata.tables["blocker_reports"]
     reported = exists().where(reports.c.bottleneck_id == bottlenecks.c.id, reports.c.person_id.in_(sorted(member_ids)))

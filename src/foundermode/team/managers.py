@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from . import queries
 from .queries import Scope
+from ..store.schema_reviews import pull_requests
+from .reviews import reviews_in_scope
 
 CANNOT_SHOW = "Git cannot show management work: hiring, 1:1s, planning, code review, design."
 CANNOT_SHOW_WITH_REVIEWS = "Git and code review cannot show management work: hiring, 1:1s, planning, design."
@@ -95,9 +97,6 @@ def read_managers(conn, scope: Scope) -> list[Manager]:
 
 def _reviews(conn, scope: Scope) -> dict[int, int] | None:
     """Code review given in scope, or None when no pull request was ingested (git alone cannot tell)."""
-    from ..store.schema_reviews import pull_requests
-    from .reviews import reviews_in_scope
-
     if conn.execute(pull_requests.select().limit(1)).first() is None:
         return None
     return reviews_in_scope(conn, scope.since, scope.until, scope.repo_ids)

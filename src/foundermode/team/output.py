@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from . import queries
 from .queries import Scope
+from ..people import headcount_by_month, roster
+from .review import months_between
 
 SURVIVAL_WEIGHTED = "lines added × author's survival rate at the ownership revision"
 PLAIN_ADDED = "lines added (no ownership computed: the repository was ingested without ownership)"
@@ -108,9 +110,6 @@ def monthly_output(
 def read_output(conn, scope: Scope, by_team: bool | None = None, config=None) -> list[Month]:
     """Output per head by month: heads are the org chart's people on the team that month
     (people.py's tenure), or the month's committers when there is no org chart."""
-    from ..people import headcount_by_month, roster
-    from .review import months_between
-
     has_chart = queries.has_org_chart(conn)
     if by_team is None:
         by_team = has_chart

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from . import queries
 from .queries import Scope
+from ..people import CURRENT, DEPARTED, roster
+from ..sources import codeowners
 
 MAIN_AREAS = 3
 
@@ -122,8 +124,6 @@ def team_members(conn, scope: Scope, config=None, worked: set[int] = frozenset()
     ``everyone``: also every other person who was ever here, with their status.
     Bots never; with ``scope.team``, that team's people only.
     """
-    from ..people import CURRENT, DEPARTED, roster
-
     here = roster(conn, config, scope.until)
     out: dict[int, str] = {}
     for person_id, tenure in here.tenures.items():
@@ -164,8 +164,6 @@ def read_profiles(conn, scope: Scope, person_id: int | None = None, config=None,
 
 def read_profile(conn, scope: Scope, person_id: int, config=None) -> Profile:
     """One person in depth: also every directory and CODEOWNERS team they worked in."""
-    from ..sources import codeowners
-
     found = [p for p in read_profiles(conn, scope, person_id, config, everyone=True) if p.person_id == person_id]
     if found:
         profile = found[0]

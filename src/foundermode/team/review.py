@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from ..errors import InputError
 from . import queries
 from .queries import DAY, Scope
+from ..people import counts_as_engineer, roster
+from .reviews import reviews_in_scope
+from .truck_factor import truck_factor_of
 
 MIN_DAYS = 89  # "at least three months"
 LOW = 0.5  # below half the team median
@@ -229,9 +232,6 @@ def review_team(
 def read_review(conn, scope: Scope, authorships=None, config=None) -> list[TeamReview]:
     """Per team: the engineers here at the window's end (people.py's tenure: the org chart's,
     or everyone recently active when there is no chart), zero-commit members included."""
-    from ..people import counts_as_engineer, roster
-    from .truck_factor import truck_factor_of
-
     if scope.since is None or scope.until is None or scope.until - scope.since < MIN_DAYS * DAY:
         raise InputError(f"the review list needs a window of at least three months; this one is {((scope.until or 0) - (scope.since or 0)) / DAY:g} days")
     people = queries.people_rows(conn)
@@ -260,7 +260,6 @@ def read_review(conn, scope: Scope, authorships=None, config=None) -> list[TeamR
     recent_scope = Scope(scope.until - RAMP_DAYS * DAY, scope.until, scope.repo_ids, scope.team)
     evidence.recent_commits = {p: row["commits"] for p, row in queries.activity_by_person(conn, recent_scope).items()}
     evidence.window_commits = {p: row.get("commits", 0) for p, row in totals.items()}
-    from .reviews import reviews_in_scope
 
     # Code review given, by the review analyses' one count (team/reviews.py): keep-evidence git cannot show.
     evidence.reviews = reviews_in_scope(conn, scope.since, scope.until, scope.repo_ids)

@@ -30,6 +30,7 @@ from sqlalchemy import Connection, select
 
 from ..store.schema import people
 from ..store.schema_reviews import deployments, forge_repos, pull_comments, pull_requests, pull_review_requests, pull_reviews
+from ..store.schema import repositories
 
 DAY = 86_400
 HOUR = 3_600
@@ -358,8 +359,6 @@ def reviews_by_person(data: PullData, since: int | None, until: int | None) -> d
 def reviews_in_scope(conn: Connection, since: int | None, until: int | None, git_repo_ids: list[int] | None = None) -> dict[int, int]:
     """Reviews each person gave in the window, over the forge repositories of the git repositories in scope
     (matched by name: owner/api is the forge's repository of a clone named api); all of them with no repository scope."""
-    from ..store.schema import repositories
-
     repos = None
     if git_repo_ids:
         wanted = {n.casefold() for (n,) in conn.execute(select(repositories.c.name).where(repositories.c.id.in_(list(git_repo_ids))))}

@@ -45,13 +45,12 @@ from ..store.schema_team import team_file_authors, team_path_changes, team_summa
 from . import queries
 from .queries import flagged_paths  # noqa: F401  (re-exported: one definition, in queries)
 from .truck_factor import Authorship, authorship
+from ..config import DEFAULT_EXCLUDED_PATHS
 
 STAMP_VERSION = "1"  # bump when what a summary holds, or how it is computed, changes
 
 
 def effective_patterns(config=None, patterns: list[str] | None = None) -> list[str]:
-    from ..config import DEFAULT_EXCLUDED_PATHS
-
     if patterns is not None:
         return list(patterns)
     return list(config.excluded_paths) if config is not None else list(DEFAULT_EXCLUDED_PATHS)

@@ -21,6 +21,10 @@ from typing import Callable
 from ..errors import NotFound
 from ..sources.patterns import PathRules
 from . import queries
+from ..config import DEFAULT_EXCLUDED_PATHS
+from ..sources.git import git
+from ..sources.linguist import counts, first_lines, needs_first_line
+from ..sources.ownership import files_at_revision, parse_ls_tree
 
 DOA_BASE = 3.293
 DOA_FIRST_AUTHORSHIP = 1.098
@@ -218,8 +222,6 @@ def files_at(repo_path: Path, revision: str) -> tuple[list[str], list[str]]:
     its history is in the store, which is all DOA needs: it is counted, and the
     report says how many such files there were (text or binary could not be told).
     """
-    from ..sources.ownership import files_at_revision
-
     listing = files_at_revision(repo_path, revision)
     return sorted(set(listing.text) | set(listing.missing)), listing.missing
 
@@ -227,9 +229,6 @@ def files_at(repo_path: Path, revision: str) -> tuple[list[str], list[str]]:
 def reference_files_at(repo_path: Path, revision: str) -> tuple[list[str], list[str]]:
     """The files the reference tool considers: those GitHub Linguist counts as source (sources/linguist.py)."""
     import subprocess
-
-    from ..sources.linguist import counts, first_lines, needs_first_line
-    from ..sources.ownership import parse_ls_tree
 
     out = subprocess.run(["git", "-C", str(repo_path), "ls-tree", "-r", "-l", "-z", "--full-tree", revision], capture_output=True, check=True).stdout
     listed = parse_ls_tree(out)
@@ -261,15 +260,11 @@ def same_name_as_one(histories: dict[str, FileHistory], names: dict[int, str]) -
 
 
 def resolve_revision(repo_path: Path, revision: str) -> str:
-    from ..sources.git import git
-
     return git(repo_path, "rev-parse", "--verify", f"{revision}^{{commit}}").decode().strip()
 
 
 def topological_order(repo_path: Path, sha: str) -> list[str]:
     """Commits reachable from ``sha``, children before parents (newest first)."""
-    from ..sources.git import git
-
     return git(repo_path, "rev-list", "--topo-order", sha).decode().split()
 
 
@@ -289,8 +284,6 @@ def authorship(
     to compare with published values: only the files Linguist counts as source
     (not foundermode's exclusion rules), and people of the same name as one.
     """
-    from ..config import DEFAULT_EXCLUDED_PATHS
-
     rules = PathRules(excluded_patterns if excluded_patterns is not None else DEFAULT_EXCLUDED_PATHS)
     repo_path = Path(repo["path"])
     revision = repo["last_sha"]
