@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 
 from . import schema  # noqa: F401  (registers tables on the shared metadata)
 from .schema import metadata
+from .migrate import upgrade
 
 
 def _import_principle_schemas() -> None:
@@ -105,8 +106,6 @@ def make_engine(url: str) -> Engine:
 
 
 def open_store(url: str, migrate: bool = True) -> Store:
-    from .migrate import upgrade
-
     engine = make_engine(url)
     store = Store(engine)
     if migrate:

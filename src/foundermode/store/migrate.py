@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import text
+from .schema import metadata
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _REVISION = re.compile(r"^revision\s*(?::\s*str\s*)?=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
@@ -77,8 +78,6 @@ def create_new_store(store, conn) -> bool:
     table is already there (a half-migrated or foreign store goes through Alembic).
     """
     from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, inspect
-
-    from . import metadata
 
     with conn.begin():
         if not store.is_sqlite:
