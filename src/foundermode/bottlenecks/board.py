@@ -18,6 +18,7 @@ from ..store.schema_bottlenecks import blocker_reports, bottleneck_events, bottl
 from .bottleneck import OPEN, NotFound
 from .heard import PLACE_NAMES, places_heard
 from .resources import ChainSnapshot
+from ..store.schema_notify import outbox
 
 
 def _level(esc: dict | None) -> str:
@@ -127,8 +128,6 @@ def _owner_escalations(conn: Connection, bottleneck_ids: list[int], before: int 
 def _owners_reached(conn: Connection, owners: dict[int, list[tuple[int, str | None]]], before: int | None = None) -> dict[int, dict]:
     """Whether any message of those escalations addressed to their owner was delivered (state sent,
     by ``before`` when given): queued, failing or dead letters have not reached anyone."""
-    from ..store.schema_notify import outbox
-
     by_escalation = {esc_id: (bottleneck_id, owner) for bottleneck_id, pairs in owners.items() for esc_id, owner in pairs}
     out = {bottleneck_id: {"owner": pairs[0][1], "owner_reached": False} for bottleneck_id, pairs in owners.items() if pairs}
     if not by_escalation:

@@ -19,6 +19,8 @@ from ..store.schema import identities, people
 from ..store.schema_bottlenecks import blocker_reports, bottlenecks, escalations
 from . import escalation
 from .resources import DEFAULT_THRESHOLD, Catalog, ChainSnapshot, Resource, load_catalog
+from .. import people as people_rules
+from ..sources.identities import identity_key
 
 OPEN = ("open", "escalated", "acknowledged", "vendor")
 TITLE_LENGTH = 120
@@ -49,8 +51,6 @@ def title_of(text: str) -> str:
 
 def is_leader(conn: Connection, config: Config, person_id: int) -> bool:
     """Who may merge, split and escalate: the one rule in ``foundermode.people``."""
-    from .. import people as people_rules
-
     return people_rules.is_leader(conn, config, person_id)
 
 
@@ -128,8 +128,6 @@ class Bottleneck:
         ``leader=False`` leaves the leader's rights out: for someone whose identity
         is claimed rather than proven, who may act as owner or holder only.
         """
-        from ..sources.identities import identity_key
-
         if person_id is None:
             return False
         keys = person_keys(self.conn, person_id)

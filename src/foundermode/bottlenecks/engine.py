@@ -21,6 +21,8 @@ from ..store.schema_bottlenecks import blocker_reports, bottleneck_events, bottl
 from . import escalation
 from .bottleneck import OPEN, Bottleneck
 from .resources import load_catalog
+from ..notify.deliver import deliver_due
+from .review_queue import hear_queues
 
 log = logging.getLogger("foundermode.bottlenecks")
 
@@ -126,10 +128,9 @@ def tick(store: Store, config: Config, now: int | None = None, *, deliver: bool 
     """Advance every escalation that is due, then send what the outbox holds."""
     now = clock_now() if now is None else int(now)
     result = TickResult(now=now)
-    from .review_queue import hear_queues  # a source of reports, like Slack: placed before the rule pass
 
     try:
-        queues = hear_queues(store, config, now)
+        queues = hear_queues(store, config, now)  # a source of reports, like Slack: placed before the rule pass
         result.review_queues = {"reports": queues.reports, "escalated": queues.escalated, "resolved": queues.resolved}
     except Exception as error:  # noqa: BLE001 - one source failing must not stop the escalations already due
         log.exception("review queues failed")
@@ -139,7 +140,5 @@ def tick(store: Store, config: Config, now: int | None = None, *, deliver: bool 
     result.restaled = restale_due(store, config, now)
     result.expired = expire_idle(store, config, now)
     if deliver:
-        from ..notify.deliver import deliver_due
-
         result.delivery = deliver_due(store, config, now=now)
     return result

@@ -29,6 +29,7 @@ from ..web import links  # signed action links; web/links.py imports no web fram
 from .resources import Catalog, ChainSnapshot, Resource, Step, format_duration
 from ..meetings.load import busy_intervals  # the one definition of busy time; booked_calls go on top
 from .schedule import MAX_WORKING_DAYS, booked_calls, candidate_slots, first_common_slot
+from ..sources.identities import IdentityResolver
 
 # One key for every write that can change which bottleneck a report is in or
 # whether the rule fires: on PostgreSQL those transactions queue on it the way
@@ -138,7 +139,6 @@ def _schedule_call(conn, config, catalog, bottleneck, who, chain, escalation_id,
         if person_id is None:
             # The owner and the leader come from foundermode.toml; they become people here, so
             # their calendars count and they can acknowledge with their own token.
-            from ..sources.identities import IdentityResolver
 
             person_id = IdentityResolver.from_config(conn, config).person_for("", email, source="manual")
         if name is None:

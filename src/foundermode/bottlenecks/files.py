@@ -26,6 +26,7 @@ from pathlib import Path
 
 from ..sources.limits import check_json, csv_rows, decode_json_at, quoted, read_text
 from .intake import MAX_TEXT, Blocker
+from .heard import jira_blockers
 
 TEXT = ("text", "blocker", "blockers", "title", "summary")
 BODY = ("body", "description", "details")
@@ -179,7 +180,6 @@ def parse_csv(text: str, name: str = "blockers.csv") -> list[Blocker]:
     except StopIteration:
         raise BlockerFileError(f"{name}: empty file; expected a header row with a text column ({', '.join(TEXT)})") from None
     if "issue key" in header and "summary" in header:  # Jira's own export: repeated Labels columns, Flagged (heard.py)
-        from .heard import jira_blockers
 
         try:
             return jira_blockers(text, name)

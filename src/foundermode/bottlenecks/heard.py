@@ -26,6 +26,13 @@ from ..store.schema import people
 from ..store.schema_heard import heard_statements
 from . import detector
 from .intake import MAX_TEXT, Blocker, Intake, clean_text, report_many
+from ..sources.identities import find_person, identity_key
+from ..sources.jira import JiraExportError, parse_jira_csv
+from ..sources.limits import read_text
+from ..sources.slack import permalink, read_export
+from ..sources.standup import StandupExportError, parse_standup_csv
+from ..store.schema_meetings import meetings, occurrences
+from ..store.schema_transcripts import transcript_participants, transcript_segments, transcripts
 
 PLACES = ("typed", "slack", "meeting", "standup", "ticket")
 PLACE_NAMES = {"typed": "typed", "slack": "Slack", "meeting": "meeting", "standup": "stand-up", "ticket": "ticket"}
@@ -126,8 +133,6 @@ def _person_for(conn, resolver: IdentityResolver, name: str | None, email: str |
     """An email or handle through the resolver; a bare display name (a Jira assignee, a stand-up
     member) is first the one person of that name already known, so it joins them, not a new person."""
     if name and not email:
-        from ..sources.identities import find_person
-
         try:
             return find_person(conn, name)
         except LookupError:
@@ -188,8 +193,6 @@ def slack_people(store: Store, config: Config, users: dict, wanted: set[str]) ->
     """A person for each Slack user who spoke: by the export's email (the ``slack:ID`` identity
     is linked to them, so live events find them too), else by an ``[identities.aliases]``
     entry or an earlier link, else a person of their own under ``slack:ID``."""
-    from ..sources.identities import identity_key
-
     out: dict[str, int] = {}
     with store.write() as conn:
         resolver = IdentityResolver.from_config(conn, config)
@@ -212,8 +215,6 @@ def slack_people(store: Store, config: Config, users: dict, wanted: set[str]) ->
 
 
 def slack_said(message, person_id: int, workspace: str | None, channel_name: str | None = None) -> Said:
-    from ..sources.slack import permalink
-
     channel = channel_name or message.channel
     return Said(
         text=message.text, heard_in="slack", source="slack", external_id=f"{message.channel_id}:{message.ts}", said_at=message.at,
@@ -225,8 +226,6 @@ def slack_said(message, person_id: int, workspace: str | None, channel_name: str
 def hear_slack_export(store: Store, config: Config, path, *, channels: list[str] | None = None, workspace: str | None = None,
                       now: int | None = None) -> Heard:
     """Every person's message of a Slack export, heard."""
-    from ..sources.slack import read_export
-
     users, messages = read_export(path, channels)
     ids = slack_people(store, config, users, {m.user for m in messages})
     said = [slack_said(m, ids[m.user], workspace) for m in messages if m.user in ids]
@@ -242,9 +241,6 @@ def cue_time(ms: int) -> str:
 
 def transcript_said(conn, occurrence_id: int) -> list[Said]:
     """Every cue with text and a known speaker of an occurrence's transcript, as said at its time."""
-    from ..store.schema_meetings import meetings, occurrences
-    from ..store.schema_transcripts import transcript_participants, transcript_segments, transcripts
-
     row = conn.execute(
         select(transcripts.c.id, transcripts.c.path, occurrences.c.start, occurrences.c.summary, meetings.c.summary.label("title"))
         .join(occurrences, occurrences.c.id == transcripts.c.occurrence_id).join(meetings, meetings.c.id == occurrences.c.meeting_id)
@@ -298,9 +294,6 @@ def hear_jira(store: Store, config: Config, path, *, base_url: str | None = None
     """The flagged and ``blocked``-labelled tickets of a Jira CSV export, as reports (by the assignee, else the reporter)."""
     from pathlib import Path
 
-    from ..sources.jira import JiraExportError, parse_jira_csv
-    from ..sources.limits import read_text
-
     path = Path(path)
     tickets = parse_jira_csv(read_text(path, JiraExportError), str(path))
     now = clock_now() if now is None else int(now)
@@ -324,9 +317,6 @@ def hear_jira(store: Store, config: Config, path, *, base_url: str | None = None
 def hear_standup(store: Store, config: Config, path, *, now: int | None = None) -> Heard:
     """A stand-up export: answers to the blockers question are blockers unless they say "none"; other answers are heard by the detector."""
     from pathlib import Path
-
-    from ..sources.limits import read_text
-    from ..sources.standup import StandupExportError, parse_standup_csv
 
     path = Path(path)
     answers = parse_standup_csv(read_text(path, StandupExportError), str(path))
@@ -355,8 +345,6 @@ def _day(epoch: int) -> str:
 def jira_blockers(text: str, name: str) -> list[Blocker]:
     """A Jira CSV export as blocker records for ``foundermode blocker import``: the flagged and
     ``blocked``-labelled tickets, by their assignee (else reporter), keyed by Issue key."""
-    from ..sources.jira import parse_jira_csv
-
     out = []
     for ticket in parse_jira_csv(text, name):
         who = ticket.assignee or ticket.reporter

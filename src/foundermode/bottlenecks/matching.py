@@ -32,6 +32,7 @@ import re
 from array import array
 from collections import Counter
 from typing import Hashable, Iterable, Protocol
+from .semantic import SemanticIndex, pair_scores as semantic_pair_scores, similarity as semantic_similarity
 
 # Chosen by `python bench/bench_grouping.py` on the training split of the dev
 # pairs only (max F1; the held-out split never chose anything), with the
@@ -430,8 +431,6 @@ def _check_kind(kind: str) -> None:
 def build_index(kind: str = "lexical") -> MatchIndex:
     _check_kind(kind)
     if kind == "semantic":
-        from .semantic import SemanticIndex
-
         return SemanticIndex()
     return LexicalIndex()
 
@@ -440,8 +439,6 @@ def similarity(a: str, b: str, kind: str = "lexical") -> float:
     """How alike two reports are, in [0, 1], with no collection for context."""
     _check_kind(kind)
     if kind == "semantic":
-        from .semantic import similarity as semantic_similarity
-
         return semantic_similarity(a, b)
     return lexical_similarity(a, b)
 
@@ -681,8 +678,6 @@ def pair_scores(pairs: list[tuple[str, str]], kind: str = "lexical", idf: str = 
     """
     _check_kind(kind)
     if kind == "semantic":
-        from .semantic import pair_scores as semantic_pair_scores
-
         return semantic_pair_scores(pairs)
     if idf in ("pair", "flat"):
         return [lexical_similarity(a, b, idf) for a, b in pairs]
