@@ -50,6 +50,10 @@ from .store.schema_scale import (
     ingest_staged_file_changes,
     ingest_staged_parts,
 )
+from .sources.identities import apply_aliases
+from .sources.patterns import AuthorRules
+from .store.schema import people
+from .team.summary import refresh_quietly
 
 WRITE_BATCH = 5000
 STAGE_BATCH = 2000  # commits staged per short transaction: what a concurrent writer may wait for
@@ -482,11 +486,6 @@ def apply_rules(store: Store, config: Config) -> dict[str, int]:
     """Re-flag bots and excluded paths, and join the people aliases name as one, under the
     configuration in force; no git re-read needed."""
     import logging
-
-    from .sources.identities import apply_aliases
-    from .sources.patterns import AuthorRules
-    from .team.summary import refresh_quietly
-    from .store.schema import identities, people
 
     bot_rules = AuthorRules(config.bot_authors)
     path_rules = PathRules(config.excluded_paths)

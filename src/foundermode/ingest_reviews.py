@@ -32,6 +32,8 @@ from .store.schema_reviews import (
     pull_review_requests,
     pull_reviews,
 )
+from . import forge_api
+from .sources.identities import apply_aliases
 
 UPSERT_BATCH = 2000
 
@@ -200,8 +202,6 @@ def write_repo(conn, config: Config, repo_id: int, data: ReviewData) -> None:
 def join_aliases(store: Store, config: Config) -> None:
     """Aliases added since the last run ("ada@x" = ["github:ada"]) join the people already stored, as ``ingest git`` does."""
     if config.aliases:
-        from .sources.identities import apply_aliases
-
         with store.write() as conn:
             apply_aliases(conn, config.aliases)
 
@@ -364,8 +364,6 @@ def ingest_api(store: Store, config: Config, forge: str, target: str, api_url: s
                transport=None, sleep=None, clock=None) -> ApiResult:
     """One repository (GitHub) or project (GitLab) from the forge's API, from its cursors: a second run
     asks only for what changed (ETag, then ``since``/``updated_after``) and writes nothing when nothing did."""
-    from . import forge_api
-
     join_aliases(store, config)
     options = {k: v for k, v in {"waits": waits, "transport": transport, "sleep": sleep, "clock": clock}.items() if v is not None}
     base = api_url or config.section(forge).get("api_url") or (forge_api.GITHUB_API if forge == "github" else forge_api.GITLAB_API)

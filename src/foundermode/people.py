@@ -32,6 +32,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import Connection, func, select
 
 from .store.schema import coauthors, commits, identities, people
+from .sources.identities import identity_key
+from .store import table_exists
+from .store.schema_bottlenecks import blocker_reports
 
 DAY = 86_400
 DEFAULT_INACTIVE_AFTER = "6m"
@@ -188,11 +191,8 @@ def last_activity_time(conn: Connection) -> int | None:
 
 
 def _reports_table(conn: Connection):
-    from .store import table_exists
-
     if not table_exists(conn, "blocker_reports"):
         return None
-    from .store.schema_bottlenecks import blocker_reports
 
     return blocker_reports
 
@@ -293,8 +293,6 @@ def person_keys(conn: Connection, person_id: int) -> set[str]:
 
 def role_of(conn: Connection, config, person_id: int | None) -> str:
     """leader, manager, engineer or other: the one rule every surface and the escalation engine use."""
-    from .sources.identities import identity_key
-
     if person_id is None:
         return OTHER
     row = conn.execute(select(people.c.role, people.c.is_bot).where(people.c.id == person_id)).first()

@@ -37,6 +37,10 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
+from ..bottlenecks.files import BlockerFileError, read_blockers
+from ..sources.calendar import CalendarError, read_calendar
+from ..sources.org import OrgChartError, read_org_chart
+from ..sources.transcripts import TranscriptError, read_transcript
 
 HANG_SECONDS = 5.0
 MAX_SEED_BYTES = 48 * 1024  # a longer real file is cut at a line: mutation and parsing stay fast
@@ -296,22 +300,15 @@ WINDOWS = [
 
 def _reader(parser: str) -> tuple[Callable, type]:
     if parser == "org":
-        from ..sources.org import OrgChartError, read_org_chart
-
         return read_org_chart, OrgChartError
     if parser in ("blocker-csv", "blocker-json"):
-        from ..bottlenecks.files import BlockerFileError, read_blockers
-
         return read_blockers, BlockerFileError
     if parser == "ics":
-        from ..sources.calendar import CalendarError, read_calendar
-
         def read(path, window=0):
             start, end = WINDOWS[window % len(WINDOWS)]
             return read_calendar(path, int(start.timestamp()), int(end.timestamp()))
 
         return read, CalendarError
-    from ..sources.transcripts import TranscriptError, read_transcript
 
     return read_transcript, TranscriptError
 

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select, update
 
 from ..store import now as clock_now
 from ..store.schema_notify import outbox
+from ..store.schema_bottlenecks import bottleneck_events, bottlenecks
 
 CHANNELS = ("email", "slack", "webhook")
 STATES = ("pending", "sending", "retrying", "sent", "dead", "withdrawn")  # withdrawn: its bottleneck was resolved first
@@ -116,8 +117,6 @@ def record_outcome(conn: Connection, *, message_id: int, channel: str, recipient
     transaction, so the timeline says queued, sent, failed (with the error) or dead, never more than
     the outbox knows. Messages that are not about a bottleneck (a brief, a digest) have no timeline."""
     from sqlalchemy import insert
-
-    from ..store.schema_bottlenecks import bottleneck_events, bottlenecks
 
     bottleneck_id = (payload or {}).get("bottleneck_id")
     if not isinstance(bottleneck_id, int) or state not in TIMELINE_WORDS:

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from markupsafe import Markup, escape
+from ..store.schema import people, repositories
+from ..store.schema_bottlenecks import blocker_reports
 
 SHA = r"\b(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{7,40}\b"
 BOTTLENECK = r"(?<![\w&])#(\d{1,9})\b"
@@ -70,8 +72,6 @@ class Linker:
     def of(cls, store) -> "Linker":
         from sqlalchemy import select
 
-        from ..store.schema import people, repositories
-
         with store.read() as conn:
             rows = conn.execute(select(people.c.id, people.c.name, people.c.email).where(people.c.is_bot.is_(False))).all()
             repos = conn.execute(select(repositories.c.name, repositories.c.path)).all()
@@ -83,8 +83,6 @@ class Linker:
                 names.setdefault(email.strip(), person_id)
         reports: dict[int, int] = {}
         try:
-            from ..store.schema_bottlenecks import blocker_reports
-
             with store.read() as conn:
                 reports = dict(conn.execute(select(blocker_reports.c.id, blocker_reports.c.bottleneck_id)).all())
         except Exception:  # noqa: BLE001 - a store without the bottleneck tables links no report

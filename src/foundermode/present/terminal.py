@@ -15,14 +15,13 @@ from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
+from .sanitize import clean
 
 # A cell's own padding (one space each side) plus the border to its left.
 _CELL_CHROME = 3
 
 
 def _cleaned(columns, rows, title):
-    from .sanitize import clean
-
     return [clean(column) for column in columns], [[clean(value) for value in row] for row in rows], (clean(title) if title is not None else None)
 
 

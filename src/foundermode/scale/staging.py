@@ -46,6 +46,8 @@ from ..store.schema_scale import (
     ingest_staged_file_changes,
     ingest_staged_parts,
 )
+from ..config import load_config
+from ..sources.git import generated_paths, inspect_repo, read_commits, read_slice
 
 class AttemptAbandoned(Unavailable):
     """The attempt a range belongs to was discarded (its repository task failed or was superseded)."""
@@ -120,8 +122,6 @@ def _as_result(part_row) -> tuple[int, list[str]]:
 
 def write_part(store: Store, config, repo: Path, shas: list[str], attempt_id: int, part: int) -> tuple[int, list[str]]:
     """Read one commit range and stage its rows; returns (commits, warnings)."""
-    from ..sources.git import generated_paths, inspect_repo, read_slice
-
     with store.read() as conn:
         if not _attempt_alive(conn, attempt_id):
             raise AttemptAbandoned(f"attempt {attempt_id} was discarded")
@@ -203,8 +203,6 @@ def staged_reader(store: Store, db_url: str, config_path: str | None, local_up_t
     def read(repo: Path, shas: list[str], jobs=None, warnings=None):
         from distributed import as_completed, worker_client
 
-        from ..sources.git import read_commits
-
         if len(shas) <= local_up_to:
             yield from read_commits(repo, shas, jobs=jobs, warnings=warnings)
             return
@@ -259,6 +257,4 @@ def worker_store(db_url: str):
 
 def write_part_task(db_url: str, config_path: str | None, repo: str, shas: list[str], attempt_id: int, part: int) -> tuple[int, list[str]]:
     """The Dask task for one range: the worker's store and the configuration, then ``write_part``."""
-    from ..config import load_config
-
     return write_part(worker_store(db_url), load_config(config_path), Path(repo), shas, attempt_id, part)

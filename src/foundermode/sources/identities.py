@@ -18,6 +18,8 @@ from ..errors import Conflict, InputError, NotFound
 from ..store import now
 from ..store.schema import identities, metadata, people
 from .patterns import AuthorRules
+from ..store.bulk import insert_rows, reserve_ids
+from ..store.schema_people import person_merges
 
 IDENTITY_LOCK = 0x466D4964  # "FmId": the advisory lock that serialises identity creation on PostgreSQL
 NOREPLY = re.compile(r"^(?:\d+\+)?(?P<login>[^@]+)@users\.noreply\.github\.com$", re.IGNORECASE)
@@ -144,8 +146,6 @@ class IdentityResolver:
             self._create_bulk(self.conn, fresh, source)
 
     def _create_bulk(self, conn: Connection, fresh: list[tuple[str, str, str]], source: str) -> None:
-        from ..store.bulk import insert_rows, reserve_ids
-
         if not fresh:
             return
         owners = list(range(len(fresh)))
@@ -289,8 +289,6 @@ def merge_people(conn: Connection, keep_id: int, merge_id: int, evidence: str = 
     """
     import json
 
-    from ..store.schema_people import person_merges
-
     if keep_id == merge_id:
         raise InputError("cannot merge a person with themself")
     for pid in (keep_id, merge_id):
@@ -340,8 +338,6 @@ def split_merge(conn: Connection, merged_id: int, aliases: dict[str, list[str]] 
     """
     import json
 
-    from ..store.schema_people import person_merges
-
     record = conn.execute(
         select(person_merges).where(person_merges.c.merged_id == merged_id, person_merges.c.split_at.is_(None)).order_by(person_merges.c.id.desc())
     ).mappings().first()
@@ -387,8 +383,6 @@ def split_merge(conn: Connection, merged_id: int, aliases: dict[str, list[str]] 
 
 def merge_history(conn: Connection) -> list[dict]:
     """Every recorded merge, newest first: who was folded into whom, when, why, and whether it was split."""
-    from ..store.schema_people import person_merges
-
     kept_names = dict(conn.execute(select(people.c.id, people.c.name)).all())
     rows = conn.execute(select(person_merges).order_by(person_merges.c.id.desc())).mappings()
     return [

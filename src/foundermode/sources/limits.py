@@ -19,6 +19,7 @@ import json
 import re
 from pathlib import Path
 from typing import Callable, Iterator
+from ..present.sanitize import clean_line
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # CSV, JSON, VTT, RTTM
 MAX_CALENDAR_BYTES = 64 * 1024 * 1024
@@ -45,8 +46,6 @@ def _size(n: int) -> str:
 def quoted(value, limit: int = 60) -> str:
     """A value from the file, for an error message: quoted, on one line (newlines and controls
     shown visibly), cut at ``limit`` characters; so one row's error stays one line."""
-    from ..present.sanitize import clean_line
-
     text = clean_line(value)
     return "'" + (text[:limit] + "…" if len(text) > limit else text) + "'"
 

@@ -19,6 +19,8 @@ from sqlalchemy import update
 from ..store.schema import people
 from .identities import IdentityResolver, identity_key
 from .limits import csv_rows, quoted, read_text
+from ..config import Config
+from ..people import date_epoch
 
 COLUMNS = ("email", "name", "title", "team", "manager_email", "role")
 ROLES = ("engineer", "manager", "executive", "other")
@@ -97,8 +99,6 @@ def parse_org_chart(text: str, name: str = "org chart") -> list[OrgRow]:
 
 
 def _date_problems(values: dict) -> list[str]:
-    from ..people import date_epoch
-
     problems, parsed = [], {}
     for column in DATE_COLUMNS:
         if values.get(column):
@@ -112,8 +112,6 @@ def _date_problems(values: dict) -> list[str]:
 
 
 def _epoch_or_none(text: str) -> int | None:
-    from ..people import date_epoch
-
     return date_epoch(text) if text else None
 
 
@@ -174,8 +172,6 @@ def parse_leavers(text: str, name: str = "leavers") -> list[LeaverRow]:
 
 def import_leavers(store, rows: list[LeaverRow], config=None) -> dict:
     """Date each leaver's last day in one transaction (a person is created for an address never seen)."""
-    from ..config import Config
-
     config = config or Config()
     with store.write() as conn:
         resolver = IdentityResolver.from_config(conn, config)
@@ -202,8 +198,6 @@ def _cycles(rows, by_key, name) -> list[str]:
 
 def import_org_chart(store, rows: list[OrgRow], config=None) -> dict:
     """Write the chart in one transaction: people gain name, title, team, role and manager."""
-    from ..config import Config
-
     config = config or Config()
     with store.write() as conn:
         resolver = IdentityResolver.from_config(conn, config)

@@ -18,6 +18,7 @@ from ..store.schema import commits, file_changes, ownership, ownership_files, re
 from .git import decode, default_jobs
 from .identities import IdentityResolver
 from .patterns import PathRules
+from ..config import Config
 
 BLAME_OPTIONS = ["-w", "-M"]
 
@@ -224,8 +225,6 @@ def write_commit_graph(repo: Path) -> bool:
 
 def compute_ownership(store, repo_id: int, config=None, jobs: int | None = None, progress=None, rev: str = "HEAD") -> OwnershipResult:
     """Refresh the ownership table of one repository, in one transaction."""
-    from ..config import Config
-
     config = config or Config()
     with store.read() as conn:
         repo = conn.execute(select(repositories).where(repositories.c.id == repo_id)).mappings().one()

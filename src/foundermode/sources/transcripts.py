@@ -29,6 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .limits import MAX_NUMBER_DIGITS, MAX_TRANSCRIPT_SECONDS, check_lines, quoted, read_text
+from ..config import line_of_key
+from .identities import parse_name_email
+from .limits import csv_rows
 
 
 class TranscriptError(InputError):
@@ -303,8 +306,6 @@ def read_speaker_map(source: Path | str) -> dict[str, SpeakerTarget]:
 
     Diarization labels (SPEAKER_01, MEE068) are not people; this file says who they are.
     """
-    from .identities import parse_name_email
-
     path = Path(source)
     text = read_text(path, TranscriptError, what="speaker map")
     entries: list[tuple[int, str, str]] = []
@@ -318,7 +319,6 @@ def read_speaker_map(source: Path | str) -> dict[str, SpeakerTarget]:
         table = data.get("speakers", data)
         if not isinstance(table, dict):
             raise TranscriptError(f"{path}: [speakers] must be a table of label = \"person\"")
-        from ..config import line_of_key
 
         for label, value in table.items():
             line = line_of_key(text, label) or line_of_key(text, f'"{label}"') or 0
@@ -326,8 +326,6 @@ def read_speaker_map(source: Path | str) -> dict[str, SpeakerTarget]:
                 raise TranscriptError(f"{path}:{line}: speaker '{label}' must map to a string (an email, a name or 'Name <email>')")
             entries.append((line, str(label), value))
     else:
-        from .limits import csv_rows
-
         for number, row in csv_rows(text, str(path), TranscriptError):
             cells = [c.strip() for c in row]
             if not any(cells) or cells[0].startswith("#"):
