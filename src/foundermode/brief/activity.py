@@ -15,6 +15,8 @@ from ..store.queries import counted_commit
 from ..store.schema import coauthors, commits, file_changes, people, repositories
 from ..team.queries import driver_rows
 from .window import Window
+from ..team.queries import edge_commit_time
+from ..team.summary import path_changes
 
 # Directories that hold a project's parts rather than being one: the brief looks one level inside.
 CONTAINER_DIRS = {
@@ -114,8 +116,6 @@ def load_commits(conn: Connection, window: Window) -> list[Commit]:
 
 def first_commit_times(conn: Connection) -> dict[int, int]:
     """person id -> time of their first counted commit, across every repository."""
-    from ..team.queries import edge_commit_time
-
     # One index seek per person (team.queries.edge_commit_time), not a pass over every commit.
     query = select(people.c.id, edge_commit_time(False))
     return {person_id: first for person_id, first in conn.execute(query) if first is not None}
@@ -136,8 +136,6 @@ class AreaMap:
 
     @classmethod
     def load(cls, conn: Connection) -> "AreaMap":
-        from ..team.summary import path_changes
-
         # Non-excluded changes per path over the whole history: the stored summary while the
         # history is unchanged, else counted from every file change (team/summary.py).
         return cls(path_changes(conn))

@@ -20,6 +20,8 @@ from sqlalchemy import Connection, func, select
 from ..errors import NotFound
 from ..scope import Scope
 from ..store.schema import people
+from ..sources.identities import find_person
+from ..team.queries import reports_of, team_under
 
 
 @dataclass(frozen=True)
@@ -38,9 +40,6 @@ class Audience:
 
 def of_manager(conn: Connection, query: str) -> Audience:
     """The manager named by ``query`` (id, email or exact name) and everyone under them."""
-    from ..sources.identities import find_person
-    from ..team.queries import team_under
-
     try:
         manager_id = find_person(conn, query)
     except LookupError as error:
@@ -61,14 +60,20 @@ def of_team(conn: Connection, name: str) -> Audience:
     return Audience(f"team {rows[0].team}", tuple(r.id for r in rows))
 
 
+def recipients_of(config) -> list[str]:
+    """Who receives the whole brief: ``[brief] recipients``, or the leader (``[org] leader``) when none is listed."""
+    section = config.settings.section("brief")
+    recipients = list(section.recipients)
+    if not recipients and config.settings.section("org").leader:
+        recipients = [config.settings.section("org").leader]
+    return recipients
+
+
 def managers_to_brief(conn: Connection, config, problems: list[str] | None = None) -> list[Audience]:
     """The managers ``[brief] managers`` asks for, each with their team; those already among the
     whole brief's recipients, and those with no email to send to or no one under them, are left out.
     A listed email no one in the store has raises NotFound, or, given ``problems``, is added to it and
     skipped (the scheduled brief still goes to everyone else)."""
-    from ..team.queries import reports_of, team_under
-    from .deliver import recipients_of
-
     wanted = config.settings.section("brief").managers
     if not wanted:
         return []

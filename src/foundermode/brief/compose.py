@@ -13,11 +13,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from .activity import AreaMap, first_commit_times, load_commits, load_people
-from .areas import BASELINE_WINDOWS, state_of_areas
-from .talk_to import who_to_talk_to
 from ..people import roster
 from ..store import now as store_now
+from ..store.queries import list_repositories
+from ..team import reviews as review_api
+from ..team.summary import refresh_quietly
+from .activity import AreaMap, first_commit_times, load_commits, load_people
+from .areas import BASELINE_WINDOWS, AreasReport, state_of_areas
+from .audience import narrow_team_view
+from .inputs import bottlenecks_view, meetings_view, open_reports, walk_outs
+from .talk_to import review_reasons, who_to_talk_to
+from .team_view import Authorships, hot_area_truck_factors, review_entries, team_view
+from .time_split import TimeSplitUnavailable, leader_time_split
 from .window import Window
 
 SECTIONS = [
@@ -79,10 +86,6 @@ class _Inputs:
 def build_brief(store, config, window: Window, audience: str | None = None) -> Brief:
     """The brief of ``window``; a window with ``people`` (a team's, see audience.py) is that team's
     brief: only their commits and blocker reports, and no one else named."""
-    from ..store.queries import list_repositories
-    from ..team.summary import refresh_quietly
-    from .team_view import Authorships, review_entries
-
     # The whole-history summaries the areas and truck factors read (a no-op when the history is
     # unchanged); should it fail, they are computed from the history below instead.
     refresh_quietly(store, config)
@@ -119,8 +122,6 @@ def build_brief(store, config, window: Window, audience: str | None = None) -> B
             _team_section(Section("team", titles["team"]), inputs, authorships, reviews),
         ]
     if members is not None:
-        from .audience import narrow_team_view
-
         narrow_team_view(brief, members)
     return brief
 
@@ -142,9 +143,6 @@ def _areas_section(section: Section, inputs: _Inputs) -> Section:
 
 
 def _talk_section(section: Section, inputs: _Inputs, authorships) -> Section:
-    from .areas import AreasReport
-    from .team_view import hot_area_truck_factors
-
     hot = [(a.repo, a.area) for a in inputs.report.areas[:3]] if inputs.report else []
     caveats: list[str] = []
     # A failing input narrows the reasons; it does not remove the section.
@@ -170,8 +168,6 @@ def _talk_section(section: Section, inputs: _Inputs, authorships) -> Section:
 
 
 def _time_split_section(section: Section, inputs: _Inputs) -> Section:
-    from .time_split import TimeSplitUnavailable, leader_time_split
-
     if inputs.members is not None:
         section.note = "the leader's own time split is in the leader's brief"
         return section
@@ -186,8 +182,6 @@ def _time_split_section(section: Section, inputs: _Inputs) -> Section:
 
 
 def _bottlenecks_section(section: Section, inputs: _Inputs, as_of: int) -> Section:
-    from .inputs import bottlenecks_view
-
     with inputs.store.read() as conn:
         section.data = _guard(section, lambda: bottlenecks_view(conn, inputs.window, as_of, inputs.members))
     if section.data is None and section.error is None:
@@ -196,8 +190,6 @@ def _bottlenecks_section(section: Section, inputs: _Inputs, as_of: int) -> Secti
 
 
 def _meetings_section(section: Section, inputs: _Inputs, as_of: int) -> Section:
-    from .inputs import meetings_view
-
     with inputs.store.read() as conn:
         section.data = _guard(section, lambda: meetings_view(conn, inputs.window, inputs.config, inputs.members))
     if section.data is not None:
@@ -208,8 +200,6 @@ def _meetings_section(section: Section, inputs: _Inputs, as_of: int) -> Section:
 
 
 def _team_section(section: Section, inputs: _Inputs, authorships, reviews=None) -> Section:
-    from .team_view import team_view
-
     if not inputs.repos:
         section.note = "no repositories ingested: foundermode ingest git PATH"
         return section
@@ -221,9 +211,6 @@ def _team_section(section: Section, inputs: _Inputs, authorships, reviews=None) 
 
 def _review_reasons(store, window: Window) -> dict:
     """Who a ready pull request has waited five days for, and the reviewer everyone waits for, at the window's end."""
-    from ..team import reviews as review_api
-    from .talk_to import review_reasons
-
     with store.read() as conn:
         data = review_api.read_pulls(conn, open_only=True)
     if not data.pulls:
@@ -232,15 +219,11 @@ def _review_reasons(store, window: Window) -> dict:
 
 
 def _open_reports(store):
-    from .inputs import open_reports
-
     with store.read() as conn:
         return open_reports(conn)
 
 
 def _add_walk_outs(store, config, as_of: int, section: Section, members: set | None = None) -> None:
-    from .inputs import walk_outs
-
     try:
         with store.read() as conn:
             found = walk_outs(conn, config, as_of)

@@ -35,6 +35,12 @@ from sqlalchemy import select
 from ..config import Config
 from ..store import Store
 from ..store import now as clock_now
+from ..errors import ConfigError
+from ..notify.outbox import enqueue
+from ..store import jobs
+from ..store.schema_notify import outbox
+from . import build_brief, render, resolve_window
+from .audience import managers_to_brief, recipients_of
 
 JOB = "brief"
 
@@ -84,14 +90,6 @@ def schedule_of(config: Config) -> BriefSchedule | None:
     return BriefSchedule(days, minutes, zone, section.catch_up_hours * 3600)
 
 
-def recipients_of(config: Config) -> list[str]:
-    section = config.settings.section("brief")
-    recipients = list(section.recipients)
-    if not recipients and config.settings.section("org").leader:
-        recipients = [config.settings.section("org").leader]
-    return recipients
-
-
 def _keys(moment_label: str, config: Config, managers=()) -> list[tuple[str, object, str]]:
     """(channel, recipient, idempotency key) of each message one delivery makes; a team brief's
     recipient is its ``audience.Audience``."""
@@ -103,8 +101,6 @@ def _keys(moment_label: str, config: Config, managers=()) -> list[tuple[str, obj
 
 
 def _managers(store: Store, config: Config, problems: list[str] | None = None) -> list:
-    from .audience import managers_to_brief
-
     with store.read() as conn:
         return managers_to_brief(conn, config, problems)
 
@@ -122,11 +118,6 @@ def enqueue_brief(store: Store, config: Config, moment_label: str, *, now: int |
     """Build the brief now and put its messages in the outbox under ``moment_label``; returns the new outbox ids
     (none for a key already there). Raises ConfigError when there is no one to send it to; a manager
     ``[brief] managers`` names who is not in the store is skipped and said in ``problems``."""
-    from ..errors import ConfigError
-    from ..notify.outbox import enqueue
-    from ..store.schema_notify import outbox
-    from . import build_brief, render, resolve_window
-
     at = clock_now() if now is None else int(now)
     wanted = _keys(moment_label, config, _managers(store, config, [] if problems is None else problems))
     if not wanted:
@@ -165,8 +156,6 @@ def enqueue_brief(store: Store, config: Config, moment_label: str, *, now: int |
 
 
 def _text(brief, url: str | None) -> str:
-    from . import render
-
     text = render(brief, "markdown")
     # The web brief is the leader's: a team brief's text does not link it.
     return f"The brief on the web: {url}\n\n{text}" if url else text
@@ -174,8 +163,6 @@ def _text(brief, url: str | None) -> str:
 
 def send_due(store: Store, config: Config, now: int | None = None) -> list[int]:
     """Enqueue the scheduled brief if its moment has come and it has not gone yet; returns the new outbox ids."""
-    from ..store import jobs
-
     schedule = schedule_of(config)
     if schedule is None:
         return []
@@ -185,8 +172,6 @@ def send_due(store: Store, config: Config, now: int | None = None) -> list[int]:
         return []
     label = dt.datetime.fromtimestamp(moment, dt.timezone.utc).strftime("%Y-%m-%dT%H:%MZ")
     with store.read() as conn:
-        from ..store.schema_notify import outbox
-
         done = {k for (k,) in conn.execute(select(outbox.c.idempotency_key).where(outbox.c.idempotency_key.like(f"brief:{label}:%")))}
     problems: list[str] = []
     if done >= {k for *_x, k in _keys(label, config, _managers(store, config, problems))}:
@@ -218,8 +203,6 @@ def plan(store: Store, config: Config, now: int | None = None) -> dict:
 
 def send_now(store: Store, config: Config, now: int | None = None) -> list[int]:
     """``foundermode brief --send``: the brief now, to every recipient, whatever the schedule."""
-    from ..store import jobs
-
     at = clock_now() if now is None else int(now)
     label = "now-" + dt.datetime.fromtimestamp(at, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     problems: list[str] = []

@@ -16,6 +16,19 @@ from sqlalchemy import Connection, func, select
 from ..store import table_exists
 from .talk_to import ReportRef
 from .window import Window
+from ..bottlenecks.board import list_bottlenecks, metrics
+from ..bottlenecks.bottleneck import OPEN
+from ..meetings.load import (
+    MeetingData,
+    MeetingSettings,
+    large_meetings,
+    long_meetings,
+    series_ranking,
+    total_cost,
+)
+from ..meetings.walkout import WalkoutSettings, walkout_suggestions
+from ..store.schema_bottlenecks import blocker_reports, bottlenecks
+from .audience import member_names
 
 
 
@@ -58,8 +71,6 @@ class BottlenecksView:
 
 
 def _report_tables():
-    from ..store.schema_bottlenecks import blocker_reports, bottlenecks
-
     return bottlenecks, blocker_reports
 
 
@@ -67,7 +78,6 @@ def open_reports(conn: Connection) -> list[ReportRef]:
     """Every report on a bottleneck that is not resolved or merged away, with its id."""
     if not table_exists(conn, "blocker_reports"):
         return []
-    from ..bottlenecks.bottleneck import OPEN
 
     bottlenecks, blocker_reports = _report_tables()
     rows = conn.execute(
@@ -85,7 +95,6 @@ def bottlenecks_view(conn: Connection, window: Window, as_of: int, members: set[
     ``members`` (a team brief): only the bottlenecks they reported, and only them among the reporters."""
     if not table_exists(conn, "blocker_reports"):
         return None
-    from ..bottlenecks.board import list_bottlenecks, metrics
 
     bottlenecks, blocker_reports = _report_tables()
     if not conn.execute(select(func.count()).select_from(blocker_reports)).scalar():
@@ -104,8 +113,6 @@ def bottlenecks_view(conn: Connection, window: Window, as_of: int, members: set[
                 report_ids[bottleneck_id].append(report_id)
     shown = None
     if members is not None:
-        from .audience import member_names
-
         shown = member_names(conn, members)
     opened = [
         OpenBottleneck(b["id"], b["title"], b["resource"], b["status"], b["opened_at"], b["age_s"],
@@ -145,7 +152,6 @@ def meetings_view(conn: Connection, window: Window, config=None, members: set[in
     brief): the meetings one of them attended."""
     if not table_exists(conn, "occurrences"):
         return None
-    from ..meetings.load import MeetingData, MeetingSettings, large_meetings, long_meetings, series_ranking, total_cost
 
     settings = MeetingSettings.from_config(config)
     data = MeetingData.load(conn, window.start, window.end)
@@ -166,6 +172,4 @@ def meetings_view(conn: Connection, window: Window, config=None, members: set[in
 
 
 def walk_outs(conn: Connection, config, as_of: int) -> list:
-    from ..meetings.walkout import WalkoutSettings, walkout_suggestions
-
     return walkout_suggestions(conn, WalkoutSettings.from_config(config), as_of=as_of)

@@ -16,6 +16,8 @@ from pathlib import Path
 from ..reports import as_json, to_plain
 from .compose import Brief
 from .document import Bars, Bullets, DocSection, Para, Person, Table, document
+from ..present.sanitize import SafeConsole, clean, clean_json
+from ..present.terminal import fit_table
 
 TEMPLATES = Path(__file__).parent / "templates"
 FORMATS = ("table", "markdown", "html", "json")
@@ -98,8 +100,6 @@ def print_terminal(brief: Brief, console) -> None:
     from rich.markup import escape
     from rich.panel import Panel
     from rich.text import Text
-
-    from ..present.terminal import fit_table
 
     console.print(Panel("\n".join(escape(line) for line in header_lines(brief)), title=f"[bold]{escape(title_of(brief))}[/]", expand=False))
     styles = {"note": "dim italic", "warn": "yellow", "good": "green", "error": "bold red", "plain": ""}
@@ -234,8 +234,6 @@ def to_html(brief: Brief, email: bool = False) -> str:
 
 def render(brief: Brief, fmt: str, console=None) -> str | None:
     """Text of the brief in ``fmt``; the terminal format prints and returns None."""
-    from ..present.sanitize import SafeConsole, clean, clean_json
-
     if fmt == "json":
         return clean_json(to_json(brief))
     if fmt == "markdown":

@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 
 from .activity import AreaMap
 from .window import DAY, Window
+from .. import team
+from ..store.schema import people
+from ..team.truck_factor import truck_factor_of
 
 RISKY_TRUCK_FACTOR = 2
 REVIEW_DAYS = 182
@@ -71,8 +74,6 @@ class Authorships:
     def get(self):
         with self._lock:
             if self._computed is None and self.error is None:
-                from .. import team
-
                 try:
                     self._computed = team.authorships(self.store, config=self.config)
                 except (LookupError, OSError, RuntimeError) as error:
@@ -90,8 +91,6 @@ class AreaTruckFactor:
 
 def hot_area_truck_factors(authorships: Authorships, areas: AreaMap, hot: list[tuple[str, str]], present: set[int] | None = None) -> dict[tuple[str, str], AreaTruckFactor]:
     """(repo, area) -> the area's truck factor among the people here (``present``), with the brief's areas and the team module's authorship."""
-    from ..team.truck_factor import truck_factor_of
-
     out = {}
     by_repo = {auth.repository: auth for auth in authorships.get()}
     for repo, area in hot:
@@ -107,8 +106,6 @@ def hot_area_truck_factors(authorships: Authorships, areas: AreaMap, hot: list[t
 
 def review_entries(store, window: Window, authorships: Authorships, before: bool) -> dict:
     """person -> review entry, over the REVIEW_DAYS before the window's end (or its start, ``before``)."""
-    from .. import team
-
     end = window.start if before else window.end
     return {e.person_id: e for t in team.review_list(store, team.Scope(since=end - REVIEW_DAYS * DAY, until=end), authorships.get()) for e in t.entries}
 
@@ -117,9 +114,6 @@ def team_view(store, config, window: Window, authorships: Authorships, hot: dict
     """``reviews``: futures of the two ``review_entries`` (now, before), started earlier: the brief
     runs them beside its other sections."""
     from sqlalchemy import select
-
-    from .. import team
-    from ..store.schema import people
 
     with store.read() as conn:
         names = dict(conn.execute(select(people.c.id, people.c.name)).all())

@@ -21,6 +21,7 @@ from ..store import table_exists
 from ..store.queries import counted_commit
 from ..store.schema import coauthors, commits, identities, people
 from .window import WEEK, Window
+from ..meetings.load import meeting_time_with
 
 TARGET = 0.5
 WEEKS = 4
@@ -109,7 +110,6 @@ def leader_time_split(conn: Connection, config, window: Window, weeks: int = WEE
     leader_id, source = find_leader(conn, config)
     span = Window(window.end - weeks * WEEK, window.end)
     periods = [WeekSplit(span.start + i * WEEK, span.start + (i + 1) * WEEK) for i in range(weeks)]
-    from ..meetings.load import meeting_time_with
 
     # The meetings analysis already knows who attended what (declines and cancellations out).
     met = meeting_time_with(conn, leader_id, span.start, span.end)
