@@ -51,6 +51,25 @@ from .config import STATE_DIR, Config, ConfigError
 from .store import Store
 from .store import now as clock_now
 from .store.schema_sync import sync_seen, sync_sources
+from .brief.deliver import plan
+from .ingest import GitError, ingest_repository
+from .meetings.calendars import calendar_settings, import_calendars
+from .meetings.transcript_folder import (
+    file_digest,
+    guess_meeting,
+    match_occurrence,
+    own_occurrence,
+    transcript_files,
+)
+from .meetings.transcripts import AttachError, import_transcripts
+from .notify.outbox import counts_by_state
+from .scale.distributed import RepoListError, RepoSource, materialise, read_repo_list
+from .sources.calendar import CalendarError, calendar_files, default_window
+from .sources.org import OrgChartError, import_org_chart, read_org_chart
+from .sources.transcripts import TranscriptError, read_transcript
+from .store import jobs
+from .store.jobs import _insert, last_runs, lock_holder
+from .store.schema_notify import outbox
 
 KINDS = ("org_chart", "repository", "calendar", "transcripts")
 DEFAULT_EVERY = 15 * 60
@@ -229,8 +248,6 @@ def _repositories(config: Config, entry: str) -> list[Source]:
         return [Source("repository", str(p), str(p), path=p) for p in found]
     path = _resolve(config, entry)
     if path.suffix.lower() == ".json" and path.is_file():
-        from .scale.distributed import RepoListError, read_repo_list
-
         try:
             listed = read_repo_list(path)
         except (OSError, RepoListError) as error:
@@ -308,8 +325,6 @@ def sync_all(store: Store, config: Config, *, kinds: list[str] | None = None, pr
     ConfigError for a malformed declaration. Every other failure is one
     source's: recorded, and the rest continue.
     """
-    from .store import jobs
-
     settings = SyncSettings.from_config(config)
     sources = declared_sources(config)
     if kinds:
@@ -371,7 +386,6 @@ def _source_row(store: Store, source: Source) -> tuple[int, dict]:
         row = conn.execute(select(sync_sources).where(*where)).mappings().first()
     if row is not None:
         return row["id"], dict(row)
-    from .store.jobs import _insert
 
     with store.write() as conn:
         conn.execute(_insert(conn, sync_sources).values(kind=source.kind, location=source.location).on_conflict_do_nothing(index_elements=["kind", "location"]))
@@ -410,8 +424,6 @@ def _plural(count: int, word: str) -> str:
 
 
 def _sync_org_chart(ctx: _Context, source: Source, source_id: int, state: dict) -> SourceOutcome:
-    from .sources.org import OrgChartError, import_org_chart, read_org_chart
-
     path = source.path
     if not path.is_file():
         raise SyncError(f"{path}: no such file")
@@ -429,9 +441,6 @@ def _sync_org_chart(ctx: _Context, source: Source, source_id: int, state: dict) 
 
 def _sync_repository(ctx: _Context, source: Source, source_id: int, state: dict) -> SourceOutcome:
     import subprocess
-
-    from .ingest import GitError, ingest_repository
-    from .scale.distributed import RepoSource, materialise
 
     try:
         if source.url:
@@ -456,8 +465,6 @@ def _sync_repository(ctx: _Context, source: Source, source_id: int, state: dict)
 
 
 def _calendar_window(config: Config) -> tuple[int, int]:
-    from .sources.calendar import default_window
-
     import datetime as dt
 
     moment = dt.datetime.fromtimestamp(clock_now(), dt.timezone.utc)
@@ -465,9 +472,6 @@ def _calendar_window(config: Config) -> tuple[int, int]:
 
 
 def _import_calendar(ctx: _Context, source: Source, files: list[Path]) -> str:
-    from .meetings.calendars import import_calendars
-    from .sources.calendar import CalendarError
-
     start, end = _calendar_window(ctx.config)
     try:
         result = import_calendars(ctx.store, files, ctx.config, since=start, until=end, owner=source.owner if len(files) == 1 else None)
@@ -482,7 +486,6 @@ def _import_calendar(ctx: _Context, source: Source, files: list[Path]) -> str:
 def _sync_calendar(ctx: _Context, source: Source, source_id: int, state: dict) -> SourceOutcome:
     if source.url:
         return _sync_subscription(ctx, source, source_id, state)
-    from .sources.calendar import CalendarError, calendar_files
 
     try:
         files = calendar_files([source.path])
@@ -553,11 +556,6 @@ def _sync_subscription(ctx: _Context, source: Source, source_id: int, state: dic
 
 
 def _sync_transcripts(ctx: _Context, source: Source, source_id: int, state: dict) -> SourceOutcome:
-    from .meetings.calendars import calendar_settings
-    from .meetings.transcript_folder import file_digest, guess_meeting, match_occurrence, own_occurrence, transcript_files
-    from .meetings.transcripts import AttachError, import_transcripts
-    from .sources.transcripts import TranscriptError, read_transcript
-
     folder = source.path
     if not folder.is_dir():
         raise SyncError(f"{folder}: no such folder")
@@ -641,10 +639,6 @@ def _shown(location: str) -> str:
 
 def status_report(store: Store, config: Config) -> dict:
     """What an operator checks first: every source, the outbox, and each scheduled job's last run."""
-    from .notify.outbox import counts_by_state
-    from .store.jobs import last_runs, lock_holder
-    from .store.schema_notify import outbox
-
     from sqlalchemy import func
 
     with store.read() as conn:
@@ -669,8 +663,6 @@ def status_report(store: Store, config: Config) -> dict:
 
 def _schedule(store: Store, config: Config, runs: dict) -> dict:
     """When the schedule acts next: the sync (every [sync] every after the last one) and the brief."""
-    from .brief.deliver import plan
-
     try:
         every = SyncSettings.from_config(config).every
     except ConfigError as error:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from ..reports import to_plain
 from . import auth, views
 from .auth import Viewer, api_viewer
+from ..brief import to_json
 
 router = APIRouter(prefix="/api", tags=["dashboard"])
 
@@ -39,8 +40,6 @@ def me(viewer: Viewer = Depends(api_viewer)):
 def brief(request: Request, f: views.Filters = Depends(filters), viewer: Viewer = Depends(api_viewer)):
     """The leader's brief for the window (what the Overview page shows). Leaders only."""
     import json
-
-    from ..brief import to_json
 
     auth.require_leader(viewer)
     result, _sections = views.cached(request, "overview", f, lambda: views.overview(request.app.state.store, request.app.state.config, f))

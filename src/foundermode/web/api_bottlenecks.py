@@ -17,6 +17,7 @@ from ..errors import FoundermodeError, http_status
 from ..bottlenecks.intake import MAX_TEXT, report
 from ..bottlenecks.resources import load_catalog
 from .tokens import Caller, CurrentPerson
+from .views import board_moment
 
 router = APIRouter(prefix="/api", tags=["bottlenecks"])
 
@@ -80,8 +81,6 @@ def list_bottlenecks(request: Request, caller: Caller = CurrentPerson,
                      resource: Optional[str] = None,
                      until: Optional[str] = Query(None, description="The board as it stood at this moment: a date, an ISO date-time, epoch seconds, last-commit or now.")):
     """Bottlenecks now, or as they stood at ``until`` (status, level, holder and age then)."""
-    from .views import board_moment
-
     store, _config, now = _ctx(request)
     with store.read() as conn:
         return board.list_bottlenecks(conn, now, status=status_filter, resource=resource, as_of=board_moment(conn, until, now))

@@ -13,11 +13,11 @@ from sqlalchemy import text
 from ..config import Config
 from ..store import Store
 from ..store import now as clock_now
+from . import api_analyses, api_bottlenecks, pages, slack
+from .security import SecurityHeaders
 
 
 def create_app(store: Store, config: Config, *, clock: Callable[[], int] | None = None) -> FastAPI:
-    from . import api_analyses, api_bottlenecks, slack
-
     app = FastAPI(title="foundermode", description="Engineering leadership from the code.", version="0.1.0")
     app.state.store = store
     app.state.config = config
@@ -32,10 +32,8 @@ def create_app(store: Store, config: Config, *, clock: Callable[[], int] | None 
     app.include_router(api_analyses.router)
     app.include_router(api_bottlenecks.router)
     app.include_router(slack.router)
-    from . import pages
 
     pages.install(app)  # the pages, the dashboard API, sessions and sign-in (web/pages.py, web/api.py, web/auth.py)
-    from .security import SecurityHeaders
 
     # CSP, frame-ancestors, nosniff, Referrer-Policy, HSTS on every response (web/security.py).
     app.add_middleware(SecurityHeaders, tls_proxy=bool(config.settings.web.tls_proxy))

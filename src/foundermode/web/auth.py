@@ -62,6 +62,13 @@ from ..store.schema_bottlenecks import api_tokens
 from ..store.schema_sessions import sign_in_attempts, web_sessions
 from .links import SECRET_ENV  # one name for the one secret: sessions and action links
 from .tokens import PREFIX, hash_token
+from ..bottlenecks.resources import load_catalog
+from ..notify.channels import send_email
+from ..notify.outbox import Message
+from ..notify.settings import load_settings
+from ..people import is_leader, person_keys
+from ..sources.identities import identity_key
+from .tokens import USED_EVERY, token_for
 
 log = logging.getLogger("foundermode.web")
 
@@ -108,10 +115,6 @@ class Viewer:
 
 def role_of(conn, config, person_id: int) -> tuple[str, list[str]]:
     """(leader | engineer, resources owned): the role from ``foundermode.people.is_leader``."""
-    from ..bottlenecks.resources import load_catalog
-    from ..people import is_leader, person_keys
-    from ..sources.identities import identity_key
-
     catalog = load_catalog(config)
     keys = person_keys(conn, person_id)
     owns = [r.name for r in [*catalog.resources.values(), *catalog.vendors.values()]
@@ -142,8 +145,6 @@ def viewer_of(request: Request, *, bearer: bool = True, cookie: bool = True) -> 
     header = request.headers.get("authorization", "")
     scheme, _, secret = header.partition(" ")
     if bearer and scheme.lower() == "bearer" and secret.strip():
-        from .tokens import USED_EVERY, token_for
-
         store = request.app.state.store
         with store.read() as conn:
             token = token_for(conn, secret.strip())
@@ -381,10 +382,6 @@ def redeem_link(conn, secret: str, now: int) -> int | None:
 
 def send_link(config, email: str, link: str) -> None:
     """Email the sign-in link now (not through the outbox: a late retry would deliver a dead link)."""
-    from ..notify.channels import send_email
-    from ..notify.outbox import Message
-    from ..notify.settings import load_settings
-
     settings = load_settings(config).channel("email")
     if isinstance(settings, str):
         raise RuntimeError(settings)

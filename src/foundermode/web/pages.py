@@ -22,6 +22,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import auth, charts, links, views
 from .auth import Viewer, page_viewer
+from ..bottlenecks import actions
+from ..bottlenecks.bottleneck import BottleneckError, NotAllowed, NotFound
+from ..bottlenecks.intake import report
+from ..brief.render import bars_svg
+from ..present import times
+from ..present.links import Linker
+from ..present.times import zone
+from ..sources.identities import find_person
+from ..sync import status_report
+from . import api
+from .cache import ViewCache
+from .tokens import person_for_token
 
 log = logging.getLogger("foundermode.web")
 TEMPLATES = Path(__file__).parent / "templates"
@@ -52,8 +64,6 @@ env.globals["date"] = _date
 
 def _zone(request: Request | None):
     """The viewer's time zone: ``?tz=Europe/Paris`` (remembered in a cookie by the browser's own link), else UTC."""
-    from ..present.times import zone
-
     if request is None:
         return zone(None)
     return zone(request.query_params.get("tz") or request.cookies.get("fm_tz"))
@@ -62,8 +72,6 @@ def _zone(request: Request | None):
 def _linker(request: Request | None):
     """The brief's and pages' names as links (present/links.py), read again at most once a minute."""
     import time
-
-    from ..present.links import Linker
 
     if request is None:
         return Linker()
@@ -76,8 +84,6 @@ def _linker(request: Request | None):
 
 
 def render(name: str, viewer: Viewer | None, here: str = "", status_code: int = 200, request: Request | None = None, **context) -> HTMLResponse:
-    from ..present import times
-
     linker = _linker(request) if viewer is not None else None
     now = _now(request) if request is not None else None
     tz = _zone(request)
@@ -118,7 +124,6 @@ def _now(request: Request) -> int:
 def overview(request: Request, viewer: Viewer = Depends(page_viewer)):
     if not viewer.is_leader:
         return RedirectResponse("/bottlenecks", status.HTTP_303_SEE_OTHER)
-    from ..brief.render import bars_svg
 
     filters = views.Filters.of(request)
     store, config = request.app.state.store, request.app.state.config
@@ -187,7 +192,6 @@ def board_page(request: Request, viewer: Viewer = Depends(page_viewer)):
 @router.post("/bottlenecks/report")
 def report_page(request: Request, text: str = Form(""), csrf: str = Form(""), viewer: Viewer = Depends(page_viewer)):
     auth.check_csrf(viewer, csrf)
-    from ..bottlenecks.intake import report
 
     try:
         result = report(request.app.state.store, request.app.state.config, text=text, person_id=viewer.person_id, source="web", now=_now(request))
@@ -203,8 +207,6 @@ DURATION_KEYS = {"wait", "waited", "after", "seconds", "elapsed"}
 
 def _timeline_detail(event: dict, now: int | None = None, tz=None) -> str:
     """An event's extra fields in words: times as "Wed 10:00 UTC", waits as "2 h", yes/no, lists joined, scores as numbers."""
-    from ..present import times
-
     standard = {"at", "kind", "person", "escalation_id", "report_id"}
     parts = []
     for key, value in event.items():
@@ -274,9 +276,6 @@ def act_page(bottleneck_id: int, request: Request, link: str = ""):
 
 
 def _act(request: Request, viewer: Viewer, bottleneck_id: int, csrf: str, verb: str, into: int | None = None):
-    from ..bottlenecks import actions
-    from ..bottlenecks.bottleneck import BottleneckError, NotAllowed, NotFound
-
     auth.check_csrf(viewer, csrf)
     store, config, now = request.app.state.store, request.app.state.config, _now(request)
 
@@ -328,8 +327,6 @@ def resources_page(request: Request, viewer: Viewer = Depends(page_viewer)):
 @router.get("/status")
 def status_page(request: Request, viewer: Viewer = Depends(page_viewer)):
     """What an operator checks first: each source's last sync and error, the outbox, the scheduled jobs."""
-    from ..sync import status_report
-
     auth.require_leader(viewer)
     report = status_report(request.app.state.store, request.app.state.config)
     counts = report["outbox"]["counts"]
@@ -380,8 +377,6 @@ def login_page(request: Request, next: str = "/"):
 
 @router.post("/login/token")
 def login_token(request: Request, token: str = Form(""), csrf: str = Form(""), next: str = Form("/")):
-    from .tokens import person_for_token
-
     auth.check_login_csrf(request, csrf)
     auth.check_sign_in_rate(request)
     with request.app.state.store.read() as conn:
@@ -397,8 +392,6 @@ def login_token(request: Request, token: str = Form(""), csrf: str = Form(""), n
 
 @router.post("/login/email")
 def login_email(request: Request, email: str = Form(""), csrf: str = Form(""), next: str = Form("/")):
-    from ..sources.identities import find_person
-
     auth.check_login_csrf(request, csrf)
     store, config = request.app.state.store, request.app.state.config
     sent = "If that address belongs to someone here, a sign-in link is on its way (it works once, within 15 minutes)."
@@ -459,10 +452,6 @@ def logout(request: Request, csrf: str = Form(""), viewer: Viewer = Depends(page
 
 def install(app: FastAPI) -> None:
     """Add the pages, the read API, the session key and the error pages to ``app``."""
-    from . import api
-
-    from .cache import ViewCache
-
     app.state.secret_key = auth.secret_key()
     app.state.view_cache = ViewCache()
     # FastAPI's own /openapi.json, /docs and /redoc answer anyone (and the docs pages pull scripts

@@ -32,6 +32,9 @@ from ..store.schema import identities
 from ..store.schema_bottlenecks import bottlenecks
 from . import links
 from .links import SLACK_ACTION_IDS
+from ..bottlenecks.heard import hear, slack_said
+from ..sources.slack import message_of
+from ..store.schema_heard import slack_events_seen
 
 router = APIRouter(tags=["slack"])
 log = logging.getLogger("foundermode.web")
@@ -144,10 +147,6 @@ async def slash_command(request: Request) -> dict:
 @router.post("/slack/events")
 async def events(request: Request) -> dict:
     from sqlalchemy import insert as sql_insert
-
-    from ..bottlenecks.heard import hear, slack_said
-    from ..sources.slack import message_of
-    from ..store.schema_heard import slack_events_seen
 
     config = request.app.state.config
     body = await request.body()

@@ -13,6 +13,18 @@ from fastapi import HTTPException, Request, status
 
 from .. import scope as scopes
 from ..errors import InputError
+from .. import team
+from ..bottlenecks import board
+from ..bottlenecks.bottleneck import Bottleneck, NotFound
+from ..bottlenecks.grouping import CLOSED, maybe_same
+from ..bottlenecks.resources import load_catalog
+from ..brief import build_brief
+from ..brief.document import document
+from ..meetings import load
+from ..meetings.walkout import WalkoutSettings, walkout_suggestions
+from ..store.schema import people, repositories
+from ..team import reviews as review_api
+from ..team.profiles import PEOPLE_STATUSES, find_people
 
 # Which report each page shows: its default length is that report's (scope.SPANS), as on the command line.
 REPORT_OF_PAGE = {"overview": "brief", "team": "team", "meetings": "meetings", "people": "people"}
@@ -80,8 +92,6 @@ def choices(store) -> dict:
     """Teams and repositories for the filter form."""
     from sqlalchemy import select
 
-    from ..store.schema import people, repositories
-
     with store.read() as conn:
         teams = sorted(t for (t,) in conn.execute(select(people.c.team).where(people.c.team.is_not(None)).distinct()))
         repos = [r for (r,) in conn.execute(select(repositories.c.name).order_by(repositories.c.name))]
@@ -91,16 +101,11 @@ def choices(store) -> dict:
 # -- the pages' data ---------------------------------------------------------------------------
 
 def overview(store, config, filters: Filters):
-    from ..brief import build_brief
-    from ..brief.document import document
-
     brief = build_brief(store, config, window(store, filters, "overview"))
     return brief, document(brief)
 
 
 def team_page(store, config, filters: Filters) -> dict:
-    from .. import team
-
     report = team.report(store, scope(store, filters, "team"), config=config, by_area=True)
     months = sorted({m.month for m in report.output})
     teams = sorted({m.team or "everyone" for m in report.output})
@@ -116,9 +121,6 @@ def team_page(store, config, filters: Filters) -> dict:
 
 
 def meetings_page(store, config, filters: Filters) -> dict:
-    from ..meetings import load
-    from ..meetings.walkout import WalkoutSettings, walkout_suggestions
-
     w = window(store, filters, "meetings")
     settings = load.MeetingSettings.from_config(config)
     with store.read() as conn:
@@ -151,8 +153,6 @@ def board_moment(conn, until: str | None, now: int) -> int | None:
 
 def board_page(store, now: int, status_filter: str = "open", resource: str | None = None, until: str | None = None) -> dict:
     """The board now, or (``until``) as it stood at that moment."""
-    from ..bottlenecks import board
-
     with store.read() as conn:
         as_of = board_moment(conn, until, now)
         rows = board.list_bottlenecks(conn, now, status=status_filter, resource=resource, as_of=as_of)
@@ -167,10 +167,6 @@ def board_page(store, now: int, status_filter: str = "open", resource: str | Non
 
 
 def bottleneck_page(store, config, bottleneck_id: int, viewer) -> dict:
-    from ..bottlenecks import board
-    from ..bottlenecks.bottleneck import Bottleneck, NotFound
-    from ..bottlenecks.grouping import CLOSED, maybe_same
-
     try:
         with store.read() as conn:
             detail = board.bottleneck_detail(conn, bottleneck_id)
@@ -182,9 +178,6 @@ def bottleneck_page(store, config, bottleneck_id: int, viewer) -> dict:
 
 
 def resources_page(store, config, now: int) -> dict:
-    from ..bottlenecks import board
-    from ..bottlenecks.resources import load_catalog
-
     rows = load_catalog(config).rows()
     with store.read() as conn:
         open_rows = board.list_bottlenecks(conn, now)
@@ -208,8 +201,6 @@ class PeopleQuery:
 
     @classmethod
     def of(cls, params, per_page: int | None = PEOPLE_PER_PAGE) -> "PeopleQuery":
-        from ..team.profiles import PEOPLE_STATUSES
-
         text = (params.get("q") or "").strip()[:200] or None
         wanted = params.get("status") or None
         if wanted is not None and wanted not in PEOPLE_STATUSES:
@@ -241,9 +232,6 @@ class PeopleQuery:
 
 def people_page(store, filters: Filters, query: PeopleQuery | None = None, config=None) -> dict:
     """The window's people (who is on the team: team.profiles), searched, filtered by status and paged."""
-    from .. import team
-    from ..team.profiles import find_people
-
     query = query or PeopleQuery(per_page=None)
     found = team.profiles(store, scope(store, filters, "people"), config, everyone=query.status is not None)
     matching = find_people(found, query.text, query.status)
@@ -260,9 +248,6 @@ def people_page(store, filters: Filters, query: PeopleQuery | None = None, confi
 
 
 def person_page(store, config, filters: Filters, person_id: int) -> dict:
-    from .. import team
-    from ..meetings.walkout import WalkoutSettings, walkout_suggestions
-
     s = scope(store, filters, "people")
     try:
         profile = team.profile(store, person_id, s, config)
@@ -278,8 +263,6 @@ REVIEWS_DAYS = 90  # the review window's default length, as `foundermode reviews
 
 def reviews_page(store, filters: Filters, now: int) -> dict:
     """Code review over the window ending at ``until`` (default now): load per person, time to first review by week, queues, waiting work, delivery."""
-    from ..team import reviews as review_api
-
     try:
         end = scopes.moment(filters.until) if filters.until and filters.until != "now" else now
     except (InputError, ValueError) as error:
