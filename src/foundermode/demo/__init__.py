@@ -16,12 +16,35 @@ No network: the outbox keeps the notifications the escalations produced
 """
 from __future__ import annotations
 
-from ..errors import Unavailable
 import datetime as dt
 import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ..bottlenecks import actions
+from ..bottlenecks.engine import tick
+from ..bottlenecks.intake import report
+from ..brief import build_brief, render
+from ..brief.window import Window, day, last_commit_time
+from ..cli.common import app
+from ..config import load_config
+from ..errors import Unavailable
+from ..ingest import ingest_repository
+from ..meetings.calendars import import_calendars
+from ..meetings.transcripts import import_transcripts
+from ..sources.identities import identity_key
+from ..sources.org import import_org_chart, read_org_chart
+from ..store import now, open_store
+from ..store.schema import commits, identities
+from ..store.schema_notify import outbox
+from ..sync import sync_all
+from ..web.tokens import create_token
+from .calendars import plan_series, write_calendars
+from .config import BLOCKERS, RESOURCE_NAMES, owners_of, write_config
+from .history import generate_history
+from .org import build_organisation, generated_organisation, real_authors, write_org_csv
+from .transcripts import write_transcripts
 
 MARKER = ".foundermode-demo"
 UTC = dt.timezone.utc
@@ -81,16 +104,6 @@ def run_demo(repository: Path | None, folder: Path, console=None, seed: int | No
     no repository, around Northwind's generated one (``demo/history.py``)."""
     from rich.console import Console
 
-    from ..brief import build_brief, render
-    from ..brief.window import Window, day
-    from ..config import load_config
-    from ..ingest import ingest_repository
-    from ..sources.org import import_org_chart, read_org_chart
-    from ..store import open_store
-    from .calendars import plan_series, write_calendars
-    from .config import write_config
-    from .org import build_organisation, generated_organisation, real_authors, write_org_csv
-
     console = console or Console()
     say = lambda text: console.print(text, highlight=False)  # noqa: E731
     folder = Path(folder).resolve()
@@ -101,8 +114,6 @@ def run_demo(repository: Path | None, folder: Path, console=None, seed: int | No
             raise DemoError("choose a demo folder that is not the repository or a folder holding it")
     prepare_folder(folder)
     if repository is None:
-        from .history import generate_history
-
         generated = generate_history(folder / "northwind")
         repository = generated.path
     store = open_store(f"sqlite:///{folder / '.foundermode' / 'foundermode.db'}")
@@ -118,8 +129,6 @@ def run_demo(repository: Path | None, folder: Path, console=None, seed: int | No
         if ingested.total_commits == 0:
             raise DemoError(f"{repository} has no commits yet: the demo needs a history")
         with store.read() as conn:
-            from ..brief.window import last_commit_time
-
             last = last_commit_time(conn)
             if last is None:
                 raise DemoError(f"{repository} has commits only by bots: the demo needs people")
@@ -158,15 +167,9 @@ def run_demo(repository: Path | None, folder: Path, console=None, seed: int | No
         paths = write_calendars(org, series, until, folder / "calendars")
         result.calendars = len(paths)
         since = int(first_monday.timestamp()) - 86400
-        try:
-            from ..meetings.calendars import import_calendars
-        except ImportError:
-            result.skipped.append("calendars written but not ingested: this build has no calendar ingest")
-            say("  3. calendars: written to calendars/ [yellow](not ingested: no calendar ingest in this build)[/]")
-        else:
-            imported = import_calendars(store, [folder / "calendars"], config, since=since, until=int(until.timestamp()) + 86400)
-            say(f"  3. calendars: {len(paths)} exports (one per person), {len(series)} recurring series over {(until - first_monday).days // 7} weeks, "
-                f"{imported.occurrences_added} occurrences → calendars/")
+        imported = import_calendars(store, [folder / "calendars"], config, since=since, until=int(until.timestamp()) + 86400)
+        say(f"  3. calendars: {len(paths)} exports (one per person), {len(series)} recurring series over {(until - first_monday).days // 7} weeks, "
+            f"{imported.occurrences_added} occurrences → calendars/")
 
         # 4. Transcripts.
         _transcripts(store, config, series, org, last_dt, folder, result, say, seed if seed is not None else last)
@@ -193,8 +196,6 @@ def run_demo(repository: Path | None, folder: Path, console=None, seed: int | No
 
 
 def _sync(store, config, result, say) -> None:
-    from ..sync import sync_all
-
     synced = sync_all(store, config)
     for failure in synced.failed:
         result.skipped.append(f"sync: {failure.kind} {failure.source}: {failure.error}")
@@ -204,14 +205,8 @@ def _sync(store, config, result, say) -> None:
 def _transcripts(store, config, series, org, last_dt, folder, result, say, seed) -> None:
     from sqlalchemy import select
 
-    from ..store.schema import commits
-    from .transcripts import write_transcripts
-
     subjects: dict[str, list[str]] = {}
     with store.read() as conn:
-        from ..sources.identities import identity_key
-        from ..store.schema import identities
-
         for member in org.engineers:
             person = conn.execute(select(identities.c.person_id).where(identities.c.key == identity_key("", member.email))).scalar()
             rows = conn.execute(
@@ -221,12 +216,6 @@ def _transcripts(store, config, series, org, last_dt, folder, result, say, seed)
     written = write_transcripts(series, subjects, last_dt, folder / "transcripts", seed=seed)
     count = sum(len(v) for v in written.values())
     result.transcripts = count
-    try:
-        from ..meetings.transcripts import import_transcripts
-    except ImportError:
-        result.skipped.append("transcripts written but not ingested: this build has no transcript ingest")
-        say("  4. transcripts: written to transcripts/ [yellow](not ingested: no transcript ingest in this build)[/]")
-        return
     for title, items in written.items():
         import_transcripts(store, [path for _, path in items], config, title=title, starts=[int(start.timestamp()) for start, _ in items])
     silent = sorted({org_member.name for s in series if s.transcribe for org_member in s.members if org_member.email in s.silent})
@@ -235,17 +224,7 @@ def _transcripts(store, config, series, org, last_dt, folder, result, say, seed)
 
 
 def _blockers(store, config, org, last: int, result, say) -> None:
-    try:
-        from ..bottlenecks import actions
-        from ..bottlenecks.engine import tick
-        from ..bottlenecks.intake import report
-    except ImportError:
-        result.skipped.append("resources written to foundermode.toml but no blockers reported: this build has no bottleneck intake")
-        say("  5. blockers: [yellow]skipped (no bottleneck intake in this build)[/]")
-        return
     from sqlalchemy import func, select
-
-    from .config import BLOCKERS, RESOURCE_NAMES
 
     reporters = _reporters(org)
     hour = 3600
@@ -260,9 +239,7 @@ def _blockers(store, config, org, last: int, result, say) -> None:
         if intake.escalated:
             result.escalated.append(intake.bottleneck_id)
         tick(store, config, now=at + 60, deliver=False)
-    owner_of = {name: person for name, person in _owners(org).items()}
-    from ..sources.identities import identity_key
-    from ..store.schema import identities
+    owner_of = {name: person for name, person in owners_of(org).items()}
 
     def person_id(member) -> int:
         with store.read() as conn:
@@ -277,7 +254,6 @@ def _blockers(store, config, org, last: int, result, say) -> None:
     actions.blocked_on_vendor(store, config, ids["ci"], by=person_id(ci_owner), now=day0 - 1 * 86400 + 10 * hour)
     for at in (day0 - 1 * 86400 + 15 * hour, last):
         tick(store, config, now=at, deliver=False)
-    from ..store.schema_notify import outbox
 
     with store.read() as conn:
         result.outbox = conn.execute(select(func.count()).select_from(outbox)).scalar()
@@ -301,19 +277,7 @@ def _reporters(org) -> dict[str, object]:
     return {"a": pick(0), "b": pick(1), "c": pick(2 if len(people) > 2 else 0), "d": pick(3 if len(people) > 3 else 1), "e": pick(4 if len(people) > 4 else 0)}
 
 
-def _owners(org) -> dict[str, object]:
-    from .config import RESOURCE_NAMES
-
-    teams = list(org.teams)
-    platform = org.manager_of(teams[0])
-    data_team = org.teams[teams[-1]]
-    staging = sorted(data_team, key=lambda m: (-m.commits, m.name))[0] if data_team else platform
-    return {RESOURCE_NAMES["ci"]: platform, RESOURCE_NAMES["staging"]: staging}
-
-
 def _next_steps(folder: Path, store, org, say) -> None:
-    from ..cli.common import app
-
     names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
     say(f"\n[bold]Open the brief[/]: {folder / 'brief.html'} (one self-contained file: no network) · Markdown: {folder / 'brief.md'}")
     say(f"Again, from the demo's folder: cd {folder} && foundermode brief --until last-commit")
@@ -330,15 +294,7 @@ def _next_steps(folder: Path, store, org, say) -> None:
 
 def _leader_token(store, org) -> str | None:
     """A sign-in token for the demo's fictional leader: demo data, so it is fine to print."""
-    try:
-        from ..web.tokens import create_token
-    except ImportError:
-        return None
     from sqlalchemy import select
-
-    from ..sources.identities import identity_key
-    from ..store import now
-    from ..store.schema import identities
 
     with store.write() as conn:
         person = conn.execute(select(identities.c.person_id).where(identities.c.key == identity_key("", org.leader.email))).scalar()

@@ -34,10 +34,17 @@ def _relative(path: Path, folder: Path) -> str:
     return str(path.relative_to(folder)) if folder in path.parents else str(path)
 
 
-def write_config(folder: Path, org: Organisation, last_commit: int, repository: Path | None = None) -> Path:
-    from . import _owners
+def owners_of(org) -> dict[str, object]:
+    """The demo's resource owners: CI to the first team's manager, the staging database to the last team's busiest committer."""
+    teams = list(org.teams)
+    platform = org.manager_of(teams[0])
+    data_team = org.teams[teams[-1]]
+    staging = sorted(data_team, key=lambda m: (-m.commits, m.name))[0] if data_team else platform
+    return {RESOURCE_NAMES["ci"]: platform, RESOURCE_NAMES["staging"]: staging}
 
-    owners = _owners(org)
+
+def write_config(folder: Path, org: Organisation, last_commit: int, repository: Path | None = None) -> Path:
+    owners = owners_of(org)
     ci_owner = owners[RESOURCE_NAMES["ci"]]
     staging_owner = owners[RESOURCE_NAMES["staging"]]
     stamp = dt.datetime.fromtimestamp(last_commit, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
