@@ -67,7 +67,7 @@ class Analysis:
 
 def store_now() -> int:
     """The store's clock (``store.now``: tests move it); deferred, the CLI starts without SQLAlchemy."""
-    from .store import now
+    from .store import now  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     return now()
 
@@ -75,37 +75,37 @@ def store_now() -> int:
 # -- the computations: each calls its principle's library, nothing is computed here -------------
 
 def _profiles(store, config, scope):
-    from . import team
+    from . import team  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     return team.profiles(store, scope, config)
 
 
 def _output(store, config, scope):
-    from . import team
+    from . import team  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     return team.output(store, scope, config=config)
 
 
 def _managers(store, config, scope):
-    from . import team
+    from . import team  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     return team.managers_without_footprint(store, scope)
 
 
 def _review(store, config, scope):
-    from . import team
+    from . import team  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     return team.review_list(store, scope, config=config)
 
 
 def _truck_factor(store, config, scope):
-    from . import team
+    from . import team  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     return team.truck_factor(store, repos=scope.repo_ids, by_area=True, config=config)
 
 
 def _stagnation(store, config, scope):
-    from .meetings.stagnation import StagnationSettings, area_activity
+    from .meetings.stagnation import StagnationSettings, area_activity  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with store.read() as conn:
         return area_activity(conn, StagnationSettings.from_config(config), as_of=scope.until,
@@ -113,21 +113,21 @@ def _stagnation(store, config, scope):
 
 
 def _meetings(store, config, scope):
-    from .meetings import load
+    from .meetings import load  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with store.read() as conn:
         return load.report(conn, scope.start, scope.end, load.MeetingSettings.from_config(config))
 
 
 def _walkouts(store, config, scope):
-    from .meetings.walkout import WalkoutSettings, walkout_suggestions
+    from .meetings.walkout import WalkoutSettings, walkout_suggestions  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with store.read() as conn:
         return walkout_suggestions(conn, WalkoutSettings.from_config(config), as_of=scope.until)
 
 
 def _reviews(store, config, scope):
-    from .team import reviews
+    from .team import reviews  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with store.read() as conn:
         data = reviews.read_pulls(conn, list(scope.repo_ids) if scope.repo_ids else None, scope.team)
@@ -139,7 +139,7 @@ def _reviews(store, config, scope):
 
 
 def _bottlenecks(store, config, scope):
-    from .brief.inputs import bottlenecks_view
+    from .brief.inputs import bottlenecks_view  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with store.read() as conn:
         # A window that ends in the future shows the bottlenecks as they stand now.
@@ -147,11 +147,11 @@ def _bottlenecks(store, config, scope):
 
 
 def _brief(store, config, scope):
-    from .brief import build_brief
+    from .brief import build_brief  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     import json
 
-    from .brief.render import to_json
+    from .brief.render import to_json  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     # The brief's own JSON (what 'foundermode brief --format json' prints), not a second conversion.
     return json.loads(to_json(build_brief(store, config, scope)))

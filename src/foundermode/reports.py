@@ -13,6 +13,9 @@ import re
 from enum import Enum
 from typing import Any, Iterable
 
+from .present.sanitize import SafeConsole, print_report
+from .present.terminal import fit_table
+
 FORMATS = ("table", "json", "csv", "markdown")
 
 
@@ -129,8 +132,6 @@ def as_markdown(rows: list[dict], columns: Iterable[str] | None = None, title: s
 
 def rich_table(rows: list[dict], columns: Iterable[str] | None = None, title: str | None = None, width: int = 80):
     """Rows as a terminal table that keeps words whole at ``width`` (a list layout when it cannot)."""
-    from .present.terminal import fit_table
-
     cols = columns_of(rows, columns)
     numeric = {i for i, col in enumerate(cols) if any(isinstance(r.get(col), (int, float)) and not isinstance(r.get(col), bool) for r in rows)}
     # Cells are data, never markup: fit_table prints them as plain Text, so "[notify.email]" prints as written.
@@ -147,11 +148,8 @@ def render(rows: list[dict], fmt: str = "table", columns: Iterable[str] | None =
     elif fmt == "markdown":
         text = as_markdown(rows, columns, title)
     else:
-        from .present.sanitize import SafeConsole
-
         console = console or SafeConsole()
         console.print(rich_table([to_plain(r) for r in rows], columns, title, width=console.width))
         return None
-    from .present.sanitize import print_report
 
     return print_report(text, fmt)
