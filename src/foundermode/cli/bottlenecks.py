@@ -9,6 +9,8 @@ import typer
 from ..present.sanitize import markup
 from ..reports import Format
 from .common import FormatOption, JsonOption, app, console, err_console, fail, get_config, opened_store, output
+from ..config import ConfigError
+from ..errors import FoundermodeError
 
 blocker_app = typer.Typer(help="Report blockers: one by hand, or a file of them.", no_args_is_help=True)
 bottlenecks_app = typer.Typer(help="Bottlenecks: open ones, one's timeline, metrics, and what owners and leaders do.", invoke_without_command=True)
@@ -25,8 +27,7 @@ NowOption = typer.Option(None, "--now", help="The clock, as UTC epoch seconds (d
 
 
 def _catalog():
-    from ..bottlenecks.resources import load_catalog
-    from ..config import ConfigError
+    from ..bottlenecks.resources import load_catalog  # deferred: the matcher's tables and patterns (~12 ms) — keeps foundermode --help from importing it
 
     try:
         return load_catalog(get_config())
@@ -36,14 +37,14 @@ def _catalog():
 
 def _durations(rows: list[dict]) -> list[dict]:
     """Seconds as 2h05m for reading; JSON keeps the numbers."""
-    from ..bottlenecks.resources import format_duration
+    from ..bottlenecks.resources import format_duration  # deferred: the matcher's tables and patterns (~12 ms) — keeps foundermode --help from importing it
 
     return [{k: (format_duration(v) if k.endswith("_s") else v) for k, v in row.items()} for row in rows]
 
 
 def _config_people(catalog) -> set[str]:
     """Emails foundermode.toml names (leaders, owners, vendor contacts, chain steps): known before they are in the store."""
-    from ..people import leader_emails
+    from ..people import leader_emails  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     named = set(leader_emails(get_config()))
     for resource in [*catalog.resources.values(), *catalog.vendors.values()]:
@@ -54,7 +55,7 @@ def _config_people(catalog) -> set[str]:
 
 def _known_person(store, who: str) -> int:
     """A person the store knows, or one foundermode.toml names; anyone else is refused, and nobody is created by a typo."""
-    from ..sources.identities import IdentityResolver, find_person
+    from ..sources.identities import IdentityResolver, find_person  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with store.write() as conn:
         try:
@@ -68,7 +69,7 @@ def _known_person(store, who: str) -> int:
 
 
 def _token_person(store, token: str) -> int:
-    from ..web.tokens import person_for_token
+    from ..web.tokens import person_for_token  # deferred: FastAPI and SQLAlchemy — keeps foundermode --help from importing it
 
     with store.read() as conn:
         person_id = person_for_token(conn, token.strip())
@@ -100,8 +101,7 @@ def _actor(store, by: str | None, as_: str | None, token: str | None) -> tuple[i
 
 
 def _act(call):
-    from ..bottlenecks.bottleneck import UnprovenLeader
-    from ..errors import FoundermodeError
+    from ..bottlenecks.bottleneck import UnprovenLeader  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     try:
         return call()
@@ -132,7 +132,7 @@ def blocker_report(
     now: Optional[int] = NowOption,
 ):
     """Report a blocker: it joins the bottleneck it is about, or opens one."""
-    from ..bottlenecks.intake import UnknownReporter, report
+    from ..bottlenecks.intake import UnknownReporter, report  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     _catalog()
     with opened_store() as store:
@@ -164,8 +164,8 @@ def blocker_import(
     now: Optional[int] = NowOption,
 ):
     """Import blockers from a file, all or nothing; a re-import adds nothing."""
-    from ..bottlenecks.files import BlockerFileError, read_blockers
-    from ..bottlenecks.intake import UnknownReporter, report_many
+    from ..bottlenecks.files import BlockerFileError, read_blockers  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+    from ..bottlenecks.intake import UnknownReporter, report_many  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     _catalog()
     try:
@@ -202,8 +202,8 @@ def bottlenecks_list(
     """Open bottlenecks: reporters, resource, level, age, who holds each now."""
     if ctx.invoked_subcommand:
         return
-    from ..bottlenecks.board import list_bottlenecks
-    from ..store import now as clock_now
+    from ..bottlenecks.board import list_bottlenecks  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+    from ..store import now as clock_now  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store, store.read() as conn:
         rows = list_bottlenecks(conn, now or clock_now(), status=status, resource=resource)
@@ -215,8 +215,8 @@ def bottlenecks_list(
 @bottlenecks_app.command("show")
 def bottleneck_show(bottleneck_id: int = typer.Argument(...), as_json: bool = JsonOption):
     """One bottleneck: its reports, escalations and timeline."""
-    from ..bottlenecks.board import bottleneck_detail
-    from ..bottlenecks.grouping import CLOSED, maybe_same
+    from ..bottlenecks.board import bottleneck_detail  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+    from ..bottlenecks.grouping import CLOSED, maybe_same  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store, store.read() as conn:
         detail = _act(lambda: bottleneck_detail(conn, bottleneck_id))
@@ -240,7 +240,7 @@ def bottleneck_examples():
     """Every merge, split and move as labelled report pairs, JSON lines: `foundermode eval grouping` reads them."""
     import json
 
-    from ..bottlenecks.grouping import labelled_examples
+    from ..bottlenecks.grouping import labelled_examples  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store, store.read() as conn:
         rows = labelled_examples(conn)
@@ -251,8 +251,8 @@ def bottleneck_examples():
 @bottlenecks_app.command("metrics")
 def bottleneck_metrics(fmt: Format = FormatOption, as_json: bool = JsonOption, now: Optional[int] = NowOption):
     """Time-to-acknowledge and time-to-unblock per resource, owner and vendor."""
-    from ..bottlenecks.board import metrics
-    from ..store import now as clock_now
+    from ..bottlenecks.board import metrics  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+    from ..store import now as clock_now  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store, store.read() as conn:
         rows = metrics(conn, now or clock_now())
@@ -261,7 +261,7 @@ def bottleneck_metrics(fmt: Format = FormatOption, as_json: bool = JsonOption, n
 
 def _action(by: str | None, as_: str | None, token: str | None, call_factory):
     """Run one action as whoever acts, with the rights the API gives them (actions.check)."""
-    from ..bottlenecks import actions
+    from ..bottlenecks import actions  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store:
         person, proven = _actor(store, by, as_, token)
@@ -325,10 +325,10 @@ def bottleneck_move(report_id: int, to: int = typer.Argument(..., help="Target b
 @app.command("tick")
 def tick(as_json: bool = JsonOption, deliver: bool = typer.Option(True, "--deliver/--no-deliver", help="Also send what the outbox holds."), now: Optional[int] = NowOption):
     """Advance every escalation that is due, then deliver the outbox. Safe to run twice, or twice at once (cron)."""
-    from ..bottlenecks.engine import tick as run_tick
+    from ..bottlenecks.engine import tick as run_tick  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
-    from ..brief.deliver import send_due
-    from ..store.jobs import recorded
+    from ..brief.deliver import send_due  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+    from ..store.jobs import recorded  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     _catalog()
     with opened_store() as store:
@@ -343,8 +343,8 @@ def tick(as_json: bool = JsonOption, deliver: bool = typer.Option(True, "--deliv
 @token_app.command("create")
 def token_create(person: str = typer.Argument(..., help="Email, id or name."), label: Optional[str] = typer.Option(None, "--label")):
     """Create an API token for a person. The secret is printed once and never stored."""
-    from ..store import now as clock_now
-    from ..web.tokens import create_token
+    from ..store import now as clock_now  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+    from ..web.tokens import create_token  # deferred: FastAPI and SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store:
         person_id = _known_person(store, person)  # the leader foundermode.toml names may not have a row yet
@@ -357,7 +357,7 @@ def token_create(person: str = typer.Argument(..., help="Email, id or name."), l
 @token_app.command("list")
 def token_list(fmt: Format = FormatOption, as_json: bool = JsonOption):
     """Tokens (never their secrets)."""
-    from ..web.tokens import list_tokens
+    from ..web.tokens import list_tokens  # deferred: FastAPI and SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store, store.read() as conn:
         rows = list_tokens(conn)
@@ -367,8 +367,8 @@ def token_list(fmt: Format = FormatOption, as_json: bool = JsonOption):
 @token_app.command("revoke")
 def token_revoke(token_id: int):
     """Revoke a token: it stops working at once."""
-    from ..store import now as clock_now
-    from ..web.tokens import revoke_token
+    from ..store import now as clock_now  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+    from ..web.tokens import revoke_token  # deferred: FastAPI and SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store, store.write() as conn:
         if not revoke_token(conn, token_id, clock_now()):

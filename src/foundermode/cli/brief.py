@@ -9,6 +9,8 @@ import typer
 
 from ..scope import SINCE_HELP, SPANS, UNTIL_HELP
 from .common import app, console, err_console, fail, get_config, opened_store
+from ..errors import FoundermodeError
+from ..present.sanitize import SafeConsole
 
 
 class BriefFormat(str, Enum):
@@ -30,9 +32,7 @@ def brief(
     manager: Optional[str] = typer.Option(None, "--manager", help="The brief a manager receives: them and everyone under them in the org chart (an email, name or id)."),
 ):
     """The leader's weekly brief: state of each area, who to talk to and why, time split, bottlenecks, meetings, team."""
-    from ..brief import build_brief, render, resolve_window
-
-    from ..errors import FoundermodeError
+    from ..brief import build_brief, render, resolve_window  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     config = get_config()
     if team is not None and manager is not None:
@@ -40,8 +40,8 @@ def brief(
     if send and (team is not None or manager is not None):
         fail("--send sends every brief [brief] declares; --team and --manager only show one")
     if send:
-        from ..brief.deliver import send_now
-        from ..notify.deliver import deliver_due
+        from ..brief.deliver import send_now  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+        from ..notify.deliver import deliver_due  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
         with opened_store() as store:
             try:
@@ -57,7 +57,7 @@ def brief(
             with store.read() as conn:
                 window = resolve_window(conn, since=since, until=until, days=days)
                 if team is not None or manager is not None:
-                    from ..brief.audience import of_manager, of_team
+                    from ..brief.audience import of_manager, of_team  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
                     audience = of_team(conn, team) if team is not None else of_manager(conn, manager)
                     window = audience.scope(window)
@@ -66,8 +66,6 @@ def brief(
         result = build_brief(store, config, window, audience=audience.label if audience else None)
     if output_file is not None:
         if fmt == BriefFormat.table:
-            from ..present.sanitize import SafeConsole
-
             with output_file.open("w", encoding="utf-8") as handle:
                 render(result, "table", console=SafeConsole(file=handle, width=120, color_system=None))
         else:
@@ -94,7 +92,7 @@ def demo(
     escalation chains and blocker reports into FOLDER, ingests them into a fresh
     store there, and writes brief.html and brief.md. No network, no configuration.
     """
-    from ..demo import DemoError, run_demo
+    from ..demo import DemoError, run_demo  # deferred: SQLAlchemy and FastAPI (the demo builds a whole store) — keeps foundermode --help from importing it
 
     try:
         run_demo(repository, folder, console=console)

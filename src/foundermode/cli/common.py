@@ -11,6 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressC
 
 from ..config import Config, ConfigError, load_config
 from ..reports import Format, render
+from .. import __version__
+from ..present.sanitize import SafeConsole
 
 app = typer.Typer(
     name="foundermode",
@@ -33,8 +35,6 @@ class _CurrentConsole:
         self.stderr = stderr
 
     def get(self) -> Console:
-        from ..present.sanitize import SafeConsole  # text from data never reaches the terminal raw
-
         return SafeConsole(stderr=self.stderr)
 
     def __getattr__(self, name):
@@ -69,8 +69,6 @@ state = State()
 
 def _print_version(value: bool) -> None:
     if value:
-        from .. import __version__
-
         typer.echo(f"foundermode {__version__}")
         raise typer.Exit()
 
@@ -104,7 +102,7 @@ def get_config() -> Config:
 
 @contextmanager
 def opened_store():
-    from ..store import open_store
+    from ..store import open_store  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     config = get_config()
     store = open_store(config.database_url(state.db))

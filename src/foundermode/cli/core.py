@@ -12,6 +12,8 @@ from ..settings import starter_toml
 from ..present.sanitize import markup
 from ..reports import Format
 from .common import FormatOption, JsonOption, LimitOption, TaskProgress, app, console, err_console, fail, get_config, ingest_app, opened_store, output, progress_bar
+from ..settings import effective_toml, reference_markdown
+from .common import state
 
 people_app = typer.Typer(help="People and their identities.", invoke_without_command=True)
 app.add_typer(people_app, name="people")
@@ -47,9 +49,9 @@ def ingest_git(
     as_json: bool = JsonOption,
 ):
     """Read git history into the store: incremental, one transaction per repository."""
-    from ..ingest import GitError, ingest_repository
-    from ..scale.distributed import RepoListError, RepoSource, materialise, read_repo_list
-    from ..sources.ownership import compute_ownership
+    from ..ingest import GitError, ingest_repository  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+    from ..scale.distributed import RepoListError, RepoSource, materialise, read_repo_list  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+    from ..sources.ownership import compute_ownership  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     config = get_config()
     jobs = jobs or config.ingest_jobs
@@ -60,7 +62,7 @@ def ingest_git(
     if not sources:
         fail("no repositories given (paths, or --from FILE)")
     if scheduler:
-        from ..scale.distributed import ingest_distributed
+        from ..scale.distributed import ingest_distributed  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
         if config.aliases:
             with opened_store() as store:
@@ -91,7 +93,7 @@ def ingest_git(
                     own = compute_ownership(store, result.repo_id, config, jobs=jobs, progress=TaskProgress(bar, f"{result.name} blame", unit="files"))
                     row.update({"files_blamed": own.blamed, "files_reused": own.reused})
                 if summaries:  # after the ownership: the summaries describe it too
-                    from ..team.summary import refresh_quietly
+                    from ..team.summary import refresh_quietly  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
                     problem = refresh_quietly(store, config, [result.repo_id])
                     if problem:
@@ -114,22 +116,20 @@ def _join_aliased_people(store, config) -> None:
     """Aliases added since the last run join people already stored (identities: apply_aliases)."""
     if not config.aliases:
         return
-    from ..sources.identities import apply_aliases
+    from ..sources.identities import apply_aliases  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with store.write() as conn:
         apply_aliases(conn, config.aliases)
 
 
 def _db():
-    from .common import state
-
     return state.db
 
 
 @ingest_app.command("org")
 def ingest_org(file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV: email,name,title,team,manager_email,role")):
     """Import the org chart. Every bad row is reported with its line; nothing is imported if any is bad."""
-    from ..sources.org import OrgChartError, import_org_chart, read_org_chart
+    from ..sources.org import OrgChartError, import_org_chart, read_org_chart  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     try:
         rows = read_org_chart(file)
@@ -151,7 +151,7 @@ def people_list(
     """List people with their identities and first/last activity."""
     if ctx.invoked_subcommand:
         return
-    from ..store.queries import list_people
+    from ..store.queries import list_people  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store, store.read() as conn:
         rows = list_people(conn, include_bots=bots)
@@ -164,7 +164,7 @@ def people_list(
 @app.command("repos")
 def repos(fmt: Format = FormatOption, as_json: bool = JsonOption):
     """Repositories in the store, with what their last ingest could not see."""
-    from ..store.queries import list_repositories
+    from ..store.queries import list_repositories  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store, store.read() as conn:
         rows = list_repositories(conn)
@@ -174,7 +174,7 @@ def repos(fmt: Format = FormatOption, as_json: bool = JsonOption):
 @app.command("rules")
 def rules(apply: bool = typer.Option(True, "--apply/--show", help="Re-flag bots and excluded paths under the rules in force.")):
     """Re-apply bot and vendored-path rules to stored data (no git re-read)."""
-    from ..ingest import apply_rules
+    from ..ingest import apply_rules  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     config = get_config()
     if not apply:
@@ -191,8 +191,6 @@ def config_command(
     as_json: bool = JsonOption,
 ):
     """Print the effective settings: the file's values, defaults filled in (a misspelt key stops here with its line)."""
-    from ..settings import effective_toml, reference_markdown
-
     if docs:
         typer.echo(reference_markdown(), nl=False)
         return

@@ -89,7 +89,7 @@ def eval_grouping(
     projects in the file, each project is also scored with the threshold chosen
     on the others.
     """
-    from ..bottlenecks.matching import evaluate, pair_scores
+    from ..bottlenecks.matching import evaluate, pair_scores  # deferred: the matcher's tables and patterns (~12 ms) — keeps foundermode --help from importing it
 
     try:
         rows = read_pairs(pairs_file)

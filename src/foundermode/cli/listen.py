@@ -11,6 +11,7 @@ import typer
 from ..reports import Format
 from .common import FormatOption, JsonOption, app, fail, get_config, ingest_app, opened_store, output
 from .evaluate import eval_app
+from ..config import ConfigError
 
 
 class DetectorFileError(InputError):
@@ -19,7 +20,7 @@ class DetectorFileError(InputError):
 
 def read_labelled(path: Path, split: str | None) -> list[tuple[int, str]]:
     """(label, text) of a CSV with a ``text`` column and a ``final`` (or ``label``) 0/1 column."""
-    from ..sources.limits import csv_rows, read_text
+    from ..sources.limits import csv_rows, read_text  # deferred: the export parsers (~5 ms) — keeps foundermode --help from importing it
 
     rows = csv_rows(read_text(path, DetectorFileError), str(path), DetectorFileError)
     try:
@@ -51,7 +52,7 @@ def eval_detector(
     json_flag: bool = JsonOption,
 ) -> None:
     """Precision, recall and F1 of the blocker detector on labelled sentences, at its two thresholds."""
-    from ..bottlenecks.detector import CANDIDATE, CONFIDENT, figures, score_sentence
+    from ..bottlenecks.detector import CANDIDATE, CONFIDENT, figures, score_sentence  # deferred: the detector's 34 regular expressions (~6 ms) — keeps foundermode --help from importing it
 
     try:
         rows = read_labelled(labelled, split)
@@ -81,8 +82,7 @@ def _heard_output(heard, where: str, as_json: bool) -> None:
 
 
 def _hear(call, where: str):
-    from ..bottlenecks.heard import HeardError
-    from ..config import ConfigError
+    from ..bottlenecks.heard import HeardError  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     try:
         return call()
@@ -99,7 +99,7 @@ def ingest_slack(
     now: Optional[int] = NowOption,
 ) -> None:
     """Hear blockers in a Slack export: confident ones become reports, the rest wait to be confirmed."""
-    from ..bottlenecks.heard import hear_slack_export
+    from ..bottlenecks.heard import hear_slack_export  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     config = get_config()
     channels = list(channel or config.settings.slack.channels or [])
@@ -119,7 +119,7 @@ def heard_list(
     """Statements heard below the confident threshold, waiting for the person or a leader."""
     if ctx.invoked_subcommand:
         return
-    from ..bottlenecks.heard import pending
+    from ..bottlenecks.heard import pending  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store:
         rows = pending(store, state)
@@ -127,7 +127,7 @@ def heard_list(
 
 
 def _by(store, who: Optional[str]) -> Optional[int]:
-    from ..sources.identities import find_person
+    from ..sources.identities import find_person  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     who = who or get_config().settings.org.leader
     if not who:
@@ -147,7 +147,7 @@ def heard_confirm(
     now: Optional[int] = NowOption,
 ) -> None:
     """Yes, a blocker: it becomes a report, grouped and escalated like a typed one."""
-    from ..bottlenecks.heard import confirm
+    from ..bottlenecks.heard import confirm  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store:
         placed = _hear(lambda: confirm(store, get_config(), statement, _by(store, by), now), f"statement {statement}")
@@ -162,7 +162,7 @@ def heard_dismiss(
     now: Optional[int] = NowOption,
 ) -> None:
     """Not a blocker: it stays dismissed and is not heard again."""
-    from ..bottlenecks.heard import dismiss
+    from ..bottlenecks.heard import dismiss  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store:
         _hear(lambda: dismiss(store, get_config(), statement, _by(store, by), now), f"statement {statement}")
@@ -176,7 +176,7 @@ def heard_meeting(
     now: Optional[int] = NowOption,
 ) -> None:
     """Hear blockers said in meetings: each speaker's turn, at its cue time."""
-    from ..bottlenecks.heard import hear_transcript
+    from ..bottlenecks.heard import hear_transcript  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     config = get_config()
     rows = []
@@ -195,7 +195,7 @@ def ingest_jira(
     now: Optional[int] = NowOption,
 ) -> None:
     """Flagged or 'blocked'-labelled tickets become reports, grouped and escalated like typed ones."""
-    from ..bottlenecks.heard import hear_jira
+    from ..bottlenecks.heard import hear_jira  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     config = get_config()
     with opened_store() as store:
@@ -210,7 +210,7 @@ def ingest_standup(
     now: Optional[int] = NowOption,
 ) -> None:
     """Answers to the blockers question (not "none") are reports; other answers are heard by the detector."""
-    from ..bottlenecks.heard import hear_standup
+    from ..bottlenecks.heard import hear_standup  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     config = get_config()
     with opened_store() as store:

@@ -47,7 +47,7 @@ def ingest_calendar(
     as_json: bool = JsonOption,
 ):
     """Read calendar exports: recurrences expanded over the window (default: 12 weeks back to 4 ahead); all files or none."""
-    from ..meetings.calendars import CalendarError, import_calendars
+    from ..meetings.calendars import CalendarError, import_calendars  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     config = get_config()
     start, end = parse_when(since, "--since"), parse_when(until, "--until")
@@ -87,7 +87,7 @@ def _window(since: Optional[str], until: Optional[str]) -> tuple[int, int]:
 
 
 def _settings():
-    from ..meetings.load import MeetingSettings
+    from ..meetings.load import MeetingSettings  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     try:
         return MeetingSettings.from_config(get_config())
@@ -96,7 +96,7 @@ def _settings():
 
 
 def _data(since, until):
-    from ..meetings.load import MeetingData
+    from ..meetings.load import MeetingData  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     start, end = _window(since, until)
     with opened_store() as store, store.read() as conn:
@@ -121,7 +121,7 @@ def meetings_hours(
     limit: Optional[int] = LimitOption, fmt: Format = FormatOption, as_json: bool = JsonOption,
 ):
     """Meeting hours and cost per person (hours x hourly rate), most first."""
-    from ..meetings.load import hours_per_person
+    from ..meetings.load import hours_per_person  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     settings = _settings()
     data = _data(since, until)
@@ -132,7 +132,7 @@ def meetings_hours(
 @meetings_app.command("cost")
 def meetings_cost(since: Optional[str] = SinceOption, until: Optional[str] = UntilOption, fmt: Format = FormatOption, as_json: bool = JsonOption):
     """Meeting hours and cost per team, with the total (cost = hours x attendees x hourly rate)."""
-    from ..meetings.load import hours_per_team, total_cost
+    from ..meetings.load import hours_per_team, total_cost  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     settings = _settings()
     data = _data(since, until)
@@ -154,7 +154,7 @@ def meetings_large(
     """Large meetings (more than 8 attendees who did not decline), by person-hours."""
     from dataclasses import replace
 
-    from ..meetings.load import large_meetings
+    from ..meetings.load import large_meetings  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     settings = _settings()
     if threshold is not None:
@@ -171,7 +171,7 @@ def meetings_long(
     """Long meetings (over an hour), by person-hours."""
     from dataclasses import replace
 
-    from ..meetings.load import long_meetings
+    from ..meetings.load import long_meetings  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     settings = _settings()
     if minutes is not None:
@@ -183,7 +183,7 @@ def meetings_long(
 @meetings_app.command("series")
 def meetings_series(since: Optional[str] = SinceOption, until: Optional[str] = UntilOption, limit: Optional[int] = LimitOption, fmt: Format = FormatOption, as_json: bool = JsonOption):
     """Recurring series ranked by total person-hours."""
-    from ..meetings.load import series_ranking
+    from ..meetings.load import series_ranking  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     settings = _settings()
     data = _data(since, until)
@@ -197,7 +197,7 @@ def meetings_focus(
     fmt: Format = FormatOption, as_json: bool = JsonOption,
 ):
     """Focus time per person (free blocks of 2 h or more in working hours), least first; --breakers for the meetings that break it."""
-    from ..meetings.load import focus_time
+    from ..meetings.load import focus_time  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     settings = _settings()
     data = _data(since, until)
@@ -214,7 +214,7 @@ def meetings_focus(
 @meetings_app.command("trend")
 def meetings_trend(since: Optional[str] = SinceOption, until: Optional[str] = UntilOption, fmt: Format = FormatOption, as_json: bool = JsonOption):
     """Meeting load week by week."""
-    from ..meetings.load import weekly_trend
+    from ..meetings.load import weekly_trend  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     settings = _settings()
     data = _data(since, until)
@@ -224,7 +224,7 @@ def meetings_trend(since: Optional[str] = SinceOption, until: Optional[str] = Un
 @meetings_app.command("report")
 def meetings_report(since: Optional[str] = SinceOption, until: Optional[str] = UntilOption, limit: int = typer.Option(10, "--limit", "-n", help="Rows per section (0: all)."), fmt: Format = FormatOption, as_json: bool = JsonOption):
     """Every section at once: totals, people, teams, large, long, series, focus, breakers, trend."""
-    from ..meetings.load import report
+    from ..meetings.load import report  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     settings = _settings()
     start, end = _window(since, until)

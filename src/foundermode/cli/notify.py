@@ -8,6 +8,7 @@ import typer
 
 from ..reports import Format
 from .common import FormatOption, JsonOption, app, console, fail, get_config, opened_store, output
+from ..config import ConfigError
 
 outbox_app = typer.Typer(help="Notifications: state, attempts, next try, last error; retry dead letters.", invoke_without_command=True)
 app.add_typer(outbox_app, name="outbox")
@@ -31,7 +32,7 @@ def outbox_list(
     """List outbox messages, newest first: state, attempts, next try and last error."""
     if ctx.invoked_subcommand:
         return
-    from ..notify.outbox import STATES, list_messages
+    from ..notify.outbox import STATES, list_messages  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     if state and state not in STATES:
         fail(f"unknown state {state!r}: expected one of {', '.join(STATES)}")
@@ -53,7 +54,7 @@ def outbox_list(
 @outbox_app.command("show")
 def outbox_show(message_id: int = typer.Argument(..., help="Outbox message id."), as_json: bool = JsonOption):
     """One message in full: body, payload, attachments' names, state and last error."""
-    from ..notify.outbox import get_message, list_messages
+    from ..notify.outbox import get_message, list_messages  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store, store.read() as conn:
         message = get_message(conn, message_id)
@@ -73,7 +74,7 @@ def outbox_show(message_id: int = typer.Argument(..., help="Outbox message id.")
 @outbox_app.command("retry")
 def outbox_retry(message_id: int = typer.Argument(..., help="Id of a dead letter (see `foundermode outbox --state dead`).")):
     """Requeue a dead letter: a fresh set of tries, the first one due now."""
-    from ..notify.outbox import RetryError, requeue
+    from ..notify.outbox import RetryError, requeue  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store:
         try:
@@ -87,8 +88,7 @@ def outbox_retry(message_id: int = typer.Argument(..., help="Id of a dead letter
 @outbox_app.command("deliver")
 def outbox_deliver(as_json: bool = JsonOption):
     """Send every message that is due now (what the tick does after escalating)."""
-    from ..config import ConfigError
-    from ..notify.deliver import deliver_due
+    from ..notify.deliver import deliver_due  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     config = get_config()
     with opened_store() as store:

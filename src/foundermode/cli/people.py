@@ -25,7 +25,7 @@ def people_duplicates(
     limit: Optional[int] = LimitOption,
 ):
     """Proposals to merge people who look like one: same name, GitHub noreply logins, address names; with the evidence and a confidence."""
-    from ..sources.duplicates import proposals
+    from ..sources.duplicates import proposals  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store, store.read() as conn:
         found = proposals(conn, min_confidence or 0.0)
@@ -54,8 +54,8 @@ def people_merge(
     as_json: bool = JsonOption,
 ):
     """Merge two people, or the proposals of `people duplicates`: identities and work move to the kept person and stay there on later ingests (`people split` undoes)."""
-    from ..sources.duplicates import DEFAULT_MIN_CONFIDENCE, accept
-    from ..sources.identities import find_person, merge_people
+    from ..sources.duplicates import DEFAULT_MIN_CONFIDENCE, accept  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+    from ..sources.identities import find_person, merge_people  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     by_proposal = accept_proposals or pairs is not None
     if by_proposal and (keep or other):
@@ -88,7 +88,7 @@ def people_merge(
 @people_app.command("split")
 def people_split(person: int = typer.Argument(..., help="The id of the person a merge folded away (shown by `people merge` and `people merges`)")):
     """Undo a merge: the folded person comes back with their identities and work, and is never proposed with the other again."""
-    from ..sources.identities import split_merge
+    from ..sources.identities import split_merge  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store:
         try:
@@ -102,7 +102,7 @@ def people_split(person: int = typer.Argument(..., help="The id of the person a 
 @people_app.command("merges")
 def people_merges(fmt: Format = FormatOption, as_json: bool = JsonOption, limit: Optional[int] = LimitOption):
     """The merges made, newest first, with their evidence; split ones marked."""
-    from ..sources.identities import merge_history
+    from ..sources.identities import merge_history  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store, store.read() as conn:
         rows = merge_history(conn)

@@ -14,6 +14,8 @@ import typer
 
 from ..reports import Format
 from .common import FormatOption, JsonOption, app, err_console, fail, get_config, ingest_app, opened_store, output, progress_bar
+from .. import scope as scopes
+from ..errors import InputError
 
 reviews_app = typer.Typer(help="Code review: review load per person, who reviews whom, waiting queues, delivery (DevLake's definitions).", invoke_without_command=True)
 app.add_typer(reviews_app, name="reviews")
@@ -32,9 +34,7 @@ def iso(epoch: int | None) -> str | None:
 
 def _window(since: str | None, until: str | None) -> tuple[int | None, int]:
     """The review window in the one grammar (scope.py): dates, date-times, spans before the end; the end defaults to now."""
-    from .. import scope as scopes
-    from ..errors import InputError
-    from ..store import now
+    from ..store import now  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     try:
         end = now() if until in (None, "", "now") else scopes.moment(until)
@@ -48,7 +48,7 @@ def _window(since: str | None, until: str | None) -> tuple[int | None, int]:
 
 
 def _read(store, repo, team):
-    from ..team.reviews import read_pulls
+    from ..team.reviews import read_pulls  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     try:
         with store.read() as conn:
@@ -77,9 +77,9 @@ class _Waits:
 
 
 def _ingest(forge: str, sources: list[str], repo: str | None, api_url: str | None, force: bool, as_json: bool) -> None:
-    from ..forge_api import ForgeError
-    from ..ingest_reviews import ingest_api, ingest_files
-    from ..sources.pulls import ExportError
+    from ..forge_api import ForgeError  # deferred: httpx — keeps foundermode --help from importing it
+    from ..ingest_reviews import ingest_api, ingest_files  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+    from ..sources.pulls import ExportError  # deferred: the export parsers (~5 ms) — keeps foundermode --help from importing it
 
     if not sources:
         fail(f"nothing to ingest: give export files or folders, or a repository ({'owner/name' if forge == 'github' else 'group/project'}) to read from the API")
@@ -153,7 +153,7 @@ def pulls_cmd(
     as_json: bool = JsonOption,
 ):
     """Pull and merge requests in the store: state, times, reviews; or, with --waiting, what waits for whom."""
-    from ..team import reviews as review_api
+    from ..team import reviews as review_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     if state not in ("open", "merged", "closed", "all"):
         fail(f"--state must be open, merged, closed or all, not '{state}'")
@@ -194,7 +194,7 @@ def load_cmd(
     as_json: bool = JsonOption,
 ):
     """Per person: pull requests opened and merged, reviews given (approve / request changes / comment) and received, waiting on them."""
-    from ..team import reviews as review_api
+    from ..team import reviews as review_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     start, end = _window(since, until)
     with opened_store() as store:
@@ -223,7 +223,7 @@ def matrix_cmd(
     as_json: bool = JsonOption,
 ):
     """Who reviews whom: distinct pull requests each reviewer reviewed for each author."""
-    from ..team import reviews as review_api
+    from ..team import reviews as review_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     start, end = _window(since, until)
     with opened_store() as store:
@@ -249,7 +249,7 @@ def queues_cmd(
     as_json: bool = JsonOption,
 ):
     """Reviewers with ready pull requests waiting for them, the most people held up first."""
-    from ..team import reviews as review_api
+    from ..team import reviews as review_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     _start, at = _window(None, until)
     with opened_store() as store:
@@ -271,7 +271,7 @@ def delivery_cmd(
     as_json: bool = JsonOption,
 ):
     """Lead time for changes and deployment frequency per repository, with DevLake's definitions and bands (docs/reviews.md)."""
-    from ..team import reviews as review_api
+    from ..team import reviews as review_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     start, end = _window(since, until)
     with opened_store() as store:
@@ -285,7 +285,7 @@ def escalate_cmd(
     as_json: bool = JsonOption,
 ):
     """Turn each review queue holding up two or more people's pull requests into a bottleneck (every tick does it too)."""
-    from ..bottlenecks.review_queue import hear_queues
+    from ..bottlenecks.review_queue import hear_queues  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store:
         result = hear_queues(store, get_config(), now)

@@ -8,6 +8,7 @@ import typer
 
 from ..config import ConfigError
 from .common import JsonOption, app, console, err_console, fail, get_config, opened_store, output, progress_bar
+from ..present.times import duration, when
 
 
 class _Progress:
@@ -37,8 +38,8 @@ def sync(
 
     Exits 1 naming each source that failed; the others still complete.
     """
-    from ..store.jobs import Busy
-    from ..sync import KINDS, EXTRA_KINDS, sync_all
+    from ..store.jobs import Busy  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+    from ..sync import KINDS, EXTRA_KINDS, sync_all  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     config = get_config()
     for kind in only or []:
@@ -87,8 +88,8 @@ def _when(epoch: int | None, now: int) -> str:
 @app.command("status")
 def status(as_json: bool = JsonOption):
     """Each source's last sync, what it saw and its last error; the outbox; the scheduled jobs' last runs."""
-    from ..store import now
-    from ..sync import status_report
+    from ..store import now  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+    from ..sync import status_report  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     config = get_config()
     with opened_store() as store:
@@ -110,7 +111,6 @@ def status(as_json: bool = JsonOption):
     waiting = sum(counts.get(s, 0) for s in ("pending", "retrying", "sending"))
     line = ", ".join(f"{counts[s]} {s}" for s in sorted(counts)) or "empty"
     console.print(f"Outbox: {line}" + (f"; oldest waiting since {_when(report['outbox']['oldest_waiting_at'], at)}" if waiting else ""), highlight=False)
-    from ..present.times import when
 
     for waiting_one in report["outbox"]["retrying"]:
         console.print("  retrying ", str(waiting_one["id"]), f" {waiting_one['channel']}: ", waiting_one["subject"] or "",
@@ -131,8 +131,6 @@ def status(as_json: bool = JsonOption):
 
 
 def _schedule_line(schedule: dict, at: int) -> str:
-    from ..present.times import duration, when
-
     sync, brief = schedule["sync"], schedule["brief"]
     parts = []
     if sync["every"]:

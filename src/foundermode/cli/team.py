@@ -12,6 +12,7 @@ from ..present.sanitize import markup
 from ..reports import Format
 from ..scope import SINCE_HELP, SPANS, UNTIL_HELP
 from .common import FormatOption, JsonOption, app, console, fail, get_config, opened_store, output
+from ..present.sanitize import print_report
 
 team_app = typer.Typer(help="Who really builds what: profiles, truck factor, team size against output, managers, review list, growth.", no_args_is_help=True)
 app.add_typer(team_app, name="team")
@@ -45,7 +46,7 @@ def _pct(value: float | None, fmt: Format = Format.table) -> str | float | None:
 
 
 def _scope(store, since, until, repo, team, days, report):
-    from .. import team as team_api
+    from .. import team as team_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     try:
         return team_api.window(store, since=since, until=until, repos=repo, team=team, days=days, report=report)
@@ -73,7 +74,7 @@ def profiles_cmd(
     as_json: bool = JsonOption,
 ):
     """Contribution profile of everyone on the team (the org chart's people here, zero rows for no commits; else the recently active), with the trend."""
-    from .. import team as team_api
+    from .. import team as team_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store:
         scope = _scope(store, since, until, repo, team, days, 'team')
@@ -115,7 +116,7 @@ def profile_cmd(
     as_json: bool = JsonOption,
 ):
     """One person in depth: the figures, every area worked in, CODEOWNERS teams, trend."""
-    from .. import team as team_api
+    from .. import team as team_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store:
         scope = _scope(store, since, until, repo, None, days, 'team')
@@ -163,8 +164,8 @@ def truck_factor_cmd(
     as_json: bool = JsonOption,
 ):
     """Truck factor (Avelino et al., ICPC 2016) among the people here: who the code depends on, what each would orphan, and what is already lost."""
-    from .. import team as team_api
-    from ..sources.git import GitError
+    from .. import team as team_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+    from ..sources.git import GitError  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store:
         try:
@@ -225,7 +226,7 @@ def output_cmd(
     as_json: bool = JsonOption,
 ):
     """Team size against output per month; flags months where headcount grew and commits per head fell."""
-    from .. import team as team_api
+    from .. import team as team_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store:
         scope = _scope(store, since, until, repo, team, days, 'output')
@@ -269,8 +270,8 @@ def managers_cmd(
     as_json: bool = JsonOption,
 ):
     """People with reports in the org chart and no commits, co-authorships or surviving lines in the window."""
-    from .. import team as team_api
-    from ..team.managers import CANNOT_SHOW
+    from .. import team as team_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+    from ..team.managers import CANNOT_SHOW  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store:
         scope = _scope(store, since, until, repo, team, days, 'team')
@@ -307,8 +308,8 @@ def review_cmd(
     as_json: bool = JsonOption,
 ):
     """Low git signal against one's own team, with the evidence to keep beside every name. Evidence, not verdicts."""
-    from .. import team as team_api
-    from ..team.review import CANNOT_SHOW
+    from .. import team as team_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+    from ..team.review import CANNOT_SHOW  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store:
         scope = _scope(store, since, until, repo, team, days, 'review')
@@ -344,7 +345,7 @@ def growth_cmd(
     as_json: bool = JsonOption,
 ):
     """Should this team grow? Output per head, truck-factor risk and open bottlenecks, as evidence."""
-    from .. import team as team_api
+    from .. import team as team_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store:
         scope = _scope(store, since, until, repo, None, days, 'review')
@@ -371,11 +372,10 @@ def report_cmd(
     days: Optional[float] = typer.Option(None, "--days", help=f"Window length in days when --since is not given (default: {SPANS['output']})."),
 ):
     """The whole team report as JSON: profiles, truck factors (per area), output, managers, review list."""
-    from .. import team as team_api
+    from .. import team as team_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store:
         scope = _scope(store, since, until, repo, team, days, 'output')
         found = team_api.report(store, scope, config=get_config())
-    from ..present.sanitize import print_report
 
     print_report(json.dumps(to_plain(found), indent=2, ensure_ascii=False, default=str), "json")

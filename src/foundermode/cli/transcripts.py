@@ -35,8 +35,8 @@ def ingest_transcript(
     as_json: bool = JsonOption,
 ):
     """Attach transcripts to meeting occurrences and store who spoke, how long, and who was addressed. All files or none."""
-    from ..meetings.transcripts import AttachError, import_transcripts
-    from ..sources.transcripts import TranscriptError, read_speaker_map
+    from ..meetings.transcripts import AttachError, import_transcripts  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+    from ..sources.transcripts import TranscriptError, read_speaker_map  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     if occurrence and (meeting or start):
         fail("give --occurrence, or --meeting with --start, not both")
@@ -81,7 +81,7 @@ def meetings_speaking(
     as_json: bool = JsonOption,
 ):
     """Who spoke in one meeting occurrence: seconds, share, turns, words, times addressed by name."""
-    from ..meetings.transcripts import transcript_summary
+    from ..meetings.transcripts import transcript_summary  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store, store.read() as conn:
         rows = transcript_summary(conn, occurrence)
@@ -103,8 +103,8 @@ def meetings_walkout(
     as_json: bool = JsonOption,
 ):
     """Recurring meetings people could skip: they barely spoke and nobody addressed them by name, with the evidence."""
-    from ..meetings.walkout import WalkoutSettings, walkout_suggestions
-    from ..sources.identities import find_person
+    from ..meetings.walkout import WalkoutSettings, walkout_suggestions  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+    from ..sources.identities import find_person  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     try:
         settings = WalkoutSettings.from_config(get_config())
@@ -162,8 +162,8 @@ def stagnation(
     """Areas of the code that stopped moving against their own history, and long-lived branches nobody merged."""
     from sqlalchemy import or_, select
 
-    from ..meetings.stagnation import StagnationSettings, area_activity, stale_branches
-    from ..store.schema import repositories
+    from ..meetings.stagnation import StagnationSettings, area_activity, stale_branches  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+    from ..store.schema import repositories  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     config = get_config()
     try:

@@ -7,6 +7,7 @@ import threading
 import typer
 
 from .common import app, err_console, get_config, state
+from ..config import load_config
 
 log = logging.getLogger("foundermode.web")
 SUMMARIES_EVERY = 60.0
@@ -23,8 +24,8 @@ def build_app(config, db_url: str, *, tick_every: float | None = None, summaries
     """
     from contextlib import asynccontextmanager
 
-    from ..store import open_store
-    from ..web.app import create_app
+    from ..store import open_store  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+    from ..web.app import create_app  # deferred: FastAPI and SQLAlchemy — keeps foundermode --help from importing it
 
     store = open_store(db_url)
     web = create_app(store, config)
@@ -32,9 +33,9 @@ def build_app(config, db_url: str, *, tick_every: float | None = None, summaries
     loops = []
     if tick_every:
         def tick_loop():
-            from ..bottlenecks.engine import tick
-            from ..brief.deliver import send_due
-            from ..store.jobs import recorded
+            from ..bottlenecks.engine import tick  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+            from ..brief.deliver import send_due  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+            from ..store.jobs import recorded  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
             while not stop.wait(tick_every):
                 try:
@@ -75,15 +76,15 @@ def build_app(config, db_url: str, *, tick_every: float | None = None, summaries
 
 
 def _sync_every(config) -> int | None:
-    from ..sync import SyncSettings
+    from ..sync import SyncSettings  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     return SyncSettings.from_config(config).every
 
 
 def sync_loop(store, config, every: float, stop: threading.Event) -> None:
     """``foundermode sync`` now and every ``every`` seconds until ``stop``; a sync running elsewhere is left to finish."""
-    from ..store.jobs import Busy
-    from ..sync import sync_all
+    from ..store.jobs import Busy  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+    from ..sync import sync_all  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     while True:
         try:
@@ -100,7 +101,7 @@ def sync_loop(store, config, every: float, stop: threading.Event) -> None:
 
 def keep_summaries_fresh(store, config, every: float, stop: threading.Event) -> None:
     """Refresh the team's whole-history summaries now and every ``every`` seconds until ``stop``."""
-    from ..team.summary import refresh_quietly
+    from ..team.summary import refresh_quietly  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     while True:
         problem = refresh_quietly(store, config)
@@ -113,8 +114,6 @@ def keep_summaries_fresh(store, config, every: float, stop: threading.Event) -> 
 def app_factory():
     """uvicorn's factory for ``--workers`` > 1: each worker builds its app from the environment."""
     import os
-
-    from ..config import load_config
 
     config = load_config(os.environ.get("FOUNDERMODE_SERVE_CONFIG") or None)
     every = float(os.environ.get("FOUNDERMODE_SERVE_TICK", "0") or 0)
@@ -157,7 +156,7 @@ def serve(
         # The summaries are kept fresh once, by this supervising process, not once per worker.
         os.environ["FOUNDERMODE_SERVE_SUMMARIES"] = "0"
         if summaries_every:
-            from ..store import open_store
+            from ..store import open_store  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
             threading.Thread(
                 target=keep_summaries_fresh, args=(open_store(db_url), config, summaries_every, threading.Event()),
