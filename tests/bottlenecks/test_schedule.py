@@ -80,3 +80,18 @@ def test_outside_ones_own_working_hours_is_busy():
     assert busy == {1: [(at(11, 9), at(11, 13)), (at(11, 14), at(11, 15))], 2: []}
     slot = first_common_slot(busy, UTC, at(11, 9))
     assert (slot.start, slot.busy) == (at(11, 13), ())  # the first half hour in everyone's working day
+
+
+def test_a_persons_zone_settings_first_then_their_calendar(store, write_config):
+    from foundermode.meetings.load import MeetingSettings, zones_of
+    from foundermode.store.schema_meetings import calendars
+
+    config = write_config('[meetings]\ntimezone = "Europe/Paris"\n\n[meetings.timezones]\n"ada@example.com" = "America/New_York"\n')
+    with store.write() as conn:
+        resolver = IdentityResolver.from_config(conn, config)
+        ada, bob, cy = (resolver.person_for(n, f"{n}@example.com", source="manual") for n in ("ada", "bob", "cy"))
+        for person_id, zone in ((ada, "Asia/Tokyo"), (bob, "Asia/Tokyo"), (cy, None)):
+            conn.execute(insert(calendars).values(key=f"k{person_id}", person_id=person_id, path="x.ics", timezone=zone, occurrence_count=0, imported_at=MONDAY))
+    with store.read() as conn:
+        zones = zones_of(conn, [ada, bob, cy], MeetingSettings.from_config(config))
+    assert zones == {ada: "America/New_York", bob: "Asia/Tokyo", cy: "Europe/Paris"}
