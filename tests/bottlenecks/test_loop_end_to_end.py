@@ -102,9 +102,9 @@ ZONES = {"hana@example.com": "America/New_York"}  # everyone else works in UTC, 
 MEETINGS = {
     LEADER: [(10, 0, 11, 30)],
     "grace@example.com": [(9, 30, 10, 0)],
-    "ada@example.com": [(11, 30, 12, 30)],
+    "ada@example.com": [(12, 0, 12, 30)],
     "erin@example.com": [(9, 0, 10, 0)],
-    "carol@example.com": [(12, 30, 13, 0)],
+    "carol@example.com": [(12, 0, 12, 30)],
     "dora@example.com": [(13, 0, 14, 0)],
     "gus@example.com": [(14, 0, 14, 30)],
 }
@@ -231,11 +231,12 @@ secret_env = "FM_LOOP_SECRET"
                 o_start, o_end = calls[other][0], calls[other][1]
                 assert end <= o_start or o_end <= start, f"{uid} and {other} overlap for {sorted(people & calls[other][2])}"
 
-    # and each is the earliest such slot: GPU (escalated first) skips grace 09:30, the leader 10:00-11:30
-    # and ada 11:30-12:30; CI skips erin 09:30 and the leader; staging waits for New York's 09:00
+    # and each is the earliest such slot: GPU (escalated first) skips grace 09:30 and the leader
+    # 10:00-11:30; CI skips erin 09:30 and the leader, then 11:30, free in every calendar but
+    # the GPU call's (the leader is on it), and carol 12:00; staging waits for New York's 09:00
     # (13:00 UTC), then dora's and gus's meetings
     assert {r: calls[u][0].astimezone(UTC).strftime("%H:%M") for r, u in by_resource.items()} == {
-        "GPU cluster": "12:30", "CI runners": "11:30", "Staging database": "14:30"}
+        "GPU cluster": "11:30", "CI runners": "12:30", "Staging database": "14:30"}
 
     # each owner got the step-1 email; the webhook messages wait for a retry
     owner_mail = [m for m in smtp_server.messages if subject(m).startswith("[foundermode] Bottleneck #")]
