@@ -8,14 +8,16 @@ the reporters with meetings in the way; one reporter works in New York ([meeting
   invitee's working hours in that invitee's own time zone.
 - Staging is resolved before its call while a webhook message for it is still waiting for a retry:
   that message is withdrawn, every invitee gets METHOD:CANCEL with SEQUENCE one more than the
-  invite, and nothing else for it is delivered afterwards, by email or webhook.
+  invite, and nothing else for it is delivered afterwards, by email or webhook. Its call's slot
+  is free again: the next call booked takes it.
 - The GPU cluster, acknowledged by its owner and left alone, is reminded exactly at
   acknowledged_at + stale_after (not a second before), then re-escalated to the leader after as
   long again, on both channels and on the timeline.
 - CI runners, never acknowledged, runs its chain out and, idle for expire_after, closes itself with
   a note.
 
-Time moves by --now only; nothing sleeps.
+Time moves by --now only; nothing sleeps. The xfail at the end is a false merge this test ran
+into (one shared word joins an unrelated bottleneck), kept for whoever tunes the grouping.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import icalendar
+import pytest
 from typer.testing import CliRunner
 
 from foundermode.cli import app
@@ -106,7 +109,7 @@ MEETINGS = {
     "erin@example.com": [(9, 0, 10, 0)],
     "carol@example.com": [(12, 0, 12, 30)],
     "dora@example.com": [(13, 0, 14, 0)],
-    "gus@example.com": [(14, 0, 14, 30)],
+    "gus@example.com": [(13, 0, 14, 30)],
 }
 
 
@@ -258,11 +261,26 @@ secret_env = "FM_LOOP_SECRET"
               if m["escalation_id"] is not None and m["subject"].startswith(f"[foundermode] Bottleneck #{staging} ")}
     assert states == {("email", "sent"), ("webhook", "withdrawn")}
     http_receiver.up()
+    invoke(args, "tick", "--now", str(at(9, 10)))
+
+    # The cancelled call's slot is free again: gus and hana, both on the staging call, report
+    # something no resource claims; the leader holds it, and the first slot free for the leader,
+    # gus (13:00-14:30) and hana (New York) is the one staging gave back.
+    invoke(args, "blocker", "report", "The office wifi drops all the time", "--by", "gus@example.com", "--now", str(at(9, 11)))
+    out = invoke(args, "blocker", "report", "office wifi keeps dropping all the time", "--by", "hana@example.com", "--now", str(at(9, 12)))
+    assert "escalated" in out
+    invoke(args, "tick", "--now", str(at(9, 13)))
+    wifi_invites = [m for m in smtp_server.messages[mails_before:] if subject(m).startswith("Call:")]
+    assert sorted(to(m) for m in wifi_invites) == sorted(["gus@example.com", "hana@example.com", LEADER])
+    (event,) = calendar_of(wifi_invites[0]).walk("VEVENT")
+    assert event.decoded("DTSTART") == calls[staging_uid][0]
+    wifi = bottleneck_of(wifi_invites[0])
+    assert wifi not in (gpu, ci, staging)
 
     # the GPU cluster's owner acknowledges it at 09:15; CI runners is left to its chain
     acked = at(9, 15)
     invoke(args, "bottlenecks", "ack", str(gpu), "--by", "grace@example.com", "--now", str(acked))
-    for when in [resolve_at + 60 * m for m in range(2, 60, 5)] + [at(h, m) for h in range(10, 17) for m in (0, 31)] + [at(9, 0, day=12)]:
+    for when in [at(9, 16) + 300 * i for i in range(9)] + [at(h, m) for h in range(10, 17) for m in (0, 31)] + [at(9, 0, day=12)]:
         invoke(args, "tick", "--now", str(when))
     after = smtp_server.messages[mails_before:]
     staging_mail = [m for m in after if bottleneck_of(m) == staging]
@@ -292,7 +310,8 @@ secret_env = "FM_LOOP_SECRET"
     # the GPU cluster: its owner's step, then nothing (acknowledged); CI runners: the owner twice, then the leader
     assert sorted(steps) == sorted([(gpu, 1, 0, "grace@example.com"), (ci, 1, 0, "carol@example.com"), (ci, 1, 1, "carol@example.com"), (ci, 2, 0, LEADER)])
     for payload in (h.json() for h in hooks()):
-        resource = next(r for r, i in ids.items() if i == payload["bottleneck_id"])
+        resource = next((r for r, i in ids.items() if i == payload["bottleneck_id"]), None)
+        assert resource is not None  # the wifi bottleneck's chain (the leader's) is email only
         assert payload["resource"] == resource
         assert sorted(payload.get("reporters", [])) in ([], sorted(w for w, _, r in REPORTS if r == resource))
     assert [to(m) for m in smtp_server.messages if bottleneck_of(m) == gpu and not subject(m).startswith("Call:")] == ["grace@example.com"]
@@ -335,3 +354,15 @@ secret_env = "FM_LOOP_SECRET"
     assert closing["note"] == f"expired after {duration(30 * DAY)} without activity"
     # the GPU cluster was active at its re-escalation: still acknowledged, not expired
     assert json.loads(invoke(args, "bottlenecks", "show", str(gpu), "--json"))["status"] == "acknowledged"
+
+
+@pytest.mark.xfail(strict=True, reason="issue 15 grouping: in a small index one shared content word ('hour') scores 0.16, "
+                   "over ONE_WORD_FACTOR x threshold (0.108), so an unrelated report joins; found by the loop test")
+def test_one_shared_word_does_not_join_an_unrelated_bottleneck(store, write_config):
+    from foundermode.bottlenecks.intake import report
+
+    config = write_config()
+    ci = report(store, config, text="CI runners are stuck, the pipeline queue is an hour long", by="erin@example.com", now=MONDAY).bottleneck_id
+    report(store, config, text="the ci pipeline runners are stuck in the queue", by="frank@example.com", now=MONDAY + 60)
+    wifi = report(store, config, text="The office wifi drops every hour", by="gus@example.com", now=MONDAY + 120).bottleneck_id
+    assert wifi != ci
