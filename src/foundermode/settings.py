@@ -432,7 +432,7 @@ SCHEMA: tuple[Section, ...] = (
         Setting("working_hours", ClockRange(), (9 * 60, 17 * 60), "Working hours in local time, also where escalation calls are booked (\"09:00-17:00\")."),
         Setting("working_days", Weekdays(), (0, 1, 2, 3, 4), "Working days (default Mon-Fri)."),
         Setting("timezone", TimeZone(), None, "Floating times, weeks of the trend, people with no zone of their own; default: [org] timezone."),
-        Setting("timezones", Table(TimeZone(), keys="email"), {}, "[meetings.timezones] \"ada@example.com\" = \"Europe/London\": a person's zone, over their calendar's."),
+        Setting("timezones", Table(TimeZone(), keys="email"), {}, "[meetings.timezones] \"ada@example.com\" = \"Europe/London\": a person's zone, over their calendar's; escalation calls fall in their working hours there too."),
         Setting("tz_aliases", Table(TimeZone(), keys="\"calendar TZID\""), {}, "[meetings.tz_aliases] \"Custom TZID\" = \"Area/City\": zones calendars name their own way."),
         Setting("walkout_occurrences", Whole(minimum=1), 3, "Occurrences of a recurring meeting someone must have sat in before a walk-out is suggested."),
         Setting("walkout_max_share", Number(minimum=0, maximum=1, below=True), 0.05, "Suggest walking out when a person spoke less than this share (0.05 = 5 %)."),

@@ -64,3 +64,34 @@ def test_escalation_books_around_ingested_calendars(store, config):
         start, end = conn.execute(select(escalations.c.call_start, escalations.c.call_end)).one()
     # Grace is busy 10:00-11:30; her 11:30 entry is marked free (transparent); Ada declined, so she is free
     assert (start, end) == (at(11, 11, 30), at(11, 12, 0))
+
+
+def test_outside_ones_own_working_hours_is_busy():
+    from zoneinfo import ZoneInfo
+
+    from foundermode.bottlenecks.schedule import off_hours, with_own_hours
+
+    new_york = ZoneInfo("America/New_York")  # UTC-4 on Monday 11 March 2024 (DST began the day before)
+    gaps = off_hours(UTC, new_york, at(11, 9), at(11, 17))
+    assert gaps == [(at(11, 9), at(11, 13))]  # 05:00-09:00 in New York
+    # Friday evening to Monday morning in New York: all of it off
+    assert off_hours(UTC, new_york, at(15, 21), at(18, 13)) == [(at(15, 21), at(18, 13))]
+    busy = with_own_hours({1: [(at(11, 14), at(11, 15))], 2: []}, UTC, {1: new_york, 2: ZoneInfo("UTC"), 3: None}, at(11, 9), at(11, 17))
+    assert busy == {1: [(at(11, 9), at(11, 13)), (at(11, 14), at(11, 15))], 2: []}
+    slot = first_common_slot(busy, UTC, at(11, 9))
+    assert (slot.start, slot.busy) == (at(11, 13), ())  # the first half hour in everyone's working day
+
+
+def test_a_persons_zone_settings_first_then_their_calendar(store, write_config):
+    from foundermode.meetings.load import MeetingSettings, zones_of
+    from foundermode.store.schema_meetings import calendars
+
+    config = write_config('[meetings]\ntimezone = "Europe/Paris"\n\n[meetings.timezones]\n"ada@example.com" = "America/New_York"\n')
+    with store.write() as conn:
+        resolver = IdentityResolver.from_config(conn, config)
+        ada, bob, cy = (resolver.person_for(n, f"{n}@example.com", source="manual") for n in ("ada", "bob", "cy"))
+        for person_id, zone in ((ada, "Asia/Tokyo"), (bob, "Asia/Tokyo"), (cy, None)):
+            conn.execute(insert(calendars).values(key=f"k{person_id}", person_id=person_id, path="x.ics", timezone=zone, occurrence_count=0, imported_at=MONDAY))
+    with store.read() as conn:
+        zones = zones_of(conn, [ada, bob, cy], MeetingSettings.from_config(config))
+    assert zones == {ada: "America/New_York", bob: "Asia/Tokyo", cy: "Europe/Paris"}

@@ -27,9 +27,10 @@ from ..store.schema import identities, people
 from ..store.schema_bottlenecks import blocker_reports, bottleneck_events, bottlenecks, escalations
 from ..web import links  # signed action links; web/links.py imports no web framework
 from .resources import Catalog, ChainSnapshot, Resource, Step, format_duration
-from ..meetings.load import busy_intervals  # the one definition of busy time; booked_calls go on top
-from .schedule import MAX_WORKING_DAYS, booked_calls, candidate_slots, first_common_slot
+from ..meetings.load import MeetingSettings, busy_intervals, zones_of  # the one definition of busy time; booked_calls go on top
+from ..sources.calendar import zone_for
 from ..sources.identities import IdentityResolver
+from .schedule import MAX_WORKING_DAYS, booked_calls, candidate_slots, first_common_slot, with_own_hours
 
 # One key for every write that can change which bottleneck a report is in or
 # whether the rule fires: on PostgreSQL those transactions queue on it the way
@@ -150,6 +151,8 @@ def _schedule_call(conn, config, catalog, bottleneck, who, chain, escalation_id,
     if not slots or not attendees:
         return
     busy = busy_intervals(conn, ids, slots[0][0], slots[-1][1])
+    zones = {p: zone_for(z) for p, z in zones_of(conn, ids, MeetingSettings.from_config(config)).items()}
+    busy = with_own_hours(busy, catalog.hours, zones, slots[0][0], slots[-1][1])
     booked = booked_calls(conn, ids, slots[0][0], slots[-1][1])
     slot = first_common_slot(busy, catalog.hours, now, catalog.call_minutes, booked=booked)
     if slot is None:

@@ -7,7 +7,9 @@ meetings tables hold any; without them, working hours alone decide.
 The calls foundermode itself booked are hard constraints: two escalation calls
 never share a slot for anyone (the leader sits in all of them). When the next
 working day holds no such slot, the search goes on, a working day at a time,
-up to two weeks. A calendar meeting in the way is softer: failing a slot free
+up to two weeks. A person whose zone is not the org's ([meetings.timezones], else their own
+calendar's) is busy outside the working hours on their own clock. A calendar meeting in the way
+(or a slot out of someone's hours) is softer: failing a slot free
 for everyone, the one with the fewest people busy is taken and they are named.
 """
 from __future__ import annotations
@@ -66,6 +68,37 @@ def candidate_slots(hours: WorkingHours, now: int, minutes: int = 30, working_da
             slots.append((start, start + length))
             start += SLOT_STEP
     return slots
+
+
+def off_hours(hours: WorkingHours, zone: dt.tzinfo, start: int, end: int) -> list[tuple[int, int]]:
+    """The time in [start, end) outside working hours and days as kept in ``zone`` (a person's own
+    zone): for a call, that person is as busy then as in a meeting."""
+    day = dt.datetime.fromtimestamp(start, zone).date() - dt.timedelta(days=1)
+    last = dt.datetime.fromtimestamp(end, zone).date()
+    out: list[tuple[int, int]] = []
+    cursor = start
+    while day <= last:
+        if day.weekday() in hours.days:
+            begin = int(dt.datetime.combine(day, hours.start, zone).timestamp())
+            finish = int(dt.datetime.combine(day, hours.end, zone).timestamp())
+            if begin > cursor:
+                out.append((cursor, min(begin, end)))
+            cursor = max(cursor, finish)
+        day += dt.timedelta(days=1)
+    if cursor < end:
+        out.append((cursor, end))
+    return [(s, e) for s, e in out if s < e]
+
+
+def with_own_hours(busy: dict[int, list[tuple[int, int]]], hours: WorkingHours, zones: dict[int, dt.tzinfo | None], start: int, end: int) -> dict[int, list[tuple[int, int]]]:
+    """``busy`` plus, for each person working in a zone other than ``hours``', the time outside
+    their working hours there (same hours and days, their own clock)."""
+    out = {p: list(intervals) for p, intervals in busy.items()}
+    for person_id, zone in zones.items():
+        if zone is None or str(zone) == hours.tz:
+            continue
+        out[person_id] = sorted(out.get(person_id, []) + off_hours(hours, zone, start, end))
+    return out
 
 
 MAX_WORKING_DAYS = 10  # how far the search for a slot with no booked call goes

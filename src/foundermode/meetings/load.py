@@ -350,9 +350,26 @@ def working_days(start: int, end: int, zone, settings: MeetingSettings) -> list[
     return out
 
 
+def pick_zone(email: str | None, calendar_zone: str | None, settings: MeetingSettings) -> str:
+    """A person's zone: [meetings.timezones] for their address, else their own calendar's, else the org's."""
+    return settings.timezones.get((email or "").lower()) or calendar_zone or settings.timezone
+
+
 def person_zone(person_id: int, data: MeetingData, settings: MeetingSettings) -> str:
-    email = (data.people.get(person_id, {}).get("email") or "").lower()
-    return settings.timezones.get(email) or data.calendar_people.get(person_id) or settings.timezone
+    return pick_zone(data.people.get(person_id, {}).get("email"), data.calendar_people.get(person_id), settings)
+
+
+def zones_of(conn: Connection, person_ids, settings: MeetingSettings) -> dict[int, str]:
+    """Each person's zone (pick_zone), read for these people only."""
+    person_ids = list(person_ids)
+    if not person_ids:
+        return {}
+    emails = dict(conn.execute(select(people.c.id, people.c.email).where(people.c.id.in_(person_ids))).all())
+    own: dict[int, str] = {}
+    for person_id, zone in conn.execute(select(calendars.c.person_id, calendars.c.timezone).where(calendars.c.person_id.in_(person_ids))):
+        if zone:
+            own.setdefault(person_id, zone)
+    return {p: pick_zone(emails.get(p), own.get(p), settings) for p in person_ids}
 
 
 def focus_time(data: MeetingData, settings: MeetingSettings) -> tuple[list[PersonFocus], list[FocusBreaker]]:
