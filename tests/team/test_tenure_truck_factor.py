@@ -50,6 +50,8 @@ def test_default_truck_factor_is_among_the_people_here(sqlite_store, repo):
     # Otto alone authors the 5 engine files nobody rewrote and the 8 docs: knowledge already lost
     assert here.knowledge_lost_files == 13
     assert dict(here.knowledge_lost_areas) == {"docs": 8, "engine": 5}
+    # ... and it was Otto's, who is marked departed there
+    assert [(a.name, a.files, a.status) for a in here.knowledge_lost_authors] == [("Otto Oldtimer", 13, "departed")]
     assert here.files == everyone.files - 13
     otto = next(m for m in everyone.members if m.name == "Otto Oldtimer")
     assert otto.status == "departed"
@@ -62,10 +64,12 @@ def test_default_truck_factor_is_among_the_people_here(sqlite_store, repo):
     result = runner.invoke(app, ["--db", db, "team", "truck-factor", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)[0]["knowledge_lost_files"] == 13
+    assert json.loads(result.stdout)[0]["knowledge_lost_authors"][0]["name"] == "Otto Oldtimer"
     text = runner.invoke(app, ["--db", db, "team", "truck-factor", "--everyone", "--files", "0"], env={"COLUMNS": "200"}).output
     assert "Otto Oldtimer (departed)" in text
     text = runner.invoke(app, ["--db", db, "team", "truck-factor", "--files", "0"], env={"COLUMNS": "200"}).output
     assert "Otto" not in text.split("knowledge already lost")[0] and "knowledge already lost in 13 files" in text
+    assert "Otto Oldtimer (departed) 13" in " ".join(text.split("knowledge already lost")[1].split())
 
 
 def test_the_brief_does_not_name_people_who_left(sqlite_store, repo):

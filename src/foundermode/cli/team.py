@@ -199,9 +199,11 @@ def truck_factor_cmd(
     for t in found:
         if t.knowledge_lost_files:
             where = ", ".join(f"{area} {count}" for area, count in t.knowledge_lost_areas)
+            whose = ", ".join(f"{a.name} ({a.status}) {a.files}" for a in t.knowledge_lost_authors[:5])
             console.print(
                 f"{markup(t.repository)}{' ' + markup(t.area) if t.area else ''}: knowledge already lost in {t.knowledge_lost_files} files "
-                f"({t.knowledge_lost_share:.0%} of the authored files) whose every author has left; most in {markup(where)}.",
+                f"({t.knowledge_lost_share:.0%} of the authored files) whose every author has left; most in {markup(where)}; "
+                f"theirs: {markup(whose)}.",
                 highlight=False,
             )
         if t.missing_files and t.area is None:

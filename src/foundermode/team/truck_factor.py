@@ -339,6 +339,16 @@ class TruckFactorMember:
 
 
 @dataclass
+class LostAuthor:
+    """A departed author of files whose every author has left (knowledge already lost)."""
+
+    person_id: int
+    name: str
+    files: int  # of the lost files, how many they author
+    status: str = "departed"
+
+
+@dataclass
 class TruckFactor:
     repository: str
     revision: str | None
@@ -351,6 +361,7 @@ class TruckFactor:
     knowledge_lost_files: int = 0  # files every author of which has left
     knowledge_lost_share: float = 0.0  # of the files with authors
     knowledge_lost_areas: list[tuple[str, int]] = field(default_factory=list)  # top areas by lost files
+    knowledge_lost_authors: list[LostAuthor] = field(default_factory=list)  # whose it was: the top 10 by lost files
     without: list[str] = field(default_factory=list)  # the people a "what if" takes away
     would_orphan_files: int = 0  # files their departure would leave with nobody
     missing_files: int = 0  # files counted whose content is missing from the repository (``git ls-tree -l``: BAD)
@@ -404,6 +415,11 @@ def truck_factor_of(
     authored = sum(1 for people in authors.values() if people)
     lost_areas = Counter(area_of(path) for path in lost).most_common(5)
     statuses = statuses or {}
+    lost_by = Counter(person for path in lost for person in authors[path])
+    lost_authors = [
+        LostAuthor(p, names.get(p, str(p)), n, statuses.get(p, "departed"))
+        for p, n in sorted(lost_by.items(), key=lambda item: (-item[1], names.get(item[0], ""), item[0]))[:10]
+    ]
     return TruckFactor(
         repository=auth.repository,
         revision=auth.revision,
@@ -419,6 +435,7 @@ def truck_factor_of(
         knowledge_lost_files=len(lost),
         knowledge_lost_share=round(len(lost) / authored, 4) if authored else 0.0,
         knowledge_lost_areas=lost_areas,
+        knowledge_lost_authors=lost_authors,
         without=sorted(names.get(p, str(p)) for p in gone),
         would_orphan_files=would_orphan,
         missing_files=sum(1 for path in authors if path in auth.missing) if auth.missing else 0,
