@@ -107,6 +107,10 @@ def test_people_page_searches_filters_and_pages_on_the_server(org, tmp_path):
     assert len(paged.json()) == 2 and paged.headers["X-Total-Count"] == "6"
 
     # Bad parameters are one-line errors.
+    # The window/team form keeps the search and the status: changing the team does not drop them
+    html = leader.get("/people?q=e&status=all").text
+    window_form = html.split('<form class="filters"')[1]
+    assert '<input type="hidden" name="q" value="e">' in window_form and '<input type="hidden" name="status" value="all">' in window_form
     assert leader.get("/people?status=gone").status_code == 400
     assert leader.get("/people?page=zero").status_code == 400
     assert api.get("/api/people?status=gone", headers=org.bearer("leader")).status_code == 400
