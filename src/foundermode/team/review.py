@@ -268,7 +268,8 @@ def read_review(conn, scope: Scope, authorships=None, config=None) -> list[TeamR
     if authorships is None:
         authorships = []
     for auth in authorships:
-        tf = truck_factor_of(auth, names)
+        # the default truck factor's own rule: among the people here (a departed author holds no risk to keep)
+        tf = truck_factor_of(auth, names, present=here.current(), statuses={p: here.status(p) for p in names})
         for member in tf.members:
             evidence.truck_factor.setdefault(member.person_id, []).append(
                 f"in the truck factor of {auth.repository} (TF {tf.truck_factor}): {len(member.orphaned_files)} file{'s' if len(member.orphaned_files) != 1 else ''} would lose their last author"
