@@ -43,7 +43,7 @@ def split_parts(rows: list[dict]) -> list[tuple[float, float, float, float]]:
 
 
 def shared_words(rows: list[dict]) -> list[int]:
-    return [len(set(matching.word_terms(r["a"])) & set(matching.word_terms(r["b"]))) for r in rows]
+    return [matching.shared_words(r["a"], r["b"]) for r in rows]
 
 
 def joined(scores: list[float], shared: list[int], threshold: float, factor: float) -> list[float]:

@@ -7,11 +7,9 @@ import hashlib
 import hmac
 import json
 
-import icalendar
-from typer.testing import CliRunner
 
-from foundermode.cli import app
 
+from .through_cli import calendar_of, invoke
 from .conftest import MONDAY, RESOURCES
 
 SECRET = "e2e-webhook-secret"
@@ -41,11 +39,6 @@ secret_env = "FM_E2E_SECRET"
 """
 
 
-def invoke(args, *more):
-    result = CliRunner().invoke(app, [*args, *more])
-    assert result.exit_code == 0, result.output
-    return result.output
-
 
 def test_two_reports_get_the_owner_on_a_call(tmp_path, store_url, smtp_server, http_receiver, monkeypatch):
     config_path = tmp_path / "foundermode.toml"
@@ -63,8 +56,7 @@ def test_two_reports_get_the_owner_on_a_call(tmp_path, store_url, smtp_server, h
 
     invites = [m for m in smtp_server.messages if m["Subject"].startswith("Call:")]
     assert sorted(m["To"].addresses[0].addr_spec for m in invites) == sorted(["grace@example.com", "ada@example.com", "bob@example.com", "lead@example.com"])
-    part = next(p for p in invites[0].walk() if p.get_content_type() == "text/calendar")
-    calendar = icalendar.Calendar.from_ical(part.get_content() if isinstance(part.get_content(), str) else part.get_content().decode())
+    calendar = calendar_of(invites[0])
     assert str(calendar["METHOD"]) == "REQUEST"
     (event,) = calendar.walk("VEVENT")
     attendees = sorted(str(a).lower().removeprefix("mailto:") for a in event.get("ATTENDEE"))

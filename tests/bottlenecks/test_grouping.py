@@ -95,3 +95,16 @@ def test_the_same_external_id_is_one_report(store, config):
     again = report(store, config, text="VPN drops every hour", by="a@example.com", source="api", external_id="k-1", now=MONDAY + 5)
     assert again.duplicate and again.report_id == first.report_id
     assert len(placement(store)) == 1
+
+
+def test_the_index_counts_shared_words_as_the_pairwise_rule_does():
+    """ONE_WORD_FACTOR reads shared words from the index's own features; the bench reads them from the two texts."""
+    from foundermode.bottlenecks.matching import LexicalIndex, shared_words
+
+    texts = ["The office coffee machine leaks water all over the kitchen floor", "CI runners are stuck, the pipeline queue is an hour long",
+             "the ci pipeline runners are stuck in the queue"]
+    index = LexicalIndex()
+    index.add_many(enumerate(texts))
+    query = "My door badge stopped opening the third floor meeting rooms; the queue for the lift is long"
+    counts = index.shared_words(query, [0, 1, 2, 99])
+    assert counts == {k: shared_words(query, t) for k, t in enumerate(texts)} == {0: 1, 1: 2, 2: 1}

@@ -28,13 +28,11 @@ import json
 import re
 from zoneinfo import ZoneInfo
 
-import icalendar
 import pytest
-from typer.testing import CliRunner
 
-from foundermode.cli import app
 from foundermode.present.times import duration
 
+from .through_cli import calendar_of, invoke, subject
 from .conftest import MONDAY
 
 SECRET = "loop-webhook-secret"
@@ -132,24 +130,11 @@ def iso(ts: int) -> str:
     return dt.datetime.fromtimestamp(ts, UTC).isoformat()  # how show --json writes a time
 
 
-def invoke(args, *more):
-    result = CliRunner().invoke(app, [*args, *more])
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def subject(message) -> str:
-    return " ".join(str(message["Subject"]).split())  # a long subject arrives folded
 
 
 def to(message) -> str:
     return message["To"].addresses[0].addr_spec
 
-
-def calendar_of(message):
-    part = next(p for p in message.walk() if p.get_content_type() == "text/calendar")
-    content = part.get_content()
-    return icalendar.Calendar.from_ical(content if isinstance(content, str) else content.decode())
 
 
 def bottleneck_of(message) -> int:

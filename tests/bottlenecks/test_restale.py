@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 
-from typer.testing import CliRunner
 
-from foundermode.cli import app
 from foundermode.present.times import duration
 
+from .through_cli import invoke
 from .conftest import MONDAY
 
 DAY = 86400
@@ -39,11 +38,6 @@ channels = ["email"]
 wait = "2h"
 """
 
-
-def invoke(args, *more):
-    result = CliRunner().invoke(app, [*args, *more])
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 def reminders(smtp, to):

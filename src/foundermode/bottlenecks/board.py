@@ -15,7 +15,8 @@ from sqlalchemy import Connection, or_, select
 from ..store.queries import iso
 from ..store.schema import people
 from ..store.schema_bottlenecks import blocker_reports, bottleneck_events, bottlenecks, escalations
-from .bottleneck import OPEN, NotFound
+from .bottleneck import NotFound
+from .statuses import OPEN
 from .heard import PLACE_NAMES, places_heard
 from .resources import ChainSnapshot
 from ..store.schema_notify import outbox

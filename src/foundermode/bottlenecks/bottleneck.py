@@ -18,11 +18,11 @@ from ..present.times import duration
 from ..store.schema import identities, people
 from ..store.schema_bottlenecks import blocker_reports, bottlenecks, escalations
 from . import escalation
+from .statuses import OPEN
 from .resources import DEFAULT_THRESHOLD, Catalog, ChainSnapshot, Resource, load_catalog
 from .. import people as people_rules
 from ..sources.identities import identity_key
 
-OPEN = ("open", "escalated", "acknowledged", "vendor")
 TITLE_LENGTH = 120
 
 

@@ -19,7 +19,8 @@ from ..store import Store
 from ..store import now as clock_now
 from ..store.schema_bottlenecks import blocker_reports, bottleneck_events, bottlenecks, escalations
 from . import escalation
-from .bottleneck import OPEN, Bottleneck
+from .bottleneck import Bottleneck
+from .statuses import OPEN
 from .resources import load_catalog
 from ..notify.deliver import deliver_due
 from .review_queue import hear_queues

@@ -25,8 +25,8 @@ from sqlalchemy import Connection, select
 
 from ..store.schema_bottlenecks import blocker_reports, bottleneck_events, bottlenecks
 from . import matching
+from .statuses import CLOSED
 
-CLOSED = ("resolved", "merged")
 # Two reports naming the same resource need less textual overlap to be one bottleneck.
 # Chosen on the training split (bench/bench_grouping.py): the lowest factor that
 # keeps precision at 0.90 on pairs from one project, the nearest the labelled
@@ -155,8 +155,6 @@ class ReportIndex:
         self.event_mark = 0
         self.lock = threading.RLock()
         self.per_bottleneck: dict[int, int] = {}
-        # each indexed report's content words, for ONE_WORD_FACTOR (lexical matcher only)
-        self.words: dict[int, frozenset[str]] = {}
 
     def sync(self, conn: Connection) -> None:
         rows = conn.execute(
@@ -170,7 +168,7 @@ class ReportIndex:
         events = conn.execute(
             select(bottleneck_events.c.id, bottleneck_events.c.kind, bottleneck_events.c.bottleneck_id).where(bottleneck_events.c.id > self.event_mark)
         ).all()
-        closed = {b for _, kind, b in events if kind in ("resolved", "merged")}
+        closed = {b for _, kind, b in events if kind in CLOSED}
         if closed:
             for (report_id,) in conn.execute(select(blocker_reports.c.id).where(blocker_reports.c.bottleneck_id.in_(closed))):
                 self.discard(report_id)
@@ -181,14 +179,11 @@ class ReportIndex:
         if report_id in self.index or self.per_bottleneck.get(bottleneck_id, 0) >= PER_BOTTLENECK:
             return
         self.index.add(report_id, text)
-        if self.kind == "lexical":
-            self.words[report_id] = frozenset(matching.word_terms(text))
         self.per_bottleneck[bottleneck_id] = self.per_bottleneck.get(bottleneck_id, 0) + 1
 
     def discard(self, report_id: int) -> None:
         if report_id in self.index:
             self.index.remove(report_id)
-        self.words.pop(report_id, None)
 
     def candidates(self, conn: Connection, text: str, k: int = CANDIDATES) -> list[Candidate]:
         """Open bottlenecks holding the reports most like ``text``, best first, one per bottleneck."""
@@ -196,7 +191,8 @@ class ReportIndex:
         if not hits:
             return []
         scores = dict(hits)
-        words = frozenset(matching.word_terms(text)) if self.kind == "lexical" else None
+        # for ONE_WORD_FACTOR: the content words each hit shares with the text (the lexical index says; other matchers do not)
+        shared = self.index.shared_words(text, list(scores))
         rows = conn.execute(
             select(blocker_reports.c.id, bottlenecks.c.id, bottlenecks.c.resource, bottlenecks.c.status)
             .join(bottlenecks, bottlenecks.c.id == blocker_reports.c.bottleneck_id)
@@ -207,8 +203,7 @@ class ReportIndex:
             if status in CLOSED:
                 self.discard(report_id)
                 continue
-            shared = len(words & self.words[report_id]) if words is not None and report_id in self.words else None
-            candidate = Candidate(bottleneck_id, resource, scores[report_id], report_id, shared)
+            candidate = Candidate(bottleneck_id, resource, scores[report_id], report_id, shared.get(report_id))
             if bottleneck_id not in best or candidate.score > best[bottleneck_id].score:
                 best[bottleneck_id] = candidate
         return sorted(best.values(), key=lambda c: -c.score)

@@ -18,7 +18,8 @@ from ..store import Store
 from ..store import now as clock_now
 from ..store.schema_bottlenecks import blocker_reports, bottlenecks
 from . import matching
-from .bottleneck import OPEN, Bottleneck
+from .bottleneck import Bottleneck
+from .statuses import OPEN
 from .escalation import event, lock_rule, record_all
 from .grouping import Candidate, ReportIndex, choose, forget, index_for, maybe
 from .resources import Catalog, load_catalog

@@ -105,6 +105,11 @@ def word_terms(text: str) -> list[str]:
     return [stem(t) for t in tokens(text) if t not in STOP_WORDS and (len(t) > 1 or t.isdigit())]
 
 
+def shared_words(a: str, b: str) -> int:
+    """How many content words (stems, stop words out) two texts have in common."""
+    return len(set(word_terms(a)) & set(word_terms(b)))
+
+
 def char_ngrams(text: str, sizes: Iterable[int] = NGRAM_SIZES) -> list[str]:
     """n-grams inside each (non stop) word, padded so prefixes and suffixes are features of their own."""
     grams: list[str] = []
@@ -171,6 +176,7 @@ class MatchIndex(Protocol):
     def __contains__(self, key: Hashable) -> bool: ...
     def query(self, text: str, k: int = 5) -> list[tuple[Hashable, float]]: ...
     def similarity(self, a: str, b: str) -> float: ...
+    def shared_words(self, text: str, keys: Iterable[Hashable]) -> dict[Hashable, int]: ...
 
 
 class _Space:
@@ -376,6 +382,13 @@ class LexicalIndex:
         exact = [(self._score(doc, vectors), doc) for doc in finalists]
         best = heapq.nlargest(k, exact, key=lambda pair: (pair[0], -pair[1]))
         return [(self._key_of[doc], score) for score, doc in best if score > 0.0]
+
+    def shared_words(self, text: str, keys: Iterable[Hashable]) -> dict[Hashable, int]:
+        """For each indexed key, how many content words its report shares with ``text`` (``shared_words``),
+        read from the word features the index already holds."""
+        space = self._words
+        wanted = {space.ids[t] for t in set(word_terms(text)) if t in space.ids}
+        return {key: sum(1 for f in space.fids[self._doc_of[key]] if f in wanted) for key in keys if key in self._doc_of}
 
     def score_all(self, text: str) -> list[tuple[Hashable, float]]:
         """Every indexed report's exact score, best first: what ``query`` approximates, at full cost."""

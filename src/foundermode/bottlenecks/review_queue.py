@@ -30,7 +30,8 @@ from ..store.schema import identities, people, repositories
 from ..store.schema_bottlenecks import blocker_reports, bottlenecks
 from ..store.schema_reviews import pull_requests
 from ..team import reviews as review_api
-from .bottleneck import OPEN, Bottleneck
+from .bottleneck import Bottleneck
+from .statuses import OPEN
 from .escalation import lock_rule
 from .intake import Blocker, report_many
 from .resources import DEFAULT_WAIT, Catalog, Resource, Step, load_catalog

@@ -142,5 +142,9 @@ class SemanticIndex:
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(self._keys[i], max(0.0, min(1.0, float(scores[i])))) for i in top if scores[i] > 0.0]
 
+    def shared_words(self, text: str, keys) -> dict:
+        """Embeddings have no words to count: grouping's one-shared-word rule (measured on the lexical scores) does not apply."""
+        return {}
+
     def similarity(self, a: str, b: str) -> float:
         return similarity(a, b)

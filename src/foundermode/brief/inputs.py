@@ -17,7 +17,7 @@ from ..store import table_exists
 from .talk_to import ReportRef
 from .window import Window
 from ..bottlenecks.board import list_bottlenecks, metrics
-from ..bottlenecks.bottleneck import OPEN
+from ..bottlenecks.statuses import OPEN
 from ..meetings.load import (
     MeetingData,
     MeetingSettings,

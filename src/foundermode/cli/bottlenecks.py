@@ -216,7 +216,8 @@ def bottlenecks_list(
 def bottleneck_show(bottleneck_id: int = typer.Argument(...), as_json: bool = JsonOption):
     """One bottleneck: its reports, escalations and timeline."""
     from ..bottlenecks.board import bottleneck_detail  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-    from ..bottlenecks.grouping import CLOSED, maybe_same  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+    from ..bottlenecks.statuses import CLOSED  # deferred: SQLAlchemy (the package) — keeps foundermode --help from importing it
+    from ..bottlenecks.grouping import maybe_same  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store, store.read() as conn:
         detail = _act(lambda: bottleneck_detail(conn, bottleneck_id))

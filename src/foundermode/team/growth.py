@@ -20,9 +20,9 @@ from .output import Month, read_output
 from .queries import Scope
 from .truck_factor import Authorship, greedy
 from ..store.schema import metadata
+from ..bottlenecks.statuses import CLOSED
 
 RECENT_MONTHS = 3
-CLOSED = ("resolved", "merged")
 
 
 @dataclass

@@ -12,7 +12,8 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, 
 from pydantic import BaseModel, Field
 
 from ..bottlenecks import actions, board
-from ..bottlenecks.grouping import CLOSED, maybe_same
+from ..bottlenecks.grouping import maybe_same
+from ..bottlenecks.statuses import CLOSED
 from ..errors import FoundermodeError, http_status
 from ..bottlenecks.intake import MAX_TEXT, report
 from ..bottlenecks.resources import load_catalog

@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from ..bottlenecks.statuses import already_done
 from . import auth, charts, links, views
 from .auth import Viewer, page_viewer
 from ..bottlenecks import actions
@@ -269,8 +270,7 @@ def act_page(bottleneck_id: int, request: Request, link: str = ""):
                       heading=f"You may not {found.action} bottleneck #{bottleneck_id}",
                       detail=f"Only its owner, the person holding it, or a leader may {found.action} it; you are signed in as {viewer.name}.",
                       bottleneck_id=bottleneck_id)
-    done = detail["status"] in ("resolved", "merged") or (found.action == "acknowledge" and detail["status"] in ("acknowledged", "vendor"))
-    if done:
+    if already_done(detail["status"], found.action):
         return render_page(message=f"Bottleneck #{bottleneck_id} is already {detail['status']}: nothing to {found.action}.", message_tone="note")
     return render_page(ready={"action": found.action, "verb": verb, "to": found.to})
 

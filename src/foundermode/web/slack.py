@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from ..bottlenecks import actions
 from ..bottlenecks.bottleneck import BottleneckError, NotAllowed, NotFound
 from ..bottlenecks.intake import report
+from ..bottlenecks.statuses import already_done
 from ..sources.identities import find_person, identity_key
 from ..store.schema import identities
 from ..store.schema_bottlenecks import bottlenecks
@@ -256,7 +257,7 @@ async def interactive(request: Request, background: BackgroundTasks):
         if person_id is None:
             return (f"I don't know who you are yet. Ask your leader to add \"slack:{user_id}\" to [identities.aliases] "
                     "under your email in foundermode.toml.")
-        if action == "acknowledge" and current in ("acknowledged", "vendor"):
+        if action == "acknowledge" and already_done(current, action):
             return f"Bottleneck #{bottleneck_id} is already {current}: nothing to acknowledge."  # a second click records nothing
         try:
             (actions.acknowledge if action == "acknowledge" else actions.resolve)(store, config, bottleneck_id, person_id, now, enforce=True)

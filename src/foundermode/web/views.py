@@ -16,7 +16,8 @@ from ..errors import InputError
 from .. import team
 from ..bottlenecks import board
 from ..bottlenecks.bottleneck import Bottleneck, NotFound
-from ..bottlenecks.grouping import CLOSED, maybe_same
+from ..bottlenecks.grouping import maybe_same
+from ..bottlenecks.statuses import CLOSED
 from ..bottlenecks.resources import load_catalog
 from ..brief import build_brief
 from ..brief.document import document
@@ -174,7 +175,7 @@ def bottleneck_page(store, config, bottleneck_id: int, viewer) -> dict:
             maybe = maybe_same(conn, bottleneck_id) if detail["status"] not in CLOSED else []
     except NotFound as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
-    return {"detail": detail, "may_handle": may_handle, "maybe_same": maybe}
+    return {"detail": detail, "may_handle": may_handle, "maybe_same": maybe, "closed": detail["status"] in CLOSED}
 
 
 def resources_page(store, config, now: int) -> dict:
