@@ -16,6 +16,8 @@ from foundermode.brief.window import resolve_window
 from foundermode.cli import app
 from foundermode.config import Config
 from foundermode.ingest import ingest_repository
+from foundermode.people import roster_of
+from foundermode.team.review import truck_factor_evidence
 
 DAY = 86_400
 ADA = ("Ada Lovelace", "ada@example.com")
@@ -83,3 +85,16 @@ def test_the_brief_does_not_name_people_who_left(sqlite_store, repo):
     names = {entry.name for entry in talk}
     assert names and "Otto Oldtimer" not in names
     assert names <= {"Ada Lovelace", "Bob Builder"}
+
+
+def test_the_review_lists_keep_evidence_names_the_default_truck_factors_members(sqlite_store, repo):
+    """Two surfaces, one figure: the review list's 'in the truck factor' evidence and `team truck-factor`."""
+    build(repo)
+    ingest_repository(sqlite_store, repo.path)
+    [auth] = team.authorships(sqlite_store)
+    [here] = team.truck_factor(sqlite_store, computed=[auth])
+    with sqlite_store.read() as conn:
+        names = {p: row["name"] for p, row in team.queries.people_rows(conn).items()}
+    evidence = truck_factor_evidence(auth, names, roster_of(sqlite_store))
+    assert set(evidence) == {m.person_id for m in here.members} and evidence
+    assert "Otto Oldtimer" not in {names[p] for p in evidence}  # the published computation would name him

@@ -229,6 +229,16 @@ def review_team(
     return review
 
 
+def truck_factor_evidence(auth, names: dict[int, str], here) -> dict[int, str]:
+    """Keep-evidence from one repository's truck factor, by the default truck factor's own rule
+    (among the people ``here``: a departed author is no risk to keep): member -> the line to show."""
+    tf = truck_factor_of(auth, names, present=here.current(), statuses={p: here.status(p) for p in names})
+    return {
+        m.person_id: f"in the truck factor of {auth.repository} (TF {tf.truck_factor}): {len(m.orphaned_files)} file{'s' if len(m.orphaned_files) != 1 else ''} would lose their last author"
+        for m in tf.members
+    }
+
+
 def read_review(conn, scope: Scope, authorships=None, config=None) -> list[TeamReview]:
     """Per team: the engineers here at the window's end (people.py's tenure: the org chart's,
     or everyone recently active when there is no chart), zero-commit members included."""
@@ -268,12 +278,8 @@ def read_review(conn, scope: Scope, authorships=None, config=None) -> list[TeamR
     if authorships is None:
         authorships = []
     for auth in authorships:
-        # the default truck factor's own rule: among the people here (a departed author holds no risk to keep)
-        tf = truck_factor_of(auth, names, present=here.current(), statuses={p: here.status(p) for p in names})
-        for member in tf.members:
-            evidence.truck_factor.setdefault(member.person_id, []).append(
-                f"in the truck factor of {auth.repository} (TF {tf.truck_factor}): {len(member.orphaned_files)} file{'s' if len(member.orphaned_files) != 1 else ''} would lose their last author"
-            )
+        for person_id, line in truck_factor_evidence(auth, names, here).items():
+            evidence.truck_factor.setdefault(person_id, []).append(line)
         for person_id, count in sorted(auth.sole_authored().items()):
             evidence.sole_authored.setdefault(person_id, []).append(f"sole author (DOA) of {count} file{'s' if count != 1 else ''} in {auth.repository}")
     member_ids = [p["id"] for members in teams.values() for p in members]
