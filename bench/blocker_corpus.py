@@ -9,7 +9,11 @@ read from where it lives when the evaluation runs:
   mirror with ``git show`` (``FOUNDERMODE_MONERO_SITE`` or
   /work/.mirror/monero-project+monero-site/repo) at the commit the labels were made on;
 - ``apache``: the real GitHub issue comments in /work/shared/data/github-pulls
-  (``FOUNDERMODE_SHARED_DATA``).
+  (``FOUNDERMODE_SHARED_DATA``);
+- ``ethereum``: the Ethereum core-developer call transcripts in ethereum/pm
+  (``AllCoreDevs-*-Meetings/``, ``Breakout-Room-Meetings/``: one
+  ``**Speaker** [time](link): words`` a line), read from a bare mirror
+  (``FOUNDERMODE_ETHEREUM_PM`` or /work/.mirror/ethereum+pm/repo) at a pinned commit.
 
 A missing source yields nothing, so the evaluation skips what it cannot read.
 """
@@ -23,13 +27,16 @@ from pathlib import Path
 
 MONERO_COMMIT = "db1cb28c9cb588f5df79b2020a28827a102c4e64"
 MONERO_MIRROR = Path(os.environ.get("FOUNDERMODE_MONERO_SITE", "/work/.mirror/monero-project+monero-site/repo"))
+ETHEREUM_COMMIT = "cea5a16928f6f233a038d237bb0706c3a6f7bc6f"
+ETHEREUM_MIRROR = Path(os.environ.get("FOUNDERMODE_ETHEREUM_PM", "/work/.mirror/ethereum+pm/repo"))
 SHARED = Path(os.environ.get("FOUNDERMODE_SHARED_DATA", "/work/shared/data"))
 IRC_LINE = re.compile(r"^\*\*\\?<([^>]+)>\*\*\s*(.*)$")
+CALL_LINE = re.compile(r"^\*\*([^*]{1,60}?)\*\*\s*(?:\[[^\]]*\]\([^)]*\))?\s*:\s*(.+)$")
 
 
-def _git(*args: str) -> str | None:
+def _git(*args: str, mirror: Path = MONERO_MIRROR) -> str | None:
     try:
-        done = subprocess.run(["git", "-C", str(MONERO_MIRROR), *args], capture_output=True, text=True, timeout=60)
+        done = subprocess.run(["git", "-C", str(mirror), *args], capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout if done.returncode == 0 else None
@@ -48,6 +55,21 @@ def monero_messages():
             found = IRC_LINE.match(line.strip())
             if found and found.group(2).strip():
                 yield ("monero", path, number), found.group(1).replace("\\", ""), found.group(2).strip()
+
+
+def ethereum_messages():
+    """(("ethereum", path, line), speaker, text) for every spoken line of every call transcript."""
+    if not ETHEREUM_MIRROR.exists():
+        return
+    listing = _git("ls-tree", "-r", "--name-only", "-z", ETHEREUM_COMMIT, mirror=ETHEREUM_MIRROR)
+    if listing is None:
+        return
+    for path in sorted(p for p in listing.split("\0") if p.endswith(".md") and p.split("/")[0].endswith("Meetings")):
+        text = _git("show", f"{ETHEREUM_COMMIT}:{path}", mirror=ETHEREUM_MIRROR) or ""
+        for number, line in enumerate(text.splitlines(), start=1):
+            found = CALL_LINE.match(line.strip())
+            if found and found.group(2).strip():
+                yield ("ethereum", path, number), found.group(1).strip(), found.group(2).strip()
 
 
 def apache_messages():
@@ -70,4 +92,4 @@ def sentences(messages):
 
 
 def all_sentences() -> dict[tuple, tuple[str, str]]:
-    return {ref: (speaker, text) for ref, speaker, text in sentences(list(monero_messages()) + list(apache_messages()))}
+    return {ref: (speaker, text) for ref, speaker, text in sentences(list(monero_messages()) + list(apache_messages()) + list(ethereum_messages()))}
