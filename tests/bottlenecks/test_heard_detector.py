@@ -35,6 +35,53 @@ def test_hears_blockers_and_not_the_rest():
     assert strongest(message).sentence == "Today: still waiting on the staging DB."
 
 
+def test_the_general_dampers():
+    """Each way of saying the words without being blocked, and its blocked twin (made-up sentences)."""
+    pairs = [
+        # code narrated, not a person
+        ("The worker thread blocks on the lock until the queue drains.", "I'm blocked on the lock review from Ann."),
+        ("The client keeps waiting for more peers before it syncs.", "We're still waiting on Ann for the peer list."),
+        # a past state, resolved since
+        ("We were stuck on the proxy but it's fixed now.", "We are stuck on the proxy."),
+        # a hypothetical
+        ("Without the GPUs we would be blocked for weeks.", "We are blocked without the GPUs."),
+        # a wait chosen before deciding or saying something
+        ("I'm waiting for the numbers before I vote on it.", "I'm waiting for the numbers from finance."),
+        # ready, not held
+        ("Everything is set up and waiting for the launch.", "Set up the rig, and waiting on the vendor's keys now."),
+        # attendance is not work
+        ("Can't log into the meeting from the train, sorry.", "Can't deploy, the VPN is down."),
+        # an idiom
+        ("We are stuck between speed and safety here.", "We are stuck on the safety review."),
+    ]
+    for heard_not, heard in pairs:
+        quiet = score_sentence(heard_not)
+        assert quiet is None or quiet.score < CONFIDENT, heard_not
+        loud = score_sentence(heard)
+        assert loud is not None and loud.score >= CONFIDENT, heard
+
+
+def test_a_hedge_in_another_clause_does_not_damp():
+    assert score_sentence("I guess nothing new there, but we are mostly waiting on Bo to build.").score >= CONFIDENT
+    assert score_sentence("I guess we are waiting on Bo to build.").score < CONFIDENT
+
+
+def test_pieces_of_work_that_wait():
+    for sentence in ("There's a patch waiting on changes from Ann.", "The release is still waiting for sign-off.",
+                     "anyway, compiling the tests is broken without it, so 811 needs to go in"):
+        assert score_sentence(sentence).score >= CONFIDENT, sentence
+
+
+def test_long_hostile_text_is_bounded():
+    """A pasted log or a crafted message: at most MAX_SENTENCES sentences of MAX_SENTENCE characters each."""
+    from foundermode.bottlenecks.detector import MAX_SENTENCE, MAX_SENTENCES
+
+    hostile = ("waiting for " * 5000) + "\n" + "\n".join("the thread blocks and the client is waiting on " + "x " * 400 for _ in range(1000))
+    found = detect(hostile, threshold=0.0)
+    assert len(found) <= MAX_SENTENCES
+    assert all(len(d.sentence) <= MAX_SENTENCE for d in found)
+
+
 def test_figures_and_kappa():
     pairs = [(1, 0.9), (1, 0.3), (0, 0.85), (0, 0.0)]
     f = figures(pairs, 0.8)

@@ -45,12 +45,17 @@ _WORK = (r"(?:merge|deploy|build|push|release|ship|test|run|start|continue|proce
 _LACK = (r"(?:enough(?!\s+(?:knowledge|info|information|time|context|experience|expertise|reasons?))|access|permission|permissions|the rights|rights|access rights|karma|credentials|a license|licen[cs]es|the disk|disk space|"
          r"the hardware|hardware|gpus?|machines?|capacity|quota|a server|servers?|an account|accounts?|the keys?|budget)")
 
+_ITEM = (r"(?:patch|patches|pr|prs|pull request|pull requests|release|build|branch|proposal|fix|change|changes|draft|binaries|"
+         r"the gui|the cli|the website|the site|the paper|the audit|the migration)")
+
 RULES: list[tuple[str, re.Pattern, float]] = [
-    ("blocked", re.compile(rf"\b{_ME}\s+(?:{_STILL}\s+)*(?:blocked|stuck)\b(?!\s+(?:now\s+)?with)", re.I), 0.95),
+    ("blocked", re.compile(rf"\b{_ME}\s+(?:{_STILL}\s+)*(?:blocked|stuck)\b(?!\s+(?:now\s+)?with\b)", re.I), 0.95),
     ("blocked", re.compile(r"\((?:i'?m|we'?re) stuck\)", re.I), 0.95),
     ("waiting", re.compile(rf"\b{_ME}\s+(?:{_STILL}\s+)*waiting\s+(?:on|for)\b", re.I), 0.9),
     ("waiting", re.compile(rf"^(?:\W*(?:\w+:\s*)?)(?:(?:{_STILL}|yeah|ok|so|but|and|oh|nop|no)\W*\s+)*waiting\s+(?:on|for)\b", re.I), 0.9),
-    ("waiting", re.compile(rf"(?:^|[,;:]|\bnow\b)\s*(?:(?:{_STILL})\s+)*waiting\s+(?:on|for)\s+(?!me\b)", re.I), 0.85),
+    ("waiting", re.compile(rf"(?:^|[,;:]|\bnow\b|\band\b)\s*(?:(?:{_STILL})\s+)*waiting\s+(?:on|for)\s+(?!me\b)", re.I), 0.85),
+    # a piece of work that waits: "there's a patch waiting on changes", "a PR waiting to be merged"
+    ("waiting", re.compile(rf"\b(?:{_ITEM})\s+(?:(?:is|are|'s)\s+)?(?:(?:{_STILL})\s+)*waiting\s+(?:on|for|to be)\b", re.I), 0.85),
     ("waiting", re.compile(rf"\b(?:is|are|'s|been|was)\s+(?:{_STILL}\s+)*(?:waiting|held up|stuck|blocked)\s+(?:on|for|by|in)\b", re.I), 0.9),
     ("waiting", re.compile(r"\b(?:still\s+)?(?:open\s+and\s+)?waiting\s+for\s+(?:a\s+)?reviews?\b", re.I), 0.9),
     ("blocked", re.compile(r"\bblocked\s+(?:on|by)\b", re.I), 0.9),
@@ -67,6 +72,7 @@ RULES: list[tuple[str, re.Pattern, float]] = [
     ("lacking", re.compile(r"\b(?:we are|we'?re|i am|i'?m)\s+(?:\w+\s+)?lacking\b", re.I), 0.85),
     ("lacking", re.compile(rf"\b(?:i|we)\s+need\s+(?:access|permission|credentials|rights)\b", re.I), 0.75),
     ("lacking", re.compile(rf"\b(?:there(?:'s| is| are)\s+)?not enough\s+{_LACK}", re.I), 0.7),
+    ("broken", re.compile(r"\b(?:is|are)\s+(?:still\s+)?broken\s+without\b", re.I), 0.85),
     ("broken", re.compile(r"\b(?:ci|the build|builds?|staging|the server|jenkins|the pipeline|tests?|compiling [\w ]+)\s+(?:is|are|has been|have been)\s+(?:still\s+)?(?:down|broken|red|failing)\b", re.I), 0.7),
     ("waiting", re.compile(r"\bwaiting\s+(?:on|for)\s+(?:access|approval|permission|review|reviews|a review|binaries|builds?|the build|sign-?off|the go-ahead)\b", re.I), 0.85),
     ("waiting", re.compile(r"\bwaiting\s+(?:on|for)\b", re.I), 0.6),
@@ -79,12 +85,40 @@ NEGATED = re.compile(
     r"|\bnot\s+a\s+block|\bno\s+blockers?\b|\bunblocked\b|\bnot waiting\b|\bdon'?t want to hold up\b", re.I)
 IDIOM = re.compile(
     r"\b(?:can'?t wait|(?:fine|ok|okay|happy|good)\s+(?:with\s+)?waiting|better to wait|worth waiting|waiting (?:on|for) me\b|waiting for (?:that|this|it)\b\W*(?::|$)"
-    r"|waiting for (?:contributions|donations|volunteers)|stuck with|blocking off|blocked out|blocked persons|hold up,|hold on|wait,|wait you|waiting for (?:something|it to)\b)", re.I)
+    r"|waiting for (?:contributions|donations|volunteers)|stuck with|blocking off|blocked out|blocked persons|stuck between|(?:set up|ready|prepared|in place|all set)\s+and\s+waiting|hold up,|hold on|wait,|wait you|waiting for (?:something|it to)\b"
+    r"|can'?t (?:log ?in(?:to)?|join|make|attend|connect to|get on(?:to)?)\s+(?:to\s+)?(?:irc|the meeting|the call|matrix|slack|discord|mattermost)\b)", re.I)
 PAST = re.compile(r"\b(?:was|were|had been)\s+(?:\w+\s+)?(?:waiting|blocked|stuck)\b|\bdid not have\b|\bdidn'?t have\b", re.I)
 OUTSIDERS = re.compile(r"\b(?:users?|people|customers|exchanges|everyone|the community|the market|miners|they)\b[^,.;]{0,40}?\b(?:are|were|have been|will be)\s+(?:still\s+)?(?:waiting|stuck|blocked)\b", re.I)
 HEDGED = re.compile(r"\b(?:may|might|must|could)\s+have\s+been\b|\bi have a feeling\b|\bimo\b|\bin my opinion\b|\bi guess\b", re.I)
+# A wait chosen before saying or deciding something: "I'm waiting for those before I express my vote".
+CHOSEN_WAIT = re.compile(r"\bwait\w*\s+(?:on|for|until)\b[^.;]{0,100}?\bbefore\s+(?:(?:i|we|i'?ll|we'?ll)\s+)?(?:\w+ing\s+)?"
+                         r"(?:express|vot|announc|mak\w* (?:fanfare|noise|a decision|a call)|fanfare|decid|comment|post|say|talk|judg|weigh)", re.I)
+# Software narrated, not a person: "the thread blocks on the lock", "waiting for enough txs to arrive to fill a batch".
+CODE = re.compile(
+    r"\b(?:threads?|process(?:es)?|daemon|node|nodes|client|clients|function|method|call|request|query|socket|lock|mutex|queue|loop|worker|"
+    r"program|script|syscall|the sync|the ui|the wallet|the miner|consensus client|execution client|beacon (?:node|client))\s+"
+    r"(?:(?:is|are|was|just|then|will|would|keeps?|gets?)\s+)*(?:waits?|waiting|blocks|blocking|blocked|stuck|hangs?)\b"
+    r"|\bwait\w*\s+(?:for|on|until)\s+(?:enough|more|the next|a few more|\d+)\s+(?:txs?|transactions?|blocks?|confirmations?|peers?|packets?|"
+    r"messages?|bytes|inputs?|outputs?|seconds?|ms|milliseconds?)\b", re.I)
+# Resolved since: "we were stuck on the proxy but it's fixed now".
+RESOLVED = re.compile(r"\b(?:it'?s|that'?s|it is|that is|it has been|has been|have been|was|got|is now|are now|now)\s+(?:\w+\s+)?"
+                      r"(?:fixed|resolved|sorted(?: out)?|solved|unblocked)\b", re.I)
+# Hypothetical: "we would be blocked", "otherwise we'll be stuck"
+# ("might be waiting" is a hedge, left to be confirmed, not a hypothetical.)
+WOULD = re.compile(r"\b(?:would|could|'d)\s+(?:\w+\s+)?(?:be|get|end up|become)\s+(?:\w+\s+)?(?:blocked|stuck|waiting|held up)\b"
+                   r"|\botherwise\b[^.;]{0,30}\b(?:will|'ll)\s+be\s+(?:blocked|stuck|waiting|held up)\b", re.I)
+_CLAUSE_END = re.compile(r"[.;!?]\s|\bbut\b", re.I)
 # A condition or a side remark before the cue: "if they had ... just waiting", "while we are waiting on Ann, my update".
 BEFORE_CUE = re.compile(r"\b(?:if|while|unless|whether|between)\b", re.I)
+
+
+def _clause(sentence: str, at: int) -> str:
+    """The clause the cue at ``at`` is in: from the last clause end before it to the first after it."""
+    start = 0
+    for found in _CLAUSE_END.finditer(sentence, 0, at):
+        start = found.end()
+    after = _CLAUSE_END.search(sentence, at)
+    return sentence[start:after.start() if after else len(sentence)]
 
 
 @dataclass(frozen=True)
@@ -123,8 +157,12 @@ def score_sentence(sentence: str) -> Detection | None:
         score *= 0.6
     if OUTSIDERS.search(text):
         score *= 0.6
-    if HEDGED.search(text):
+    if HEDGED.search(_clause(sentence, at)):
         score *= 0.7
+    if CHOSEN_WAIT.search(text) or CODE.search(text) or WOULD.search(text):
+        score *= 0.5
+    if RESOLVED.search(sentence[at:]):
+        score *= 0.5
     if BEFORE_CUE.search(sentence[:at]):
         score *= 0.5
     return Detection(sentence, round(score, 3), cue, kind)
