@@ -1,7 +1,12 @@
 """The blocker detector: what it hears, what it does not, and its evaluation command."""
 from __future__ import annotations
 
+import csv
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -103,3 +108,29 @@ def test_eval_detector_command(tmp_path):
     bad.write_text("text,final\nhello,maybe\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["eval", "detector", str(bad)])
     assert result.exit_code == 1 and "bad.csv:2" in result.output.replace("\n", "")
+
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+
+
+def test_the_labelled_parts_are_disjoint_and_complete():
+    """Each labelled sentence is in one part only, with both passes, its final label and its text hash."""
+    with (BENCH / "data" / "blocker_labels.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    refs = [(r["corpus"], r["file"], r["line_or_id"], r["sentence"]) for r in rows]
+    assert len(refs) == len(set(refs))
+    assert {r["split"] for r in rows} == {"tune", "heldout1", "heldout2"}
+    assert all(r["pass1"] in "01" and r["pass2"] in "01" and r["final"] in "01" and len(r["text_sha1"]) == 10 for r in rows)
+    heldout2 = [r for r in rows if r["split"] == "heldout2"]
+    assert len(heldout2) >= 250 and sum(int(r["final"]) for r in heldout2) >= 35
+    v1_monero_files = {r["file"] for r in rows if r["split"] != "heldout2" and r["corpus"] == "monero"}
+    assert not any(r["file"] in v1_monero_files for r in heldout2 if r["corpus"] == "monero")
+
+
+def test_bench_says_so_when_the_sources_are_absent(tmp_path):
+    env = {**os.environ, "FOUNDERMODE_MONERO_SITE": str(tmp_path / "none"), "FOUNDERMODE_ETHEREUM_PM": str(tmp_path / "none"),
+           "FOUNDERMODE_SHARED_DATA": str(tmp_path / "none")}
+    done = subprocess.run([sys.executable, str(BENCH / "bench_detector.py")], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "only 0 of the " in done.stdout and "no figures" in done.stdout
+    assert " P " not in done.stdout
