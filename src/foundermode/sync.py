@@ -65,6 +65,7 @@ from .meetings.transcripts import AttachError, import_transcripts
 from .notify.outbox import counts_by_state
 from .scale.distributed import RepoListError, RepoSource, materialise, read_repo_list
 from .sources.calendar import CalendarError, calendar_files, default_window
+from .sources.duplicates import Settled, settle
 from .sources.org import OrgChartError, import_org_chart, read_org_chart
 from .sources.transcripts import TranscriptError, read_transcript
 from .store import jobs
@@ -72,6 +73,7 @@ from .store.jobs import _insert, last_runs, lock_holder
 from .store.schema_notify import outbox
 
 KINDS = ("org_chart", "repository", "calendar", "transcripts")
+PEOPLE_KINDS = ("org_chart", "repository")  # the sources that bring people: identities are settled after them
 DEFAULT_EVERY = 15 * 60
 DEFAULT_TIMEOUT = 20.0
 MAX_SUBSCRIPTION_BYTES = 50 * 1024 * 1024  # a year of a busy person's calendar is a few MB
@@ -114,6 +116,7 @@ class SyncResult:
     outcomes: list[SourceOutcome] = field(default_factory=list)
     started_at: int = 0
     seconds: float = 0.0
+    identities: Settled | None = None  # after people sources (repositories, the org chart): merged and pending identities
 
     @property
     def failed(self) -> list[SourceOutcome]:
@@ -348,6 +351,8 @@ def sync_all(store: Store, config: Config, *, kinds: list[str] | None = None, pr
             result.outcomes.append(sync_one(ctx, source))
             progress.advance(1)
             jobs.renew(store, LOCK_NAME, holder, LOCK_LEASE)
+        if any(s.kind in PEOPLE_KINDS for s in sources):
+            result.identities = settle(store, config)
     finally:
         if ctx.http is not None:
             ctx.http.close()
