@@ -1,0 +1,58 @@
+"""People under several identities: the People page, GET /api/people and the proposals (page and API) show one count.
+
+The web test org (conftest.py) gains a second repository where Ada commits from an
+old address and someone whose name carries markup commits under two addresses:
+two people who appear twice each, pending until a leader merges them.
+"""
+from __future__ import annotations
+
+from conftest import init_repo
+from foundermode.ingest import ingest_repository
+from foundermode.sources.duplicates import accept, pending_merges
+
+from .conftest import DAY, NOW
+
+MALLORY = "Mallory &lt;script&gt; O'Hara"  # git drops < and > from names: an entity, to be shown as typed
+
+
+def _duplicates(org, tmp_path):
+    repo = init_repo(tmp_path / "old")
+    for n, author in enumerate([("Ada Lovelace", "ada@old.example"), (MALLORY, "mallory@one.example"), (MALLORY, "mallory@two.example")]):
+        repo.commit({f"old/{n}.py": f"n = {n}\n"}, f"old {n}", author=author, when=NOW - (30 - n) * DAY)
+    ingest_repository(org.store, repo.path, org.config)
+    org.app.state.view_cache.clear()
+
+
+def test_the_people_page_and_the_api_show_the_one_pending_count(org, tmp_path):
+    _duplicates(org, tmp_path)
+    with org.store.read() as conn:
+        expected = pending_merges(conn)
+    assert expected.people == 2 and expected.records == 4
+    leader = org.client("leader")
+    people = org.client().get("/api/people", headers=org.bearer("leader"))
+    proposals = org.client().get("/api/people/duplicates", headers=org.bearer("leader"))
+    page = leader.get("/people").text
+    listing = leader.get("/people/duplicates")
+    assert people.status_code == proposals.status_code == listing.status_code == 200, (people.text, proposals.text)
+    # One count on every surface.
+    assert people.headers["X-Identity-Proposals"] == "2" and 'rel="duplicates"' in people.headers["Link"]
+    assert proposals.json()["people"] == 2 and proposals.json()["records"] == 4
+    assert {g["keep"] for g in proposals.json()["groups"]} == {"Ada Lovelace", MALLORY}
+    assert "2 people appear under several identities and count as 4" in page and 'href="/people/duplicates"' in page
+    assert "2 people appear under several identities and count as 4" in listing.text
+    ada = next(g for g in proposals.json()["groups"] if g["keep"] == "Ada Lovelace")
+    assert f'data-keep="{ada["keep_id"]}"' in listing.text and "ada@old.example" in listing.text  # the evidence names the addresses
+    # Names are data: escaped on both pages.
+    for html in (page, listing.text):
+        assert "&lt;script&gt; O" not in html
+    assert "Mallory &amp;lt;script&amp;gt; O&#39;Hara" in listing.text
+    # Leaders only.
+    assert org.client().get("/api/people/duplicates", headers=org.bearer("engineer")).status_code == 403
+    assert org.client("engineer").get("/people/duplicates").status_code == 403
+    # Merged, the count is gone everywhere (the view cache follows the store).
+    with org.store.write() as conn:
+        accept(conn)
+    assert org.client().get("/api/people", headers=org.bearer("leader")).headers["X-Identity-Proposals"] == "0"
+    assert "under several identities" not in leader.get("/people").text
+    assert "Nobody appears under several identities" in leader.get("/people/duplicates").text
+    assert org.client().get("/api/people/duplicates", headers=org.bearer("leader")).json()["groups"] == []
