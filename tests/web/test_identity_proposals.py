@@ -6,7 +6,10 @@ two people who appear twice each, pending until a leader merges them.
 """
 from __future__ import annotations
 
+from typer.testing import CliRunner
+
 from conftest import init_repo
+from foundermode.cli import app
 from foundermode.ingest import ingest_repository
 from foundermode.sources.duplicates import accept, pending_merges
 
@@ -21,10 +24,12 @@ def _duplicates(org, tmp_path):
         repo.commit({f"old/{n}.py": f"n = {n}\n"}, f"old {n}", author=author, when=NOW - (30 - n) * DAY)
     ingest_repository(org.store, repo.path, org.config)
     org.app.state.view_cache.clear()
+    return repo
 
 
-def test_the_people_page_and_the_api_show_the_one_pending_count(org, tmp_path):
-    _duplicates(org, tmp_path)
+def test_the_people_page_and_the_api_show_the_one_pending_count(org, tmp_path, monkeypatch):
+    monkeypatch.delenv("FOUNDERMODE_DB", raising=False)
+    repo = _duplicates(org, tmp_path)
     with org.store.read() as conn:
         expected = pending_merges(conn)
     assert expected.people == 2 and expected.records == 4
@@ -40,6 +45,13 @@ def test_the_people_page_and_the_api_show_the_one_pending_count(org, tmp_path):
     assert {g["keep"] for g in proposals.json()["groups"]} == {"Ada Lovelace", MALLORY}
     assert "2 people appear under several identities and count as 4" in page and 'href="/people/duplicates"' in page
     assert "2 people appear under several identities and count as 4" in listing.text
+    # and the command line says the same after an ingest, and in `people`
+    cli = ["--db", org.store.url, "--config", str(org.config.path)]
+    ingested = CliRunner().invoke(app, [*cli, "ingest", "git", str(repo.path)], env={"COLUMNS": "300"})
+    assert ingested.exit_code == 0, ingested.output
+    assert "2 people appear under several identities and count as 4" in ingested.stderr
+    listed = CliRunner().invoke(app, [*cli, "people"], env={"COLUMNS": "300"})
+    assert listed.exit_code == 0 and "2 people appear under several identities and count as 4" in listed.stderr
     ada = next(g for g in proposals.json()["groups"] if g["keep"] == "Ada Lovelace")
     assert f'data-keep="{ada["keep_id"]}"' in listing.text and "ada@old.example" in listing.text  # the evidence names the addresses
     # Names are data: escaped on both pages.

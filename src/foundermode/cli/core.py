@@ -172,6 +172,14 @@ def people_list(
         for row in rows:
             row["identities"] = "\n".join(row["identities"])
     output(rows, fmt, as_json, columns=["id", "name", "team", "role", "commits", "first_activity", "last_activity", "identities"] if not as_json and fmt == Format.table else None, title="People", limit=limit)
+    if not as_json and fmt == Format.table:
+        from ..sources.duplicates import Settled, pending_merges  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+        from .people import identities_line
+
+        with opened_store() as store, store.read() as conn:
+            pending = pending_merges(conn)
+        for line in identities_line(Settled([], pending)):
+            err_console.print(line, highlight=False, soft_wrap=True)
 
 
 @app.command("repos")
