@@ -251,11 +251,20 @@ def test_ingest_and_sync_say_how_many_people_appear_under_several_identities(tmp
     assert "2 people appear under several identities" in synced.stderr
     as_json = runner.invoke(app, ["--db", db, "--config", str(config), "sync", "--json"])
     assert json.loads(as_json.stdout)["identities"] == {"people": 2, "records": 9, "merged_at_sync": 0}
-    # Mara merged, Rafael's group is left: the other name in it is named.
+    # An org chart naming Jane Roe at her work address: she now appears twice (her commits are under the other).
+    chart = tmp_path / "org.csv"
+    chart.write_text("email,name,title,team,manager_email,role\njane.roe@corp.example,Jane Roe,Engineer,Platform,,engineer\n", encoding="utf-8")
+    imported = runner.invoke(app, ["--db", db, "--config", str(config), "ingest", "org", str(chart)], env={"COLUMNS": "400"})
+    assert imported.exit_code == 0, imported.output
+    assert "3 people appear under several identities and count as 11" in imported.stderr
+    jane = next(g for g in _stored_people(db)[1].groups if g.keep_name == "Jane Roe")
+    with_jane = runner.invoke(app, ["--db", db, "people", "duplicates", "--json"])
+    assert any(p["keep_id"] == jane.keep_id and "jane.roe@corp.example" in p["emails"][0] for p in json.loads(with_jane.stdout))  # kept: the org chart's
+    # Mara merged, Rafael's group is the largest left: the other name in it is named.
     mara = [p for p in json.loads(runner.invoke(app, ["--db", db, "people", "duplicates", "--json"]).stdout) if "Mara" in p["keep"]]
     assert runner.invoke(app, ["--db", db, "people", "merge", "--pairs", ",".join(p["pair"] for p in mara)]).exit_code == 0
     synced = runner.invoke(app, ["--db", db, "--config", str(config), "sync"], env={"COLUMNS": "400"})
-    assert "1 person appears under several identities and counts as 4" in synced.stderr
+    assert "2 people appear under several identities and count as 6" in synced.stderr
     assert "the largest: Rafael França counts as 4, also named Rafael Mendonça França" in synced.stderr
     merged = runner.invoke(app, ["--db", db, "people", "merge", "--accept-proposals"])
     assert merged.exit_code == 0, merged.output

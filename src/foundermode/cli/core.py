@@ -151,6 +151,7 @@ def ingest_org(file: Path = typer.Argument(..., exists=True, dir_okay=False, hel
     with opened_store() as store:
         result = import_org_chart(store, rows, get_config())
     console.print(f"org chart: {result['people']} people, {result['managers']} managers, {result['teams']} teams")
+    _say_identities()  # an org chart address and a commit address of one person are two identities until merged
 
 
 @people_app.callback()
