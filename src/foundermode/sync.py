@@ -65,7 +65,7 @@ from .meetings.transcripts import AttachError, import_transcripts
 from .notify.outbox import counts_by_state
 from .scale.distributed import RepoListError, RepoSource, materialise, read_repo_list
 from .sources.calendar import CalendarError, calendar_files, default_window
-from .sources.duplicates import Settled, settle
+from .sources.duplicates import Settled, pending_merges, settle
 from .sources.org import OrgChartError, import_org_chart, read_org_chart
 from .sources.transcripts import TranscriptError, read_transcript
 from .store import jobs
@@ -657,8 +657,10 @@ def status_report(store: Store, config: Config) -> dict:
             select(outbox.c.id, outbox.c.channel, outbox.c.subject, outbox.c.attempts, outbox.c.next_attempt_at, outbox.c.last_error)
             .where(outbox.c.state == "retrying").order_by(outbox.c.next_attempt_at, outbox.c.id).limit(5)
         ).mappings().all()
+        pending = pending_merges(conn)
     return {
         "sources": source_status(store, config),
+        "identities": {"people": pending.people, "records": pending.records},  # people under several identities, as the People page says
         "outbox": {"counts": counts, "oldest_waiting_at": oldest, "recent_dead": [dict(d) for d in dead], "retrying": [dict(r) for r in retrying]},
         "jobs": runs,
         "sync_running": lock,

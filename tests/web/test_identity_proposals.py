@@ -52,6 +52,9 @@ def test_the_people_page_and_the_api_show_the_one_pending_count(org, tmp_path, m
     assert "2 people appear under several identities and count as 4" in ingested.stderr
     listed = CliRunner().invoke(app, [*cli, "people"], env={"COLUMNS": "300"})
     assert listed.exit_code == 0 and "2 people appear under several identities and count as 4" in listed.stderr
+    status = CliRunner().invoke(app, [*cli, "status"], env={"COLUMNS": "300"})
+    assert status.exit_code == 0 and "Identities: 2 people appear under several identities and count as 4" in status.stdout
+    assert "2 people appear under several identities and count as 4" in leader.get("/status").text
     ada = next(g for g in proposals.json()["groups"] if g["keep"] == "Ada Lovelace")
     assert f'data-keep="{ada["keep_id"]}"' in listing.text and "ada@old.example" in listing.text  # the evidence names the addresses
     # Names are data: escaped on both pages.
