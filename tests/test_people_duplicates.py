@@ -312,3 +312,20 @@ def test_a_bad_merge_setting_names_its_line(tmp_path, repo):
 def init_repo_for(repo):
     repo.commit({"a.py": "a\n"})
     return repo
+
+
+def test_a_failing_identities_step_is_named_and_the_sources_still_sync(tmp_path, repo, monkeypatch):
+    from foundermode import sync as sync_module
+
+    _identity_history(repo)
+    config = _project(tmp_path, repo)
+    db = f"sqlite:///{tmp_path / 'fm.db'}"
+
+    def broken(store, config):
+        raise InputError("the proposals could not be read")
+
+    monkeypatch.setattr(sync_module, "settle", broken)
+    synced = runner.invoke(app, ["--db", db, "--config", str(config), "sync"], env={"COLUMNS": "400"})
+    assert synced.exit_code == 1
+    assert "failed identities merge proposals: the proposals could not be read" in synced.stderr
+    assert _stored_people(db)[0] > 0  # the repository was ingested all the same

@@ -33,7 +33,7 @@ across processes (a lock in the store).
 """
 from __future__ import annotations
 
-from .errors import Unavailable
+from .errors import FoundermodeError, Unavailable
 import glob
 import hashlib
 import json
@@ -46,6 +46,7 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from .config import STATE_DIR, Config, ConfigError
 from .store import Store
@@ -352,7 +353,11 @@ def sync_all(store: Store, config: Config, *, kinds: list[str] | None = None, pr
             progress.advance(1)
             jobs.renew(store, LOCK_NAME, holder, LOCK_LEASE)
         if any(s.kind in PEOPLE_KINDS for s in sources):
-            result.identities = settle(store, config)
+            started_identities = time.monotonic()
+            try:
+                result.identities = settle(store, config)
+            except (FoundermodeError, SQLAlchemyError) as error:  # one step's failure, like a source's: the sync's record keeps it
+                result.outcomes.append(SourceOutcome("identities", "merge proposals", "failed", error=str(error), seconds=time.monotonic() - started_identities))
     finally:
         if ctx.http is not None:
             ctx.http.close()

@@ -109,6 +109,13 @@ def people_merges(fmt: Format = FormatOption, as_json: bool = JsonOption, limit:
     output(rows, fmt, as_json, title="Merges", limit=limit)
 
 
+def several(people: int, records: int) -> str:
+    """'545 people appear under several identities and count as 1,233' (one wording for every command)."""
+    if people == 1:
+        return f"1 person appears under several identities and counts as {records:,}"
+    return f"{people:,} people appear under several identities and count as {records:,}"
+
+
 def identities_line(settled) -> list[str]:
     """What ingest and sync say about identities (``duplicates.Settled``), as rich markup: nothing when nothing is pending or merged."""
     lines = []
@@ -125,8 +132,7 @@ def identities_line(settled) -> list[str]:
         names = sorted({name for _id, name in largest.merged if name != largest.keep_name})
         also = f", also named {', '.join(markup(clean_line(n)) for n in names[:3])}{f' and {len(names) - 3} more' if len(names) > 3 else ''}" if names else ""
         lines.append(
-            f"[bold yellow]identities[/]: {pending.people:,} {'person appears' if pending.people == 1 else 'people appear'} under several identities "
-            f"and {'counts' if pending.people == 1 else 'count'} as {pending.records:,} (older addresses look departed); the largest: {markup(clean_line(largest.keep_name))} "
+            f"[bold yellow]identities[/]: {several(pending.people, pending.records)} (older addresses look departed); the largest: {markup(clean_line(largest.keep_name))} "
             f"counts as {len(largest.merged) + 1}{also}. Review: `foundermode people duplicates`; merge: `foundermode people merge --accept-proposals`"
         )
     return lines

@@ -113,8 +113,10 @@ def status(as_json: bool = JsonOption):
         output(sources, title="Sources")
     else:
         console.print("Sources: none declared or synced (add [sources] to foundermode.toml, then `foundermode sync`)")
+    from .people import several
+
     identities = report["identities"]
-    console.print(f"Identities: {identities['people']:,} people appear under several identities and count as {identities['records']:,} (`foundermode people duplicates`)"
+    console.print(f"Identities: {several(identities['people'], identities['records'])} (`foundermode people duplicates`)"
                   if identities["people"] else "Identities: nobody appears under several identities", highlight=False, markup=False)
     counts = report["outbox"]["counts"]
     waiting = sum(counts.get(s, 0) for s in ("pending", "retrying", "sending"))
