@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from conftest import init_repo
 from foundermode.cli import app
 from foundermode.ingest import ingest_repository
-from foundermode.sources.duplicates import accept, pending_merges
+from foundermode.sources.duplicates import pending_merges
 
 from .conftest import DAY, NOW
 
@@ -64,9 +64,17 @@ def test_the_people_page_and_the_api_show_the_one_pending_count(org, tmp_path, m
     # Leaders only.
     assert org.client().get("/api/people/duplicates", headers=org.bearer("engineer")).status_code == 403
     assert org.client("engineer").get("/people/duplicates").status_code == 403
+    # A leader merges one group on the page (CSRF-checked), then the rest; an engineer cannot.
+    assert org.client("engineer").post("/people/duplicates/merge", data={"csrf": "x"}).status_code == 403
+    assert leader.post("/people/duplicates/merge", data={"csrf": "wrong", "keep": ada["keep_id"]}).status_code in (400, 403)
+    merged = leader.post("/people/duplicates/merge", data={"csrf": org.csrf(leader), "keep": ada["keep_id"]})
+    assert merged.status_code == 303 and merged.headers["location"] == "/people/duplicates"
+    assert org.client().get("/api/people", headers=org.bearer("leader")).headers["X-Identity-Proposals"] == "1"
+    assert leader.post("/people/duplicates/merge", data={"csrf": org.csrf(leader), "keep": ada["keep_id"]}).status_code == 404  # merged already
+    history = CliRunner().invoke(app, [*cli, "people", "merges", "--json"])
+    assert "merged on the People page by Lee Leader" in history.stdout
     # Merged, the count is gone everywhere (the view cache follows the store).
-    with org.store.write() as conn:
-        accept(conn)
+    assert leader.post("/people/duplicates/merge", data={"csrf": org.csrf(leader)}).status_code == 303
     assert org.client().get("/api/people", headers=org.bearer("leader")).headers["X-Identity-Proposals"] == "0"
     assert "under several identities" not in leader.get("/people").text
     assert "Nobody appears under several identities" in leader.get("/people/duplicates").text

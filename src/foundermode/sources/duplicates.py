@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, func, select
 
-from ..errors import InputError
+from ..errors import InputError, NotFound
 from ..store.schema import commits, identities, people
 from ..store.schema_people import person_merges
 from .identities import merge_people
@@ -345,6 +345,16 @@ def pending_merges(conn: Connection, min_confidence: float = DEFAULT_MIN_CONFIDE
     groups = group(strong, _org_members(conn) if strong else set())
     groups.sort(key=lambda g: (-len(g.merged), -g.commits, g.keep_id))
     return PendingMerges(min_confidence, groups, weaker=len(found) - len(strong))
+
+
+def accept_group(conn: Connection, keep_id: int, min_confidence: float = DEFAULT_MIN_CONFIDENCE, evidence: str = "people duplicates") -> MergeGroup:
+    """Merge the one pending group kept under ``keep_id`` (as ``pending_merges`` lists it); NotFound when there is none (merged or split since)."""
+    found = next((g for g in pending_merges(conn, min_confidence).groups if g.keep_id == keep_id), None)
+    if found is None:
+        raise NotFound(f"no pending merge kept under person {keep_id}: merged or split since the list was read")
+    for person_id, _name in found.merged:
+        merge_people(conn, found.keep_id, person_id, evidence=f"{evidence}: " + " | ".join(found.evidence))
+    return found
 
 
 def merge_mode(config) -> str:

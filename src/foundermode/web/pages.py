@@ -360,6 +360,27 @@ def people_duplicates_page(request: Request, viewer: Viewer = Depends(page_viewe
                   pending=pending, groups=pending.groups[:PROPOSALS_SHOWN], api=api_people.PROPOSALS_API)
 
 
+@router.post("/people/duplicates/merge")
+def people_duplicates_merge(request: Request, csrf: str = Form(""), keep: int | None = Form(None), viewer: Viewer = Depends(page_viewer)):
+    """A leader merges one group of the proposals (``keep``: the person it is kept under) or all of them; ``people split`` undoes."""
+    from ..errors import FoundermodeError, http_status
+    from ..sources.duplicates import accept, accept_group
+
+    auth.require_leader(viewer)
+    auth.check_csrf(viewer, csrf)
+    evidence = f"merged on the People page by {viewer.name or viewer.email or viewer.person_id}"
+    try:
+        with request.app.state.store.write() as conn:
+            if keep is None:
+                accept(conn, evidence=evidence)
+            else:
+                accept_group(conn, keep, evidence=evidence)
+    except FoundermodeError as error:
+        raise HTTPException(http_status(error), str(error)) from None
+    request.app.state.view_cache.clear()
+    return RedirectResponse(api_people.PROPOSALS_PAGE, status.HTTP_303_SEE_OTHER)
+
+
 @router.get("/people/{person_id}")
 def person_page(person_id: int, request: Request, viewer: Viewer = Depends(page_viewer)):
     auth.require_person(viewer, person_id)
