@@ -193,3 +193,139 @@ def test_cli_duplicates_merge_split(sqlite_store, repo):
     assert both.exit_code != 0
     history = runner.invoke(app, ["--db", db, "people", "merges", "--json"])
     assert history.exit_code == 0 and json.loads(history.stdout)[-1]["evidence"].startswith("people duplicates")
+
+
+# -- what ingest and sync say (and, with [identities] merge = "auto", do) -------------------
+
+MARA_NAME = "Mara [bold]Lee[/] \x1b[31m"  # markup and an escape sequence: data, printed as text
+MARA = [(MARA_NAME, f"mara@{n}.example") for n in ("one", "two", "three", "four", "five")]  # 0.95: same name, same address name
+
+
+def _identity_history(repo):
+    _history(repo)
+    for author in MARA:
+        repo.commit({"src/mara.py": f"{author[1]}\n"}, author=author)
+    return repo
+
+
+def _project(tmp_path, repo, merge: str | None = None):
+    config = tmp_path / "foundermode.toml"
+    lines = [f'[sources]\nrepositories = ["{repo.path}"]\n']
+    if merge:
+        lines.append(f'[identities]\nmerge = "{merge}"\n')
+    config.write_text("".join(lines), encoding="utf-8")
+    return config
+
+
+def _stored_people(db_url):
+    from foundermode.store import open_store
+
+    store = open_store(db_url)
+    try:
+        with store.read() as conn:
+            return conn.execute(select(func.count()).select_from(people)).scalar_one(), duplicates.pending_merges(conn)
+    finally:
+        store.dispose()
+
+
+def test_ingest_and_sync_say_how_many_people_appear_under_several_identities(tmp_path, repo):
+    _identity_history(repo)
+    config = _project(tmp_path, repo)
+    db = f"sqlite:///{tmp_path / 'fm.db'}"
+    ingested = runner.invoke(app, ["--db", db, "--config", str(config), "ingest", "git", str(repo.path), "--json"], env={"COLUMNS": "400"})
+    assert ingested.exit_code == 0, ingested.output
+    json.loads(ingested.stdout)  # stdout stays the JSON it was
+    count, pending = _stored_people(db)
+    # Mara (five addresses), Rafael (four identities) at 0.85 and above; the 0.8 and one-word pairs are weaker.
+    assert pending.people == 2 and pending.records == 9 and pending.weaker >= 2
+    assert [(g.keep_name, len(g.merged) + 1) for g in pending.groups] == [(MARA_NAME, 5), ("Rafael França", 4)]
+    (line,) = [l for l in ingested.stderr.splitlines() if l.startswith("identities")]
+    assert "2 people appear under several identities and count as 9" in line
+    # the name as text: its markup shown, not applied; its escape sequence made visible
+    assert "the largest: Mara [bold]Lee[/] " in line and "\x1b" not in ingested.stderr
+    assert "foundermode people duplicates" in line and "people merge --accept-proposals" in line
+    # Nothing merged by default: the store is as the ingest left it.
+    assert _stored_people(db)[0] == count
+    synced = runner.invoke(app, ["--db", db, "--config", str(config), "sync"], env={"COLUMNS": "400"})
+    assert synced.exit_code == 0, synced.output
+    assert "2 people appear under several identities" in synced.stderr
+    as_json = runner.invoke(app, ["--db", db, "--config", str(config), "sync", "--json"])
+    assert json.loads(as_json.stdout)["identities"] == {"people": 2, "records": 9, "merged_at_sync": 0}
+    # An org chart naming Jane Roe at her work address: she now appears twice (her commits are under the other).
+    chart = tmp_path / "org.csv"
+    chart.write_text("email,name,title,team,manager_email,role\njane.roe@corp.example,Jane Roe,Engineer,Platform,,engineer\n", encoding="utf-8")
+    imported = runner.invoke(app, ["--db", db, "--config", str(config), "ingest", "org", str(chart)], env={"COLUMNS": "400"})
+    assert imported.exit_code == 0, imported.output
+    assert "3 people appear under several identities and count as 11" in imported.stderr
+    jane = next(g for g in _stored_people(db)[1].groups if g.keep_name == "Jane Roe")
+    with_jane = runner.invoke(app, ["--db", db, "people", "duplicates", "--json"])
+    assert any(p["keep_id"] == jane.keep_id and "jane.roe@corp.example" in p["emails"][0] for p in json.loads(with_jane.stdout))  # kept: the org chart's
+    # Mara merged, Rafael's group is the largest left: the other name in it is named.
+    mara = [p for p in json.loads(runner.invoke(app, ["--db", db, "people", "duplicates", "--json"]).stdout) if "Mara" in p["keep"]]
+    assert runner.invoke(app, ["--db", db, "people", "merge", "--pairs", ",".join(p["pair"] for p in mara)]).exit_code == 0
+    synced = runner.invoke(app, ["--db", db, "--config", str(config), "sync"], env={"COLUMNS": "400"})
+    assert "2 people appear under several identities and count as 6" in synced.stderr
+    assert "the largest: Rafael França counts as 4, also named Rafael Mendonça França" in synced.stderr
+    merged = runner.invoke(app, ["--db", db, "people", "merge", "--accept-proposals"])
+    assert merged.exit_code == 0, merged.output
+    quiet = runner.invoke(app, ["--db", db, "--config", str(config), "ingest", "git", str(repo.path)])
+    assert quiet.exit_code == 0 and "identities" not in quiet.stderr
+
+
+def test_auto_merges_the_strongest_proposals_at_ingest_recorded_and_undone_by_split(tmp_path, repo):
+    _identity_history(repo)
+    config = _project(tmp_path, repo, merge="auto")
+    db = f"sqlite:///{tmp_path / 'fm.db'}"
+    ingested = runner.invoke(app, ["--db", db, "--config", str(config), "ingest", "git", str(repo.path)], env={"COLUMNS": "400"})
+    assert ingested.exit_code == 0, ingested.output
+    assert "merged 4 into 1" in ingested.stderr and "[identities] merge = \"auto\"" in ingested.stderr
+    # Only the 0.95 pairs (Mara's addresses) are merged; Rafael's 0.9/0.85 proposals stay proposals, and are said.
+    _, pending = _stored_people(db)
+    assert pending.people == 1 and pending.largest.keep_name == "Rafael França"
+    assert "1 person appears under several identities" in ingested.stderr
+    history = json.loads(runner.invoke(app, ["--db", db, "people", "merges", "--json"]).stdout)
+    assert len(history) == 4
+    record = history[0]
+    assert record["evidence"].startswith("merged at ingest") and "mara" in record["evidence"]
+    folded = record["merged_id"]
+    assert runner.invoke(app, ["--db", db, "people", "split", str(folded)]).exit_code == 0
+    # A split is the leader's word: the next sync does not merge them again.
+    synced = runner.invoke(app, ["--db", db, "--config", str(config), "sync"], env={"COLUMNS": "400"})
+    assert synced.exit_code == 0, synced.output
+    assert "merged" not in synced.stderr
+    from foundermode.store import open_store
+
+    store = open_store(db)
+    try:
+        with store.read() as conn:
+            assert {_person(conn, "mara@one.example"), _person(conn, "mara@two.example")} == {folded, record["kept_id"]}
+    finally:
+        store.dispose()
+
+
+def test_a_bad_merge_setting_names_its_line(tmp_path, repo):
+    config = _project(tmp_path, init_repo_for(repo), merge="always")
+    result = runner.invoke(app, ["--config", str(config), "config"])
+    assert result.exit_code != 0 and "merge" in result.output and "line 4" in result.output
+
+
+def init_repo_for(repo):
+    repo.commit({"a.py": "a\n"})
+    return repo
+
+
+def test_a_failing_identities_step_is_named_and_the_sources_still_sync(tmp_path, repo, monkeypatch):
+    from foundermode import sync as sync_module
+
+    _identity_history(repo)
+    config = _project(tmp_path, repo)
+    db = f"sqlite:///{tmp_path / 'fm.db'}"
+
+    def broken(store, config):
+        raise InputError("the proposals could not be read")
+
+    monkeypatch.setattr(sync_module, "settle", broken)
+    synced = runner.invoke(app, ["--db", db, "--config", str(config), "sync"], env={"COLUMNS": "400"})
+    assert synced.exit_code == 1
+    assert "failed identities merge proposals: the proposals could not be read" in synced.stderr
+    assert _stored_people(db)[0] > 0  # the repository was ingested all the same

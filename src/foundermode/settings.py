@@ -407,6 +407,9 @@ SCHEMA: tuple[Section, ...] = (
     Section("identities", "Who is who, on top of .mailmap and the org chart.", (
         Setting("merge_same_name", Flag(), False, "One person per full name across addresses (off: two people can share a name)."),
         Setting("aliases", Table(Strings(), keys="\"canonical email\""), {}, "[identities.aliases] \"ada@example.com\" = [\"ada@old.example\", \"github:ada-l\"]: other identities of a person."),
+        Setting("merge", Text(choices=("propose", "auto")), "propose",
+                "What ingest and sync do with people who appear under several identities: \"propose\" counts them and leaves the merging to you (`people duplicates`, `people merge`); "
+                "\"auto\" also merges the strongest proposals (confidence 0.95: the same full name with the same address name at another domain, or a GitHub noreply login under the same name), each recorded and undone by `people split`."),
     )),
     Section("rules", "What counts as work: bots and vendored or generated paths are stored but flagged and left out of the figures.", (
         Setting("bot_authors", Strings(), DEFAULT_BOT_AUTHORS, "Glob patterns on author name or email that mark a bot (replaces the defaults)."),

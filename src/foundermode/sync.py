@@ -33,7 +33,7 @@ across processes (a lock in the store).
 """
 from __future__ import annotations
 
-from .errors import Unavailable
+from .errors import FoundermodeError, Unavailable
 import glob
 import hashlib
 import json
@@ -46,6 +46,7 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from .config import STATE_DIR, Config, ConfigError
 from .store import Store
@@ -65,6 +66,7 @@ from .meetings.transcripts import AttachError, import_transcripts
 from .notify.outbox import counts_by_state
 from .scale.distributed import RepoListError, RepoSource, materialise, read_repo_list
 from .sources.calendar import CalendarError, calendar_files, default_window
+from .sources.duplicates import Settled, pending_merges, settle
 from .sources.org import OrgChartError, import_org_chart, read_org_chart
 from .sources.transcripts import TranscriptError, read_transcript
 from .store import jobs
@@ -72,6 +74,7 @@ from .store.jobs import _insert, last_runs, lock_holder
 from .store.schema_notify import outbox
 
 KINDS = ("org_chart", "repository", "calendar", "transcripts")
+PEOPLE_KINDS = ("org_chart", "repository")  # the sources that bring people: identities are settled after them
 DEFAULT_EVERY = 15 * 60
 DEFAULT_TIMEOUT = 20.0
 MAX_SUBSCRIPTION_BYTES = 50 * 1024 * 1024  # a year of a busy person's calendar is a few MB
@@ -114,6 +117,7 @@ class SyncResult:
     outcomes: list[SourceOutcome] = field(default_factory=list)
     started_at: int = 0
     seconds: float = 0.0
+    identities: Settled | None = None  # after people sources (repositories, the org chart): merged and pending identities
 
     @property
     def failed(self) -> list[SourceOutcome]:
@@ -348,6 +352,12 @@ def sync_all(store: Store, config: Config, *, kinds: list[str] | None = None, pr
             result.outcomes.append(sync_one(ctx, source))
             progress.advance(1)
             jobs.renew(store, LOCK_NAME, holder, LOCK_LEASE)
+        if any(s.kind in PEOPLE_KINDS for s in sources):
+            started_identities = time.monotonic()
+            try:
+                result.identities = settle(store, config)
+            except (FoundermodeError, SQLAlchemyError) as error:  # one step's failure, like a source's: the sync's record keeps it
+                result.outcomes.append(SourceOutcome("identities", "merge proposals", "failed", error=str(error), seconds=time.monotonic() - started_identities))
     finally:
         if ctx.http is not None:
             ctx.http.close()
@@ -652,8 +662,10 @@ def status_report(store: Store, config: Config) -> dict:
             select(outbox.c.id, outbox.c.channel, outbox.c.subject, outbox.c.attempts, outbox.c.next_attempt_at, outbox.c.last_error)
             .where(outbox.c.state == "retrying").order_by(outbox.c.next_attempt_at, outbox.c.id).limit(5)
         ).mappings().all()
+        pending = pending_merges(conn)
     return {
         "sources": source_status(store, config),
+        "identities": {"people": pending.people, "records": pending.records},  # people under several identities, as the People page says
         "outbox": {"counts": counts, "oldest_waiting_at": oldest, "recent_dead": [dict(d) for d in dead], "retrying": [dict(r) for r in retrying]},
         "jobs": runs,
         "sync_running": lock,

@@ -19,7 +19,7 @@ from foundermode.brief.window import resolve_window
 from foundermode.config import Config
 from foundermode.ingest import ingest_repository
 from foundermode.store import open_store
-from foundermode.store.schema import commits
+from foundermode.store.schema import commits, people
 
 FLASK = Path("/work/.mirror/pallets+flask/repo")
 YEAR = 365 * 86_400
@@ -65,3 +65,35 @@ def test_flask_default_truck_factor_and_brief_leave_out_people_gone_a_year(flask
     assert "Armin Ronacher" in {m.name for m in gone}
     assert "Armin Ronacher" not in {entry.name for entry in talk}
     assert here.knowledge_lost_authors[0].name == "Armin Ronacher"
+
+
+def test_flask_after_merging_the_identity_proposals(flask, tmp_path):
+    """The proposals the ingest line counts, merged: nobody pending, every person fewer records, nobody gone a year named."""
+    import shutil
+
+    from foundermode.sources.duplicates import accept, pending_merges
+
+    store, config, window, stale = flask
+    copy = tmp_path / "merged.db"
+    shutil.copy(Path(store.engine.url.database), copy)
+    merged = open_store(f"sqlite:///{copy}")
+    try:
+        with merged.read() as conn:
+            before = pending_merges(conn)
+            people_before = conn.execute(select(func.count()).select_from(people)).scalar_one()
+        assert before.people > 0 and before.records > before.people
+        with merged.write() as conn:
+            groups = accept(conn)
+        assert len(groups) == before.people and sum(len(g.merged) for g in groups) == before.records - before.people
+        with merged.read() as conn:
+            assert pending_merges(conn).people == 0
+            assert conn.execute(select(func.count()).select_from(people)).scalar_one() == people_before - (before.records - before.people)
+        folded = {person for g in groups for person, _ in g.merged}
+        [here] = [t for t in team.truck_factor(merged) if t.area is None]
+        talk = build_brief(merged, config, window).section("talk_to").data or []
+        named = {m.person_id for m in here.members} | {entry.person_id for entry in talk}
+        assert here.members and talk and not named & folded
+        assert not named & {p for p in stale if p not in {g.keep_id for g in groups}}
+    finally:
+        merged.dispose()
+

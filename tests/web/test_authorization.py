@@ -50,6 +50,7 @@ API = {
     ("GET", "/api/meetings"): leader_only(),
     ("GET", "/api/people"): leader_only(),
     ("GET", "/api/people/{person_id}"): leader_only(),  # someone else's profile; one's own is checked below
+    ("GET", "/api/people/duplicates"): leader_only(),
     ("GET", "/api/board"): same(200),
     ("GET", "/api/resources/open"): same(200),
     ("GET", "/api/analyses"): leader_only(),
@@ -75,6 +76,8 @@ PAGES = {
     ("GET", "/status"): leader_only(anonymous=LOGIN),
     ("GET", "/people"): {"anonymous": LOGIN, "engineer": (303, "/people/"), "owner": (303, "/people/"), "leader": 200},
     ("GET", "/people/{person_id}"): leader_only(anonymous=LOGIN),  # someone else's profile
+    ("GET", "/people/duplicates"): leader_only(anonymous=LOGIN),
+    ("POST", "/people/duplicates/merge"): leader_only((303, "/people/duplicates"), anonymous=LOGIN),
     ("POST", "/logout"): same((303, "/login"), anonymous=LOGIN),
     # Sign-in itself is open to all; its forms need the sign-in CSRF cookie (sent without it here: 403).
     ("GET", "/login"): same(200, anonymous=200),

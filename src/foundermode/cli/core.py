@@ -74,6 +74,7 @@ def ingest_git(
                 cache=cache, workers=workers, on_done=lambda row: bar.advance(task),
             )
         output(results, json_flag=as_json, title="Ingested")
+        _say_identities()
         if any("error" in r for r in results):
             raise typer.Exit(1)
         return
@@ -108,8 +109,20 @@ def ingest_git(
                 err_console.print(f"[red]error[/] {markup(source.location)}: {markup(detail)}", highlight=False)
                 summary.append({"repository": source.location, "error": detail})
     output(summary, json_flag=as_json, title="Ingested")
+    _say_identities()
     if failed:
         raise typer.Exit(1)
+
+
+def _say_identities() -> None:
+    """After an ingest: merge the strongest proposals when [identities] merge = "auto", and say what is pending (on stderr)."""
+    from ..sources.duplicates import settle  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+    from .people import identities_line
+
+    with opened_store() as store:
+        settled = settle(store, get_config())
+    for line in identities_line(settled):
+        err_console.print(line, highlight=False, soft_wrap=True)
 
 
 def _join_aliased_people(store, config) -> None:
@@ -138,6 +151,7 @@ def ingest_org(file: Path = typer.Argument(..., exists=True, dir_okay=False, hel
     with opened_store() as store:
         result = import_org_chart(store, rows, get_config())
     console.print(f"org chart: {result['people']} people, {result['managers']} managers, {result['teams']} teams")
+    _say_identities()  # an org chart address and a commit address of one person are two identities until merged
 
 
 @people_app.callback()
@@ -159,6 +173,14 @@ def people_list(
         for row in rows:
             row["identities"] = "\n".join(row["identities"])
     output(rows, fmt, as_json, columns=["id", "name", "team", "role", "commits", "first_activity", "last_activity", "identities"] if not as_json and fmt == Format.table else None, title="People", limit=limit)
+    if not as_json and fmt == Format.table:
+        from ..sources.duplicates import Settled, pending_merges  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+        from .people import identities_line
+
+        with opened_store() as store, store.read() as conn:
+            pending = pending_merges(conn)
+        for line in identities_line(Settled([], pending)):
+            err_console.print(line, highlight=False, soft_wrap=True)
 
 
 @app.command("repos")

@@ -57,7 +57,9 @@ def sync(
         for o in result.outcomes
     ]
     if as_json:
-        output({"outcomes": rows, "headline": result.headline()}, json_flag=True)
+        identities = result.identities.pending if result.identities else None
+        output({"outcomes": rows, "headline": result.headline(),
+                "identities": {"people": identities.people, "records": identities.records, "merged_at_sync": result.identities.merged_people} if identities else None}, json_flag=True)
     elif not rows:
         console.print("no sources declared: add a [sources] section to foundermode.toml (see `foundermode status`)")
     else:
@@ -65,6 +67,10 @@ def sync(
         if changed:
             output(changed, columns=["kind", "source", "status", "summary"], title="Changed or failed")
         err_console.print(result.headline(), highlight=False)
+    from .people import identities_line
+
+    for line in identities_line(result.identities):
+        err_console.print(line, highlight=False, soft_wrap=True)
     for failure in result.failed:
         from rich.text import Text
 
@@ -107,6 +113,11 @@ def status(as_json: bool = JsonOption):
         output(sources, title="Sources")
     else:
         console.print("Sources: none declared or synced (add [sources] to foundermode.toml, then `foundermode sync`)")
+    from .people import several
+
+    identities = report["identities"]
+    console.print(f"Identities: {several(identities['people'], identities['records'])} (`foundermode people duplicates`)"
+                  if identities["people"] else "Identities: nobody appears under several identities", highlight=False, markup=False)
     counts = report["outbox"]["counts"]
     waiting = sum(counts.get(s, 0) for s in ("pending", "retrying", "sending"))
     line = ", ".join(f"{counts[s]} {s}" for s in sorted(counts)) or "empty"

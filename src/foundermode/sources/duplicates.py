@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, func, select
 
-from ..errors import InputError
+from ..errors import InputError, NotFound
 from ..store.schema import commits, identities, people
 from ..store.schema_people import person_merges
 from .identities import merge_people
@@ -225,25 +225,16 @@ class MergeGroup:
     keep_name: str
     merged: list[tuple[int, str]]  # (person id, name) folded into keep
     evidence: list[str]
+    commits: int = 0  # of the whole group
 
 
-def accept(conn: Connection, min_confidence: float = DEFAULT_MIN_CONFIDENCE, pairs: list[str] | None = None) -> list[MergeGroup]:
-    """Merge every proposal at or above ``min_confidence`` (or exactly the chosen ``pairs``, 'KEEP+OTHER').
+def group(found: list[Proposal], org: set[int] | None = None) -> list[MergeGroup]:
+    """Proposals that share a person joined into one group (nothing written).
 
-    Proposals that share a person join into one group, kept under its
-    org-chart member, else the one with the most commits. Everything runs on
-    ``conn``: the caller's one transaction, so a failure leaves nothing merged.
+    A group is kept under its org-chart member (``org``), else the one with
+    the most commits, else the lowest id.
     """
-    if not 0 <= min_confidence <= 1:
-        raise InputError(f"the confidence must be between 0 and 1 (got {min_confidence})")
-    found = proposals(conn, 0.0 if pairs else min_confidence)
-    if pairs:
-        wanted = {_pair_key(p) for p in pairs}
-        by_pair = {frozenset((p.keep_id, p.other_id)): p for p in found}
-        unknown = sorted(" + ".join(map(str, sorted(w))) for w in wanted if w not in by_pair)
-        if unknown:
-            raise InputError(f"not among the proposals: {', '.join(unknown)}")
-        found = [by_pair[w] for w in wanted]
+    org = org or set()
     parent: dict[int, int] = {}
 
     def root(x: int) -> int:
@@ -255,7 +246,6 @@ def accept(conn: Connection, min_confidence: float = DEFAULT_MIN_CONFIDENCE, pai
     for p in found:
         rank[p.keep_id] = (p.keep_commits, p.keep_name)
         rank[p.other_id] = (p.other_commits, p.other_name)
-    org = {c.person_id for c in candidates(conn) if c.in_org_chart} if found else set()
     for p in found:
         ra, rb = root(p.keep_id), root(p.other_id)
         if ra != rb:
@@ -269,12 +259,129 @@ def accept(conn: Connection, min_confidence: float = DEFAULT_MIN_CONFIDENCE, pai
         top = root(person)
         if top == person:
             continue
-        group = groups.setdefault(top, MergeGroup(top, rank[top][1], [], evidence_of[top]))
-        group.merged.append((person, rank[person][1]))
-    for group in groups.values():
-        for person_id, _name in group.merged:
-            merge_people(conn, group.keep_id, person_id, evidence="people duplicates: " + " | ".join(group.evidence))
+        entry = groups.setdefault(top, MergeGroup(top, rank[top][1], [], evidence_of[top], commits=rank[top][0]))
+        entry.merged.append((person, rank[person][1]))
+        entry.commits += rank[person][0]
     return sorted(groups.values(), key=lambda g: g.keep_id)
+
+
+def _org_members(conn: Connection) -> set[int]:
+    return {person_id for (person_id,) in conn.execute(select(people.c.id).where(people.c.in_org_chart.is_(True)))}
+
+
+def accept(conn: Connection, min_confidence: float = DEFAULT_MIN_CONFIDENCE, pairs: list[str] | None = None, evidence: str = "people duplicates") -> list[MergeGroup]:
+    """Merge every proposal at or above ``min_confidence`` (or exactly the chosen ``pairs``, 'KEEP+OTHER').
+
+    Proposals that share a person join into one group (``group``). Everything
+    runs on ``conn``: the caller's one transaction, so a failure leaves
+    nothing merged. Each merge is recorded with ``evidence`` and its rules,
+    and can be split.
+    """
+    if not 0 <= min_confidence <= 1:
+        raise InputError(f"the confidence must be between 0 and 1 (got {min_confidence})")
+    found = proposals(conn, 0.0 if pairs else min_confidence)
+    if pairs:
+        wanted = {_pair_key(p) for p in pairs}
+        by_pair = {frozenset((p.keep_id, p.other_id)): p for p in found}
+        unknown = sorted(" + ".join(map(str, sorted(w))) for w in wanted if w not in by_pair)
+        if unknown:
+            raise InputError(f"not among the proposals: {', '.join(unknown)}")
+        found = [by_pair[w] for w in wanted]
+    groups = group(found, _org_members(conn) if found else set())
+    for entry in groups:
+        for person_id, _name in entry.merged:
+            merge_people(conn, entry.keep_id, person_id, evidence=f"{evidence}: " + " | ".join(entry.evidence))
+    return groups
+
+
+# -- pending proposals: what every surface says, and what ingest may apply -------------------
+
+PROPOSE = "propose"
+AUTO = "auto"
+MERGE_MODES = (PROPOSE, AUTO)
+AUTO_MIN_CONFIDENCE = 0.95  # the same full name and address name, or a noreply login under the same name
+
+
+@dataclass
+class PendingMerges:
+    """People the store holds under several identities, by the proposals at or above ``min_confidence``."""
+
+    min_confidence: float
+    groups: list[MergeGroup]  # one per person who appears several times, largest first
+    weaker: int = 0  # proposals below min_confidence, to look at by hand
+
+    @property
+    def people(self) -> int:
+        """How many people appear under several identities."""
+        return len(self.groups)
+
+    @property
+    def records(self) -> int:
+        """How many stored people they make (what the figures count today)."""
+        return sum(1 + len(g.merged) for g in self.groups)
+
+    @property
+    def largest(self) -> MergeGroup | None:
+        return self.groups[0] if self.groups else None
+
+    def as_dict(self) -> dict:
+        return {
+            "people": self.people, "records": self.records, "min_confidence": self.min_confidence, "weaker_proposals": self.weaker,
+            "groups": [
+                {"keep_id": g.keep_id, "keep": g.keep_name, "commits": g.commits, "merge": [{"id": i, "name": n} for i, n in g.merged], "evidence": g.evidence}
+                for g in self.groups
+            ],
+        }
+
+
+def pending_merges(conn: Connection, min_confidence: float = DEFAULT_MIN_CONFIDENCE) -> PendingMerges:
+    """The one count every surface shows: people who appear under several identities, largest group first.
+
+    Groups are the proposals at or above ``min_confidence`` joined as merging
+    them would join them; the proposals below it are counted as ``weaker``.
+    """
+    found = proposals(conn)
+    strong = [p for p in found if p.confidence >= min_confidence]
+    groups = group(strong, _org_members(conn) if strong else set())
+    groups.sort(key=lambda g: (-len(g.merged), -g.commits, g.keep_id))
+    return PendingMerges(min_confidence, groups, weaker=len(found) - len(strong))
+
+
+def accept_group(conn: Connection, keep_id: int, min_confidence: float = DEFAULT_MIN_CONFIDENCE, evidence: str = "people duplicates") -> MergeGroup:
+    """Merge the one pending group kept under ``keep_id`` (as ``pending_merges`` lists it); NotFound when there is none (merged or split since)."""
+    found = next((g for g in pending_merges(conn, min_confidence).groups if g.keep_id == keep_id), None)
+    if found is None:
+        raise NotFound(f"no pending merge kept under person {keep_id}: merged or split since the list was read")
+    for person_id, _name in found.merged:
+        merge_people(conn, found.keep_id, person_id, evidence=f"{evidence}: " + " | ".join(found.evidence))
+    return found
+
+
+def merge_mode(config) -> str:
+    """``[identities] merge``: "propose" (the default) or "auto"."""
+    return config.settings.identities.merge if config is not None else PROPOSE
+
+
+@dataclass
+class Settled:
+    """What ingest did with the identities: the groups merged (``[identities] merge = "auto"``) and what is still pending."""
+
+    merged: list[MergeGroup]
+    pending: PendingMerges
+
+    @property
+    def merged_people(self) -> int:
+        return sum(len(g.merged) for g in self.merged)
+
+
+def settle(store, config) -> Settled:
+    """After an ingest or a sync: merge the strongest proposals when the settings say "auto", then count what is pending."""
+    merged: list[MergeGroup] = []
+    if merge_mode(config) == AUTO:
+        with store.write() as conn:
+            merged = accept(conn, AUTO_MIN_CONFIDENCE, evidence="merged at ingest ([identities] merge = \"auto\")")
+    with store.read() as conn:
+        return Settled(merged, pending_merges(conn))
 
 
 def _pair_key(text: str) -> frozenset[int]:

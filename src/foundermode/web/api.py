@@ -12,7 +12,7 @@ from typing import Optional
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from ..reports import to_plain
-from . import auth, views
+from . import api_people, auth, views
 from .auth import Viewer, api_viewer
 from ..brief import to_json
 
@@ -77,6 +77,7 @@ def people(request: Request, response: Response, f: views.Filters = Depends(filt
     store, config = request.app.state.store, request.app.state.config
     data = views.cached(request, "people", f, lambda: views.people_page(store, f, query, config), query)
     response.headers["X-Total-Count"] = str(data["total"])
+    api_people.mark(request, response)  # X-Identity-Proposals: people under several identities
     return to_plain(data["profiles"])
 
 

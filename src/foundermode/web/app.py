@@ -13,7 +13,7 @@ from sqlalchemy import text
 from ..config import Config
 from ..store import Store
 from ..store import now as clock_now
-from . import api_analyses, api_bottlenecks, pages, slack
+from . import api_analyses, api_bottlenecks, api_people, pages, slack
 from .security import SecurityHeaders
 
 
@@ -32,6 +32,7 @@ def create_app(store: Store, config: Config, *, clock: Callable[[], int] | None 
     app.include_router(api_analyses.router)
     app.include_router(api_bottlenecks.router)
     app.include_router(slack.router)
+    app.include_router(api_people.router)  # before pages.install: /api/people/duplicates, not /api/people/{person_id}
 
     pages.install(app)  # the pages, the dashboard API, sessions and sign-in (web/pages.py, web/api.py, web/auth.py)
 

@@ -32,7 +32,7 @@ from ..present.links import Linker
 from ..present.times import zone
 from ..sources.identities import find_person
 from ..sync import status_report
-from . import api
+from . import api, api_people
 from .cache import ViewCache
 from .tokens import person_for_token
 
@@ -344,7 +344,41 @@ def people_page(request: Request, viewer: Viewer = Depends(page_viewer)):
     query = views.PeopleQuery.of(request.query_params)
     store, config = request.app.state.store, request.app.state.config
     data = views.cached(request, "people", filters, lambda: views.people_page(store, filters, query, config), query)
-    return render("people.html", viewer, "people", request=request, title="People", filters=filters, choices=views.choices(store), **data)
+    return render("people.html", viewer, "people", request=request, title="People", filters=filters, choices=views.choices(store),
+                  pending=api_people.pending(request), proposals_page=api_people.PROPOSALS_PAGE, **data)
+
+
+PROPOSALS_SHOWN = 200
+
+
+@router.get("/people/duplicates")  # before /people/{person_id}
+def people_duplicates_page(request: Request, viewer: Viewer = Depends(page_viewer)):
+    """People who appear under several identities: the proposals to merge, one group per person, with their evidence. Leaders only."""
+    auth.require_leader(viewer)
+    pending = api_people.pending(request)
+    return render("people_duplicates.html", viewer, "people", request=request, title="People under several identities",
+                  pending=pending, groups=pending.groups[:PROPOSALS_SHOWN], api=api_people.PROPOSALS_API)
+
+
+@router.post("/people/duplicates/merge")
+def people_duplicates_merge(request: Request, csrf: str = Form(""), keep: int | None = Form(None), viewer: Viewer = Depends(page_viewer)):
+    """A leader merges one group of the proposals (``keep``: the person it is kept under) or all of them; ``people split`` undoes."""
+    from ..errors import FoundermodeError, http_status
+    from ..sources.duplicates import accept, accept_group
+
+    auth.require_leader(viewer)
+    auth.check_csrf(viewer, csrf)
+    evidence = f"merged on the People page by {viewer.name or viewer.email or viewer.person_id}"
+    try:
+        with request.app.state.store.write() as conn:
+            if keep is None:
+                accept(conn, evidence=evidence)
+            else:
+                accept_group(conn, keep, evidence=evidence)
+    except FoundermodeError as error:
+        raise HTTPException(http_status(error), str(error)) from None
+    request.app.state.view_cache.clear()
+    return RedirectResponse(api_people.PROPOSALS_PAGE, status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/people/{person_id}")
