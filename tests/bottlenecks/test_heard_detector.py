@@ -134,3 +134,11 @@ def test_bench_says_so_when_the_sources_are_absent(tmp_path):
     assert done.returncode == 1, done.stdout + done.stderr
     assert "only 0 of the " in done.stdout and "no figures" in done.stdout
     assert " P " not in done.stdout
+
+
+def test_a_stuck_resource_a_person_waits_on_is_not_code_narration():
+    """Software narrated counts only where it is the cue's subject: the stuck queue here is the blocker."""
+    waiting = score_sentence("Still waiting on the GPU cluster, cuda queue is stuck.")
+    assert waiting is not None and waiting.confident
+    narrated = score_sentence("The scheduler process keeps waiting on the lock, I think.")
+    assert narrated is None or not narrated.confident

@@ -136,6 +136,15 @@ class Detection:
         return self.score >= CONFIDENT
 
 
+def _narrates_code(sentence: str, start: int, end: int) -> bool:
+    """Software is what waits or blocks *in the cue itself* ("the thread blocks on the lock").
+
+    Only a match over the cue counts: in "still waiting on the GPU cluster, the cuda queue is
+    stuck" a person waits, and the stuck queue is what they wait on, which is the blocker.
+    """
+    return any(found.start() <= end and found.end() >= start for found in CODE.finditer(sentence))
+
+
 def score_sentence(sentence: str) -> Detection | None:
     """The sentence's best rule after the dampers, or None when no rule fires."""
     best: tuple[float, str, str] | None = None
@@ -159,7 +168,7 @@ def score_sentence(sentence: str) -> Detection | None:
         score *= 0.6
     if HEDGED.search(_clause(sentence, at)):
         score *= 0.7
-    if CHOSEN_WAIT.search(text) or CODE.search(text) or WOULD.search(text):
+    if CHOSEN_WAIT.search(text) or WOULD.search(text) or _narrates_code(sentence, at, at + len(cue)):
         score *= 0.5
     if RESOLVED.search(sentence[at:]):
         score *= 0.5
