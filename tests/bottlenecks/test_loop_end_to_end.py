@@ -15,6 +15,8 @@ the reporters with meetings in the way; one reporter works in New York ([meeting
   long again, on both channels and on the timeline.
 - CI runners, never acknowledged, runs its chain out and, idle for expire_after, closes itself with
   a note.
+- Resolved before any invite was tried (between the escalation and the first delivery), a call
+  sends nobody a CANCEL for an invite they never got: nothing at all is sent.
 
 Time moves by --now only; nothing sleeps. The xfail at the end is a false merge this test ran
 into (one shared word joins an unrelated bottleneck), kept for whoever tunes the grouping.
@@ -137,6 +139,16 @@ def to(message) -> str:
 
 
 
+def ingest_org(args, tmp_path, everyone) -> None:
+    """The org chart: the leader and ``everyone`` else, engineers reporting to the leader."""
+    (tmp_path / "org.csv").write_text(
+        "email,name,title,team,manager_email,role\nlead@example.com,Lea Leader,CEO,,,executive\n"
+        + "".join(f"{who},{who.split('@')[0].title()},Engineer,core,lead@example.com,engineer\n" for who in everyone),
+        encoding="utf-8",
+    )
+    invoke(args, "ingest", "org", str(tmp_path / "org.csv"))
+
+
 def bottleneck_of(message) -> int:
     """The bottleneck a message is about: every subject names it as #N."""
     return int(re.search(r"#(\d+)", subject(message)).group(1))
@@ -159,13 +171,7 @@ secret_env = "FM_LOOP_SECRET"
     args = ["--db", store_url.replace("postgresql+psycopg://", "postgresql://"), "--config", str(config_path)]
 
     # the generated org: a leader, three owners, six reporters; everyone's calendar but hana's ingested
-    everyone = [w for w, _, _ in REPORTS] + list(OWNERS.values())
-    (tmp_path / "org.csv").write_text(
-        "email,name,title,team,manager_email,role\nlead@example.com,Lea Leader,CEO,,,executive\n"
-        + "".join(f"{who},{who.split('@')[0].title()},Engineer,core,lead@example.com,engineer\n" for who in everyone),
-        encoding="utf-8",
-    )
-    invoke(args, "ingest", "org", str(tmp_path / "org.csv"))
+    ingest_org(args, tmp_path, [w for w, _, _ in REPORTS] + list(OWNERS.values()))
     folder = tmp_path / "calendars"
     folder.mkdir()
     for email, meetings in MEETINGS.items():
@@ -351,3 +357,33 @@ def test_one_shared_word_does_not_join_an_unrelated_bottleneck(store, write_conf
     report(store, config, text="the ci pipeline runners are stuck in the queue", by="frank@example.com", now=MONDAY + 60)
     wifi = report(store, config, text="The office wifi drops every hour", by="gus@example.com", now=MONDAY + 120).bottleneck_id
     assert wifi != ci
+
+
+def test_resolved_before_any_invite_left_tells_nobody_of_the_call(tmp_path, store_url, smtp_server):
+    """Resolved between the escalation and the first delivery: the invites are withdrawn untried, so
+    nobody gets a CANCEL for a call they never heard of, and nothing at all is sent."""
+    config_path = tmp_path / "foundermode.toml"
+    config_path.write_text(CONFIG + f"""
+[notify.email]
+host = "{smtp_server.host}"
+port = {smtp_server.port}
+sender = "foundermode <fm@example.com>"
+""", encoding="utf-8")
+    args = ["--db", store_url.replace("postgresql+psycopg://", "postgresql://"), "--config", str(config_path)]
+    gpu_reports = [(who, text) for who, text, resource in REPORTS if resource == "GPU cluster"]
+    ingest_org(args, tmp_path, [OWNERS["GPU cluster"], *(who for who, _ in gpu_reports)])
+    for minute, (who, text) in enumerate(gpu_reports):
+        out = invoke(args, "blocker", "report", text, "--by", who, "--now", str(at(9, minute)))
+    assert "escalated" in out
+    (gpu,) = [b["id"] for b in json.loads(invoke(args, "bottlenecks", "--json", "--now", str(at(9, 2))))]
+    invoke(args, "bottlenecks", "resolve", str(gpu), "--by", "grace@example.com", "--now", str(at(9, 2)))
+    for moment in (at(9, 3), at(10), at(9, 0, day=12)):
+        invoke(args, "tick", "--now", str(moment))
+    assert smtp_server.messages == []
+    rows = json.loads(invoke(args, "outbox", "--json", "-n", "0"))
+    assert rows and {r["state"] for r in rows} == {"withdrawn"}
+    invitees = sorted([LEADER, OWNERS["GPU cluster"], *(who for who, _ in gpu_reports)])
+    assert sorted(r["recipient"].split("<")[-1].rstrip(">") for r in rows if r["subject"].startswith("Call:")) == invitees
+    timeline = json.loads(invoke(args, "bottlenecks", "show", str(gpu), "--json"))["timeline"]
+    (cancelled,) = [e for e in timeline if e["kind"] == "call_cancelled"]
+    assert cancelled["attendees"] == [] and sorted(cancelled["uninvited"]) == invitees
