@@ -5,7 +5,8 @@ Three resources, six reporters (two each), and ingested calendars for the leader
 the reporters with meetings in the way; one reporter works in New York ([meetings.timezones]).
 
 - No two calls overlap for anyone, none sits on anyone's ingested meeting, and each falls in every
-  invitee's working hours in that invitee's own time zone.
+  invitee's working hours in that invitee's own time zone; each invite's text tells the time on
+  that invitee's clock.
 - Staging is resolved before its call while a webhook message for it is still waiting for a retry:
   that message is withdrawn, every invitee gets METHOD:CANCEL with SEQUENCE one more than the
   invite, and nothing else for it is delivered afterwards, by email or webhook. Its call's slot
@@ -231,6 +232,11 @@ secret_env = "FM_LOOP_SECRET"
     # (13:00 UTC), then dora's and gus's meetings
     assert {r: calls[u][0].astimezone(UTC).strftime("%H:%M") for r, u in by_resource.items()} == {
         "GPU cluster": "11:30", "CI runners": "12:30", "Staging database": "14:30"}
+    # each invite's text gives the time on the invitee's own clock: New York for hana, the org's for gus
+    said = {to(m): m.get_body(("plain",)).get_content() for m in smtp_server.messages
+            if subject(m).startswith("Call:") and bottleneck_of(m) == staging}
+    assert "Call at Monday 11 March 10:30 (America/New_York), 30 minutes." in said["hana@example.com"]
+    assert "Call at Monday 11 March 14:30 (UTC), 30 minutes." in said["gus@example.com"]
 
     # each owner got the step-1 email; the webhook messages wait for a retry
     owner_mail = [m for m in smtp_server.messages if subject(m).startswith("[foundermode] Bottleneck #")]

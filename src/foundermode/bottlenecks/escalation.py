@@ -134,6 +134,7 @@ def start(conn: Connection, config: Config, catalog: Catalog, bottleneck_id: int
 def _schedule_call(conn, config, catalog, bottleneck, who, chain, escalation_id, now, started: Started) -> None:
     attendees: list[tuple[str, str]] = []
     ids: list[int] = []
+    id_of: dict[str, int] = {}  # attendee email -> person id
     for name, email in [(None, chain.owner), *[(r["name"], r["email"]) for r in who], (None, catalog.leader)]:
         if not email or any(identity_key("", email) == identity_key("", e) for _, e in attendees):
             continue
@@ -148,11 +149,13 @@ def _schedule_call(conn, config, catalog, bottleneck, who, chain, escalation_id,
         attendees.append((name or email.split("@")[0], email))
         if person_id is not None:
             ids.append(person_id)
+            id_of[email] = person_id
     slots = candidate_slots(catalog.hours, now, catalog.call_minutes, working_days=MAX_WORKING_DAYS)
     if not slots or not attendees:
         return
     busy = busy_intervals(conn, ids, slots[0][0], slots[-1][1])
-    zones = {p: zone_for(z) for p, z in zones_of(conn, ids, MeetingSettings.from_config(config)).items()}
+    zone_names = zones_of(conn, ids, MeetingSettings.from_config(config))
+    zones = {p: zone_for(z) for p, z in zone_names.items()}
     busy = with_own_hours(busy, catalog.hours, zones, slots[0][0], slots[-1][1])
     booked = booked_calls(conn, ids, slots[0][0], slots[-1][1])
     slot = first_common_slot(busy, catalog.hours, now, catalog.call_minutes, booked=booked)
@@ -174,13 +177,21 @@ def _schedule_call(conn, config, catalog, bottleneck, who, chain, escalation_id,
         end=dt.datetime.fromtimestamp(slot.end, dt.timezone.utc), organizer=organizer, attendees=attendees,
         stamp=dt.datetime.fromtimestamp(now, dt.timezone.utc),
     )
-    local = dt.datetime.fromtimestamp(slot.start, catalog.hours.zone)
+
+    def local_time(email: str) -> str:
+        """When the call is, on the invitee's own clock (their zone, else the organisation's)."""
+        person_id = id_of.get(email)
+        zone, zone_name = zones.get(person_id), zone_names.get(person_id)
+        if zone is None:
+            zone, zone_name = catalog.hours.zone, catalog.hours.tz
+        return f"{dt.datetime.fromtimestamp(slot.start, zone):%A %d %B %H:%M} ({zone_name})"
+
     record(conn, bottleneck["id"], "scheduled", now, escalation_id=escalation_id, start=slot.start, end=slot.end,
            attendees=[e for _, e in attendees], attendee_ids=ids, names=[n for n, _ in attendees], conflicts=list(slot.busy))
     for name, email in attendees:
         enqueue(  # the outbox puts "queued" on the timeline, then what delivery made of it
             conn, channel="email", recipient=f"{name} <{email}>", subject=f"Call: {summary}",
-            body=f"{description}\n\nCall at {local:%A %d %B %H:%M} ({catalog.hours.tz}), {catalog.call_minutes} minutes.\n\n"
+            body=f"{description}\n\nCall at {local_time(email)}, {catalog.call_minutes} minutes.\n\n"
             + links.email_lines(config, bottleneck["id"], ("open",), email, now),
             payload={"event": "bottleneck.call", "bottleneck_id": bottleneck["id"], "start": slot.start, "end": slot.end},
             idempotency_key=invite_key(bottleneck["id"], chain.name, email),
