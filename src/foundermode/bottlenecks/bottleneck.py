@@ -180,6 +180,15 @@ class Bottleneck:
                 )
                 escalation.record(self.conn, self.id, "acknowledged", now, person_id=by, escalation_id=esc["id"], chain=esc["chain_name"])
                 count += 1
+            elif not vendor and esc["kind"] in kinds and esc["status"] == "acknowledged" and esc["next_at"] is not None:
+                # acknowledged again (answering the reminder) while its next climb is pending: the
+                # acknowledgement holds for stale_after from now; the first acknowledged_at stays for
+                # the response-time figures
+                renewed = now + ChainSnapshot.from_json(esc["chain"]).stale_after(esc["step"], self.catalog.stale_after)
+                self.conn.execute(update(escalations).where(escalations.c.id == esc["id"]).values(next_at=renewed))
+                escalation.record(self.conn, self.id, "acknowledged", now, person_id=by, escalation_id=esc["id"], chain=esc["chain_name"],
+                                  again=True, next_at=renewed)
+                count += 1
         if vendor and not count:
             raise BottleneckError(f"bottleneck #{self.id} has no vendor escalation to acknowledge")
         if not vendor:

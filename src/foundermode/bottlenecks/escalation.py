@@ -25,6 +25,7 @@ from ..notify.outbox import enqueue, withdraw
 from ..sources.identities import identity_key
 from ..store.schema import identities, people
 from ..store.schema_bottlenecks import blocker_reports, bottleneck_events, bottlenecks, escalations
+from ..store.schema_notify import outbox
 from ..web import links  # signed action links; web/links.py imports no web framework
 from .resources import Catalog, ChainSnapshot, Resource, Step, format_duration
 from ..meetings.load import MeetingSettings, busy_intervals, zones_of  # the one definition of busy time; booked_calls go on top
@@ -133,6 +134,7 @@ def start(conn: Connection, config: Config, catalog: Catalog, bottleneck_id: int
 def _schedule_call(conn, config, catalog, bottleneck, who, chain, escalation_id, now, started: Started) -> None:
     attendees: list[tuple[str, str]] = []
     ids: list[int] = []
+    id_of: dict[str, int] = {}  # attendee email -> person id
     for name, email in [(None, chain.owner), *[(r["name"], r["email"]) for r in who], (None, catalog.leader)]:
         if not email or any(identity_key("", email) == identity_key("", e) for _, e in attendees):
             continue
@@ -147,11 +149,13 @@ def _schedule_call(conn, config, catalog, bottleneck, who, chain, escalation_id,
         attendees.append((name or email.split("@")[0], email))
         if person_id is not None:
             ids.append(person_id)
+            id_of[email] = person_id
     slots = candidate_slots(catalog.hours, now, catalog.call_minutes, working_days=MAX_WORKING_DAYS)
     if not slots or not attendees:
         return
     busy = busy_intervals(conn, ids, slots[0][0], slots[-1][1])
-    zones = {p: zone_for(z) for p, z in zones_of(conn, ids, MeetingSettings.from_config(config)).items()}
+    zone_names = zones_of(conn, ids, MeetingSettings.from_config(config))
+    zones = {p: zone_for(z) for p, z in zone_names.items()}
     busy = with_own_hours(busy, catalog.hours, zones, slots[0][0], slots[-1][1])
     booked = booked_calls(conn, ids, slots[0][0], slots[-1][1])
     slot = first_common_slot(busy, catalog.hours, now, catalog.call_minutes, booked=booked)
@@ -173,27 +177,54 @@ def _schedule_call(conn, config, catalog, bottleneck, who, chain, escalation_id,
         end=dt.datetime.fromtimestamp(slot.end, dt.timezone.utc), organizer=organizer, attendees=attendees,
         stamp=dt.datetime.fromtimestamp(now, dt.timezone.utc),
     )
-    local = dt.datetime.fromtimestamp(slot.start, catalog.hours.zone)
+
+    def local_time(email: str) -> str:
+        """When the call is, on the invitee's own clock (their zone, else the organisation's)."""
+        person_id = id_of.get(email)
+        zone, zone_name = zones.get(person_id), zone_names.get(person_id)
+        if zone is None:
+            zone, zone_name = catalog.hours.zone, catalog.hours.tz
+        return f"{dt.datetime.fromtimestamp(slot.start, zone):%A %d %B %H:%M} ({zone_name})"
+
     record(conn, bottleneck["id"], "scheduled", now, escalation_id=escalation_id, start=slot.start, end=slot.end,
            attendees=[e for _, e in attendees], attendee_ids=ids, names=[n for n, _ in attendees], conflicts=list(slot.busy))
     for name, email in attendees:
         enqueue(  # the outbox puts "queued" on the timeline, then what delivery made of it
             conn, channel="email", recipient=f"{name} <{email}>", subject=f"Call: {summary}",
-            body=f"{description}\n\nCall at {local:%A %d %B %H:%M} ({catalog.hours.tz}), {catalog.call_minutes} minutes.\n\n"
+            body=f"{description}\n\nCall at {local_time(email)}, {catalog.call_minutes} minutes.\n\n"
             + links.email_lines(config, bottleneck["id"], ("open",), email, now),
             payload={"event": "bottleneck.call", "bottleneck_id": bottleneck["id"], "start": slot.start, "end": slot.end},
-            idempotency_key=f"bottleneck:{bottleneck['id']}:{chain.name}:invite:{identity_key('', email)}",
+            idempotency_key=invite_key(bottleneck["id"], chain.name, email),
             attachments=[{"filename": "invite.ics", "content_type": "text/calendar; method=REQUEST; charset=utf-8", "content": invite}],
             escalation_id=escalation_id, now=now,
         )
 
 
+def invite_key(bottleneck_id: int, chain_name: str, email: str) -> str:
+    """The outbox key of one invitee's call invite."""
+    return f"bottleneck:{bottleneck_id}:{chain_name}:invite:{identity_key('', email)}"
+
+
+def _never_left(conn: Connection, bottleneck_id: int, chain_name: str, emails: list[str]) -> set[str]:
+    """Invitees whose invite was withdrawn before its first attempt: certain never to have arrived,
+    so a CANCEL would tell them of a call they never heard of. An invite tried and failed may still
+    have arrived (a connection lost after the server took it): those get the CANCEL."""
+    keys = {invite_key(bottleneck_id, chain_name, email): email for email in emails}
+    if not keys:
+        return set()
+    rows = conn.execute(
+        select(outbox.c.idempotency_key).where(outbox.c.idempotency_key.in_(list(keys)), outbox.c.state == "withdrawn", outbox.c.attempts == 0)
+    ).all()
+    return {keys[key] for (key,) in rows}
+
+
 def cancel_calls(conn: Connection, config: Config, catalog: Catalog, bottleneck_id: int, now: int, reason: str) -> int:
     """A bottleneck closed (resolved, merged) before its calls: what has not gone is withdrawn
     from the outbox, and every invitee of a call still ahead gets a METHOD:CANCEL (SEQUENCE 1),
-    so calendars free the slot. Returns the calls cancelled."""
+    so calendars free the slot (all but those whose invite was withdrawn untried: they never
+    heard of the call). Returns the calls cancelled."""
     rows = conn.execute(
-        select(escalations.c.id, escalations.c.call_uid, escalations.c.call_start, escalations.c.call_end)
+        select(escalations.c.id, escalations.c.chain_name, escalations.c.call_uid, escalations.c.call_start, escalations.c.call_end)
         .where(escalations.c.bottleneck_id == bottleneck_id)
     ).all()
     withdrawn = withdraw(conn, [r.id for r in rows], f"bottleneck #{bottleneck_id} {reason} first", now)
@@ -213,6 +244,7 @@ def cancel_calls(conn: Connection, config: Config, catalog: Catalog, bottleneck_
         attendees = list(zip(names, emails))
         if not attendees:
             continue
+        unaware = _never_left(conn, bottleneck_id, row.chain_name, emails)
         summary = f"Bottleneck #{bottleneck_id}: {title}"
         invite = build_invite(
             uid=row.call_uid, summary=summary, description=f"Cancelled: the bottleneck was {reason}.",
@@ -220,6 +252,8 @@ def cancel_calls(conn: Connection, config: Config, catalog: Catalog, bottleneck_
             organizer=_organizer(config, catalog), attendees=attendees, sequence=1, stamp=dt.datetime.fromtimestamp(now, dt.timezone.utc), method="CANCEL",
         )
         for name, email in attendees:
+            if email in unaware:
+                continue
             enqueue(
                 conn, channel="email", recipient=f"{name} <{email}>", subject=f"Cancelled: {summary}",
                 body=f"The call about bottleneck #{bottleneck_id} is cancelled: it was {reason}.",
@@ -228,7 +262,8 @@ def cancel_calls(conn: Connection, config: Config, catalog: Catalog, bottleneck_
                 attachments=[{"filename": "cancel.ics", "content_type": "text/calendar; method=CANCEL; charset=utf-8", "content": invite}],
                 escalation_id=None, now=now,
             )
-        record(conn, bottleneck_id, "call_cancelled", now, escalation_id=row.id, attendees=emails, start=row.call_start)
+        record(conn, bottleneck_id, "call_cancelled", now, escalation_id=row.id, attendees=[e for e in emails if e not in unaware],
+               **({"uninvited": sorted(unaware)} if unaware else {}), start=row.call_start)
         cancelled += 1
     return cancelled
 
