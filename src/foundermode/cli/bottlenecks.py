@@ -36,7 +36,7 @@ def _catalog():
 
 
 def _durations(rows: list[dict]) -> list[dict]:
-    """Seconds as 2h05m for reading; JSON keeps the numbers."""
+    """Seconds as 2h05m for reading in a table; CSV and JSON keep the numbers."""
     from ..bottlenecks.resources import format_duration  # deferred: the matcher's tables and patterns (~12 ms) — keeps foundermode --help from importing it
 
     return [{k: (format_duration(v) if k.endswith("_s") else v) for k, v in row.items()} for row in rows]
@@ -207,9 +207,10 @@ def bottlenecks_list(
 
     with opened_store() as store, store.read() as conn:
         rows = list_bottlenecks(conn, now or clock_now(), status=status, resource=resource)
-    table = not as_json and fmt != Format.json
-    output(_durations(rows) if table else rows, fmt, as_json,
-           columns=["id", "title", "resource", "status", "reporters", "level", "holder", "age_s", "call_at"] if table else None, title="Bottlenecks")
+    # Durations read as 2h05m in the table only: CSV and JSON carry the seconds their column names say.
+    listed = not as_json and fmt != Format.json
+    output(_durations(rows) if listed and fmt == Format.table else rows, fmt, as_json,
+           columns=["id", "title", "resource", "status", "reporters", "level", "holder", "age_s", "call_at"] if listed else None, title="Bottlenecks")
 
 
 @bottlenecks_app.command("show")
@@ -257,7 +258,7 @@ def bottleneck_metrics(fmt: Format = FormatOption, as_json: bool = JsonOption, n
 
     with opened_store() as store, store.read() as conn:
         rows = metrics(conn, now or clock_now())
-    output(_durations(rows) if not as_json and fmt != Format.json else rows, fmt, as_json, title="Bottleneck metrics")
+    output(_durations(rows) if not as_json and fmt == Format.table else rows, fmt, as_json, title="Bottleneck metrics")
 
 
 def _action(by: str | None, as_: str | None, token: str | None, call_factory):

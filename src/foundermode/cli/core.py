@@ -14,6 +14,7 @@ from ..reports import Format
 from .common import FormatOption, JsonOption, LimitOption, TaskProgress, app, console, err_console, fail, get_config, ingest_app, opened_store, output, progress_bar
 from ..settings import effective_toml, reference_markdown
 from .common import state
+from .identities import identities_line
 
 people_app = typer.Typer(help="People and their identities.", invoke_without_command=True)
 app.add_typer(people_app, name="people")
@@ -117,8 +118,6 @@ def ingest_git(
 def _say_identities() -> None:
     """After an ingest: merge the strongest proposals when [identities] merge = "auto", and say what is pending (on stderr)."""
     from ..sources.duplicates import settle  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-    from .people import identities_line
-
     with opened_store() as store:
         settled = settle(store, get_config())
     for line in identities_line(settled):
@@ -175,8 +174,6 @@ def people_list(
     output(rows, fmt, as_json, columns=["id", "name", "team", "role", "commits", "first_activity", "last_activity", "identities"] if not as_json and fmt == Format.table else None, title="People", limit=limit)
     if not as_json and fmt == Format.table:
         from ..sources.duplicates import Settled, pending_merges  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-        from .people import identities_line
-
         with opened_store() as store, store.read() as conn:
             pending = pending_merges(conn)
         for line in identities_line(Settled([], pending)):

@@ -8,6 +8,7 @@ import typer
 
 from ..config import ConfigError
 from .common import JsonOption, app, console, err_console, fail, get_config, opened_store, output, progress_bar
+from .identities import identities_line, several
 from ..present.times import duration, when
 
 
@@ -67,8 +68,6 @@ def sync(
         if changed:
             output(changed, columns=["kind", "source", "status", "summary"], title="Changed or failed")
         err_console.print(result.headline(), highlight=False)
-    from .people import identities_line
-
     for line in identities_line(result.identities):
         err_console.print(line, highlight=False, soft_wrap=True)
     for failure in result.failed:
@@ -113,8 +112,6 @@ def status(as_json: bool = JsonOption):
         output(sources, title="Sources")
     else:
         console.print("Sources: none declared or synced (add [sources] to foundermode.toml, then `foundermode sync`)")
-    from .people import several
-
     identities = report["identities"]
     console.print(f"Identities: {several(identities['people'], identities['records'])} (`foundermode people duplicates`)"
                   if identities["people"] else "Identities: nobody appears under several identities", highlight=False, markup=False)

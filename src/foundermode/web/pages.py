@@ -30,6 +30,8 @@ from ..brief.render import bars_svg
 from ..present import times
 from ..present.links import Linker
 from ..present.times import zone
+from ..errors import FoundermodeError, http_status
+from ..sources.duplicates import accept, accept_group
 from ..sources.identities import find_person
 from ..sync import status_report
 from . import api, api_people
@@ -363,9 +365,6 @@ def people_duplicates_page(request: Request, viewer: Viewer = Depends(page_viewe
 @router.post("/people/duplicates/merge")
 def people_duplicates_merge(request: Request, csrf: str = Form(""), keep: int | None = Form(None), viewer: Viewer = Depends(page_viewer)):
     """A leader merges one group of the proposals (``keep``: the person it is kept under) or all of them; ``people split`` undoes."""
-    from ..errors import FoundermodeError, http_status
-    from ..sources.duplicates import accept, accept_group
-
     auth.require_leader(viewer)
     auth.check_csrf(viewer, csrf)
     evidence = f"merged on the People page by {viewer.name or viewer.email or viewer.person_id}"
