@@ -67,8 +67,9 @@ def test_the_general_dampers():
 
 
 def test_a_hedge_in_another_clause_does_not_damp():
+    """("I guess" is how people talk, not a hedge: "So I guess we're blocked" is blocked.)"""
     assert score_sentence("I guess nothing new there, but we are mostly waiting on Bo to build.").score >= CONFIDENT
-    assert score_sentence("I guess we are waiting on Bo to build.").score < CONFIDENT
+    assert score_sentence("I have a feeling we are waiting on Bo to build.").score < CONFIDENT
 
 
 def test_pieces_of_work_that_wait():
@@ -134,3 +135,37 @@ def test_bench_says_so_when_the_sources_are_absent(tmp_path):
     assert done.returncode == 1, done.stdout + done.stderr
     assert "only 0 of the " in done.stdout and "no figures" in done.stdout
     assert " P " not in done.stdout
+
+
+def test_blockers_said_aloud_and_their_quiet_twins():
+    """The ways a blocker is said in calls and stand-ups, each with a made-up twin that is not one."""
+    pairs = [
+        ("The main blocker is the vendor's contract.", "There is no main blocker right now."),
+        ("This is a blocker for the release.", "I don't think it's a blocker for the release."),
+        ("We're kind of held up because the keys never came.", "We would be held up if the keys never came."),
+        ("Still waiting on Ann to finish the migration.", "Are you still waiting on Ann to finish the migration?"),
+        ("We need the staging keys before we can deploy.", "We need the numbers before we can really judge it."),
+        ("The PR is still pending review.", "It is ready to merge pending approval."),
+        ("It's stuck again.", "The node is stuck at block 1200."),
+        ("It keeps holding back the other changes.", "We are not holding back the other changes."),
+        ("No one has access to the build box.", "Everyone has access to the build box."),
+        ("We only need Bo to upload the binaries.", "We need to upload the binaries."),
+        ("Can I get write access to the repo please?", "Can I get the slides after the call?"),
+        ("If so: I don't have access to Jenkins.", "If I didn't have access to Jenkins, I'd ask."),
+        ("The paper is on hold until the simulations are done.", "Let's put the paper on the agenda."),
+        ("We're currently waiting for merge.", "We are fine with waiting for merge."),
+        ("I haven't heard back from the vendor.", "I heard back from the vendor."),
+        ("That PR needs eyeballs from someone who knows the wallet.", "That PR needs more review time, it's big."),
+        ("We are gated on the legal review.", "Is it gated on the legal review?"),
+        ("So I guess we're blocked.", "Nothing blocked us, I guess."),
+    ]
+    for heard, heard_not in pairs:
+        loud = score_sentence(heard)
+        assert loud is not None and loud.score >= CONFIDENT, heard
+        quiet = score_sentence(heard_not)
+        assert quiet is None or quiet.score < CONFIDENT, heard_not
+
+
+def test_software_telling_the_user_it_waits_is_not_a_person():
+    assert score_sentence("The sync process will inform the user that it is waiting on the beacon node.").score < CONFIDENT
+    assert score_sentence("We are waiting on the beacon node team.").score >= CONFIDENT
