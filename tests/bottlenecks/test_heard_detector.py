@@ -120,16 +120,21 @@ def test_the_labelled_parts_are_disjoint_and_complete():
         rows = list(csv.DictReader(handle))
     refs = [(r["corpus"], r["file"], r["line_or_id"], r["sentence"]) for r in rows]
     assert len(refs) == len(set(refs))
-    assert {r["split"] for r in rows} == {"tune", "heldout1", "heldout2"}
+    assert {r["split"] for r in rows} == {"tune", "heldout1", "heldout2", "heldout3"}
     assert all(r["pass1"] in "01" and r["pass2"] in "01" and r["final"] in "01" and len(r["text_sha1"]) == 10 for r in rows)
     heldout2 = [r for r in rows if r["split"] == "heldout2"]
     assert len(heldout2) >= 250 and sum(int(r["final"]) for r in heldout2) >= 35
     v1_monero_files = {r["file"] for r in rows if r["split"] != "heldout2" and r["corpus"] == "monero"}
     assert not any(r["file"] in v1_monero_files for r in heldout2 if r["corpus"] == "monero")
+    heldout3 = [r for r in rows if r["split"] == "heldout3"]
+    assert len(heldout3) >= 300 and sum(int(r["final"]) for r in heldout3) >= 40
+    # v3 comes from a source no rule was tuned on
+    assert {r["corpus"] for r in heldout3} == {"nodejs"} and not any(r["corpus"] == "nodejs" for r in rows if r["split"] != "heldout3")
 
 
 def test_bench_says_so_when_the_sources_are_absent(tmp_path):
     env = {**os.environ, "FOUNDERMODE_MONERO_SITE": str(tmp_path / "none"), "FOUNDERMODE_ETHEREUM_PM": str(tmp_path / "none"),
+           "FOUNDERMODE_NODEJS_TSC": str(tmp_path / "none"),
            "FOUNDERMODE_SHARED_DATA": str(tmp_path / "none")}
     done = subprocess.run([sys.executable, str(BENCH / "bench_detector.py")], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 1, done.stdout + done.stderr
