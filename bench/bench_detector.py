@@ -1,6 +1,6 @@
 """Precision, recall and F1 of the blocker detector on real, labelled sentences.
 
-    python bench/bench_detector.py                          # held-out v2 figures (the ones in docs/benchmarks.md)
+    python bench/bench_detector.py                          # held-out v3 figures (the ones in docs/benchmarks.md)
     python bench/bench_detector.py --split tune --errors    # the tuning part (v1 tuning + the v1 held-out), every mistake
 
 The labels (bench/data/blocker_labels.csv, guideline in bench/data/blocker_labels.md) are
@@ -9,9 +9,9 @@ source is absent, or whose text no longer matches the hash it was labelled with,
 unreadable. When fewer than 80 % of the chosen sentences are readable the figures would
 describe a different sample, so none are printed and the exit status is 1.
 
-Parts: ``heldout2`` (the held-out part, never used for tuning), ``tune`` (the v1 tuning part
-and the v1 held-out part, which was measured once at P 0.857 and then folded into tuning),
-``heldout1`` (that v1 held-out part alone), ``all``.
+Parts: ``heldout3`` (the held-out part: Node.js TSC minutes, never used for tuning), ``tune`` (the v1 tuning part, the v1 held-out part, measured once at P 0.857 R 0.938,
+and the v2 held-out part, measured once at P 0.765 R 0.361; both folded into tuning after their
+one measurement), ``heldout1`` and ``heldout2`` (those parts alone), ``all``.
 """
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ from blocker_corpus import all_sentences  # noqa: E402
 from foundermode.bottlenecks.detector import CANDIDATE, CONFIDENT, figures, kappa, score_sentence  # noqa: E402
 
 LABELS = Path(__file__).parent / "data" / "blocker_labels.csv"
-PARTS = {"heldout2": {"heldout2"}, "tune": {"tune", "heldout1"}, "heldout1": {"heldout1"}, "all": {"tune", "heldout1", "heldout2"}}
+PARTS = {"heldout3": {"heldout3"}, "tune": {"tune", "heldout1", "heldout2"}, "heldout1": {"heldout1"}, "heldout2": {"heldout2"},
+         "all": {"tune", "heldout1", "heldout2", "heldout3"}}
 READABLE = 0.8  # below this share of readable sentences, no figures
 
 
@@ -53,11 +54,11 @@ def agreement_line(rows: list[dict]) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=sorted(PARTS), default="heldout2")
+    parser.add_argument("--split", choices=sorted(PARTS), default="heldout3")
     parser.add_argument("--errors", action="store_true", help="print every mistake (refused on the held-out part)")
     parser.add_argument("--write", metavar="CSV", help="write the chosen sentences (text,pass1,pass2,final,split) for `foundermode eval detector`; outside the repository")
     args = parser.parse_args(argv)
-    if args.errors and args.split in ("heldout2", "all"):
+    if args.errors and args.split in ("heldout3", "all"):
         parser.error("--errors reads the held-out part's mistakes: that is tuning on it; use --split tune")
     labels = load_labels()
     chosen = [r for r in labels if r["split"] in PARTS[args.split]]
@@ -67,7 +68,7 @@ def main(argv=None) -> int:
     missing = len(chosen) - len(present)
     if len(present) < READABLE * len(chosen):
         print(f"{args.split}: only {len(present)} of the {len(chosen)} labelled sentences can be read here "
-              f"(the monero-site and ethereum/pm mirrors and shared/data/github-pulls, see bench/blocker_corpus.py); "
+              f"(the monero-site, ethereum/pm and nodejs/TSC mirrors and shared/data/github-pulls, see bench/blocker_corpus.py); "
               f"below {READABLE:.0%}, so no figures")
         return 1
     if args.write:
@@ -82,7 +83,7 @@ def main(argv=None) -> int:
         score = found.score if found else 0.0
         scored.append((row, int(row["final"]), score))
         if args.errors and (int(row["final"]) != (score >= CONFIDENT)):
-            print(f"  {'FN' if int(row['final']) else 'FP'} {score:.2f} {text[row['ref']][1][:160]}")
+            print(f"  {'FN' if int(row['final']) else 'FP'} {score:.2f} {text[row['ref']][1][:400]}")
     groups = [("all", scored)]
     strata = sorted({row["stratum"] for row, _, _ in scored if row["stratum"]})
     if len(strata) > 1:

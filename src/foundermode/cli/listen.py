@@ -47,7 +47,7 @@ def read_labelled(path: Path, split: str | None) -> list[tuple[int, str]]:
 @eval_app.command("detector")
 def eval_detector(
     labelled: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV: text, final (or label) 0/1, optional pass1, pass2, split."),
-    split: Optional[str] = typer.Option(None, "--split", help="Only rows whose split column is this (for example heldout2, tune)."),
+    split: Optional[str] = typer.Option(None, "--split", help="Only rows whose split column is this (for example heldout3, tune)."),
     fmt: Format = FormatOption,
     json_flag: bool = JsonOption,
 ) -> None:
