@@ -179,6 +179,11 @@ def store_now() -> int:
     return now()
 
 
+def authorships_key(repo_ids: tuple[int, ...] | None) -> tuple:
+    """Where ``Shared`` keeps the authorship of these repositories (the brief stores a failed read's ``[]`` there)."""
+    return ("authorships", repo_ids)
+
+
 def authorships(store, config, repo_ids: tuple[int, ...] | None, shared: Shared | None = None):
     """DOA authorship per repository (team.authorships), once per ``shared``."""
     from . import team  # deferred: SQLAlchemy — keeps foundermode --help from importing it
@@ -186,7 +191,7 @@ def authorships(store, config, repo_ids: tuple[int, ...] | None, shared: Shared 
     def make():
         return team.authorships(store, repo_ids, None, config)
 
-    return make() if shared is None else shared.get(("authorships", repo_ids), make)
+    return make() if shared is None else shared.get(authorships_key(repo_ids), make)
 
 
 def _ids(scope: scopes.Scope) -> list[int] | None:
