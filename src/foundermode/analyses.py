@@ -315,12 +315,12 @@ def _reviews(store, config, scope, shared):
     }
 
 
-def _bottlenecks(store, config, scope, shared):
+def _bottlenecks(store, config, scope, shared, members=None):
     from .brief.inputs import bottlenecks_view  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with store.read() as conn:
         # A window that ends in the future shows the bottlenecks as they stand now.
-        return bottlenecks_view(conn, scope, min(scope.until, store_now()))
+        return bottlenecks_view(conn, scope, min(scope.until, store_now()), None if members is None else {int(m) for m in members})
 
 
 def _brief(store, config, scope, shared):
@@ -377,7 +377,9 @@ ANALYSES: tuple[Analysis, ...] = (
         Param("person", "text", None, "Only this person's suggestions (id, email or name)."),
     )),
     Analysis("brief", 3, "The leader's brief: every principle's view of the window.", _brief, report="brief", filtered=False, plain=_brief_plain),
-    Analysis("bottlenecks", 4, "Bottlenecks opened, open and resolved in the window, with response times.", _bottlenecks, report="brief", filtered=False),
+    Analysis("bottlenecks", 4, "Bottlenecks opened, open and resolved in the window, with response times.", _bottlenecks, report="brief", filtered=False, params=(
+        Param("members", "list", None, "Only the bottlenecks these people reported, and only them among the reporters (person ids: a team's brief)."),
+    )),
 )
 _BY_NAME = {a.name: a for a in ANALYSES}
 assert len(_BY_NAME) == len(ANALYSES), "an analysis is declared twice"

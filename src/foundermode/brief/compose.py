@@ -13,7 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import analyses
 from ..people import roster
+from ..scope import Scope
 from ..store import now as store_now
 from ..store.queries import list_repositories
 from ..team import reviews as review_api
@@ -21,7 +23,7 @@ from ..team.summary import refresh_quietly
 from .activity import AreaMap, first_commit_times, load_commits, load_people
 from .areas import BASELINE_WINDOWS, AreasReport, state_of_areas
 from .audience import narrow_team_view
-from .inputs import bottlenecks_view, meetings_view, open_reports, walk_outs
+from .inputs import meetings_view, open_reports
 from .talk_to import review_reasons, who_to_talk_to
 from .team_view import Authorships, hot_area_truck_factors, review_entries, team_view
 from .time_split import TimeSplitUnavailable, leader_time_split
@@ -182,8 +184,8 @@ def _time_split_section(section: Section, inputs: _Inputs) -> Section:
 
 
 def _bottlenecks_section(section: Section, inputs: _Inputs, as_of: int) -> Section:
-    with inputs.store.read() as conn:
-        section.data = _guard(section, lambda: bottlenecks_view(conn, inputs.window, as_of, inputs.members))
+    # The registry's bottlenecks (the board as it stood at the window's end, or now if earlier).
+    section.data = _guard(section, lambda: analyses.get("bottlenecks").compute(inputs.store, inputs.config, inputs.window, members=inputs.members))
     if section.data is None and section.error is None:
         section.note = "no blocker reports yet: report one on the Blockers page, through the API or with foundermode blocker report"
     return section
@@ -225,8 +227,8 @@ def _open_reports(store):
 
 def _add_walk_outs(store, config, as_of: int, section: Section, members: set | None = None) -> None:
     try:
-        with store.read() as conn:
-            found = walk_outs(conn, config, as_of)
+        # The registry's walk-outs, judged at the brief's moment (its window's end, or now if earlier).
+        found = analyses.get("walkouts").compute(store, config, Scope(until=as_of))
     except Exception as error:  # noqa: BLE001
         section.data.walk_out_note = f"walk-out suggestions failed: {_describe(error)}"
         return

@@ -26,7 +26,6 @@ from ..meetings.load import (
     series_ranking,
     total_cost,
 )
-from ..meetings.walkout import WalkoutSettings, walkout_suggestions
 from ..store.schema_bottlenecks import blocker_reports, bottlenecks
 from .audience import member_names
 
@@ -169,7 +168,3 @@ def meetings_view(conn: Connection, window: Window, config=None, members: set[in
         meetings=totals["meetings"], meeting_hours=totals["hours"], person_hours=totals["person_hours"], cost=totals["cost"], currency=totals["currency"],
         hourly_rate=settings.hourly_rate, large_threshold=settings.large_meeting_threshold, largest=largest, costliest=costliest,
     )
-
-
-def walk_outs(conn: Connection, config, as_of: int) -> list:
-    return walkout_suggestions(conn, WalkoutSettings.from_config(config), as_of=as_of)
