@@ -277,7 +277,7 @@ def _branches(store, config, scope, shared, **overrides):
     return {"branches": found, "warnings": warnings}
 
 
-def _meetings(store, config, scope, shared, large_threshold=None, long_minutes=None):
+def _meetings(store, config, scope, shared, large_threshold=None, long_minutes=None, members=None):
     from .meetings import load  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     settings = load.MeetingSettings.from_config(config)
@@ -286,7 +286,7 @@ def _meetings(store, config, scope, shared, large_threshold=None, long_minutes=N
     if long_minutes is not None:
         settings = replace(settings, long_meeting_minutes=long_minutes)
     with store.read() as conn:
-        return load.report(conn, scope.start, scope.end, settings)
+        return load.report(conn, scope.start, scope.end, settings, None if members is None else {int(m) for m in members})
 
 
 def _walkouts(store, config, scope, shared, occurrences=None, max_share=None, person=None):
@@ -370,6 +370,7 @@ ANALYSES: tuple[Analysis, ...] = (
     Analysis("meetings", 2, "Meeting hours and cost, large meetings, focus time, weekly trend.", _meetings, report="meetings", filtered=False, params=(
         Param("large_threshold", "int", None, "Large: more than this many attendees (default: [meetings] large_meeting_threshold, 8)."),
         Param("long_minutes", "int", None, "Long: longer than this many minutes (default: [meetings] long_meeting_minutes, 60)."),
+        Param("members", "list", None, "Only the meetings one of these people attended (person ids: a team's brief)."),
     )),
     Analysis("walkouts", 2, "Who could walk out of which recurring meeting.", _walkouts, report="meetings", filtered=False, params=(
         Param("occurrences", "int", None, "The last K transcribed occurrences of each series (default: [meetings] walkout_occurrences, 3)."),

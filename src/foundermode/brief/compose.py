@@ -193,7 +193,7 @@ def _bottlenecks_section(section: Section, inputs: _Inputs, as_of: int) -> Secti
 
 def _meetings_section(section: Section, inputs: _Inputs, as_of: int) -> Section:
     with inputs.store.read() as conn:
-        section.data = _guard(section, lambda: meetings_view(conn, inputs.window, inputs.config, inputs.members))
+        section.data = _guard(section, lambda: meetings_view(inputs.store, conn, inputs.window, inputs.config, inputs.members))
     if section.data is not None:
         _add_walk_outs(inputs.store, inputs.config, as_of, section, inputs.members)
     elif section.error is None:

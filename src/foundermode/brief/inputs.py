@@ -1,10 +1,11 @@
 """What the brief reads from the other principles' tables.
 
-The team, meetings and bottlenecks analyses own their metrics; where the brief
-needs a narrower view than they offer (open reports with their ids, the
-week's meetings by size and cost), it reads their tables here, each read
-guarded by a check that the table exists, so a store without that principle's
-data yields a plain "not ingested" note instead of an error.
+The team, meetings and bottlenecks analyses own their metrics; the brief takes
+them from the registry (analyses.py) and picks what it shows (the week's largest
+and costliest meetings out of the meetings analysis), or, for the board with its
+report ids (the registry's ``bottlenecks`` analysis is this module's view), reads
+their tables here; each read is guarded by a check that the table exists, so a
+store without that principle's data yields a plain "not ingested" note instead of an error.
 """
 from __future__ import annotations
 
@@ -13,19 +14,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, func, select
 
+from .. import analyses
 from ..store import table_exists
 from .talk_to import ReportRef
 from .window import Window
 from ..bottlenecks.board import list_bottlenecks, metrics
 from ..bottlenecks.statuses import OPEN
-from ..meetings.load import (
-    MeetingData,
-    MeetingSettings,
-    large_meetings,
-    long_meetings,
-    series_ranking,
-    total_cost,
-)
+from ..meetings.load import MeetingSettings
 from ..store.schema_bottlenecks import blocker_reports, bottlenecks
 from .audience import member_names
 
@@ -146,23 +141,19 @@ class MeetingsView:
     walk_out_note: str | None = None
 
 
-def meetings_view(conn: Connection, window: Window, config=None, members: set[int] | None = None) -> MeetingsView | None:
-    """The week's largest and costliest meetings, from the meetings analysis; ``members`` (a team
-    brief): the meetings one of them attended."""
+def meetings_view(store, conn: Connection, window: Window, config=None, members: set[int] | None = None) -> MeetingsView | None:
+    """The week's largest and costliest meetings, picked from the registry's meetings analysis
+    (its figures for the brief's window); ``members`` (a team brief): the meetings one of them attended."""
     if not table_exists(conn, "occurrences"):
         return None
-
-    settings = MeetingSettings.from_config(config)
-    data = MeetingData.load(conn, window.start, window.end)
-    if members is not None:
-        attended = {row[0] for row in data.rows if row[2] in members}
-        data.rows = [row for row in data.rows if row[0] in attended]
-    if not data.rows:
+    sections = analyses.get("meetings").compute(store, config, window, members=members)
+    totals = sections["totals"]
+    if not totals["meetings"]:
         return None
-    totals = total_cost(data, settings)
-    large = large_meetings(data, settings)
+    settings = MeetingSettings.from_config(config)
+    large = sections["large"]
     largest = sorted(large, key=lambda m: (-m.max_attendees, -m.person_hours, m.summary))[:5]
-    candidates = {m.meeting_id: m for m in [*large, *long_meetings(data, settings), *series_ranking(data, settings)]}
+    candidates = {m.meeting_id: m for m in [*large, *sections["long"], *sections["series"]]}
     costliest = sorted(candidates.values(), key=lambda m: (-m.cost, m.summary))[:5]
     return MeetingsView(
         meetings=totals["meetings"], meeting_hours=totals["hours"], person_hours=totals["person_hours"], cost=totals["cost"], currency=totals["currency"],
