@@ -112,6 +112,7 @@ class Analysis:
     function: Callable[..., Any]  # (store, config, scope, shared, **options) -> dataclasses, rows, dicts
     report: str = "team"  # whose default window length (scope.SPANS) it takes
     filtered: bool = True  # narrowed by the repository and team filters (the organisation's otherwise)
+    ends: str | None = None  # where its window ends when nothing says (None: scope.DEFAULT_END, the last commit)
     params: tuple[Param, ...] = ()
     plain: Callable[[Any], Any] = to_plain  # its result as JSON-ready data (the brief has its own rendering)
 
@@ -133,7 +134,7 @@ class Analysis:
     def scope(self, conn, *, since=None, until=None, days=None, repos=None, team=None, now=None) -> scopes.Scope:
         """This analysis's scope by the one grammar; the filters apply only where they mean something."""
         return scopes.resolve(
-            conn, since=since, until=until, days=days, report=self.report, now=now,
+            conn, since=since, until=until, days=days, report=self.report, now=now, ends=self.ends,
             repos=repos if self.filtered else None, team=team if self.filtered else None,
         )
 
@@ -303,15 +304,22 @@ def _walkouts(store, config, scope, shared, occurrences=None, max_share=None, pe
         return walkout_suggestions(conn, settings, as_of=scope.until, person_id=person_id)
 
 
-def _reviews(store, config, scope, shared):
+def _reviews(store, config, scope, shared, forge_repos=None, pulls_team=None):
     from .team import reviews  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with store.read() as conn:
-        data = reviews.read_pulls(conn, _ids(scope), scope.team)
+        data = reviews.read_pulls(conn, forge_repos, pulls_team)
+    start, end = scope.since, scope.until
+    pairs = [{"reviewer": data.name(r), "author": data.name(a), "pulls": n} for (r, a), n in reviews.review_matrix(data, start, end).items()]
     return {
-        "load": reviews.review_load(data, scope.since, scope.until, now=scope.until),
-        "waiting": reviews.waiting(data, scope.until),
-        "delivery": reviews.delivery(data, scope.since, scope.until),
+        "pulls": len(data.pulls),
+        # Waiting ages are measured at the window's end.
+        "load": reviews.review_load(data, start, end, now=end),
+        "waiting": reviews.waiting(data, end),
+        "queues": reviews.review_queues(data, end),
+        "delivery": reviews.delivery(data, start, end),
+        "first_review": reviews.first_review_by_week(data, start, end),
+        "matrix": sorted(pairs, key=lambda p: (-p["pulls"], p["reviewer"] or "", p["author"] or "")),
     }
 
 
@@ -364,7 +372,13 @@ ANALYSES: tuple[Analysis, ...] = (
         Param("reference", "bool", False, "As the authors' tool computes it (aserg-ufmg/Truck-Factor), to compare with published values."),
     )),
     Analysis("team", 1, "The team report: profiles, truck factors per area, output, managers, review list, authorship read once.", _team),
-    Analysis("reviews", 1, "Code review: review load, pull requests waiting, delivery.", _reviews),
+    # Pull requests live on the forge, not in git: the git repository filter does not apply; the
+    # forge's repositories and the team are its own options. Its window ends now (waiting is measured then).
+    Analysis("reviews", 1, "Code review: review load, who reviews whom, pull requests waiting, review queues, delivery, time to first review by week.",
+             _reviews, report="reviews", filtered=False, ends="now", params=(
+        Param("forge_repos", "list", None, "Only these forge repositories (owner/name, or its last part)."),
+        Param("pulls_team", "text", None, "Only pull requests authored or reviewed by this org-chart team."),
+    )),
     Analysis("stagnation", 2, "Areas of the code by recent activity, stagnant ones flagged.", _stagnation, params=_STAGNATION),
     Analysis("branches", 2, "Unmerged branches whose tip is older than the stale limit (reads git).", _branches, params=_STAGNATION),
     Analysis("meetings", 2, "Meeting hours and cost, large meetings, focus time, weekly trend.", _meetings, report="meetings", filtered=False, params=(

@@ -15,7 +15,7 @@ from fastapi import HTTPException, Request, status
 
 from .. import analyses
 from .. import scope as scopes
-from ..errors import FoundermodeError, InputError, http_status
+from ..errors import FoundermodeError, http_status
 from .. import team
 from ..bottlenecks import board
 from ..bottlenecks.bottleneck import Bottleneck, NotFound
@@ -261,29 +261,25 @@ def person_page(store, config, filters: Filters, person_id: int) -> dict:
     return {"profile": profile, "scope": s, "walkouts": walkouts}
 
 
-REVIEWS_DAYS = 90  # the review window's default length, as `foundermode reviews --since 90d`
-
-
-def reviews_page(store, filters: Filters, now: int) -> dict:
-    """Code review over the window ending at ``until`` (default now): load per person, time to first review by week, queues, waiting work, delivery."""
+def reviews_page(store, config, filters: Filters, now: int) -> dict:
+    """Code review over the registry's reviews window (``scope.SPANS["reviews"]``, ending at ``until``, default now):
+    load per person, time to first review by week, queues, waiting work, delivery."""
     try:
-        end = scopes.moment(filters.until) if filters.until and filters.until != "now" else now
-    except (InputError, ValueError) as error:
+        w = analyses.scope(store, "reviews", until=filters.until, days=filters.days, now=now)
+    except (LookupError, ValueError) as error:
         raise _bad(error) from None
-    start = end - int((filters.days or REVIEWS_DAYS) * scopes.DAY)
     note = None
     try:
-        with store.read() as conn:
-            data = review_api.read_pulls(conn, repos=[filters.repo] if filters.repo else None, team=filters.team)
-    except LookupError as error:
-        note, data = str(error), review_api.PullData([], {}, {})
-    load = review_api.review_load(data, start, end, now=end)
-    weeks = review_api.first_review_by_week(data, start, end)
+        figures = analyses.get("reviews").compute(store, config, w, forge_repos=[filters.repo] if filters.repo else None, pulls_team=filters.team)
+    except LookupError as error:  # a repository with no pull requests ingested: the page says so
+        note = str(error)
+        figures = {"pulls": 0, **{key: [] for key in ("load", "waiting", "queues", "delivery", "first_review", "matrix")}}
+    load, weeks = figures["load"], figures["first_review"]
     busiest = sorted((l for l in load if l.reviews_given), key=lambda l: (-l.reviews_given, l.name))[:30]
     return {
-        "start": start, "end": end, "note": note, "pulls": len(data.pulls),
-        "load": load, "queues": review_api.review_queues(data, end), "waiting": review_api.waiting(data, end),
-        "delivery": review_api.delivery(data, start, end), "waiting_days": review_api.WAITING_DAYS,
+        "start": w.since, "end": w.until, "note": note, "pulls": figures["pulls"],
+        "load": load, "queues": figures["queues"], "waiting": figures["waiting"],
+        "delivery": figures["delivery"], "waiting_days": review_api.WAITING_DAYS,
         "charts": {
             "first_review": {"labels": [w["week"] for w in weeks], "series": {"median hours to first review": [w["median_hours"] for w in weeks]}, "unit": " h"},
             "load": {"labels": [l.name for l in busiest], "values": [l.reviews_given for l in busiest]},
