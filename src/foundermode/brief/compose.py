@@ -13,10 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import analyses
+from .. import registry
 from ..people import roster
 from ..scope import Scope
 from ..store import now as store_now
+from ..store import table_exists
 from ..store.queries import list_repositories
 from ..team import reviews as review_api
 from ..team.summary import refresh_quietly
@@ -185,7 +186,7 @@ def _time_split_section(section: Section, inputs: _Inputs) -> Section:
 
 def _bottlenecks_section(section: Section, inputs: _Inputs, as_of: int) -> Section:
     # The registry's bottlenecks (the board as it stood at the window's end, or now if earlier).
-    section.data = _guard(section, lambda: analyses.get("bottlenecks").compute(inputs.store, inputs.config, inputs.window, members=inputs.members))
+    section.data = _guard(section, lambda: registry.get("bottlenecks").compute(inputs.store, inputs.config, inputs.window, members=inputs.members))
     if section.data is None and section.error is None:
         section.note = "no blocker reports yet: report one on the Blockers page, through the API or with foundermode blocker report"
     return section
@@ -193,7 +194,10 @@ def _bottlenecks_section(section: Section, inputs: _Inputs, as_of: int) -> Secti
 
 def _meetings_section(section: Section, inputs: _Inputs, as_of: int) -> Section:
     with inputs.store.read() as conn:
-        section.data = _guard(section, lambda: meetings_view(inputs.store, conn, inputs.window, inputs.config, inputs.members))
+        held = table_exists(conn, "occurrences")
+    # The registry's meetings analysis for the window (a team's brief: the meetings its people attended).
+    section.data = _guard(section, lambda: meetings_view(
+        registry.get("meetings").compute(inputs.store, inputs.config, inputs.window, members=inputs.members), inputs.config) if held else None)
     if section.data is not None:
         _add_walk_outs(inputs.store, inputs.config, as_of, section, inputs.members)
     elif section.error is None:
@@ -228,7 +232,7 @@ def _open_reports(store):
 def _add_walk_outs(store, config, as_of: int, section: Section, members: set | None = None) -> None:
     try:
         # The registry's walk-outs, judged at the brief's moment (its window's end, or now if earlier).
-        found = analyses.get("walkouts").compute(store, config, Scope(until=as_of))
+        found = registry.get("walkouts").compute(store, config, Scope(until=as_of))
     except Exception as error:  # noqa: BLE001
         section.data.walk_out_note = f"walk-out suggestions failed: {_describe(error)}"
         return

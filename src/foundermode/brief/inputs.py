@@ -1,10 +1,10 @@
 """What the brief reads from the other principles' tables.
 
 The team, meetings and bottlenecks analyses own their metrics; the brief takes
-them from the registry (analyses.py) and picks what it shows (the week's largest
-and costliest meetings out of the meetings analysis), or, for the board with its
-report ids (the registry's ``bottlenecks`` analysis is this module's view), reads
-their tables here; each read is guarded by a check that the table exists, so a
+them from the registry (registry.py) and picks what it shows here (the week's
+largest and costliest meetings out of the meetings analysis), or, for the board
+with its report ids (the registry's ``bottlenecks`` analysis is this module's
+view, so this module never imports the registry), reads their tables here; each read is guarded by a check that the table exists, so a
 store without that principle's data yields a plain "not ingested" note instead of an error.
 """
 from __future__ import annotations
@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, func, select
 
-from .. import analyses
 from ..store import table_exists
 from .talk_to import ReportRef
 from .window import Window
@@ -141,12 +140,9 @@ class MeetingsView:
     walk_out_note: str | None = None
 
 
-def meetings_view(store, conn: Connection, window: Window, config=None, members: set[int] | None = None) -> MeetingsView | None:
-    """The week's largest and costliest meetings, picked from the registry's meetings analysis
-    (its figures for the brief's window); ``members`` (a team brief): the meetings one of them attended."""
-    if not table_exists(conn, "occurrences"):
-        return None
-    sections = analyses.get("meetings").compute(store, config, window, members=members)
+def meetings_view(sections: dict, config=None) -> MeetingsView | None:
+    """The week's largest and costliest meetings, picked out of the meetings analysis's ``sections``
+    (the registry's, for the brief's window and, in a team's brief, its people)."""
     totals = sections["totals"]
     if not totals["meetings"]:
         return None

@@ -1,4 +1,4 @@
-"""The team section, composed from principle 1's registered analyses (analyses.py).
+"""The team section, composed from principle 1's registered analyses (registry.py).
 
 Truck factors, managers and the review list are the registry's ``truck-factor``,
 ``managers`` and ``review`` (their scope and their figures, with the authorship
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from .activity import AreaMap
 from .window import Window
-from .. import analyses
+from .. import registry
 from ..scope import Scope
 from ..store.schema import people
 from ..team.truck_factor import truck_factor_of
@@ -71,18 +71,18 @@ class Authorships:
 
         self.store = store
         self.config = config
-        self.shared = analyses.Shared()
+        self.shared = registry.Shared()
         self.error: str | None = None
         self._lock = threading.Lock()  # the review lists ask from their own thread (compose.build_brief)
 
     def get(self):
         with self._lock:
             try:
-                return analyses.authorships(self.store, self.config, None, self.shared) or []
+                return registry.authorships(self.store, self.config, None, self.shared) or []
             except (LookupError, OSError, RuntimeError) as error:
                 # The brief says so in its caveats; every analysis sharing it sees no authorship.
                 self.error = str(error)
-                self.shared.put(analyses.authorships_key(None), [])
+                self.shared.put(registry.authorships_key(None), [])
                 return []
 
 
@@ -110,13 +110,13 @@ def hot_area_truck_factors(authorships: Authorships, areas: AreaMap, hot: list[t
 
 def review_days() -> float:
     """The review list's own length in days (the registry's ``review`` analysis, ``scope.SPANS``)."""
-    return analyses.get("review").default_days
+    return registry.get("review").default_days
 
 
 def review_entries(store, window: Window, authorships: Authorships, before: bool) -> dict:
     """person -> review entry: the registry's review list over its own window ending at the brief's end (or its start, ``before``)."""
     end = window.start if before else window.end
-    review = analyses.get("review")
+    review = registry.get("review")
     authorships.get()  # read once for the brief (a failure is its caveat, not this section's)
     with store.read() as conn:
         scope = review.scope(conn, until=end)
@@ -132,7 +132,7 @@ def team_view(store, config, window: Window, authorships: Authorships, hot: dict
         names = dict(conn.execute(select(people.c.id, people.c.name)).all())
     risks = []
     authorships.get()
-    for tf in analyses.get("truck-factor").compute(store, config, Scope(), shared=authorships.shared, by_area=False):
+    for tf in registry.get("truck-factor").compute(store, config, Scope(), shared=authorships.shared, by_area=False):
         risks.append(TruckFactorRisk(tf.repository, None, tf.truck_factor, tf.files, [m.name for m in tf.members], [m.person_id for m in tf.members]))
     # The hot areas whose knowledge rests on one or two people: the risk that matters this week.
     for (repo, area), tf in hot.items():
@@ -142,7 +142,7 @@ def team_view(store, config, window: Window, authorships: Authorships, hot: dict
     scope = Scope(since=window.start, until=window.end)
     managers = [
         ManagerNote(m.name, m.team, len(m.reports), m.reports_commits, round(m.reports_share_of_commits, 3), m.note, m.person_id)
-        for m in analyses.get("managers").compute(store, config, scope, shared=authorships.shared)
+        for m in registry.get("managers").compute(store, config, scope, shared=authorships.shared)
     ]
 
     changes: list[ReviewChange] = []
