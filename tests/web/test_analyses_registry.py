@@ -423,3 +423,16 @@ def test_every_analysis_has_its_surfaces_checked():
 @pytest.mark.parametrize("name", analyses.names())
 def test_every_surface_shows_the_registrys_figures(full_org, name):
     CHECKS[name](full_org)
+
+
+def test_declared_options_are_the_same_on_the_cli_and_the_api(busy_org):
+    cli = json.loads(_cli(busy_org, "analysis", "truck-factor", "--option", "by_area=false").stdout)
+    api = _api(busy_org, "/api/analyses/truck-factor?by_area=false")
+    assert api.status_code == 200 and api.json() == cli
+    assert all(t["area"] is None for t in cli["result"]) and len(cli["result"]) < len(json.loads(_cli(busy_org, "analysis", "truck-factor").stdout)["result"])
+    listing = {a["name"]: a for a in _api(busy_org, "/api/analyses").json()}
+    assert "by_area" in [p["name"] for p in listing["truck-factor"]["options"]]
+    unknown = _api(busy_org, "/api/analyses/profiles?colour=blue")
+    assert unknown.status_code == 400 and "no option 'colour'" in unknown.json()["detail"]
+    bad = _cli(busy_org, "analysis", "profiles", "--option", "everyone=perhaps", ok=False)
+    assert bad.exit_code == 1 and "true or false" in bad.output
