@@ -42,7 +42,7 @@ LEADER = "leader@bench.example"
 END = 1_710_115_200  # 2024-03-11 00:00 UTC: the history's end
 PAGES = {
     "overview": ("/", "brief.build_brief (areas, talk-to, time split, bottlenecks, meetings, team)"),
-    "team": ("/team", "team.report (profiles, authorship + truck factor per area, output, managers, review)"),
+    "team": ("/team", "the registry's team analysis (profiles, authorship + truck factor per area, output, managers, review)"),
     "meetings": ("/meetings", "meetings.load.report + walkout_suggestions"),
     "bottlenecks": ("/bottlenecks", "bottlenecks.board.list_bottlenecks + metrics"),
     "bottleneck": ("/bottlenecks/1", "bottlenecks.board.bottleneck_detail"),

@@ -27,9 +27,12 @@ class Format(str, Enum):
 
 
 def to_plain(value: Any) -> Any:
-    """Dataclasses, dates and sets into JSON-ready values."""
+    """Dataclasses, dates and sets into JSON-ready values.
+
+    Field by field, without ``dataclasses.asdict``'s deep copies (a rails-sized team report
+    has 300,000 values): the one conversion every surface's JSON goes through."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {k: to_plain(v) for k, v in dataclasses.asdict(value).items()}
+        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
         return {str(k): to_plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):

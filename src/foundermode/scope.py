@@ -11,6 +11,7 @@ The grammar (pydriller's single place for range options)::
     2026-01-01T09:00      an ISO date-time, UTC unless it carries an offset
     1767225600            epoch seconds
     90d  2w  6m  1y       a span: as a start, that long before the end
+    all                   as a start: the beginning of what is stored
     last-commit           just after the newest counted commit in scope
     now                   the wall clock
 
@@ -45,6 +46,7 @@ SPANS = {
     "meetings": "12w",    # meeting load: twelve whole weeks
     "output": "365d",     # team size against output: a year of months
     "people": "90d",
+    "reviews": "90d",     # code review: a quarter of pull requests
 }
 DEFAULT_SPAN = SPANS["team"]
 
@@ -54,6 +56,7 @@ UNTIL_HELP = "Window end (exclusive): a date, an ISO date-time, 'last-commit' or
 _SPAN = re.compile(r"(\d+(?:\.\d+)?)\s*([dwmy])")
 _UNIT_DAYS = {"d": 1.0, "w": 7.0, "m": 30.4375, "y": 365.25}
 _LAST_COMMIT = ("last-commit", "last_commit", "lastcommit")
+_BEGINNING = ("all", "everything")
 
 
 @dataclass(frozen=True)
@@ -203,7 +206,9 @@ def resolve(
     start = None
     if since not in (None, ""):
         relative = span_seconds(since) if isinstance(since, str) else None
-        if relative is not None:
+        if isinstance(since, str) and since.strip().lower() in _BEGINNING:
+            start = 0
+        elif relative is not None:
             start = end - relative
         else:
             start = moment(since)

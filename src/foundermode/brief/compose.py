@@ -13,15 +13,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import registry
 from ..people import roster
+from ..scope import Scope
 from ..store import now as store_now
+from ..store import table_exists
 from ..store.queries import list_repositories
 from ..team import reviews as review_api
 from ..team.summary import refresh_quietly
 from .activity import AreaMap, first_commit_times, load_commits, load_people
 from .areas import BASELINE_WINDOWS, AreasReport, state_of_areas
 from .audience import narrow_team_view
-from .inputs import bottlenecks_view, meetings_view, open_reports, walk_outs
+from .inputs import meetings_view, open_reports
 from .talk_to import review_reasons, who_to_talk_to
 from .team_view import Authorships, hot_area_truck_factors, review_entries, team_view
 from .time_split import TimeSplitUnavailable, leader_time_split
@@ -182,8 +185,8 @@ def _time_split_section(section: Section, inputs: _Inputs) -> Section:
 
 
 def _bottlenecks_section(section: Section, inputs: _Inputs, as_of: int) -> Section:
-    with inputs.store.read() as conn:
-        section.data = _guard(section, lambda: bottlenecks_view(conn, inputs.window, as_of, inputs.members))
+    # The registry's bottlenecks (the board as it stood at the window's end, or now if earlier).
+    section.data = _guard(section, lambda: registry.get("bottlenecks").compute(inputs.store, inputs.config, inputs.window, members=inputs.members))
     if section.data is None and section.error is None:
         section.note = "no blocker reports yet: report one on the Blockers page, through the API or with foundermode blocker report"
     return section
@@ -191,7 +194,10 @@ def _bottlenecks_section(section: Section, inputs: _Inputs, as_of: int) -> Secti
 
 def _meetings_section(section: Section, inputs: _Inputs, as_of: int) -> Section:
     with inputs.store.read() as conn:
-        section.data = _guard(section, lambda: meetings_view(conn, inputs.window, inputs.config, inputs.members))
+        held = table_exists(conn, "occurrences")
+    # The registry's meetings analysis for the window (a team's brief: the meetings its people attended).
+    section.data = _guard(section, lambda: meetings_view(
+        registry.get("meetings").compute(inputs.store, inputs.config, inputs.window, members=inputs.members), inputs.config) if held else None)
     if section.data is not None:
         _add_walk_outs(inputs.store, inputs.config, as_of, section, inputs.members)
     elif section.error is None:
@@ -225,8 +231,8 @@ def _open_reports(store):
 
 def _add_walk_outs(store, config, as_of: int, section: Section, members: set | None = None) -> None:
     try:
-        with store.read() as conn:
-            found = walk_outs(conn, config, as_of)
+        # The registry's walk-outs, judged at the brief's moment (its window's end, or now if earlier).
+        found = registry.get("walkouts").compute(store, config, Scope(until=as_of))
     except Exception as error:  # noqa: BLE001
         section.data.walk_out_note = f"walk-out suggestions failed: {_describe(error)}"
         return

@@ -39,7 +39,8 @@ from ..errors import ConfigError
 from ..notify.outbox import enqueue
 from ..store import jobs
 from ..store.schema_notify import outbox
-from . import build_brief, render, resolve_window
+from .. import analyses
+from . import render, resolve_window
 from .audience import managers_to_brief, recipients_of
 
 JOB = "brief"
@@ -132,7 +133,7 @@ def enqueue_brief(store: Store, config: Config, moment_label: str, *, now: int |
     url = config.settings.section("brief").url
     messages = []  # (channel, recipient, subject, text, payload, key)
     if any(channel != "team" for channel, _r, _k in wanted):
-        brief = build_brief(store, config, window)
+        brief = analyses.get("brief").compute(store, config, window)
         subject = f"Your week: {brief.window_label}"
         text = _text(brief, url)
         html = render(brief, "email")
@@ -144,7 +145,7 @@ def enqueue_brief(store: Store, config: Config, moment_label: str, *, now: int |
     for channel, audience, key in wanted:
         if channel == "team":
             # The same window as the leader's, about the manager's people only.
-            team_brief = build_brief(store, config, audience.scope(window), audience=audience.label)
+            team_brief = analyses.get("brief").compute(store, config, audience.scope(window), audience=audience.label)
             messages.append(("email", audience.email, f"Your team's week ({audience.label}): {team_brief.window_label}", _text(team_brief, None), {"html": render(team_brief, "email")}, key))
     ids = []
     with store.write() as conn:

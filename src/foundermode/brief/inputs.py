@@ -1,10 +1,11 @@
 """What the brief reads from the other principles' tables.
 
-The team, meetings and bottlenecks analyses own their metrics; where the brief
-needs a narrower view than they offer (open reports with their ids, the
-week's meetings by size and cost), it reads their tables here, each read
-guarded by a check that the table exists, so a store without that principle's
-data yields a plain "not ingested" note instead of an error.
+The team, meetings and bottlenecks analyses own their metrics; the brief takes
+them from the registry (registry.py) and picks what it shows here (the week's
+largest and costliest meetings out of the meetings analysis), or, for the board
+with its report ids (the registry's ``bottlenecks`` analysis is this module's
+view, so this module never imports the registry), reads their tables here; each read is guarded by a check that the table exists, so a
+store without that principle's data yields a plain "not ingested" note instead of an error.
 """
 from __future__ import annotations
 
@@ -18,15 +19,7 @@ from .talk_to import ReportRef
 from .window import Window
 from ..bottlenecks.board import list_bottlenecks, metrics
 from ..bottlenecks.statuses import OPEN
-from ..meetings.load import (
-    MeetingData,
-    MeetingSettings,
-    large_meetings,
-    long_meetings,
-    series_ranking,
-    total_cost,
-)
-from ..meetings.walkout import WalkoutSettings, walkout_suggestions
+from ..meetings.load import MeetingSettings
 from ..store.schema_bottlenecks import blocker_reports, bottlenecks
 from .audience import member_names
 
@@ -147,29 +140,18 @@ class MeetingsView:
     walk_out_note: str | None = None
 
 
-def meetings_view(conn: Connection, window: Window, config=None, members: set[int] | None = None) -> MeetingsView | None:
-    """The week's largest and costliest meetings, from the meetings analysis; ``members`` (a team
-    brief): the meetings one of them attended."""
-    if not table_exists(conn, "occurrences"):
+def meetings_view(sections: dict, config=None) -> MeetingsView | None:
+    """The week's largest and costliest meetings, picked out of the meetings analysis's ``sections``
+    (the registry's, for the brief's window and, in a team's brief, its people)."""
+    totals = sections["totals"]
+    if not totals["meetings"]:
         return None
-
     settings = MeetingSettings.from_config(config)
-    data = MeetingData.load(conn, window.start, window.end)
-    if members is not None:
-        attended = {row[0] for row in data.rows if row[2] in members}
-        data.rows = [row for row in data.rows if row[0] in attended]
-    if not data.rows:
-        return None
-    totals = total_cost(data, settings)
-    large = large_meetings(data, settings)
+    large = sections["large"]
     largest = sorted(large, key=lambda m: (-m.max_attendees, -m.person_hours, m.summary))[:5]
-    candidates = {m.meeting_id: m for m in [*large, *long_meetings(data, settings), *series_ranking(data, settings)]}
+    candidates = {m.meeting_id: m for m in [*large, *sections["long"], *sections["series"]]}
     costliest = sorted(candidates.values(), key=lambda m: (-m.cost, m.summary))[:5]
     return MeetingsView(
         meetings=totals["meetings"], meeting_hours=totals["hours"], person_hours=totals["person_hours"], cost=totals["cost"], currency=totals["currency"],
         hourly_rate=settings.hourly_rate, large_threshold=settings.large_meeting_threshold, largest=largest, costliest=costliest,
     )
-
-
-def walk_outs(conn: Connection, config, as_of: int) -> list:
-    return walkout_suggestions(conn, WalkoutSettings.from_config(config), as_of=as_of)

@@ -1,7 +1,10 @@
-"""The team section, composed from principle 1's analyses (``foundermode.team``).
+"""The team section, composed from principle 1's registered analyses (registry.py).
 
-Truck factors come from the team module's authorship (Avelino et al.); the
-brief only asks them about its own areas, so "the truck factor of a hot area"
+Truck factors, managers and the review list are the registry's ``truck-factor``,
+``managers`` and ``review`` (their scope and their figures, with the authorship
+read once per brief); the review list's window is the ``review`` analysis's own
+(``scope.SPANS["review"]``) ending at the brief's end. The brief only asks the
+truck factor about its own areas besides, so "the truck factor of a hot area"
 names the same area as the state-of-areas section.
 """
 from __future__ import annotations
@@ -9,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .activity import AreaMap
-from .window import DAY, Window
-from .. import team
+from .window import Window
+from .. import registry
+from ..scope import Scope
 from ..store.schema import people
 from ..team.truck_factor import truck_factor_of
 
 RISKY_TRUCK_FACTOR = 2
-REVIEW_DAYS = 182
 
 
 @dataclass
@@ -60,26 +63,27 @@ class TeamView:
 
 
 class Authorships:
-    """Authorship per repository, computed once per brief (it reads git) and shared."""
+    """Authorship per repository, computed once per brief (it reads git) and shared with the
+    registry's analyses the brief runs (``shared``)."""
 
     def __init__(self, store, config):
         import threading
 
         self.store = store
         self.config = config
-        self._computed = None
+        self.shared = registry.Shared()
         self.error: str | None = None
         self._lock = threading.Lock()  # the review lists ask from their own thread (compose.build_brief)
 
     def get(self):
         with self._lock:
-            if self._computed is None and self.error is None:
-                try:
-                    self._computed = team.authorships(self.store, config=self.config)
-                except (LookupError, OSError, RuntimeError) as error:
-                    self.error = str(error)
-                    self._computed = []
-            return self._computed or []
+            try:
+                return registry.authorships(self.store, self.config, None, self.shared) or []
+            except (LookupError, OSError, RuntimeError) as error:
+                # The brief says so in its caveats; every analysis sharing it sees no authorship.
+                self.error = str(error)
+                self.shared.put(registry.authorships_key(None), [])
+                return []
 
 
 @dataclass
@@ -104,10 +108,19 @@ def hot_area_truck_factors(authorships: Authorships, areas: AreaMap, hot: list[t
     return out
 
 
+def review_days() -> float:
+    """The review list's own length in days (the registry's ``review`` analysis, ``scope.SPANS``)."""
+    return registry.get("review").default_days
+
+
 def review_entries(store, window: Window, authorships: Authorships, before: bool) -> dict:
-    """person -> review entry, over the REVIEW_DAYS before the window's end (or its start, ``before``)."""
+    """person -> review entry: the registry's review list over its own window ending at the brief's end (or its start, ``before``)."""
     end = window.start if before else window.end
-    return {e.person_id: e for t in team.review_list(store, team.Scope(since=end - REVIEW_DAYS * DAY, until=end), authorships.get()) for e in t.entries}
+    review = registry.get("review")
+    authorships.get()  # read once for the brief (a failure is its caveat, not this section's)
+    with store.read() as conn:
+        scope = review.scope(conn, until=end)
+    return {e.person_id: e for t in review.compute(store, authorships.config, scope, shared=authorships.shared) for e in t.entries}
 
 
 def team_view(store, config, window: Window, authorships: Authorships, hot: dict[tuple[str, str], AreaTruckFactor], reviews=None) -> TeamView:
@@ -118,17 +131,18 @@ def team_view(store, config, window: Window, authorships: Authorships, hot: dict
     with store.read() as conn:
         names = dict(conn.execute(select(people.c.id, people.c.name)).all())
     risks = []
-    for tf in team.truck_factor(store, computed=authorships.get(), config=config):
+    authorships.get()
+    for tf in registry.get("truck-factor").compute(store, config, Scope(), shared=authorships.shared, by_area=False):
         risks.append(TruckFactorRisk(tf.repository, None, tf.truck_factor, tf.files, [m.name for m in tf.members], [m.person_id for m in tf.members]))
     # The hot areas whose knowledge rests on one or two people: the risk that matters this week.
     for (repo, area), tf in hot.items():
         if tf.truck_factor <= RISKY_TRUCK_FACTOR:
             risks.append(TruckFactorRisk(repo, area, tf.truck_factor, tf.files, [names.get(p, str(p)) for p in tf.person_ids], tf.person_ids))
 
-    scope = team.Scope(since=window.start, until=window.end)
+    scope = Scope(since=window.start, until=window.end)
     managers = [
         ManagerNote(m.name, m.team, len(m.reports), m.reports_commits, round(m.reports_share_of_commits, 3), m.note, m.person_id)
-        for m in team.managers_without_footprint(store, scope)
+        for m in registry.get("managers").compute(store, config, scope, shared=authorships.shared)
     ]
 
     changes: list[ReviewChange] = []
@@ -145,9 +159,9 @@ def team_view(store, config, window: Window, authorships: Authorships, hot: dict
                 changes.append(ReviewChange(entry.name, entry.team, "joined", entry.data_shows, list(entry.keep_evidence), pid))
         for pid, entry in before_list.items():
             if pid not in now_list:
-                changes.append(ReviewChange(entry.name, entry.team, "left", f"no longer low on several measures against {entry.team}'s median over the last {REVIEW_DAYS} days", person_id=pid))
+                changes.append(ReviewChange(entry.name, entry.team, "left", f"no longer low on several measures against {entry.team}'s median over the last {review_days():g} days", person_id=pid))
         if not changes:
-            review_note = f"no change since the window began: {size} on the review list (over the last {REVIEW_DAYS} days)"
+            review_note = f"no change since the window began: {size} on the review list (over the last {review_days():g} days)"
     except ValueError as error:
         review_note = str(error)
     managers_note = None if managers else "every manager in the org chart has a technical footprint in the window (or no org chart is ingested)"

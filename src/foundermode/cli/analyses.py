@@ -15,7 +15,11 @@ from ..reports import Format
 from ..scope import SINCE_HELP, UNTIL_HELP
 from .common import FormatOption, JsonOption, app, fail, get_config, opened_store, output
 
-_LIST = "\n\n".join(f"{a.name} (principle {a.principle}, default {a.default_span}): {a.summary}" for a in registry.ANALYSES)
+_LIST = "\n\n".join(
+    f"{a.name} (principle {a.principle}, default {a.default_span}): {a.summary}"
+    + (f" Options: {', '.join(p.name for p in a.params)}." if a.params else "")
+    for a in registry.ANALYSES
+)
 
 
 @app.command("analyses")
@@ -33,13 +37,20 @@ def analysis_cmd(
     days: Optional[float] = typer.Option(None, "--days", help="Window length in days when --since is not given (default: the analysis's own)."),
     repo: Optional[List[str]] = typer.Option(None, "--repo", "-r", help="Repository name, path or id (repeatable). Default: all."),
     team: Optional[str] = typer.Option(None, "--team", "-t", help="Only people of this org-chart team."),
+    option: Optional[List[str]] = typer.Option(None, "--option", "-o", help="One of the analysis's declared options, as name=value (repeatable): see 'foundermode analyses --json'."),
     as_json: bool = JsonOption,
 ):
     """(help text above, built from the registry)"""
     config = get_config()
+    options = {}
+    for given in option or []:
+        key, equals, value = given.partition("=")
+        if not equals:
+            fail(f"--option takes name=value, not '{given}'", 2)
+        options[key.strip()] = value
     with opened_store() as store:
         try:
-            result = registry.run(store, config, name, since=since, until=until, days=days, repos=repo, team=team)
+            result = registry.run(store, config, name, since=since, until=until, days=days, repos=repo, team=team, options=options, text=True)
         except FoundermodeError as error:  # the one mapping (errors.py); anything else is a bug
             fail(str(error), exit_code(error))
     output(result, json_flag=True)

@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+from .. import analyses as registry
 from ..scope import SINCE_HELP, SPANS, UNTIL_HELP
 from .common import app, console, err_console, fail, get_config, opened_store
 from ..errors import FoundermodeError
@@ -32,7 +33,7 @@ def brief(
     manager: Optional[str] = typer.Option(None, "--manager", help="The brief a manager receives: them and everyone under them in the org chart (an email, name or id)."),
 ):
     """The leader's weekly brief: state of each area, who to talk to and why, time split, bottlenecks, meetings, team."""
-    from ..brief import build_brief, render, resolve_window  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+    from ..brief import render  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     config = get_config()
     if team is not None and manager is not None:
@@ -55,7 +56,7 @@ def brief(
         audience = None
         try:
             with store.read() as conn:
-                window = resolve_window(conn, since=since, until=until, days=days)
+                window = registry.get("brief").scope(conn, since=since, until=until, days=days, now=registry.store_now())
                 if team is not None or manager is not None:
                     from ..brief.audience import of_manager, of_team  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
@@ -63,7 +64,7 @@ def brief(
                     window = audience.scope(window)
         except (ValueError, FoundermodeError) as error:
             fail(str(error))
-        result = build_brief(store, config, window, audience=audience.label if audience else None)
+        result = registry.get("brief").compute(store, config, window, audience=audience.label if audience else None)
     if output_file is not None:
         if fmt == BriefFormat.table:
             with output_file.open("w", encoding="utf-8") as handle:

@@ -8,7 +8,9 @@ from typing import List, Optional
 import typer
 from rich.markup import escape
 
+from .. import analyses as registry
 from ..config import ConfigError
+from ..errors import FoundermodeError
 from .. import scope as scopes
 from ..present.sanitize import markup
 from ..reports import Format
@@ -75,18 +77,23 @@ def ingest_calendar(
 
 
 # -- meeting load --------------------------------------------------------------------------
+# Every section is the registry's "meetings" analysis (analyses.py): its scope (the meetings
+# report's span, ending where every report ends) and its figures; the commands pick a section.
 
-def _window(since: Optional[str], until: Optional[str]) -> tuple[int, int]:
-    """The one scope rule (scope.py): the meetings report's span, ending where every report ends."""
+def _meetings(since: Optional[str], until: Optional[str], **options):
+    """The registered meetings analysis over the window: (scope, every section)."""
     try:
-        with opened_store() as store, store.read() as conn:
-            found = scopes.resolve(conn, since=since, until=until, report="meetings")
-    except ValueError as error:
+        with opened_store() as store:
+            found = registry.scope(store, "meetings", since=since, until=until)
+            return found, registry.get("meetings").compute(store, get_config(), found, **options)
+    except ConfigError as error:
+        fail(escape(str(error)))
+    except (FoundermodeError, ValueError) as error:
         fail(str(error))
-    return found.since, found.until
 
 
 def _settings():
+    """The meeting settings, for the titles' words (rate, thresholds)."""
     from ..meetings.load import MeetingSettings  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     try:
@@ -95,16 +102,8 @@ def _settings():
         fail(escape(str(error)))
 
 
-def _data(since, until):
-    from ..meetings.load import MeetingData  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
-    start, end = _window(since, until)
-    with opened_store() as store, store.read() as conn:
-        return MeetingData.load(conn, start, end)
-
-
-def _title(name: str, data) -> str:
-    return f"{name}, {_day(data.start)} to {_day(data.end)}"
+def _title(name: str, scope) -> str:
+    return f"{name}, {_day(scope.start)} to {_day(scope.end)}"
 
 
 def show(rows, fmt: Format = Format.table, as_json: bool = False, title: str | None = None, limit: int | None = None):
@@ -121,27 +120,22 @@ def meetings_hours(
     limit: Optional[int] = LimitOption, fmt: Format = FormatOption, as_json: bool = JsonOption,
 ):
     """Meeting hours and cost per person (hours x hourly rate), most first."""
-    from ..meetings.load import hours_per_person  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
     settings = _settings()
-    data = _data(since, until)
-    rows = [r for r in hours_per_person(data, settings) if team is None or r.team == team]
+    data, sections = _meetings(since, until)
+    rows = [r for r in sections["people"] if team is None or r.team == team]
     show(rows, fmt, as_json, title=_title(f"Meeting hours per person (cost at {settings.hourly_rate:g} {settings.currency}/h)", data), limit=limit)
 
 
 @meetings_app.command("cost")
 def meetings_cost(since: Optional[str] = SinceOption, until: Optional[str] = UntilOption, fmt: Format = FormatOption, as_json: bool = JsonOption):
     """Meeting hours and cost per team, with the total (cost = hours x attendees x hourly rate)."""
-    from ..meetings.load import hours_per_team, total_cost  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
-    settings = _settings()
-    data = _data(since, until)
-    rows = hours_per_team(data, settings)
+    data, sections = _meetings(since, until)
+    rows = sections["teams"]
     if as_json or fmt == Format.json:
-        output({"total": total_cost(data, settings), "teams": rows}, json_flag=True)
+        output({"total": sections["totals"], "teams": rows}, json_flag=True)
         return
     show(rows, fmt, title=_title("Meeting cost per team", data))
-    totals = total_cost(data, settings)
+    totals = sections["totals"]
     if fmt == Format.table:
         console.print(f"total: {totals['meetings']:,} meetings, {totals['hours']:,.1f} h, {totals['person_hours']:,.1f} person-hours, {totals['cost']:,.0f} {totals['currency']}")
 
@@ -152,15 +146,9 @@ def meetings_large(
     limit: Optional[int] = LimitOption, fmt: Format = FormatOption, as_json: bool = JsonOption,
 ):
     """Large meetings (more than 8 attendees who did not decline), by person-hours."""
-    from dataclasses import replace
-
-    from ..meetings.load import large_meetings  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
-    settings = _settings()
-    if threshold is not None:
-        settings = replace(settings, large_meeting_threshold=threshold)
-    data = _data(since, until)
-    show(large_meetings(data, settings), fmt, as_json, title=_title(f"Meetings with more than {settings.large_meeting_threshold} attendees", data), limit=limit)
+    data, sections = _meetings(since, until, large_threshold=threshold)
+    shown = threshold if threshold is not None else _settings().large_meeting_threshold
+    show(sections["large"], fmt, as_json, title=_title(f"Meetings with more than {shown} attendees", data), limit=limit)
 
 
 @meetings_app.command("long")
@@ -169,25 +157,16 @@ def meetings_long(
     limit: Optional[int] = LimitOption, fmt: Format = FormatOption, as_json: bool = JsonOption,
 ):
     """Long meetings (over an hour), by person-hours."""
-    from dataclasses import replace
-
-    from ..meetings.load import long_meetings  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
-    settings = _settings()
-    if minutes is not None:
-        settings = replace(settings, long_meeting_minutes=minutes)
-    data = _data(since, until)
-    show(long_meetings(data, settings), fmt, as_json, title=_title(f"Meetings longer than {settings.long_meeting_minutes} minutes", data), limit=limit)
+    data, sections = _meetings(since, until, long_minutes=minutes)
+    shown = minutes if minutes is not None else _settings().long_meeting_minutes
+    show(sections["long"], fmt, as_json, title=_title(f"Meetings longer than {shown} minutes", data), limit=limit)
 
 
 @meetings_app.command("series")
 def meetings_series(since: Optional[str] = SinceOption, until: Optional[str] = UntilOption, limit: Optional[int] = LimitOption, fmt: Format = FormatOption, as_json: bool = JsonOption):
     """Recurring series ranked by total person-hours."""
-    from ..meetings.load import series_ranking  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
-    settings = _settings()
-    data = _data(since, until)
-    show(series_ranking(data, settings), fmt, as_json, title=_title("Recurring series by person-hours", data), limit=limit)
+    data, sections = _meetings(since, until)
+    show(sections["series"], fmt, as_json, title=_title("Recurring series by person-hours", data), limit=limit)
 
 
 @meetings_app.command("focus")
@@ -197,11 +176,9 @@ def meetings_focus(
     fmt: Format = FormatOption, as_json: bool = JsonOption,
 ):
     """Focus time per person (free blocks of 2 h or more in working hours), least first; --breakers for the meetings that break it."""
-    from ..meetings.load import focus_time  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
     settings = _settings()
-    data = _data(since, until)
-    people_rows, breaker_rows = focus_time(data, settings)
+    data, sections = _meetings(since, until)
+    people_rows, breaker_rows = sections["focus"], sections["focus_breakers"]
     if as_json or fmt == Format.json:
         output({"people": people_rows, "breakers": breaker_rows}, json_flag=True)
         return
@@ -214,22 +191,16 @@ def meetings_focus(
 @meetings_app.command("trend")
 def meetings_trend(since: Optional[str] = SinceOption, until: Optional[str] = UntilOption, fmt: Format = FormatOption, as_json: bool = JsonOption):
     """Meeting load week by week."""
-    from ..meetings.load import weekly_trend  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
-    settings = _settings()
-    data = _data(since, until)
-    show(weekly_trend(data, settings), fmt, as_json, title=_title("Meetings week by week", data))
+    data, sections = _meetings(since, until)
+    show(sections["trend"], fmt, as_json, title=_title("Meetings week by week", data))
 
 
 @meetings_app.command("report")
 def meetings_report(since: Optional[str] = SinceOption, until: Optional[str] = UntilOption, limit: int = typer.Option(10, "--limit", "-n", help="Rows per section (0: all)."), fmt: Format = FormatOption, as_json: bool = JsonOption):
     """Every section at once: totals, people, teams, large, long, series, focus, breakers, trend."""
-    from ..meetings.load import report  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
     settings = _settings()
-    start, end = _window(since, until)
-    with opened_store() as store, store.read() as conn:
-        sections = report(conn, start, end, settings)
+    window, sections = _meetings(since, until)
+    start, end = window.start, window.end
     if as_json or fmt == Format.json:
         output(sections, json_flag=True)
         return

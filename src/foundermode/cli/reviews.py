@@ -14,15 +14,15 @@ import typer
 
 from ..reports import Format
 from .common import FormatOption, JsonOption, app, err_console, fail, get_config, ingest_app, opened_store, output, progress_bar
-from .. import scope as scopes
-from ..errors import InputError
+from .. import analyses as registry
+from ..errors import FoundermodeError
 
 reviews_app = typer.Typer(help="Code review: review load per person, who reviews whom, waiting queues, delivery (DevLake's definitions).", invoke_without_command=True)
 app.add_typer(reviews_app, name="reviews")
 
 _TARGET = re.compile(r"^(?:https?://[^/]+/)?[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)+/?$")
 
-SinceOption = typer.Option(None, "--since", help="Window start: YYYY-MM-DD, or a span before --until such as 90d, 6m. Default: everything stored.")
+SinceOption = typer.Option("all", "--since", help="Window start: YYYY-MM-DD, a span before --until such as 90d, 6m, or 'all'. Default: everything stored.")
 UntilOption = typer.Option(None, "--until", help="Window end (exclusive), YYYY-MM-DD; also the moment waiting ages are measured at. Default: now (the store's clock).")
 RepoOption = typer.Option(None, "--repo", "-r", help="Forge repository (owner/name, or its last part; repeatable). Default: all.")
 TeamOption = typer.Option(None, "--team", "-t", help="Only pull requests authored or reviewed by this org-chart team.")
@@ -32,19 +32,15 @@ def iso(epoch: int | None) -> str | None:
     return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if epoch is not None else None
 
 
-def _window(since: str | None, until: str | None) -> tuple[int | None, int]:
-    """The review window in the one grammar (scope.py): dates, date-times, spans before the end; the end defaults to now."""
-    from ..store import now  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
+def _reviews(since: str | None, until: str | None, repo=None, team=None):
+    """The registry's reviews analysis (analyses.py): its scope (the one grammar of scope.py; it ends now,
+    the store's clock, unless told) and its figures. Returns (scope, figures)."""
     try:
-        end = now() if until in (None, "", "now") else scopes.moment(until)
-        relative = scopes.span_seconds(since) if since else None
-        start = end - relative if relative is not None else (scopes.moment(since) if since else None)
-    except (InputError, ValueError) as error:
+        with opened_store() as store:
+            window = registry.scope(store, "reviews", since=since, until=until)
+            return window, registry.get("reviews").compute(store, get_config(), window, forge_repos=repo, pulls_team=team)
+    except (FoundermodeError, LookupError, ValueError) as error:
         fail(str(error))
-    if start is not None and start >= end:
-        fail("--since must be before --until")
-    return start, end
 
 
 def _read(store, repo, team):
@@ -157,18 +153,19 @@ def pulls_cmd(
 
     if state not in ("open", "merged", "closed", "all"):
         fail(f"--state must be open, merged, closed or all, not '{state}'")
-    _start, at = _window(None, until)
-    with opened_store() as store:
-        data = _read(store, repo, team)
     if waiting:
+        window, figures = _reviews(None, until, repo, team)
+        at = window.until
         rows = [
             {"repository": w.repo, "number": w.number, "title": w.title, "author": w.author, "draft": w.is_draft, "age_days": w.age_days,
              "waiting_for": w.waiting_for, "waiting_on": w.waiting_on_names, "waited_days": w.waited_days, "url": w.url}
-            for w in review_api.waiting(data, at)
+            for w in figures["waiting"]
         ]
         output(rows, fmt, json_flag=as_json, title=f"Waiting pull requests at {iso(at)}", columns=None if (as_json or fmt != Format.table) else
                ["repository", "number", "title", "author", "draft", "age_days", "waiting_for", "waiting_on", "waited_days"])
         return
+    with opened_store() as store:  # a listing of the stored pull requests, not an analysis
+        data = _read(store, repo, team)
     rows = review_api.pull_rows(data, state=state)
     for row in rows:
         for key in ("created", "merged", "closed"):
@@ -181,7 +178,7 @@ def pulls_cmd(
 def reviews_default(ctx: typer.Context):
     """Without a subcommand: the review load per person."""
     if ctx.invoked_subcommand is None:
-        load_cmd(since=None, until=None, repo=None, team=None, fmt=Format.table, as_json=False)
+        load_cmd(since="all", until=None, repo=None, team=None, fmt=Format.table, as_json=False)
 
 
 @reviews_app.command("load")
@@ -194,12 +191,9 @@ def load_cmd(
     as_json: bool = JsonOption,
 ):
     """Per person: pull requests opened and merged, reviews given (approve / request changes / comment) and received, waiting on them."""
-    from ..team import reviews as review_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
-    start, end = _window(since, until)
-    with opened_store() as store:
-        data = _read(store, repo, team)
-    loads = review_api.review_load(data, start, end, now=end)
+    window, figures = _reviews(since, until, repo, team)
+    start, end = window.since, window.until
+    loads = figures["load"]
     if as_json or fmt == Format.json:
         output([vars(l) for l in loads], json_flag=True)
         return
@@ -210,7 +204,7 @@ def load_cmd(
          "first_review_h": l.median_hours_to_first_review, "merge_h": l.median_hours_to_merge}
         for l in loads
     ]
-    output(rows, fmt, title=f"Review load, {iso(start) or 'all'} to {iso(end)}")
+    output(rows, fmt, title=f"Review load, {iso(start) if start else 'all'} to {iso(end)}")
 
 
 @reviews_app.command("matrix")
@@ -223,14 +217,8 @@ def matrix_cmd(
     as_json: bool = JsonOption,
 ):
     """Who reviews whom: distinct pull requests each reviewer reviewed for each author."""
-    from ..team import reviews as review_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
-    start, end = _window(since, until)
-    with opened_store() as store:
-        data = _read(store, repo, team)
-    matrix = review_api.review_matrix(data, start, end)
-    pairs = [{"reviewer": data.name(r), "author": data.name(a), "pulls": n} for (r, a), n in matrix.items()]
-    pairs.sort(key=lambda p: (-p["pulls"], p["reviewer"], p["author"]))
+    _window, figures = _reviews(since, until, repo, team)
+    pairs = figures["matrix"]
     if as_json or fmt != Format.table:
         output(pairs, fmt, json_flag=as_json, title="Who reviews whom")
         return
@@ -249,15 +237,12 @@ def queues_cmd(
     as_json: bool = JsonOption,
 ):
     """Reviewers with ready pull requests waiting for them, the most people held up first."""
-    from ..team import reviews as review_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
-    _start, at = _window(None, until)
-    with opened_store() as store:
-        data = _read(store, repo, None)
+    window, figures = _reviews(None, until, repo)
+    at = window.until
     rows = [
         {"reviewer": q.reviewer, "pulls": len(q.pulls), "authors_held_up": len(q.authors), "oldest_days": q.oldest_days,
          "waiting": [f"{w.repo}#{w.number}" for w in q.pulls]}
-        for q in review_api.review_queues(data, at)
+        for q in figures["queues"]
     ]
     output(rows, fmt, json_flag=as_json, title=f"Review queues at {iso(at)}")
 
@@ -271,12 +256,8 @@ def delivery_cmd(
     as_json: bool = JsonOption,
 ):
     """Lead time for changes and deployment frequency per repository, with DevLake's definitions and bands (docs/reviews.md)."""
-    from ..team import reviews as review_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
-    start, end = _window(since, until)
-    with opened_store() as store:
-        data = _read(store, repo, None)
-    output([vars(d) for d in review_api.delivery(data, start, end)], fmt, json_flag=as_json, title=f"Delivery, {iso(start)} to {iso(end)}")
+    window, figures = _reviews(since, until, repo)
+    output([vars(d) for d in figures["delivery"]], fmt, json_flag=as_json, title=f"Delivery, {iso(window.since)} to {iso(window.until)}")
 
 
 @reviews_app.command("escalate")

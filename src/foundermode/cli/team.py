@@ -1,15 +1,17 @@
-"""foundermode team ...: principle 1, who really builds what. Thin: the numbers come from foundermode.team."""
+"""foundermode team ...: principle 1, who really builds what. Thin: each command takes its scope and its
+figures from the registry (analyses.py) and keeps only the table."""
 from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import fields, is_dataclass
 from typing import List, Optional
 
 import typer
 
+from .. import analyses as registry
+from ..errors import FoundermodeError
 from ..present.sanitize import markup
-from ..reports import Format
+from ..reports import Format, to_plain
 from ..scope import SINCE_HELP, SPANS, UNTIL_HELP
 from .common import FormatOption, JsonOption, app, console, fail, get_config, opened_store, output
 from ..present.sanitize import print_report
@@ -23,17 +25,6 @@ RepoOption = typer.Option(None, "--repo", "-r", help="Repository name, path or i
 TeamOption = typer.Option(None, "--team", "-t", help="Only people of this org-chart team.")
 
 
-def to_plain(value):
-    """Dataclasses to JSON-ready values without dataclasses.asdict's deep copies (a rails-sized report has 300,000 values)."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_plain(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, dict):
-        return {str(k): to_plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [to_plain(v) for v in value]
-    return value
-
-
 def _date(epoch: int | None) -> str | None:
     return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).date().isoformat() if epoch else None
 
@@ -45,13 +36,22 @@ def _pct(value: float | None, fmt: Format = Format.table) -> str | float | None:
     return round(value, 4) if fmt == Format.csv else f"{value:+.0%}"
 
 
-def _scope(store, since, until, repo, team, days, report):
-    from .. import team as team_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
+def _scope(store, name, since=None, until=None, repo=None, team=None, days=None):
+    """The registered analysis's scope (analyses.py), by the one grammar of scope.py."""
     try:
-        return team_api.window(store, since=since, until=until, repos=repo, team=team, days=days, report=report)
-    except (LookupError, ValueError) as error:
+        return registry.scope(store, name, since=since, until=until, days=days, repos=repo, team=team)
+    except (FoundermodeError, LookupError, ValueError) as error:
         fail(str(error))
+
+
+def _compute(name, since=None, until=None, repo=None, team=None, days=None, **options):
+    """The registered analysis's scope and figures: every number these commands print is the registry's."""
+    with opened_store() as store:
+        scope = _scope(store, name, since, until, repo, team, days)
+        try:
+            return scope, registry.get(name).compute(store, get_config(), scope, **options)
+        except (FoundermodeError, LookupError, ValueError) as error:
+            fail(str(error))
 
 
 def _structured(fmt: Format, as_json: bool) -> bool:
@@ -74,11 +74,7 @@ def profiles_cmd(
     as_json: bool = JsonOption,
 ):
     """Contribution profile of everyone on the team (the org chart's people here, zero rows for no commits; else the recently active), with the trend."""
-    from .. import team as team_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
-    with opened_store() as store:
-        scope = _scope(store, since, until, repo, team, days, 'team')
-        found = team_api.profiles(store, scope, config=get_config(), everyone=everyone)
+    scope, found = _compute("profiles", since, until, repo, team, days, everyone=everyone)
     if _structured(fmt, as_json):
         output([to_plain(p) for p in found], json_flag=True)
         return
@@ -119,7 +115,7 @@ def profile_cmd(
     from .. import team as team_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store:
-        scope = _scope(store, since, until, repo, None, days, 'team')
+        scope = _scope(store, "profiles", since, until, repo, None, days)
         try:
             found = team_api.profile(store, person, scope, config=get_config())
         except LookupError as error:
@@ -164,17 +160,10 @@ def truck_factor_cmd(
     as_json: bool = JsonOption,
 ):
     """Truck factor (Avelino et al., ICPC 2016) among the people here: who the code depends on, what each would orphan, and what is already lost."""
-    from .. import team as team_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-    from ..sources.git import GitError  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
-    with opened_store() as store:
-        try:
-            found = team_api.truck_factor(
-                store, repo, at=at, by_area=by_area, config=get_config(), by_owner=by_owner,
-                everyone=everyone, without=[w.strip() for w in without.split(",") if w.strip()] if without else None, reference=reference,
-            )
-        except (LookupError, GitError) as error:
-            fail(str(error))
+    _, found = _compute(
+        "truck-factor", repo=repo, at=at, by_area=by_area, by_owner=by_owner, everyone=everyone,
+        without=[w.strip() for w in without.split(",") if w.strip()] if without else None, reference=reference,
+    )
     if _structured(fmt, as_json):
         output([dict(to_plain(t), orphaned_share=t.orphaned_share) for t in found], json_flag=True)
         return
@@ -228,11 +217,7 @@ def output_cmd(
     as_json: bool = JsonOption,
 ):
     """Team size against output per month; flags months where headcount grew and commits per head fell."""
-    from .. import team as team_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
-    with opened_store() as store:
-        scope = _scope(store, since, until, repo, team, days, 'output')
-        months = team_api.output(store, scope, by_team, config=get_config())
+    scope, months = _compute("output", since, until, repo, team, days, by_team=by_team)
     if _structured(fmt, as_json):
         output([to_plain(m) for m in months], json_flag=True)
         return
@@ -272,12 +257,9 @@ def managers_cmd(
     as_json: bool = JsonOption,
 ):
     """People with reports in the org chart and no commits, co-authorships or surviving lines in the window."""
-    from .. import team as team_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
     from ..team.managers import CANNOT_SHOW  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
-    with opened_store() as store:
-        scope = _scope(store, since, until, repo, team, days, 'team')
-        found = team_api.managers_without_footprint(store, scope)
+    scope, found = _compute("managers", since, until, repo, team, days)
     if _structured(fmt, as_json):
         output([to_plain(m) for m in found], json_flag=True)
         return
@@ -310,15 +292,9 @@ def review_cmd(
     as_json: bool = JsonOption,
 ):
     """Low git signal against one's own team, with the evidence to keep beside every name. Evidence, not verdicts."""
-    from .. import team as team_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
     from ..team.review import CANNOT_SHOW  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
-    with opened_store() as store:
-        scope = _scope(store, since, until, repo, team, days, 'review')
-        try:
-            found = team_api.review_list(store, scope, config=get_config())
-        except (LookupError, ValueError) as error:
-            fail(str(error))
+    scope, found = _compute("review", since, until, repo, team, days)
     if _structured(fmt, as_json):
         output([to_plain(t) for t in found], json_flag=True)
         return
@@ -350,7 +326,7 @@ def growth_cmd(
     from .. import team as team_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with opened_store() as store:
-        scope = _scope(store, since, until, repo, None, days, 'review')
+        scope = _scope(store, "review", since, until, repo, None, days)
         try:
             check = team_api.growth(store, team, scope, config=get_config())
         except LookupError as error:
@@ -371,13 +347,9 @@ def report_cmd(
     until: Optional[str] = UntilOption,
     repo: Optional[List[str]] = RepoOption,
     team: Optional[str] = TeamOption,
-    days: Optional[float] = typer.Option(None, "--days", help=f"Window length in days when --since is not given (default: {SPANS['output']})."),
+    days: Optional[float] = typer.Option(None, "--days", help=f"Window length in days when --since is not given (default: {SPANS['team']}, as the Team page)."),
 ):
-    """The whole team report as JSON: profiles, truck factors (per area), output, managers, review list."""
-    from .. import team as team_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
-    with opened_store() as store:
-        scope = _scope(store, since, until, repo, team, days, 'output')
-        found = team_api.report(store, scope, config=get_config())
+    """The whole team report as JSON (what the Team page shows): profiles, truck factors (per area), output, managers, review list."""
+    _, found = _compute("team", since, until, repo, team, days)
 
     print_report(json.dumps(to_plain(found), indent=2, ensure_ascii=False, default=str), "json")

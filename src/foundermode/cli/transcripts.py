@@ -9,11 +9,13 @@ from typing import List, Optional
 import typer
 from rich.markup import escape
 
+from .. import analyses as registry
+from ..errors import FoundermodeError
 from ..reports import Format, render
 from .common import FormatOption, JsonOption, app, console, err_console, fail, get_config, ingest_app, opened_store, output
-from .meetings import meetings_app, parse_when
+from .meetings import meetings_app
 
-AsOfOption = typer.Option(None, "--as-of", help="Judge as of this date (YYYY-MM-DD or ISO date-time, UTC unless an offset is given). Default: now.")
+AsOfOption = typer.Option(None, "--as-of", help="Judge as of this moment (a date, an ISO date-time, last-commit or now; UTC unless an offset is given). Default: where every report ends, just after the last commit.")
 
 
 def _day(epoch: int | None) -> str | None:
@@ -103,26 +105,17 @@ def meetings_walkout(
     as_json: bool = JsonOption,
 ):
     """Recurring meetings people could skip: they barely spoke and nobody addressed them by name, with the evidence."""
-    from ..meetings.walkout import WalkoutSettings, walkout_suggestions  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-    from ..sources.identities import find_person  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+    from ..meetings.walkout import WalkoutSettings  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     try:
-        settings = WalkoutSettings.from_config(get_config())
+        settings = WalkoutSettings.from_config(get_config())  # for the title's words; the figures are the registry's
     except ValueError as error:
         fail(escape(str(error)))
+    suggestions = _compute("walkouts", as_of, occurrences=occurrences, max_share=max_share, person=person)
     if occurrences is not None:
         settings.occurrences = occurrences
     if max_share is not None:
         settings.max_share = max_share
-    when = parse_when(as_of, "--as-of")
-    with opened_store() as store, store.read() as conn:
-        person_id = None
-        if person:
-            try:
-                person_id = find_person(conn, person)
-            except LookupError as error:
-                fail(escape(str(error)))
-        suggestions = walkout_suggestions(conn, settings, as_of=when, person_id=person_id)
     if as_json or fmt in (Format.json,):
         output(suggestions, fmt, as_json)
         return
@@ -146,6 +139,16 @@ def meetings_walkout(
         console.print("No suggestions: everyone in a transcribed recurring meeting either spoke or was spoken to.")
 
 
+def _compute(name: str, as_of: Optional[str], repo: Optional[List[str]] = None, **options):
+    """The registered analysis (analyses.py) judged as of ``as_of``: its scope ends there, by scope.py's grammar."""
+    try:
+        with opened_store() as store:
+            found = registry.scope(store, name, until=as_of, repos=repo)
+            return registry.get(name).compute(store, get_config(), found, **options)
+    except (FoundermodeError, LookupError, ValueError) as error:
+        fail(escape(str(error)))
+
+
 def stagnation(
     weeks: Optional[int] = typer.Option(None, "--weeks", min=1, help="Window length in weeks (default 12, [meetings] stagnation_weeks)."),
     threshold: Optional[float] = typer.Option(None, "--threshold", min=0.01, max=1.0, help="Flag areas under this fraction of their typical rate (default 0.25)."),
@@ -160,25 +163,17 @@ def stagnation(
     as_json: bool = JsonOption,
 ):
     """Areas of the code that stopped moving against their own history, and long-lived branches nobody merged."""
-    from sqlalchemy import or_, select
+    from ..meetings.stagnation import StagnationSettings  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
-    from ..meetings.stagnation import StagnationSettings, area_activity, stale_branches  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-    from ..store.schema import repositories  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
-    config = get_config()
+    overrides = dict(weeks=weeks, threshold=threshold, depth=depth, by=by, stale_days=stale_days)
     try:
-        settings = StagnationSettings.from_config(config, weeks=weeks, threshold=threshold, depth=depth, by=by, stale_days=stale_days)
+        # The settings in effect, for the titles and the JSON; the figures are the registry's.
+        settings = StagnationSettings.from_config(get_config(), **{k: v for k, v in overrides.items() if v is not None})
     except ValueError as error:
         fail(escape(str(error)))
-    when = parse_when(as_of, "--as-of")
-    with opened_store() as store, store.read() as conn:
-        repo_ids = None
-        if repo:
-            repo_ids = list(conn.execute(select(repositories.c.id).where(or_(repositories.c.name.in_(repo), repositories.c.path.in_([str(Path(r).resolve()) for r in repo])))).scalars())
-            if not repo_ids:
-                fail(escape(f"no repository named {', '.join(repo)} in the store (foundermode repos)"))
-        areas = area_activity(conn, settings, as_of=when, repo_ids=repo_ids)
-        stale, warnings = stale_branches(conn, settings, as_of=when, config=config, repo_ids=repo_ids) if branches else ([], [])
+    areas = _compute("stagnation", as_of, repo, **overrides)
+    found = _compute("branches", as_of, repo, **overrides) if branches else {"branches": [], "warnings": []}
+    stale, warnings = found["branches"], found["warnings"]
     for warning in warnings:
         err_console.print(f"[yellow]warning[/] {escape(warning)}", highlight=False)
     shown = areas if show_all else [a for a in areas if a.stagnant]

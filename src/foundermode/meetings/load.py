@@ -117,6 +117,13 @@ class MeetingData:
     def name(self, person_id: int | None) -> str | None:
         return self.people.get(person_id, {}).get("name") if person_id is not None else None
 
+    def attended_by(self, members: set[int]) -> "MeetingData":
+        """Only the occurrences one of ``members`` attended (with all their attendees): a team's view."""
+        attended = {row[0] for row in self.rows if row[2] in members}
+        self.rows = [row for row in self.rows if row[0] in attended]
+        self._occurrences = None
+        return self
+
     def occurrences(self) -> dict[int, tuple]:
         """occurrence id -> (meeting_id, start, end, attendee_count); built once."""
         if self._occurrences is None:
@@ -525,10 +532,12 @@ def meeting_time_with(conn: Connection, person_id: int, start: int, end: int) ->
 
 # -- everything at once ------------------------------------------------------------------------
 
-def report(conn: Connection, start: int, end: int, settings: MeetingSettings | None = None) -> dict:
-    """All sections for one window: what ``foundermode meetings report`` prints."""
+def report(conn: Connection, start: int, end: int, settings: MeetingSettings | None = None, members: set[int] | None = None) -> dict:
+    """All sections for one window: what ``foundermode meetings report`` prints; ``members``: the meetings one of them attended."""
     settings = settings or MeetingSettings()
     data = MeetingData.load(conn, start, end)
+    if members is not None:
+        data.attended_by(members)
     focus, breakers = focus_time(data, settings)
     return {
         "window": {"start": start, "end": end},

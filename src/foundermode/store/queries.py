@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from sqlalchemy import Connection, and_, false, func, select
 
@@ -108,7 +109,9 @@ def resolve_repositories(conn: Connection, names: list[str] | None) -> tuple[int
     found = []
     rows = conn.execute(select(repositories.c.id, repositories.c.name, repositories.c.path)).all()
     for wanted in names:
-        match = [r.id for r in rows if wanted in (str(r.id), r.name, r.path)]
+        # a path as typed, relative to the working directory or not
+        absolute = str(Path(wanted).resolve()) if not str(wanted).isdigit() else None
+        match = [r.id for r in rows if wanted in (str(r.id), r.name, r.path) or r.path == absolute]
         if not match:
             raise NotFound(f"no repository named '{wanted}' in the store")
         found.extend(match)

@@ -26,12 +26,12 @@ Each analysis is a small module: the arithmetic is pure and tested on its own,
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from ..people import roster
-from ..scope import DAY, SPANS, Scope, resolve, span_seconds
+from ..scope import Scope, resolve
 from ..sources import codeowners
 from ..sources.identities import find_person
 from ..store.schema import commits
@@ -44,7 +44,6 @@ from .review import TeamReview, read_review
 from .truck_factor import Authorship, TruckFactor, areas, authorship, owner_areas, truck_factor_of
 from . import summary
 
-REVIEW_DAYS = span_seconds(SPANS["review"]) // DAY  # the review list looks at half a year at least
 
 
 def window(store_or_conn, since=None, until=None, repos: list[str] | None = None, team: str | None = None, days: float | None = None, report: str = "team") -> Scope:
@@ -180,6 +179,8 @@ def growth(store, team_name: str, scope: Scope, computed: list[Authorship] | Non
 
 @dataclass
 class TeamReport:
+    """What the Team page and ``team report`` show; composed by the registry's ``team`` analysis (analyses.py)."""
+
     scope: Scope
     profiles: list[Profile]
     truck_factors: list[TruckFactor]
@@ -188,40 +189,8 @@ class TeamReport:
     review: list[TeamReview]
 
 
-def report(store, scope: Scope, review_scope: Scope | None = None, config=None, by_area: bool = True) -> TeamReport:
-    """Everything principle 1 says about the scope, with authorship computed once.
-
-    The parts run on their own connections in a second thread while the main
-    thread runs the others: they spend most of their time inside the database
-    driver, which releases the GIL. Authorship (read from the stored summary,
-    or the history walk when the history changed) goes first, then the review
-    list that needs it.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    if review_scope is None:
-        long_enough = scope.until - scope.since >= REVIEW_DAYS * DAY
-        review_scope = scope if long_enough else replace(scope, since=scope.until - REVIEW_DAYS * DAY)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(authorships, store, scope.repo_ids, None, config)
-        found_output = pool.submit(output, store, scope, None, config)
-        found_profiles = profiles(store, scope, config)
-        computed = pending.result()
-        found_review = pool.submit(review_list, store, review_scope, computed, config)
-        found_managers = managers_without_footprint(store, scope)
-        truck_factors = truck_factor(store, computed=computed, by_area=by_area, config=config)
-        return TeamReport(
-            scope=scope,
-            profiles=found_profiles,
-            truck_factors=truck_factors,
-            output=found_output.result(),
-            managers=found_managers,
-            review=found_review.result(),
-        )
-
-
 __all__ = [
     "Scope", "window", "profiles", "profile", "authorships", "truck_factor", "output",
-    "managers_without_footprint", "review_list", "growth", "report", "TeamReport",
+    "managers_without_footprint", "review_list", "growth", "TeamReport",
     "Profile", "TruckFactor", "Month", "Manager", "TeamReview", "GrowthCheck",
 ]

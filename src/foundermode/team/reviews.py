@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
 
+from ..errors import NotFound
 from ..store.schema import people
 from ..store.schema_reviews import deployments, forge_repos, pull_comments, pull_requests, pull_review_requests, pull_reviews
 from ..store.schema import repositories
@@ -97,7 +98,7 @@ def read_pulls(conn: Connection, repos: list[str] | None = None, team: str | Non
         wanted = {rid for rid, name in names.items() if name in lowered or name.split("/")[-1] in lowered}
         unknown = lowered - {names[r] for r in wanted} - {names[r].split("/")[-1] for r in wanted}
         if unknown:
-            raise LookupError(f"no pull requests ingested for {', '.join(sorted(unknown))}")
+            raise NotFound(f"no pull requests ingested for {', '.join(sorted(unknown))}")
     pulls: dict[tuple[int, int], Pull] = {}
     query = select(pull_requests)
     if wanted is not None:

@@ -32,10 +32,15 @@ def run(name: str, request: Request,
         repo: Optional[List[str]] = Query(None, description="Only these repositories (repeatable)."),
         team: Optional[str] = Query(None, description="Only this team."),
         viewer: Viewer = Depends(api_viewer)):
-    """One analysis for the window: the same JSON as the command line's ``foundermode analysis NAME --json``."""
+    """One analysis for the window: the same JSON as the command line's ``foundermode analysis NAME --json``.
+
+    The analysis's declared options (``GET /api/analyses`` lists them) are further query parameters by name."""
     auth.require_leader(viewer)
+    known = {"since", "until", "days", "repo", "team"}
+    options = {key: value for key, value in request.query_params.items() if key not in known}
     try:
         return registry.run(request.app.state.store, request.app.state.config, name,
-                            since=since, until=until, days=days, repos=repo, team=team, now=request.app.state.clock())
+                            since=since, until=until, days=days, repos=repo, team=team, now=request.app.state.clock(),
+                            options=options, text=True)
     except FoundermodeError as error:  # the one mapping (errors.py); anything else is a bug: a 500
         raise HTTPException(http_status(error), str(error)) from None

@@ -171,7 +171,7 @@ def reviews_page(request: Request, viewer: Viewer = Depends(page_viewer)):
     auth.require_leader(viewer)
     filters = views.Filters.of(request)
     store = request.app.state.store
-    data = views.cached(request, "reviews", filters, lambda: views.reviews_page(store, filters, _now(request)))
+    data = views.cached(request, "reviews", filters, lambda: views.reviews_page(store, request.app.state.config, filters, _now(request)))
     c = data["charts"]
     drawn = {
         "first_review": svg(charts.line_chart("Time to first review, median per week (hours)", c["first_review"]["labels"], c["first_review"]["series"], c["first_review"]["unit"])),

@@ -1,8 +1,10 @@
-"""What each page and its JSON twin show: calls into the analyses, nothing computed here.
+"""What each page and its JSON twin show: the registry's analyses (analyses.py), nothing computed here.
 
-Every function takes the store, the config and the URL's filters and returns
-the analyses' own results (dataclasses and rows), plus chart series picked
-out of them. The pages render these; the API returns them as JSON.
+Every function takes the store, the config and the URL's filters, takes the
+scope and the figures from the page's registered analysis (``analyses.get(name)``:
+its ``scope`` and its ``compute``), and returns the analysis's own results
+(dataclasses and rows), plus chart series picked out of them. The pages render
+these; the API returns them as JSON.
 """
 from __future__ import annotations
 
@@ -11,26 +13,24 @@ from urllib.parse import urlencode
 
 from fastapi import HTTPException, Request, status
 
+from .. import analyses
 from .. import scope as scopes
-from ..errors import InputError
+from ..errors import FoundermodeError, http_status
 from .. import team
 from ..bottlenecks import board
 from ..bottlenecks.bottleneck import Bottleneck, NotFound
 from ..bottlenecks.grouping import maybe_same
 from ..bottlenecks.statuses import CLOSED
 from ..bottlenecks.resources import load_catalog
-from ..brief import build_brief
 from ..brief.document import document
 from ..meetings import load
-from ..meetings.walkout import WalkoutSettings, walkout_suggestions
 from ..store.schema import people, repositories
 from ..team import reviews as review_api
 from ..team.profiles import PEOPLE_STATUSES, find_people
 
-# Which report each page shows: its default length is that report's (scope.SPANS), as on the command line.
-REPORT_OF_PAGE = {"overview": "brief", "team": "team", "meetings": "meetings", "people": "people"}
-# Pages whose window follows the repository and team filters (the brief and meetings are the organisation's).
-FILTERED_PAGES = ("team", "people")
+# Which registered analysis each page shows: its scope (default length, whether the repository and
+# team filters narrow it) and its figures are that analysis's, as on the command line.
+ANALYSIS_OF_PAGE = {"overview": "brief", "team": "team", "meetings": "meetings", "people": "profiles"}
 
 
 @dataclass
@@ -73,16 +73,20 @@ def _bad(error: Exception):
 
 
 def window(store, filters: Filters, page: str):
-    """The page's scope, by the one grammar and the one end rule of scope.py (as the CLI's)."""
-    filtered = page in FILTERED_PAGES
+    """The page's scope: its analysis's (analyses.py), by the one grammar and end rule of scope.py, as the CLI's."""
     try:
-        with store.read() as conn:
-            return scopes.resolve(
-                conn, until=filters.until, days=filters.days, report=REPORT_OF_PAGE[page],
-                repos=[filters.repo] if filtered and filters.repo else None, team=filters.team if filtered else None,
-            )
+        return analyses.scope(store, ANALYSIS_OF_PAGE[page], until=filters.until, days=filters.days,
+                              repos=[filters.repo] if filters.repo else None, team=filters.team)
     except (LookupError, ValueError) as error:
         raise _bad(error) from None
+
+
+def compute(store, config, name: str, scope, **options):
+    """One registered analysis's figures for the page's scope; its errors answer by errors.py's one mapping."""
+    try:
+        return analyses.get(name).compute(store, config, scope, **options)
+    except FoundermodeError as error:  # the one mapping (errors.py)
+        raise HTTPException(http_status(error), str(error)) from None
 
 
 def scope(store, filters: Filters, page: str):
@@ -102,12 +106,12 @@ def choices(store) -> dict:
 # -- the pages' data ---------------------------------------------------------------------------
 
 def overview(store, config, filters: Filters):
-    brief = build_brief(store, config, window(store, filters, "overview"))
+    brief = compute(store, config, "brief", window(store, filters, "overview"))
     return brief, document(brief)
 
 
 def team_page(store, config, filters: Filters) -> dict:
-    report = team.report(store, scope(store, filters, "team"), config=config, by_area=True)
+    report = compute(store, config, "team", scope(store, filters, "team"))
     months = sorted({m.month for m in report.output})
     teams = sorted({m.team or "everyone" for m in report.output})
     per_head = {t: [next((m.commits_per_head for m in report.output if m.month == month and (m.team or "everyone") == t), None) for month in months] for t in teams}
@@ -124,9 +128,8 @@ def team_page(store, config, filters: Filters) -> dict:
 def meetings_page(store, config, filters: Filters) -> dict:
     w = window(store, filters, "meetings")
     settings = load.MeetingSettings.from_config(config)
-    with store.read() as conn:
-        report = load.report(conn, w.start, w.end, settings)
-        walkouts = walkout_suggestions(conn, WalkoutSettings.from_config(config), as_of=w.end)
+    report = compute(store, config, "meetings", w)
+    walkouts = compute(store, config, "walkouts", w)
     trend = report["trend"]
     focus = report["focus"]
     return {
@@ -234,7 +237,7 @@ class PeopleQuery:
 def people_page(store, filters: Filters, query: PeopleQuery | None = None, config=None) -> dict:
     """The window's people (who is on the team: team.profiles), searched, filtered by status and paged."""
     query = query or PeopleQuery(per_page=None)
-    found = team.profiles(store, scope(store, filters, "people"), config, everyone=query.status is not None)
+    found = compute(store, config, "profiles", scope(store, filters, "people"), everyone=query.status is not None)
     matching = find_people(found, query.text, query.status)
     per_page = query.per_page or max(1, len(matching))
     pages = max(1, -(-len(matching) // per_page))
@@ -254,34 +257,29 @@ def person_page(store, config, filters: Filters, person_id: int) -> dict:
         profile = team.profile(store, person_id, s, config)
     except LookupError as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
-    with store.read() as conn:
-        walkouts = walkout_suggestions(conn, WalkoutSettings.from_config(config), as_of=s.until, person_id=person_id)
+    walkouts = compute(store, config, "walkouts", s, person=person_id)
     return {"profile": profile, "scope": s, "walkouts": walkouts}
 
 
-REVIEWS_DAYS = 90  # the review window's default length, as `foundermode reviews --since 90d`
-
-
-def reviews_page(store, filters: Filters, now: int) -> dict:
-    """Code review over the window ending at ``until`` (default now): load per person, time to first review by week, queues, waiting work, delivery."""
+def reviews_page(store, config, filters: Filters, now: int) -> dict:
+    """Code review over the registry's reviews window (``scope.SPANS["reviews"]``, ending at ``until``, default now):
+    load per person, time to first review by week, queues, waiting work, delivery."""
     try:
-        end = scopes.moment(filters.until) if filters.until and filters.until != "now" else now
-    except (InputError, ValueError) as error:
+        w = analyses.scope(store, "reviews", until=filters.until, days=filters.days, now=now)
+    except (LookupError, ValueError) as error:
         raise _bad(error) from None
-    start = end - int((filters.days or REVIEWS_DAYS) * scopes.DAY)
     note = None
     try:
-        with store.read() as conn:
-            data = review_api.read_pulls(conn, repos=[filters.repo] if filters.repo else None, team=filters.team)
-    except LookupError as error:
-        note, data = str(error), review_api.PullData([], {}, {})
-    load = review_api.review_load(data, start, end, now=end)
-    weeks = review_api.first_review_by_week(data, start, end)
+        figures = analyses.get("reviews").compute(store, config, w, forge_repos=[filters.repo] if filters.repo else None, pulls_team=filters.team)
+    except LookupError as error:  # a repository with no pull requests ingested: the page says so
+        note = str(error)
+        figures = {"pulls": 0, **{key: [] for key in ("load", "waiting", "queues", "delivery", "first_review", "matrix")}}
+    load, weeks = figures["load"], figures["first_review"]
     busiest = sorted((l for l in load if l.reviews_given), key=lambda l: (-l.reviews_given, l.name))[:30]
     return {
-        "start": start, "end": end, "note": note, "pulls": len(data.pulls),
-        "load": load, "queues": review_api.review_queues(data, end), "waiting": review_api.waiting(data, end),
-        "delivery": review_api.delivery(data, start, end), "waiting_days": review_api.WAITING_DAYS,
+        "start": w.since, "end": w.until, "note": note, "pulls": figures["pulls"],
+        "load": load, "queues": figures["queues"], "waiting": figures["waiting"],
+        "delivery": figures["delivery"], "waiting_days": review_api.WAITING_DAYS,
         "charts": {
             "first_review": {"labels": [w["week"] for w in weeks], "series": {"median hours to first review": [w["median_hours"] for w in weeks]}, "unit": " h"},
             "load": {"labels": [l.name for l in busiest], "values": [l.reviews_given for l in busiest]},
