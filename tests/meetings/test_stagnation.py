@@ -211,3 +211,27 @@ def test_areas_gone_at_the_tip_are_not_stagnant(store, tmp_path):
     with store.read() as conn:
         before = by_area(area_activity(conn, StagnationSettings(weeks=4), as_of=at(39, 5)))
     assert {"pkg", "legacy", "tools"} <= set(before)
+
+
+def test_a_maintenance_branch_merged_after_a_move_does_not_revive_the_old_area(store, tmp_path):
+    """flask: flask/ moved to src/flask/ on main in 2019, the 1.1.x branch kept changing flask/*.py
+    until 2020 and was merged back (its changes resolved into src/). A change to a file that a
+    move or a deletion had already removed does not bring it back: only an addition does."""
+    repo = init_repo(tmp_path / "maint")
+    for week in range(30):
+        repo.commit({"pkg/core.py": f"v = {week}\n", "tools/a.py": f"a = {week}\n"}, f"work {week}", author=ADA, when=at(week, 1))
+    fork = repo.head()
+    repo.git("mv", "pkg", "src")
+    repo.commit(None, "move pkg to src", author=ADA, when=at(30, 1), allow_empty=True)
+    repo.git("checkout", "-q", "-b", "maint", fork)
+    repo.commit({"pkg/core.py": "v = 'fix'\n"}, "backport a fix", author=ADA, when=at(31, 1))
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "-s", "ours", "-m", "Merge maint", "maint")
+    for week in range(32, 60):
+        repo.commit({"src/core.py": f"v = {week}\n", **({"readded/x.py": "x = 1\n"} if week == 40 else {})}, f"work {week}", author=ADA, when=at(week, 1))
+    assert "pkg" not in repo.git("ls-tree", "--name-only", "HEAD")
+    ingest_repository(store, repo.path)
+    with store.read() as conn:
+        areas = by_area(area_activity(conn, StagnationSettings(weeks=4), as_of=AS_OF))
+    assert "pkg" not in areas  # gone at the tip, whatever the maintenance branch did to it
+    assert "src" in areas and "tools" in areas and "readded" in areas

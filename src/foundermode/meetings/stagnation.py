@@ -147,6 +147,11 @@ def area_activity(conn: Connection, settings: StagnationSettings | None = None, 
     for repo_id, repo_name, commit_id, at, author_id, path, old_path, status, excluded, is_bot, is_merge in conn.execute(query):
         if status == "D":
             alive[(repo_id, path)] = False
+        elif status == "M" or status == "T":
+            # A change does not bring back a file a move or a deletion removed: a maintenance
+            # branch that kept editing flask/*.py after the move to src/ (its merge resolved
+            # into src/) would otherwise keep flask/ alive. Only an addition does.
+            alive.setdefault((repo_id, path), True)
         else:
             if status == "R" and old_path:
                 alive[(repo_id, old_path)] = False
