@@ -118,6 +118,10 @@ class Scope:
         """The window with the rule that ended it: every report prints this."""
         return f"{day(self.since)} to {day(self.until - 1)} ({self.days:g} days, UTC; {self.end_rule()})"
 
+    def as_of_heading(self) -> str:
+        """The moment with the rule that chose it, for reports judged at one moment (stagnation, walk-outs)."""
+        return f"as of {day(self.until - 1)} (UTC; {self.end_rule()})"
+
 
 def day(epoch: int) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%d")

@@ -139,12 +139,13 @@ def meetings_walkout(
         console.print("No suggestions: everyone in a transcribed recurring meeting either spoke or was spoken to.")
 
 
-def _compute(name: str, as_of: Optional[str], repo: Optional[List[str]] = None, **options):
+def _compute(name: str, as_of: Optional[str], repo: Optional[List[str]] = None, with_scope: bool = False, **options):
     """The registered analysis (analyses.py) judged as of ``as_of``: its scope ends there, by scope.py's grammar."""
     try:
         with opened_store() as store:
             found = registry.scope(store, name, until=as_of, repos=repo)
-            return registry.get(name).compute(store, get_config(), found, **options)
+            result = registry.get(name).compute(store, get_config(), found, **options)
+            return (found, result) if with_scope else result
     except (FoundermodeError, LookupError, ValueError) as error:
         fail(escape(str(error)))
 
@@ -171,7 +172,7 @@ def stagnation(
         settings = StagnationSettings.from_config(get_config(), **{k: v for k, v in overrides.items() if v is not None})
     except ValueError as error:
         fail(escape(str(error)))
-    areas = _compute("stagnation", as_of, repo, **overrides)
+    judged, areas = _compute("stagnation", as_of, repo, with_scope=True, **overrides)
     found = _compute("branches", as_of, repo, **overrides) if branches else {"branches": [], "warnings": []}
     stale, warnings = found["branches"], found["warnings"]
     for warning in warnings:
@@ -208,7 +209,12 @@ def stagnation(
     by_text = "CODEOWNERS owners" if settings.by == "codeowners" else f"directories (depth {settings.depth})"
     area_title = f"{'Areas' if show_all else 'Stagnant areas'} by {by_text}: last {settings.weeks} weeks against the median window before (flag under {settings.threshold:.0%})"
     if fmt == Format.table:
-        output(area_rows, fmt, title=area_title)
+        # The heading says when the areas are judged (the last commit or now: scope.py's one rule).
+        area_title = f"{area_title}; {judged.as_of_heading()}"
+        if area_rows:
+            output(area_rows, fmt, title=area_title)
+        else:
+            console.print(f"{area_title}\nNo stagnant areas among the {len(areas)} judged (--all lists them).", highlight=False, markup=False)
         if branches:
             output(branch_rows, fmt, title=f"Unmerged branches idle more than {settings.stale_days} days")
         return
