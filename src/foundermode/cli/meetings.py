@@ -103,7 +103,8 @@ def _settings():
 
 
 def _title(name: str, scope) -> str:
-    return f"{name}, {_day(scope.start)} to {_day(scope.end)}"
+    """The section's name and its window with the rule that ended it (scope.heading: every report says it)."""
+    return f"{name}, {scope.heading()}"
 
 
 def show(rows, fmt: Format = Format.table, as_json: bool = False, title: str | None = None, limit: int | None = None):
@@ -200,14 +201,13 @@ def meetings_report(since: Optional[str] = SinceOption, until: Optional[str] = U
     """Every section at once: totals, people, teams, large, long, series, focus, breakers, trend."""
     settings = _settings()
     window, sections = _meetings(since, until)
-    start, end = window.start, window.end
     if as_json or fmt == Format.json:
         output(sections, json_flag=True)
         return
     if fmt == Format.csv:
         # Several tables in one stream would parse as one table with changing columns.
         fail("meetings report holds several tables, which one CSV cannot: use --format json, or one section's command (meetings hours, cost, large, long, series, focus, trend) with --format csv")
-    span = f"{_day(start)} to {_day(end)}"
+    span = window.heading()
     totals = sections["totals"]
     if fmt == Format.table:
         console.print(f"[bold]Meetings {span}[/]: {totals['meetings']:,} meetings, {totals['hours']:,.1f} h, {totals['person_hours']:,.1f} person-hours, {totals['cost']:,.0f} {totals['currency']}")

@@ -111,7 +111,7 @@ def meetings_walkout(
         settings = WalkoutSettings.from_config(get_config())  # for the title's words; the figures are the registry's
     except ValueError as error:
         fail(escape(str(error)))
-    suggestions = _compute("walkouts", as_of, occurrences=occurrences, max_share=max_share, person=person)
+    judged, suggestions = _compute("walkouts", as_of, with_scope=True, occurrences=occurrences, max_share=max_share, person=person)
     if occurrences is not None:
         settings.occurrences = occurrences
     if max_share is not None:
@@ -134,7 +134,7 @@ def meetings_walkout(
         }
         for s in suggestions
     ]
-    output(rows, fmt, title=f"Walk-out suggestions (last {settings.occurrences} transcribed occurrences, under {settings.max_share:.0%} of the talk)")
+    output(rows, fmt, title=f"Walk-out suggestions (last {settings.occurrences} transcribed occurrences, under {settings.max_share:.0%} of the talk), {judged.as_of_heading()}")
     if not suggestions and fmt == Format.table:
         console.print("No suggestions: everyone in a transcribed recurring meeting either spoke or was spoken to.")
 
