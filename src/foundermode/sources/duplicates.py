@@ -37,7 +37,7 @@ from sqlalchemy import Connection, func, select
 from ..errors import InputError, NotFound
 from ..store.schema import commits, identities, people
 from ..store.schema_people import person_merges
-from .identities import merge_people
+from .identities import merge_many
 
 SAME_NAME_AND_ADDRESS = 0.95
 NOREPLY_SAME_NAME = 0.95
@@ -288,10 +288,13 @@ def accept(conn: Connection, min_confidence: float = DEFAULT_MIN_CONFIDENCE, pai
             raise InputError(f"not among the proposals: {', '.join(unknown)}")
         found = [by_pair[w] for w in wanted]
     groups = group(found, _org_members(conn) if found else set())
-    for entry in groups:
-        for person_id, _name in entry.merged:
-            merge_people(conn, entry.keep_id, person_id, evidence=f"{evidence}: " + " | ".join(entry.evidence))
+    merge_groups(conn, groups, evidence)
     return groups
+
+
+def merge_groups(conn: Connection, groups: list[MergeGroup], evidence: str) -> None:
+    """Fold every group's people into its kept person, in one batched merge (each fold recorded for ``people split``)."""
+    merge_many(conn, [(g.keep_id, person_id, f"{evidence}: " + " | ".join(g.evidence)) for g in groups for person_id, _name in g.merged])
 
 
 # -- pending proposals: what every surface says, and what ingest may apply -------------------
@@ -352,8 +355,7 @@ def accept_group(conn: Connection, keep_id: int, min_confidence: float = DEFAULT
     found = next((g for g in pending_merges(conn, min_confidence).groups if g.keep_id == keep_id), None)
     if found is None:
         raise NotFound(f"no pending merge kept under person {keep_id}: merged or split since the list was read")
-    for person_id, _name in found.merged:
-        merge_people(conn, found.keep_id, person_id, evidence=f"{evidence}: " + " | ".join(found.evidence))
+    merge_groups(conn, [found], evidence)
     return found
 
 
