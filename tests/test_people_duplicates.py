@@ -395,3 +395,18 @@ def test_batched_merge_equals_one_by_one(store, repo):
             split_merge(conn, other)
     with store.read() as conn:
         assert _snapshot(conn)[0] == before[0]
+
+
+def test_the_merged_person_keeps_the_name_used_today(store, repo):
+    """Rafael's older name has as many commits; his latest commits say 'Rafael Mendonça França': that name is kept. An org chart's person wins over any activity."""
+    _history(repo)
+    repo.commit({"src/late.py": "late\n"}, author=RAFAEL[0])  # the older name, most commits now
+    repo.commit({"src/later.py": "later\n"}, author=RAFAEL[3])  # but the newer name is the one used last
+    ingest_repository(store, repo.path)
+    with store.write() as conn:
+        accept(conn, 0.85)
+    with store.read() as conn:
+        kept = {conn.execute(select(people.c.name).where(people.c.id == _person(conn, email))).scalar_one() for _, email in RAFAEL}
+    assert kept == {"Rafael Mendonça França"}
+    org, recent, busy = duplicates.kept_first(9, True, 0, 1), duplicates.kept_first(2, False, 2_000, 1), duplicates.kept_first(1, False, 1_000, 500)
+    assert sorted([busy, recent, org]) == [org, recent, busy]
