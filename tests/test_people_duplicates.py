@@ -15,10 +15,12 @@ from foundermode.cli import app
 from foundermode.errors import Conflict, InputError
 from foundermode.ingest import ingest_repository
 from foundermode.sources import duplicates
+from foundermode.sources import identities as identities_module
 from foundermode.sources.duplicates import accept, address_name, normalised_name, proposals
 from foundermode.sources.identities import find_person, merge_people, split_merge
 from foundermode.sources.ownership import compute_ownership
 from foundermode.store.schema import coauthors, commits, identities, ownership, people
+from foundermode.store.schema_people import person_merges
 
 runner = CliRunner()
 
@@ -118,14 +120,15 @@ def test_accept_is_all_or_nothing(store, repo, monkeypatch):
     with store.read() as conn:
         people_before = conn.execute(select(func.count()).select_from(people)).scalar_one()
     calls = []
+    record = identities_module._merge_record
 
-    def failing_merge(conn, keep, other, evidence=""):
-        calls.append(other)
-        if len(calls) == 2:  # the first merge has been written in this transaction
+    def failing_record(*args):
+        calls.append(args[1])
+        if len(calls) == 2:  # every table rewritten and the first record written in this transaction
             raise RuntimeError("disk full")
-        return merge_people(conn, keep, other, evidence)
+        return record(*args)
 
-    monkeypatch.setattr(duplicates, "merge_people", failing_merge)
+    monkeypatch.setattr(identities_module, "_merge_record", failing_record)
     with pytest.raises(RuntimeError):
         with store.write() as conn:
             accept(conn, 0.85)
@@ -329,3 +332,81 @@ def test_a_failing_identities_step_is_named_and_the_sources_still_sync(tmp_path,
     assert synced.exit_code == 1
     assert "failed identities merge proposals: the proposals could not be read" in synced.stderr
     assert _stored_people(db)[0] > 0  # the repository was ingested all the same
+
+
+def _snapshot(conn):
+    """Everything a merge touches, comparable across stores: each person with commits, identities, co-authored and owned rows, and the records."""
+    out = {}
+    for person in conn.execute(select(people).order_by(people.c.id)).mappings():
+        pid = person["id"]
+        out[pid] = {
+            "row": dict(person) | {"created_at": None},
+            "authored": sorted(r[0] for r in conn.execute(select(commits.c.sha).where(commits.c.author_id == pid))),
+            "committed": sorted(r[0] for r in conn.execute(select(commits.c.sha).where(commits.c.committer_id == pid))),
+            "identities": sorted(r[0] for r in conn.execute(select(identities.c.key).where(identities.c.person_id == pid))),
+            "coauthored": sorted(r[0] for r in conn.execute(select(coauthors.c.commit_id).where(coauthors.c.person_id == pid))),
+            "owned": sorted(tuple(r) for r in conn.execute(select(ownership.c.path, ownership.c.lines).where(ownership.c.person_id == pid))),
+        }
+    records = []
+    for r in conn.execute(select(person_merges).order_by(person_merges.c.id)).mappings():
+        person, moved = json.loads(r["person"]), json.loads(r["moved"])
+        person["identities"] = sorted(person["identities"])
+        for what in moved.values():
+            for key in ("keys", "keyed", "rows"):
+                if key in what:
+                    what[key] = sorted(what[key], key=json.dumps)
+        records.append((r["kept_id"], r["merged_id"], r["merged_name"], person, moved, r["evidence"], r["split_at"]))
+    return out, records
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def test_batched_merge_equals_one_by_one(store, repo):
+    """One store, one ingest: fold by fold (merge_people, then rolled back) and in one batch (merge_many) leave identical stores; splitting each batched fold restores the ingest's."""
+    _history(repo)
+    repo.commit({"src/pair.py": "paired again\n"}, author=RAFAEL[2], message="pairing\n\nCo-authored-by: Rafael França <rafael@franca.dev>")
+    ingest_repository(store, repo.path)
+    compute_ownership(store, 1, jobs=1)
+    with store.read() as conn:
+        before = _snapshot(conn)
+        groups = duplicates.group(proposals(conn, 0.5), duplicates._org_members(conn))
+    folds = [(g.keep_id, pid, f"test {g.keep_id}") for g in groups for pid, _ in g.merged]
+    assert len(folds) >= 5  # Rafael's four identities, Eileen's two, Pratik's two
+    one_by_one = None
+    with pytest.raises(_RolledBack):
+        with store.write() as conn:
+            for keep, other, evidence in folds:
+                merge_people(conn, keep, other, evidence)
+            one_by_one = _snapshot(conn)
+            raise _RolledBack
+    with store.read() as conn:
+        assert _snapshot(conn) == before
+    with store.write() as conn:
+        identities_module.merge_many(conn, folds)
+    with store.read() as conn:
+        batched = _snapshot(conn)
+    assert len(batched[0]) == len(before[0]) - len(folds)
+    assert any(p["owned"] for p in batched[0].values()) and any(p["coauthored"] for p in batched[0].values())
+    assert batched == one_by_one
+    with store.write() as conn:
+        for _keep, other, _evidence in reversed(folds):
+            split_merge(conn, other)
+    with store.read() as conn:
+        assert _snapshot(conn)[0] == before[0]
+
+
+def test_the_merged_person_keeps_the_name_used_today(store, repo):
+    """Rafael's older name has as many commits; his latest commits say 'Rafael Mendonça França': that name is kept. An org chart's person wins over any activity."""
+    _history(repo)
+    repo.commit({"src/late.py": "late\n"}, author=RAFAEL[0])  # the older name, most commits now
+    repo.commit({"src/later.py": "later\n"}, author=RAFAEL[3])  # but the newer name is the one used last
+    ingest_repository(store, repo.path)
+    with store.write() as conn:
+        accept(conn, 0.85)
+    with store.read() as conn:
+        kept = {conn.execute(select(people.c.name).where(people.c.id == _person(conn, email))).scalar_one() for _, email in RAFAEL}
+    assert kept == {"Rafael Mendonça França"}
+    org, recent, busy = duplicates.kept_first(9, True, 0, 1), duplicates.kept_first(2, False, 2_000, 1), duplicates.kept_first(1, False, 1_000, 500)
+    assert sorted([busy, recent, org]) == [org, recent, busy]

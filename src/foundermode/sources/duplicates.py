@@ -37,7 +37,7 @@ from sqlalchemy import Connection, func, select
 from ..errors import InputError, NotFound
 from ..store.schema import commits, identities, people
 from ..store.schema_people import person_merges
-from .identities import merge_people
+from .identities import merge_many
 
 SAME_NAME_AND_ADDRESS = 0.95
 NOREPLY_SAME_NAME = 0.95
@@ -98,6 +98,7 @@ class Candidate:
     logins: set[str]  # GitHub logins from noreply addresses
     commits: int
     in_org_chart: bool
+    last_active: int = 0  # the latest authored commit, epoch seconds (0: none)
 
 
 @dataclass
@@ -113,6 +114,8 @@ class Proposal:
     other_emails: list[str] = field(default_factory=list)
     keep_commits: int = 0
     other_commits: int = 0
+    keep_last_active: int = 0
+    other_last_active: int = 0
 
     @property
     def pair(self) -> str:
@@ -120,7 +123,9 @@ class Proposal:
 
 
 def candidates(conn: Connection) -> list[Candidate]:
-    counts = dict(conn.execute(select(commits.c.author_id, func.count()).group_by(commits.c.author_id)).all())
+    counts, last = {}, {}
+    for author_id, count, latest in conn.execute(select(commits.c.author_id, func.count(), func.max(commits.c.authored_at)).group_by(commits.c.author_id)):
+        counts[author_id], last[author_id] = count, latest or 0
     keyed: dict[int, list[tuple[str, str | None]]] = defaultdict(list)
     for person_id, key, email in conn.execute(select(identities.c.person_id, identities.c.key, identities.c.email)):
         keyed[person_id].append((key, email))
@@ -132,7 +137,7 @@ def candidates(conn: Connection) -> list[Candidate]:
         logins = {key.split(":", 1)[1] for key, _ in ids if key.startswith("github:")}
         emails = sorted({email for key, email in ids if email and not key.startswith("github:")})
         names = {n for n in (address_name(e) for e in emails) if n}
-        out.append(Candidate(row["id"], row["name"], normalised_name(row["name"]), sorted({e for _, e in ids if e}), names, logins, counts.get(row["id"], 0), bool(row["in_org_chart"])))
+        out.append(Candidate(row["id"], row["name"], normalised_name(row["name"]), sorted({e for _, e in ids if e}), names, logins, counts.get(row["id"], 0), bool(row["in_org_chart"]), last.get(row["id"], 0)))
     return out
 
 
@@ -209,14 +214,25 @@ def proposals(conn: Connection, min_confidence: float = 0.0) -> list[Proposal]:
         confidence = max(c for c, _, _ in found)
         if confidence < min_confidence:
             continue
-        keep, other = sorted((a, b), key=lambda p: (not p.in_org_chart, -p.commits, p.person_id))
+        keep, other = sorted((a, b), key=lambda p: kept_first(p.person_id, p.in_org_chart, p.last_active, p.commits))
         found.sort(key=lambda f: -f[0])
         out.append(Proposal(
             keep.person_id, other.person_id, keep.name, other.name, confidence,
             [rule for _, rule, _ in found], [evidence for _, _, evidence in found],
-            keep.emails, other.emails, keep.commits, other.commits,
+            keep.emails, other.emails, keep.commits, other.commits, keep.last_active, other.last_active,
         ))
     return sorted(out, key=lambda p: (-p.confidence, -(p.keep_commits + p.other_commits), p.keep_id, p.other_id))
+
+
+def kept_first(person_id: int, in_org_chart: bool, last_active: int, commits: int) -> tuple:
+    """The one rule for whose record (and name) a merged person keeps: sort key, kept first.
+
+    The org chart's person wins (its name is the organisation's word); else the
+    one active most recently, since a leader recognises the name people use
+    today ("Rafael Mendonça França", not the older "Rafael França" with more
+    commits); then the most commits, then the lowest id.
+    """
+    return (not in_org_chart, -(last_active or 0), -commits, person_id)
 
 
 @dataclass
@@ -231,8 +247,7 @@ class MergeGroup:
 def group(found: list[Proposal], org: set[int] | None = None) -> list[MergeGroup]:
     """Proposals that share a person joined into one group (nothing written).
 
-    A group is kept under its org-chart member (``org``), else the one with
-    the most commits, else the lowest id.
+    A group is kept under the person ``kept_first`` puts first: its name is the one the merged person carries.
     """
     org = org or set()
     parent: dict[int, int] = {}
@@ -244,12 +259,12 @@ def group(found: list[Proposal], org: set[int] | None = None) -> list[MergeGroup
 
     rank = {}
     for p in found:
-        rank[p.keep_id] = (p.keep_commits, p.keep_name)
-        rank[p.other_id] = (p.other_commits, p.other_name)
+        rank[p.keep_id] = (p.keep_commits, p.keep_name, p.keep_last_active)
+        rank[p.other_id] = (p.other_commits, p.other_name, p.other_last_active)
     for p in found:
         ra, rb = root(p.keep_id), root(p.other_id)
         if ra != rb:
-            winner, loser = sorted((ra, rb), key=lambda x: (x not in org, -rank[x][0], x))
+            winner, loser = sorted((ra, rb), key=lambda x: kept_first(x, x in org, rank[x][2], rank[x][0]))
             parent[loser] = winner
     groups: dict[int, MergeGroup] = {}
     evidence_of: dict[int, list[str]] = defaultdict(list)
@@ -288,10 +303,13 @@ def accept(conn: Connection, min_confidence: float = DEFAULT_MIN_CONFIDENCE, pai
             raise InputError(f"not among the proposals: {', '.join(unknown)}")
         found = [by_pair[w] for w in wanted]
     groups = group(found, _org_members(conn) if found else set())
-    for entry in groups:
-        for person_id, _name in entry.merged:
-            merge_people(conn, entry.keep_id, person_id, evidence=f"{evidence}: " + " | ".join(entry.evidence))
+    merge_groups(conn, groups, evidence)
     return groups
+
+
+def merge_groups(conn: Connection, groups: list[MergeGroup], evidence: str) -> None:
+    """Fold every group's people into its kept person, in one batched merge (each fold recorded for ``people split``)."""
+    merge_many(conn, [(g.keep_id, person_id, f"{evidence}: " + " | ".join(g.evidence)) for g in groups for person_id, _name in g.merged])
 
 
 # -- pending proposals: what every surface says, and what ingest may apply -------------------
@@ -352,8 +370,7 @@ def accept_group(conn: Connection, keep_id: int, min_confidence: float = DEFAULT
     found = next((g for g in pending_merges(conn, min_confidence).groups if g.keep_id == keep_id), None)
     if found is None:
         raise NotFound(f"no pending merge kept under person {keep_id}: merged or split since the list was read")
-    for person_id, _name in found.merged:
-        merge_people(conn, found.keep_id, person_id, evidence=f"{evidence}: " + " | ".join(found.evidence))
+    merge_groups(conn, [found], evidence)
     return found
 
 

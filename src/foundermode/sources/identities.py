@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from sqlalchemy import Boolean, Connection, func, insert, select, text, update
+from sqlalchemy import column as sql_column, table as sql_table
 
 from ..errors import Conflict, InputError, NotFound
 
@@ -306,6 +307,13 @@ def merge_people(conn: Connection, keep_id: int, merge_id: int, evidence: str = 
             # Composite keys (co-authors, ownership): rows present for both people would collide.
             moved[where] = {"rows": _merge_keyed_rows(conn, table, column, keep_id, merge_id, primary)}
             continue
+        if len(primary) > 1:
+            # A person column beside a composite key (review requests): the rows' whole keys are recorded.
+            keyed = [list(row) for row in conn.execute(select(*[table.c[n] for n in primary]).where(column == merge_id))]
+            if keyed:
+                conn.execute(update(table).where(column == merge_id).values({column.name: keep_id}))
+                moved[where] = {"keyed": keyed}
+            continue
         key = table.c[primary[0]]
         ids = [row[0] for row in conn.execute(select(key).where(column == merge_id))]
         if ids:
@@ -319,12 +327,168 @@ def merge_people(conn: Connection, keep_id: int, merge_id: int, evidence: str = 
         conn.execute(update(people).where(people.c.id == keep_id).values(**fill))
     conn.execute(people.delete().where(people.c.id == merge_id))
     record = {"row": merged, "identities": identity_ids, "filled": sorted(fill)}
-    return conn.execute(
-        insert(person_merges).values(
-            kept_id=keep_id, merged_id=merge_id, merged_name=merged["name"], person=json.dumps(record, default=str),
-            moved=json.dumps({k: v for k, v in moved.items() if v.get("keys") or v.get("rows")}, default=str), evidence=evidence, merged_at=now(),
-        ).returning(person_merges.c.id)
-    ).scalar_one()
+    return conn.execute(insert(person_merges).values(**_merge_record(keep_id, merge_id, merged, record, moved, evidence)).returning(person_merges.c.id)).scalar_one()
+
+
+def _merge_record(keep_id: int, merge_id: int, merged: dict, record: dict, moved: dict, evidence: str) -> dict:
+    """The person_merges row of one fold, as merge_people and merge_many write it."""
+    import json
+
+    return {
+        "kept_id": keep_id, "merged_id": merge_id, "merged_name": merged["name"], "person": json.dumps(record, default=str),
+        "moved": json.dumps({k: v for k, v in moved.items() if v.get("keys") or v.get("rows") or v.get("keyed")}, default=str),
+        "evidence": evidence, "merged_at": now(),
+    }
+
+
+MERGE_MAP = "fm_merge_map"  # the temporary (merged person -> kept person) table of merge_many
+
+
+def merge_many(conn: Connection, folds: list[tuple[int, int, str]]) -> list[int]:
+    """Fold many people at once: ``folds`` are (keep, merged, evidence), in the order ``merge_people`` would run them.
+
+    The store ends exactly as after ``merge_people`` one fold after another,
+    with one ``person_merges`` record per fold (so ``split_merge`` undoes each),
+    but every referencing table is read once and rewritten by one set-based
+    UPDATE keyed by a temporary mapping table: a few dozen statements for any
+    number of folds. Runs on ``conn`` (the caller's transaction: all or
+    nothing). A person kept by one fold cannot be folded away by another.
+    Returns the records' ids, in the order of ``folds``.
+    """
+    if not folds:
+        return []
+    target: dict[int, int] = {}
+    for keep_id, merge_id, _evidence in folds:
+        if keep_id == merge_id:
+            raise InputError("cannot merge a person with themself")
+        if merge_id in target:
+            raise InputError(f"person {merge_id} is folded twice")
+        target[merge_id] = keep_id
+    kept_ids = {keep for keep, _, _ in folds}
+    both = sorted(kept_ids & set(target))
+    if both:
+        raise InputError(f"person {both[0]} is both kept and folded away: merge the group under one person")
+    involved = sorted(kept_ids | set(target))
+    rows: dict[int, dict] = {}
+    for chunk in _chunks(involved):
+        rows.update((r["id"], dict(r)) for r in conn.execute(select(people).where(people.c.id.in_(chunk))).mappings())
+    missing = [pid for pid in involved if pid not in rows]
+    if missing:
+        raise NotFound(f"no person with id {missing[0]}")
+    original = {pid: dict(row) for pid, row in rows.items()}
+    order = {merge_id: index for index, (_k, merge_id, _e) in enumerate(folds)}
+
+    # The people rows, fold by fold as merge_people sees them: what each record keeps and what each fill sets.
+    records: dict[int, dict] = {}
+    for keep_id, merge_id, _evidence in folds:
+        kept, merged = dict(rows[keep_id]), dict(rows[merge_id])
+        for row in rows.values():
+            if row["manager_id"] == merge_id:
+                row["manager_id"] = keep_id
+        fill = {col: merged[col] for col in FILLED_COLUMNS if kept[col] is None and merged[col] is not None}
+        if merged["in_org_chart"] and not kept["in_org_chart"]:
+            fill["in_org_chart"] = True
+        rows[keep_id].update(fill)
+        del rows[merge_id]
+        records[merge_id] = {"row": merged, "identities": [], "filled": sorted(fill)}
+
+    dialect = conn.dialect.name
+    conn.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {MERGE_MAP} (merged_id BIGINT PRIMARY KEY, kept_id BIGINT NOT NULL)" + (" ON COMMIT DROP" if dialect == "postgresql" else "")))
+    conn.execute(text(f"DELETE FROM {MERGE_MAP}"))
+    conn.execute(text(f"INSERT INTO {MERGE_MAP} (merged_id, kept_id) VALUES (:m, :k)"), [{"m": m, "k": k} for m, k in target.items()])
+    folded = select(_MAP.c.merged_id)
+
+    def remap(table, column) -> None:
+        conn.execute(update(table).where(column.in_(folded)).values({column.name: _mapped(column)}))
+
+    for identity_id, person_id in conn.execute(select(identities.c.id, identities.c.person_id).where(identities.c.person_id.in_(folded)).order_by(identities.c.id)):
+        records[person_id]["identities"].append(identity_id)
+    remap(identities, identities.c.person_id)
+    moved: dict[int, dict] = {merge_id: {} for merge_id in target}
+    for table, column in person_references():
+        primary = [c.name for c in table.primary_key.columns]
+        where = f"{table.name}.{column.name}"
+        if column.name in primary and len(primary) > 1:
+            _merge_keyed_rows_many(conn, table, column, target, order, primary, moved, where)
+        elif len(primary) > 1:
+            keys = [table.c[n] for n in primary]
+            for row in conn.execute(select(column, *keys).where(column.in_(folded)).order_by(*keys)):
+                moved[row[0]].setdefault(where, {"keyed": []})["keyed"].append(list(row[1:]))
+        else:
+            key = table.c[primary[0]]
+            for merge_id, key_value in conn.execute(select(column, key).where(column.in_(folded)).order_by(key)):
+                if table is people and key_value in order and order[key_value] < order[merge_id]:
+                    continue  # folded away (deleted) before this fold ran
+                moved[merge_id].setdefault(where, {"keys": []})["keys"].append(key_value)
+        if not (column.name in primary and len(primary) > 1):
+            remap(table, column)
+    for keep_id in sorted(kept_ids):
+        before = {**original[keep_id], "manager_id": target.get(original[keep_id]["manager_id"], original[keep_id]["manager_id"])}
+        changed = {col: value for col, value in rows[keep_id].items() if value != before[col]}
+        if changed:
+            conn.execute(update(people).where(people.c.id == keep_id).values(**changed))
+    conn.execute(people.delete().where(people.c.id.in_(folded)))
+    ids = []
+    for keep_id, merge_id, evidence in folds:
+        record = _merge_record(keep_id, merge_id, records[merge_id]["row"], records[merge_id], moved[merge_id], evidence)
+        ids.append(conn.execute(insert(person_merges).values(**record).returning(person_merges.c.id)).scalar_one())
+    conn.execute(text(f"DROP TABLE {MERGE_MAP}"))
+    return ids
+
+
+_MAP = sql_table(MERGE_MAP, sql_column("merged_id"), sql_column("kept_id"))
+
+
+def _mapped(column):
+    """The kept person of the folded one ``column`` names, for an UPDATE's SET."""
+    return select(_MAP.c.kept_id).where(_MAP.c.merged_id == column).scalar_subquery()
+
+
+def _chunks(values: list, size: int = 500):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _merge_keyed_rows_many(conn, table, column, target, order, primary, moved, where) -> None:
+    """``_merge_keyed_rows`` for many folds: the folded rows are read once, summed or moved in fold order, written in three statements."""
+    from sqlalchemy import bindparam
+
+    others = [name for name in primary if name != column.name]
+    value_columns = [c.name for c in table.columns if c.name not in primary]
+    folded = select(_MAP.c.merged_id)
+    merged_rows = [dict(r) for r in conn.execute(select(table).where(column.in_(folded))).mappings()]
+    if not merged_rows:
+        return
+    merged_rows.sort(key=lambda r: (order[r[column.name]], [str(r[n]) for n in others]))
+    keeps = sorted({target[r[column.name]] for r in merged_rows})
+    state: dict[tuple, dict] = {}
+    for chunk in _chunks(keeps):
+        for r in conn.execute(select(table).where(column.in_(chunk))).mappings():
+            state[(r[column.name], *[r[n] for n in others])] = dict(r)
+    joined_rows, summed_keys = [], set()
+    for row in merged_rows:
+        keep_id = target[row[column.name]]
+        key = (keep_id, *[row[n] for n in others])
+        existing = state.get(key)
+        if existing is None:
+            state[key] = {**row, column.name: keep_id}
+            joined = False
+        else:
+            for name in value_columns:
+                if _is_count(row[name]):
+                    existing[name] = (existing[name] or 0) + (row[name] or 0)
+                    summed_keys.add(key)
+            joined_rows.append(row)
+            joined = True
+        moved[row[column.name]].setdefault(where, {"rows": []})["rows"].append({"values": dict(row), "joined": joined})
+    match = [table.c[n] == bindparam(f"b_{n}") for n in [column.name, *others]]
+    if joined_rows:
+        conn.execute(table.delete().where(*match), [{f"b_{n}": r[n] for n in [column.name, *others]} for r in joined_rows])
+    conn.execute(update(table).where(column.in_(folded)).values({column.name: _mapped(column)}))
+    counts = sorted({name for name in value_columns if any(_is_count(state[k][name]) for k in summed_keys)})
+    if summed_keys and counts:
+        statement = update(table).where(*match).values({name: bindparam(f"v_{name}") for name in counts})
+        conn.execute(statement, [{**{f"b_{n}": state[k][n] for n in [column.name, *others]}, **{f"v_{name}": state[k][name] for name in counts}} for k in summed_keys])
 
 
 def split_merge(conn: Connection, merged_id: int, aliases: dict[str, list[str]] | None = None) -> int:
@@ -375,6 +539,10 @@ def split_merge(conn: Connection, merged_id: int, aliases: dict[str, list[str]] 
             ids = what["keys"]
             for start in range(0, len(ids), 500):
                 conn.execute(update(table).where(key.in_(ids[start : start + 500]), column == keep_id).values({column.name: merged_id}))
+        if "keyed" in what:
+            primary = [table.c[c.name] for c in table.primary_key.columns]
+            for values in what["keyed"]:
+                conn.execute(update(table).where(*[c == v for c, v in zip(primary, values)], column == keep_id).values({column.name: merged_id}))
         for moved_row in what.get("rows", []):
             _split_keyed_row(conn, table, column, keep_id, merged_id, moved_row)
     conn.execute(update(person_merges).where(person_merges.c.id == record["id"]).values(split_at=now()))
