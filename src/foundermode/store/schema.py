@@ -101,6 +101,9 @@ commits = Table(
     UniqueConstraint("repo_id", "sha"),
     Index("ix_commits_author_time", "author_id", "authored_at"),
     Index("ix_commits_repo_time", "repo_id", "authored_at"),
+    # Deleting a person (people merge) checks this foreign key per row: without the index,
+    # merging rails' 689 folded identities scanned its 99,429 commits 689 times (7.5 s).
+    Index("ix_commits_committer", "committer_id"),
 )
 
 file_changes = Table(
