@@ -222,6 +222,29 @@ def _review(store, config, scope, shared):
     return team.review_list(store, scope, authorships(store, config, scope.repo_ids, shared), config=config)
 
 
+def _needed(analysis: str, option: str, value, what: str):
+    if value is None or value == "":
+        raise InputError(f"the analysis '{analysis}' needs the option '{option}' ({what})")
+    return value
+
+
+def _found(make):
+    """``make()``, a missing person or team a NotFound (errors.py's one mapping: 404, exit 1)."""
+    try:
+        return make()
+    except NotFound:
+        raise
+    except LookupError as error:
+        raise NotFound(str(error)) from None
+
+
+def _profile(store, config, scope, shared, person=None):
+    from . import team  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+
+    person = _needed("profile", "person", person, "id, email, github:login or exact name")
+    return _found(lambda: team.profile(store, person, scope, config))
+
+
 def _truck_factor(store, config, scope, shared, at=None, by_area=True, by_owner=False, everyone=False, without=None, reference=False):
     from . import team  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
@@ -352,6 +375,9 @@ ENTRIES: tuple[Analysis, ...] = (
         Param("everyone", "bool", False, "Count every author who ever was, departed ones marked (the published computation)."),
         Param("without", "list", None, "What if these people left too: emails, names or ids."),
         Param("reference", "bool", False, "As the authors' tool computes it (aserg-ufmg/Truck-Factor), to compare with published values."),
+    )),
+    Analysis("profile", 1, "One person in depth: the figures, every area worked in, CODEOWNERS teams, trend.", _profile, params=(
+        Param("person", "text", None, "Whose profile (required): id, email, github:login or exact name."),
     )),
     Analysis("team", 1, "The team report: profiles, truck factors per area, output, managers, review list, authorship read once.", _team),
     # Pull requests live on the forge, not in git: the git repository filter does not apply; the
