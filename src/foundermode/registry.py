@@ -245,6 +245,13 @@ def _profile(store, config, scope, shared, person=None):
     return _found(lambda: team.profile(store, person, scope, config))
 
 
+def _growth(store, config, scope, shared, team_name=None):
+    from . import team  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+
+    team_name = _needed("growth", "team_name", team_name, "an org-chart team")
+    return _found(lambda: team.growth(store, team_name, scope, authorships(store, config, scope.repo_ids, shared), config=config))
+
+
 def _truck_factor(store, config, scope, shared, at=None, by_area=True, by_owner=False, everyone=False, without=None, reference=False):
     from . import team  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
@@ -378,6 +385,9 @@ ENTRIES: tuple[Analysis, ...] = (
     )),
     Analysis("profile", 1, "One person in depth: the figures, every area worked in, CODEOWNERS teams, trend.", _profile, params=(
         Param("person", "text", None, "Whose profile (required): id, email, github:login or exact name."),
+    )),
+    Analysis("growth", 1, "Should this team grow? Output per head, truck-factor risk and open bottlenecks, as evidence.", _growth, report="review", params=(
+        Param("team_name", "text", None, "The org-chart team (required)."),
     )),
     Analysis("team", 1, "The team report: profiles, truck factors per area, output, managers, review list, authorship read once.", _team),
     # Pull requests live on the forge, not in git: the git repository filter does not apply; the

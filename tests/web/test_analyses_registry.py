@@ -83,7 +83,7 @@ def _through(*names):
 
 
 # The options an analysis cannot do without (its subject): given to both surfaces.
-REQUIRED = {"profile": {"person": "ada@example.com"}}
+REQUIRED = {"profile": {"person": "ada@example.com"}, "growth": {"team_name": "Platform"}}
 
 
 @pytest.mark.parametrize("name", analyses.names())
@@ -235,6 +235,22 @@ def check_profile(org):
     assert _api(org, f"/api/analyses/profile?{QUERY}").status_code == 400
     assert _api(org, f"/api/people/999999?{QUERY}").status_code in (403, 404)
     assert _cli(org, "team", "profile", "nobody@example.com", *WINDOW, ok=False).exit_code == 1
+
+
+def _growth(g):
+    return (g["team"], g["members"], g["recent_commits_per_head"], g["earlier_commits_per_head"], g["signals"],
+            [(m["month"], m["commits"]) for m in g["months"]])
+
+
+def check_growth(org):
+    mine = _growth(_registry(org, "growth", *WINDOW, "--option", "team_name=Platform"))
+    assert mine[0] == "Platform" and mine[1] >= 2 and mine[4]
+    with _through("growth"):
+        assert _growth(_json_cli(org, "team", "growth", "Platform", *WINDOW, "--json")) == mine
+    api = _api(org, f"/api/analyses/growth?{QUERY}&team_name=Platform")
+    assert api.status_code == 200 and _growth(api.json()["result"]) == mine
+    assert _api(org, f"/api/analyses/growth?{QUERY}&team_name=Nowhere").status_code == 404
+    assert _cli(org, "team", "growth", "Nowhere", *WINDOW, ok=False).exit_code == 1
 
 
 def check_output(org):

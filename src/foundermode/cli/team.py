@@ -316,14 +316,7 @@ def growth_cmd(
     as_json: bool = JsonOption,
 ):
     """Should this team grow? Output per head, truck-factor risk and open bottlenecks, as evidence."""
-    from .. import team as team_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
-    with opened_store() as store:
-        scope = _scope(store, "review", since, until, repo, None, days)
-        try:
-            check = team_api.growth(store, team, scope, config=get_config())
-        except LookupError as error:
-            fail(str(error))
+    scope, check = _compute("growth", since, until, repo, None, days, team_name=team)
     if _structured(fmt, as_json):
         output(to_plain(check), json_flag=True)
         return
