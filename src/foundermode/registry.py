@@ -252,6 +252,19 @@ def _growth(store, config, scope, shared, team_name=None):
     return _found(lambda: team.growth(store, team_name, scope, authorships(store, config, scope.repo_ids, shared), config=config))
 
 
+PULL_STATES = ("open", "merged", "closed", "all")
+
+
+def _pulls(store, config, scope, shared, state="all", forge_repos=None, pulls_team=None):
+    from .team import reviews  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+
+    if state not in PULL_STATES:
+        raise InputError(f"the state of a pull request is open, merged, closed or all, not '{state}'")
+    with store.read() as conn:
+        data = _found(lambda: reviews.read_pulls(conn, forge_repos, pulls_team))
+    return reviews.pull_rows(data, state=state)
+
+
 def _truck_factor(store, config, scope, shared, at=None, by_area=True, by_owner=False, everyone=False, without=None, reference=False):
     from . import team  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
@@ -394,6 +407,12 @@ ENTRIES: tuple[Analysis, ...] = (
     # forge's repositories and the team are its own options. Its window ends now (waiting is measured then).
     Analysis("reviews", 1, "Code review: review load, who reviews whom, pull requests waiting, review queues, delivery, time to first review by week.",
              _reviews, report="reviews", filtered=False, ends="now", params=(
+        Param("forge_repos", "list", None, "Only these forge repositories (owner/name, or its last part)."),
+        Param("pulls_team", "text", None, "Only pull requests authored or reviewed by this org-chart team."),
+    )),
+    # The stored pull requests, every one (a listing: the window does not narrow it).
+    Analysis("pulls", 1, "Pull and merge requests in the store: state, times, reviews.", _pulls, report="reviews", filtered=False, ends="now", params=(
+        Param("state", "text", "all", "open, merged, closed or all."),
         Param("forge_repos", "list", None, "Only these forge repositories (owner/name, or its last part)."),
         Param("pulls_team", "text", None, "Only pull requests authored or reviewed by this org-chart team."),
     )),

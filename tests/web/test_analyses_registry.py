@@ -253,6 +253,24 @@ def check_growth(org):
     assert _cli(org, "team", "growth", "Nowhere", *WINDOW, ok=False).exit_code == 1
 
 
+def _pull(p):
+    return (p["repository"], p["number"], p["state"], p["author"], p["reviews"], p["first_review_hours"])
+
+
+def check_pulls(org):
+    mine = sorted(_pull(p) for p in _registry(org, "pulls"))
+    assert mine and {p[2] for p in mine} >= {"open", "merged"}
+    with _through("pulls"):
+        assert sorted(_pull(p) for p in _json_cli(org, "pulls", "--json")) == mine
+    api = _api(org, "/api/analyses/pulls")
+    assert api.status_code == 200 and sorted(_pull(p) for p in api.json()["result"]) == mine
+    merged = sorted(_pull(p) for p in _registry(org, "pulls", "--option", "state=merged"))
+    assert merged == [p for p in mine if p[2] == "merged"]
+    with _through("pulls"):
+        assert sorted(_pull(p) for p in _json_cli(org, "pulls", "--state", "merged", "--json")) == merged
+    assert _api(org, "/api/analyses/pulls?state=sideways").status_code == 400
+
+
 def check_output(org):
     months = [(m["month"], m.get("team"), m["headcount"], m["commits"], m["lines_added"]) for m in _registry(org, "output", *WINDOW)]
     assert any(m[3] for m in months)
