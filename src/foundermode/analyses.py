@@ -9,7 +9,7 @@ included, and what every surface reads: ``get(name).scope(...)`` and
 ``.compute(...)``, or ``scope()`` and ``run()`` below. ``foundermode analysis NAME``
 (cli/analyses.py) and ``GET /api/analyses/NAME`` (web/api_analyses.py) are built
 from this list; the older commands (``team ...``, ``meetings ...``, ``stagnation``,
-``reviews ...``, ``brief``), the pages and their JSON twins (web/views.py) and the
+``reviews ...``, ``pulls``, ``brief``), the pages and their JSON twins (web/views.py) and the
 brief's sections call the same entries; ``tests/web/test_analyses_registry.py``
 runs every entry through all of them on one store, asserting the same numbers
 and that each went through ``compute`` (``calls``).

@@ -222,6 +222,49 @@ def _review(store, config, scope, shared):
     return team.review_list(store, scope, authorships(store, config, scope.repo_ids, shared), config=config)
 
 
+def _needed(analysis: str, option: str, value, what: str):
+    if value is None or value == "":
+        raise InputError(f"the analysis '{analysis}' needs the option '{option}' ({what})")
+    return value
+
+
+def _found(make):
+    """``make()``, a missing person or team a NotFound (errors.py's one mapping: 404, exit 1)."""
+    try:
+        return make()
+    except NotFound:
+        raise
+    except LookupError as error:
+        raise NotFound(str(error)) from None
+
+
+def _profile(store, config, scope, shared, person=None):
+    from . import team  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+
+    person = _needed("profile", "person", person, "id, email, github:login or exact name")
+    return _found(lambda: team.profile(store, person, scope, config))
+
+
+def _growth(store, config, scope, shared, team_name=None):
+    from . import team  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+
+    team_name = _needed("growth", "team_name", team_name, "an org-chart team")
+    return _found(lambda: team.growth(store, team_name, scope, authorships(store, config, scope.repo_ids, shared), config=config))
+
+
+PULL_STATES = ("open", "merged", "closed", "all")
+
+
+def _pulls(store, config, scope, shared, state="all", forge_repos=None, pulls_team=None):
+    from .team import reviews  # deferred: SQLAlchemy — keeps foundermode --help from importing it
+
+    if state not in PULL_STATES:
+        raise InputError(f"the state of a pull request is open, merged, closed or all, not '{state}'")
+    with store.read() as conn:
+        data = _found(lambda: reviews.read_pulls(conn, forge_repos, pulls_team))
+    return reviews.pull_rows(data, state=state)
+
+
 def _truck_factor(store, config, scope, shared, at=None, by_area=True, by_owner=False, everyone=False, without=None, reference=False):
     from . import team  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
@@ -353,11 +396,23 @@ ENTRIES: tuple[Analysis, ...] = (
         Param("without", "list", None, "What if these people left too: emails, names or ids."),
         Param("reference", "bool", False, "As the authors' tool computes it (aserg-ufmg/Truck-Factor), to compare with published values."),
     )),
+    Analysis("profile", 1, "One person in depth: the figures, every area worked in, CODEOWNERS teams, trend.", _profile, params=(
+        Param("person", "text", None, "Whose profile (required): id, email, github:login or exact name."),
+    )),
+    Analysis("growth", 1, "Should this team grow? Output per head, truck-factor risk and open bottlenecks, as evidence.", _growth, report="review", params=(
+        Param("team_name", "text", None, "The org-chart team (required)."),
+    )),
     Analysis("team", 1, "The team report: profiles, truck factors per area, output, managers, review list, authorship read once.", _team),
     # Pull requests live on the forge, not in git: the git repository filter does not apply; the
     # forge's repositories and the team are its own options. Its window ends now (waiting is measured then).
     Analysis("reviews", 1, "Code review: review load, who reviews whom, pull requests waiting, review queues, delivery, time to first review by week.",
              _reviews, report="reviews", filtered=False, ends="now", params=(
+        Param("forge_repos", "list", None, "Only these forge repositories (owner/name, or its last part)."),
+        Param("pulls_team", "text", None, "Only pull requests authored or reviewed by this org-chart team."),
+    )),
+    # The stored pull requests, every one (a listing: the window does not narrow it).
+    Analysis("pulls", 1, "Pull and merge requests in the store: state, times, reviews.", _pulls, report="reviews", filtered=False, ends="now", params=(
+        Param("state", "text", "all", "open, merged, closed or all."),
         Param("forge_repos", "list", None, "Only these forge repositories (owner/name, or its last part)."),
         Param("pulls_team", "text", None, "Only pull requests authored or reviewed by this org-chart team."),
     )),

@@ -40,12 +40,11 @@ WEEK = 7 * DAY
 DEFAULT_END = "last-commit"
 # Each report's length when neither a start nor a length is given (the web's pages use the same).
 SPANS = {
-    "team": "90d",        # profiles, output, managers: a quarter
+    "team": "90d",        # profiles (the People page), one profile, managers: a quarter
     "review": "182d",     # the review list looks at half a year at least
     "brief": "7d",        # the weekly brief
     "meetings": "12w",    # meeting load: twelve whole weeks
     "output": "365d",     # team size against output: a year of months
-    "people": "90d",
     "reviews": "90d",     # code review: a quarter of pull requests
 }
 DEFAULT_SPAN = SPANS["team"]

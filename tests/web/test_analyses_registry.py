@@ -82,10 +82,17 @@ def _through(*names):
     assert not missed, f"the surface did not go through the registry's {', '.join(missed)}"
 
 
+# The options an analysis cannot do without (its subject): given to both surfaces.
+REQUIRED = {"profile": {"person": "ada@example.com"}, "growth": {"team_name": "Platform"}}
+
+
 @pytest.mark.parametrize("name", analyses.names())
 def test_every_analysis_gives_the_same_json_on_the_cli_and_the_api(busy_org, name):
-    cli = json.loads(_cli(busy_org, "analysis", name, "--until", UNTIL, "--days", "120").stdout)
-    response = _api(busy_org, f"/api/analyses/{name}?until={UNTIL}&days=120")
+    given = REQUIRED.get(name, {})
+    options = [part for key, value in given.items() for part in ("--option", f"{key}={value}")]
+    cli = json.loads(_cli(busy_org, "analysis", name, "--until", UNTIL, "--days", "120", *options).stdout)
+    query = "".join(f"&{key}={value}" for key, value in given.items())
+    response = _api(busy_org, f"/api/analyses/{name}?until={UNTIL}&days=120{query}")
     assert response.status_code == 200, response.text
     assert cli == response.json()
     assert cli["analysis"] == name and cli["window"]["ends"] == "given"
@@ -203,6 +210,65 @@ def check_profiles(org):
     everyone = _people(_registry(org, "profiles", *WINDOW, "--option", "everyone=true"))
     with _through("profiles"):
         assert _people(_json_cli(org, "team", "profiles", *WINDOW, "--everyone", "--json")) == everyone
+
+
+def _person(p):
+    return (p["email"], p["commits"], p["lines_added"], p["active_days"], p["files_touched"],
+            sorted((a["area"], a["commits"]) for a in p["areas"]), p["trend"])
+
+
+def check_profile(org):
+    mine = _person(_registry(org, "profile", *WINDOW, "--option", "person=ada@example.com"))
+    assert mine[0] == "ada@example.com" and mine[1] and mine[5]
+    with _through("profile"):
+        assert _person(_json_cli(org, "team", "profile", "ada@example.com", *WINDOW, "--json")) == mine
+    api = _api(org, f"/api/analyses/profile?{QUERY}&person={org.ids['ada']}")
+    assert api.status_code == 200 and _person(api.json()["result"]) == mine
+    with _through("profile"):
+        assert _person(_api(org, f"/api/people/{org.ids['ada']}?{QUERY}").json()["profile"]) == mine
+    with _through("profile"):
+        # another window than the API's above: the page would otherwise answer from the view cache
+        page = org.client("leader").get(f"/people/{org.ids['ada']}?until={UNTIL}&days=119")
+    assert page.status_code == 200 and "Ada Lovelace" in page.text
+    missing = _api(org, f"/api/analyses/profile?{QUERY}&person=nobody@example.com")
+    assert missing.status_code == 404
+    assert _api(org, f"/api/analyses/profile?{QUERY}").status_code == 400
+    assert _api(org, f"/api/people/999999?{QUERY}").status_code == 404
+    assert _cli(org, "team", "profile", "nobody@example.com", *WINDOW, ok=False).exit_code == 1
+
+
+def _growth(g):
+    return (g["team"], g["members"], g["recent_commits_per_head"], g["earlier_commits_per_head"], g["signals"],
+            [(m["month"], m["commits"]) for m in g["months"]])
+
+
+def check_growth(org):
+    mine = _growth(_registry(org, "growth", *WINDOW, "--option", "team_name=Platform"))
+    assert mine[0] == "Platform" and mine[1] >= 2 and mine[4]
+    with _through("growth"):
+        assert _growth(_json_cli(org, "team", "growth", "Platform", *WINDOW, "--json")) == mine
+    api = _api(org, f"/api/analyses/growth?{QUERY}&team_name=Platform")
+    assert api.status_code == 200 and _growth(api.json()["result"]) == mine
+    assert _api(org, f"/api/analyses/growth?{QUERY}&team_name=Nowhere").status_code == 404
+    assert _cli(org, "team", "growth", "Nowhere", *WINDOW, ok=False).exit_code == 1
+
+
+def _pull(p):
+    return (p["repository"], p["number"], p["state"], p["author"], p["reviews"], p["first_review_hours"])
+
+
+def check_pulls(org):
+    mine = sorted(_pull(p) for p in _registry(org, "pulls"))
+    assert mine and {p[2] for p in mine} >= {"open", "merged"}
+    with _through("pulls"):
+        assert sorted(_pull(p) for p in _json_cli(org, "pulls", "--json")) == mine
+    api = _api(org, "/api/analyses/pulls")
+    assert api.status_code == 200 and sorted(_pull(p) for p in api.json()["result"]) == mine
+    merged = sorted(_pull(p) for p in _registry(org, "pulls", "--option", "state=merged"))
+    assert merged == [p for p in mine if p[2] == "merged"]
+    with _through("pulls"):
+        assert sorted(_pull(p) for p in _json_cli(org, "pulls", "--state", "merged", "--json")) == merged
+    assert _api(org, "/api/analyses/pulls?state=sideways").status_code == 400
 
 
 def check_output(org):

@@ -43,16 +43,6 @@ def _reviews(since: str | None, until: str | None, repo=None, team=None):
         fail(str(error))
 
 
-def _read(store, repo, team):
-    from ..team.reviews import read_pulls  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
-    try:
-        with store.read() as conn:
-            return read_pulls(conn, repos=repo, team=team)
-    except LookupError as error:
-        fail(str(error))
-
-
 def _is_api_target(source: str) -> bool:
     return not Path(source).exists() and bool(_TARGET.match(source)) and not source.lower().endswith((".json", ".jsonl", ".ndjson"))
 
@@ -149,8 +139,6 @@ def pulls_cmd(
     as_json: bool = JsonOption,
 ):
     """Pull and merge requests in the store: state, times, reviews; or, with --waiting, what waits for whom."""
-    from ..team import reviews as review_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
     if state not in ("open", "merged", "closed", "all"):
         fail(f"--state must be open, merged, closed or all, not '{state}'")
     if waiting:
@@ -164,9 +152,12 @@ def pulls_cmd(
         output(rows, fmt, json_flag=as_json, title=f"Waiting pull requests at {iso(at)}", columns=None if (as_json or fmt != Format.table) else
                ["repository", "number", "title", "author", "draft", "age_days", "waiting_for", "waiting_on", "waited_days"])
         return
-    with opened_store() as store:  # a listing of the stored pull requests, not an analysis
-        data = _read(store, repo, team)
-    rows = review_api.pull_rows(data, state=state)
+    try:
+        with opened_store() as store:  # the registry's listing of the stored pull requests (analyses.py)
+            rows = registry.get("pulls").compute(store, get_config(), registry.scope(store, "pulls", until=until),
+                                                 state=state, forge_repos=repo, pulls_team=team)
+    except (FoundermodeError, LookupError, ValueError) as error:
+        fail(str(error))
     for row in rows:
         for key in ("created", "merged", "closed"):
             row[key] = iso(row[key])

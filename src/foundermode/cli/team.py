@@ -112,14 +112,7 @@ def profile_cmd(
     as_json: bool = JsonOption,
 ):
     """One person in depth: the figures, every area worked in, CODEOWNERS teams, trend."""
-    from .. import team as team_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
-    with opened_store() as store:
-        scope = _scope(store, "profiles", since, until, repo, None, days)
-        try:
-            found = team_api.profile(store, person, scope, config=get_config())
-        except LookupError as error:
-            fail(str(error))
+    scope, found = _compute("profile", since, until, repo, None, days, person=person)
     if _structured(fmt, as_json):
         output(to_plain(found), json_flag=True)
         return
@@ -323,14 +316,7 @@ def growth_cmd(
     as_json: bool = JsonOption,
 ):
     """Should this team grow? Output per head, truck-factor risk and open bottlenecks, as evidence."""
-    from .. import team as team_api  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
-    with opened_store() as store:
-        scope = _scope(store, "review", since, until, repo, None, days)
-        try:
-            check = team_api.growth(store, team, scope, config=get_config())
-        except LookupError as error:
-            fail(str(error))
+    scope, check = _compute("growth", since, until, repo, None, days, team_name=team)
     if _structured(fmt, as_json):
         output(to_plain(check), json_flag=True)
         return

@@ -16,7 +16,6 @@ from fastapi import HTTPException, Request, status
 from .. import analyses
 from .. import scope as scopes
 from ..errors import FoundermodeError, http_status
-from .. import team
 from ..bottlenecks import board
 from ..bottlenecks.bottleneck import Bottleneck, NotFound
 from ..bottlenecks.grouping import maybe_same
@@ -253,10 +252,7 @@ def people_page(store, filters: Filters, query: PeopleQuery | None = None, confi
 
 def person_page(store, config, filters: Filters, person_id: int) -> dict:
     s = scope(store, filters, "people")
-    try:
-        profile = team.profile(store, person_id, s, config)
-    except LookupError as error:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
+    profile = compute(store, config, "profile", s, person=person_id)  # an unknown person: NotFound, a 404
     walkouts = compute(store, config, "walkouts", s, person=person_id)
     return {"profile": profile, "scope": s, "walkouts": walkouts}
 
