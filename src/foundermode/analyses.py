@@ -21,8 +21,7 @@ composes the others as the brief does, here). See docs/extending.md.
 from __future__ import annotations
 
 from . import scope as scopes
-from .errors import NotFound
-from .registry import ENTRIES, PRINCIPLES, Analysis, Param, Shared, authorships, authorships_key, calls, store_now
+from .registry import ENTRIES, PRINCIPLES, Analysis, Param, Shared, authorships, authorships_key, calls, find, store_now
 
 
 def _brief(store, config, scope, shared, audience=None):
@@ -52,10 +51,7 @@ assert len(_BY_NAME) == len(ANALYSES), "an analysis is declared twice"
 
 
 def get(name: str) -> Analysis:
-    try:
-        return _BY_NAME[name]
-    except KeyError:
-        raise NotFound(f"no analysis named '{name}' (known: {', '.join(_BY_NAME)})") from None
+    return find(_BY_NAME, name)
 
 
 def names() -> list[str]:

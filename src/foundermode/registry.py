@@ -297,7 +297,8 @@ def _team(store, config, scope, shared):
                           managers=found_managers, review=found_review.result())
 
 
-def _stagnation_settings(config, **overrides):
+def stagnation_settings(config, **overrides):
+    """The stagnation settings in effect: foundermode.toml's, with the options given (None: not given)."""
     from .meetings.stagnation import StagnationSettings  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     return StagnationSettings.from_config(config, **{k: v for k, v in overrides.items() if v is not None})
@@ -307,14 +308,14 @@ def _stagnation(store, config, scope, shared, **overrides):
     from .meetings.stagnation import area_activity  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with store.read() as conn:
-        return area_activity(conn, _stagnation_settings(config, **overrides), as_of=scope.until, repo_ids=_ids(scope))
+        return area_activity(conn, stagnation_settings(config, **overrides), as_of=scope.until, repo_ids=_ids(scope))
 
 
 def _branches(store, config, scope, shared, **overrides):
     from .meetings.stagnation import stale_branches  # deferred: SQLAlchemy — keeps foundermode --help from importing it
 
     with store.read() as conn:
-        found, warnings = stale_branches(conn, _stagnation_settings(config, **overrides), as_of=scope.until, config=config, repo_ids=_ids(scope))
+        found, warnings = stale_branches(conn, stagnation_settings(config, **overrides), as_of=scope.until, config=config, repo_ids=_ids(scope))
     return {"branches": found, "warnings": warnings}
 
 
@@ -436,12 +437,17 @@ _BY_NAME = {a.name: a for a in ENTRIES}
 assert len(_BY_NAME) == len(ENTRIES), "an analysis is declared twice"
 
 
+def find(by_name: dict[str, Analysis], name: str) -> Analysis:
+    """``by_name[name]``, or the NotFound every surface answers an unknown name with."""
+    try:
+        return by_name[name]
+    except KeyError:
+        raise NotFound(f"no analysis named '{name}' (known: {', '.join(by_name)})") from None
+
+
 def get(name: str) -> Analysis:
     """One of this module's entries (the brief's sections ask by name); surfaces use ``analyses.get``."""
-    try:
-        return _BY_NAME[name]
-    except KeyError:
-        raise NotFound(f"no analysis named '{name}' (known: {', '.join(_BY_NAME)})") from None
+    return find(_BY_NAME, name)
 
 
-__all__ = ["Analysis", "ENTRIES", "PRINCIPLES", "Param", "Shared", "authorships", "authorships_key", "calls", "get", "store_now"]
+__all__ = ["Analysis", "ENTRIES", "PRINCIPLES", "Param", "Shared", "authorships", "authorships_key", "calls", "find", "get", "stagnation_settings", "store_now"]

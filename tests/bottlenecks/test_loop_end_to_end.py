@@ -138,6 +138,22 @@ def to(message) -> str:
 
 
 
+def cli_args(tmp_path, store_url, smtp_server, webhook: bool = False) -> list[str]:
+    """The org's foundermode.toml (CONFIG, mail to the SMTP receiver, the signed webhook if asked) and the CLI's --db/--config."""
+    config_path = tmp_path / "foundermode.toml"
+    config_path.write_text(CONFIG + f"""
+[notify.email]
+host = "{smtp_server.host}"
+port = {smtp_server.port}
+sender = "foundermode <fm@example.com>"
+""" + ("""
+[notify.webhook]
+url_env = "FM_LOOP_WEBHOOK"
+secret_env = "FM_LOOP_SECRET"
+""" if webhook else ""), encoding="utf-8")
+    return ["--db", store_url.replace("postgresql+psycopg://", "postgresql://"), "--config", str(config_path)]
+
+
 def ingest_org(args, tmp_path, everyone) -> None:
     """The org chart: the leader and ``everyone`` else, engineers reporting to the leader."""
     (tmp_path / "org.csv").write_text(
@@ -156,18 +172,7 @@ def bottleneck_of(message) -> int:
 def test_the_loop_on_a_generated_org(tmp_path, store_url, smtp_server, http_receiver, monkeypatch):
     monkeypatch.setenv("FM_LOOP_WEBHOOK", http_receiver.url("/webhook"))
     monkeypatch.setenv("FM_LOOP_SECRET", SECRET)
-    config_path = tmp_path / "foundermode.toml"
-    config_path.write_text(CONFIG + f"""
-[notify.email]
-host = "{smtp_server.host}"
-port = {smtp_server.port}
-sender = "foundermode <fm@example.com>"
-
-[notify.webhook]
-url_env = "FM_LOOP_WEBHOOK"
-secret_env = "FM_LOOP_SECRET"
-""", encoding="utf-8")
-    args = ["--db", store_url.replace("postgresql+psycopg://", "postgresql://"), "--config", str(config_path)]
+    args = cli_args(tmp_path, store_url, smtp_server, webhook=True)
 
     # the generated org: a leader, three owners, six reporters; everyone's calendar but hana's ingested
     ingest_org(args, tmp_path, [w for w, _, _ in REPORTS] + list(OWNERS.values()))
@@ -375,14 +380,7 @@ def test_one_shared_word_does_not_join_an_unrelated_bottleneck(store, write_conf
 def test_resolved_before_any_invite_left_tells_nobody_of_the_call(tmp_path, store_url, smtp_server):
     """Resolved between the escalation and the first delivery: the invites are withdrawn untried, so
     nobody gets a CANCEL for a call they never heard of, and nothing at all is sent."""
-    config_path = tmp_path / "foundermode.toml"
-    config_path.write_text(CONFIG + f"""
-[notify.email]
-host = "{smtp_server.host}"
-port = {smtp_server.port}
-sender = "foundermode <fm@example.com>"
-""", encoding="utf-8")
-    args = ["--db", store_url.replace("postgresql+psycopg://", "postgresql://"), "--config", str(config_path)]
+    args = cli_args(tmp_path, store_url, smtp_server)
     gpu_reports = [(who, text) for who, text, resource in REPORTS if resource == "GPU cluster"]
     ingest_org(args, tmp_path, [OWNERS["GPU cluster"], *(who for who, _ in gpu_reports)])
     for minute, (who, text) in enumerate(gpu_reports):

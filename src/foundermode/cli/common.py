@@ -9,7 +9,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from .. import analyses as registry
 from ..config import Config, ConfigError, load_config
+from ..errors import FoundermodeError
 from ..reports import Format, render
 from .. import __version__
 from ..present.sanitize import SafeConsole
@@ -91,6 +93,19 @@ def fail(message: str, code: int = 1):
     # a "file.csv:6" split over two lines can't be searched or clicked.
     err_console.print(Text.assemble(("error: ", "bold red"), message), soft_wrap=True, highlight=False)
     raise typer.Exit(code)
+
+
+def computed(name: str, *, since=None, until=None, days=None, repos=None, team=None, **options):
+    """A registered analysis for what a command was given: ``(its scope, its figures)``.
+
+    Every older command's numbers come from here (analyses.py: the scope by scope.py's one
+    grammar, the figures by ``Analysis.compute``); a library error is the command's one-line failure."""
+    try:
+        with opened_store() as store:
+            scope = registry.scope(store, name, since=since, until=until, days=days, repos=repos, team=team)
+            return scope, registry.get(name).compute(store, get_config(), scope, **options)
+    except (FoundermodeError, LookupError, ValueError) as error:
+        fail(str(error))
 
 
 def get_config() -> Config:

@@ -102,9 +102,7 @@ def eval_grouping(
     try:
         scores = pair_scores([(r["a"], r["b"]) for r in rows], matcher.value, idf=idf.value)
     except RuntimeError as error:  # the semantic extra is missing
-        from rich.markup import escape
-
-        fail(escape(str(error)))
+        fail(str(error))
     groups = [project_of(r["source"]) for r in rows]
     sources = [r["source"] for r in rows] if any(r["source"] for r in rows) else None
     result = evaluate(scores, [r["duplicate"] for r in rows], folds=folds, seed=seed, groups=groups, sources=sources)

@@ -8,13 +8,11 @@ from typing import List, Optional
 import typer
 from rich.markup import escape
 
-from .. import analyses as registry
 from ..config import ConfigError
-from ..errors import FoundermodeError
 from .. import scope as scopes
 from ..present.sanitize import markup
 from ..reports import Format
-from .common import FormatOption, JsonOption, LimitOption, TaskProgress, app, console, err_console, fail, get_config, ingest_app, opened_store, output, progress_bar
+from .common import FormatOption, JsonOption, LimitOption, TaskProgress, app, computed, console, err_console, fail, get_config, ingest_app, opened_store, output, progress_bar
 
 meetings_app = typer.Typer(
     help="Meetings: hours and cost per person and team, large and long meetings, recurring series, focus time, weekly trend.",
@@ -57,9 +55,9 @@ def ingest_calendar(
         with opened_store() as store, progress_bar(transient=True) as bar:
             result = import_calendars(store, paths, config, since=start, until=end, owner=owner, progress=TaskProgress(bar, "calendars", unit="files"))
     except CalendarError as error:
-        fail(escape(f"{error}\nnothing was imported"))
+        fail(f"{error}\nnothing was imported")
     except ConfigError as error:
-        fail(escape(str(error)))
+        fail(str(error))
     for warning in result.warnings:
         err_console.print(f"[yellow]warning[/] {markup(warning)}", highlight=False)
     if as_json:
@@ -82,14 +80,7 @@ def ingest_calendar(
 
 def _meetings(since: Optional[str], until: Optional[str], **options):
     """The registered meetings analysis over the window: (scope, every section)."""
-    try:
-        with opened_store() as store:
-            found = registry.scope(store, "meetings", since=since, until=until)
-            return found, registry.get("meetings").compute(store, get_config(), found, **options)
-    except ConfigError as error:
-        fail(escape(str(error)))
-    except (FoundermodeError, ValueError) as error:
-        fail(str(error))
+    return computed("meetings", since=since, until=until, **options)
 
 
 def _settings():
@@ -99,7 +90,7 @@ def _settings():
     try:
         return MeetingSettings.from_config(get_config())
     except ConfigError as error:
-        fail(escape(str(error)))
+        fail(str(error))
 
 
 def _title(name: str, scope) -> str:

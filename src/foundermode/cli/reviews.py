@@ -13,9 +13,7 @@ from typing import List, Optional
 import typer
 
 from ..reports import Format
-from .common import FormatOption, JsonOption, app, err_console, fail, get_config, ingest_app, opened_store, output, progress_bar
-from .. import analyses as registry
-from ..errors import FoundermodeError
+from .common import FormatOption, JsonOption, app, computed, err_console, fail, get_config, ingest_app, opened_store, output, progress_bar
 
 reviews_app = typer.Typer(help="Code review: review load per person, who reviews whom, waiting queues, delivery (DevLake's definitions).", invoke_without_command=True)
 app.add_typer(reviews_app, name="reviews")
@@ -35,12 +33,7 @@ def iso(epoch: int | None) -> str | None:
 def _reviews(since: str | None, until: str | None, repo=None, team=None):
     """The registry's reviews analysis (analyses.py): its scope (the one grammar of scope.py; it ends now,
     the store's clock, unless told) and its figures. Returns (scope, figures)."""
-    try:
-        with opened_store() as store:
-            window = registry.scope(store, "reviews", since=since, until=until)
-            return window, registry.get("reviews").compute(store, get_config(), window, forge_repos=repo, pulls_team=team)
-    except (FoundermodeError, LookupError, ValueError) as error:
-        fail(str(error))
+    return computed("reviews", since=since, until=until, forge_repos=repo, pulls_team=team)
 
 
 def _is_api_target(source: str) -> bool:
@@ -152,12 +145,8 @@ def pulls_cmd(
         output(rows, fmt, json_flag=as_json, title=f"Waiting pull requests at {iso(at)}", columns=None if (as_json or fmt != Format.table) else
                ["repository", "number", "title", "author", "draft", "age_days", "waiting_for", "waiting_on", "waited_days"])
         return
-    try:
-        with opened_store() as store:  # the registry's listing of the stored pull requests (analyses.py)
-            rows = registry.get("pulls").compute(store, get_config(), registry.scope(store, "pulls", until=until),
-                                                 state=state, forge_repos=repo, pulls_team=team)
-    except (FoundermodeError, LookupError, ValueError) as error:
-        fail(str(error))
+    # the registry's listing of the stored pull requests (analyses.py)
+    _window, rows = computed("pulls", until=until, state=state, forge_repos=repo, pulls_team=team)
     for row in rows:
         for key in ("created", "merged", "closed"):
             row[key] = iso(row[key])

@@ -8,12 +8,10 @@ from typing import List, Optional
 
 import typer
 
-from .. import analyses as registry
-from ..errors import FoundermodeError
 from ..present.sanitize import markup
 from ..reports import Format, to_plain
 from ..scope import SINCE_HELP, SPANS, UNTIL_HELP
-from .common import FormatOption, JsonOption, app, console, fail, get_config, opened_store, output
+from .common import FormatOption, JsonOption, app, computed, console, output
 from ..present.sanitize import print_report
 
 team_app = typer.Typer(help="Who really builds what: profiles, truck factor, team size against output, managers, review list, growth.", no_args_is_help=True)
@@ -36,22 +34,9 @@ def _pct(value: float | None, fmt: Format = Format.table) -> str | float | None:
     return round(value, 4) if fmt == Format.csv else f"{value:+.0%}"
 
 
-def _scope(store, name, since=None, until=None, repo=None, team=None, days=None):
-    """The registered analysis's scope (analyses.py), by the one grammar of scope.py."""
-    try:
-        return registry.scope(store, name, since=since, until=until, days=days, repos=repo, team=team)
-    except (FoundermodeError, LookupError, ValueError) as error:
-        fail(str(error))
-
-
 def _compute(name, since=None, until=None, repo=None, team=None, days=None, **options):
-    """The registered analysis's scope and figures: every number these commands print is the registry's."""
-    with opened_store() as store:
-        scope = _scope(store, name, since, until, repo, team, days)
-        try:
-            return scope, registry.get(name).compute(store, get_config(), scope, **options)
-        except (FoundermodeError, LookupError, ValueError) as error:
-            fail(str(error))
+    """The registered analysis's scope and figures (common.computed) with this module's option names."""
+    return computed(name, since=since, until=until, days=days, repos=repo, team=team, **options)
 
 
 def _structured(fmt: Format, as_json: bool) -> bool:

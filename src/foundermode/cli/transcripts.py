@@ -9,10 +9,9 @@ from typing import List, Optional
 import typer
 from rich.markup import escape
 
-from .. import analyses as registry
-from ..errors import FoundermodeError
+from ..registry import stagnation_settings
 from ..reports import Format, render
-from .common import FormatOption, JsonOption, app, console, err_console, fail, get_config, ingest_app, opened_store, output
+from .common import FormatOption, JsonOption, app, computed, console, err_console, fail, get_config, ingest_app, opened_store, output
 from .meetings import meetings_app
 
 AsOfOption = typer.Option(None, "--as-of", help="Judge as of this moment (a date, an ISO date-time, last-commit or now; UTC unless an offset is given). Default: where every report ends, just after the last commit.")
@@ -51,7 +50,7 @@ def ingest_transcript(
                 store, list(files), get_config(), occurrence_ids=occurrence, title=meeting, starts=start, speaker_map=speaker_map, tolerance_minutes=tolerance
             )
     except (TranscriptError, AttachError) as error:
-        fail(escape(f"{error}\nnothing was imported"))
+        fail(f"{error}\nnothing was imported")
     rows = [
         {
             "file": r.path,
@@ -110,8 +109,8 @@ def meetings_walkout(
     try:
         settings = WalkoutSettings.from_config(get_config())  # for the title's words; the figures are the registry's
     except ValueError as error:
-        fail(escape(str(error)))
-    judged, suggestions = _compute("walkouts", as_of, with_scope=True, occurrences=occurrences, max_share=max_share, person=person)
+        fail(str(error))
+    judged, suggestions = computed("walkouts", until=as_of, occurrences=occurrences, max_share=max_share, person=person)
     if occurrences is not None:
         settings.occurrences = occurrences
     if max_share is not None:
@@ -139,17 +138,6 @@ def meetings_walkout(
         console.print("No suggestions: everyone in a transcribed recurring meeting either spoke or was spoken to.")
 
 
-def _compute(name: str, as_of: Optional[str], repo: Optional[List[str]] = None, with_scope: bool = False, **options):
-    """The registered analysis (analyses.py) judged as of ``as_of``: its scope ends there, by scope.py's grammar."""
-    try:
-        with opened_store() as store:
-            found = registry.scope(store, name, until=as_of, repos=repo)
-            result = registry.get(name).compute(store, get_config(), found, **options)
-            return (found, result) if with_scope else result
-    except (FoundermodeError, LookupError, ValueError) as error:
-        fail(escape(str(error)))
-
-
 def stagnation(
     weeks: Optional[int] = typer.Option(None, "--weeks", min=1, help="Window length in weeks (default 12, [meetings] stagnation_weeks)."),
     threshold: Optional[float] = typer.Option(None, "--threshold", min=0.01, max=1.0, help="Flag areas under this fraction of their typical rate (default 0.25)."),
@@ -164,16 +152,14 @@ def stagnation(
     as_json: bool = JsonOption,
 ):
     """Areas of the code that stopped moving against their own history, and long-lived branches nobody merged."""
-    from ..meetings.stagnation import StagnationSettings  # deferred: SQLAlchemy — keeps foundermode --help from importing it
-
     overrides = dict(weeks=weeks, threshold=threshold, depth=depth, by=by, stale_days=stale_days)
     try:
-        # The settings in effect, for the titles and the JSON; the figures are the registry's.
-        settings = StagnationSettings.from_config(get_config(), **{k: v for k, v in overrides.items() if v is not None})
+        # The settings in effect (the registry's own reading), for the titles and the JSON; the figures are the registry's.
+        settings = stagnation_settings(get_config(), **overrides)
     except ValueError as error:
-        fail(escape(str(error)))
-    judged, areas = _compute("stagnation", as_of, repo, with_scope=True, **overrides)
-    found = _compute("branches", as_of, repo, **overrides) if branches else {"branches": [], "warnings": []}
+        fail(str(error))
+    judged, areas = computed("stagnation", until=as_of, repos=repo, **overrides)
+    found = computed("branches", until=as_of, repos=repo, **overrides)[1] if branches else {"branches": [], "warnings": []}
     stale, warnings = found["branches"], found["warnings"]
     for warning in warnings:
         err_console.print(f"[yellow]warning[/] {escape(warning)}", highlight=False)
