@@ -56,3 +56,13 @@ def test_bad_file_fails_and_imports_nothing(tmp_path, monkeypatch):
     assert "broken.ics:4" in result.output.replace("\n", "") and "nothing was imported" in result.output
     report = json.loads(run(tmp_path, "meetings", "report", *WINDOW, "--json").output)
     assert report["totals"]["meetings"] == 0
+
+
+def test_an_error_names_the_file_as_it_is_called(tmp_path, monkeypatch):
+    """The error line is plain text: a file called 'board[draft].ics' is named so, not 'board\\[draft].ics'."""
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path, "board[draft].ics", "BEGIN:VCALENDAR\r\nnot a calendar\r\n")
+    result = run(tmp_path, "ingest", "calendar", str(tmp_path / "board[draft].ics"), *WINDOW)
+    assert result.exit_code == 1
+    output = result.output.replace("\n", "")
+    assert "board[draft].ics" in output and "\\[" not in output
